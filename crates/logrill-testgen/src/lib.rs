@@ -1,0 +1,1 @@
+//! Deterministic access-log trees with ground truth (filled in next).

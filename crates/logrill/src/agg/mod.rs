@@ -1,0 +1,306 @@
+//! Aggregates: `count`, `sum`, `min`, `max`, `avg`.
+//!
+//! Results are exact: integers are summed as integers (in 128 bits, so no realistic sum of
+//! byte counts overflows), and a sum prints as an integer unless a fractional value was
+//! added. (angle-grinder sums in `f64`, so `9007199254740993 + 1` comes out wrong there.)
+//! Every aggregate can [`merge`](Aggregate::merge) another's partial state, so inputs can be
+//! processed separately and combined, and a running result can be read at any time.
+
+mod number;
+
+pub use number::{parse_number, Number};
+
+use std::fmt;
+
+/// Which aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AggKind {
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+impl AggKind {
+    /// The aggregate's name in the pipeline language.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggKind::Count => "count",
+            AggKind::Sum => "sum",
+            AggKind::Min => "min",
+            AggKind::Max => "max",
+            AggKind::Avg => "avg",
+        }
+    }
+
+    /// Look up an aggregate by name.
+    pub fn from_name(name: &str) -> Option<AggKind> {
+        Some(match name {
+            "count" => AggKind::Count,
+            "sum" => AggKind::Sum,
+            "min" => AggKind::Min,
+            "max" => AggKind::Max,
+            "avg" => AggKind::Avg,
+            _ => return None,
+        })
+    }
+
+    /// Whether the aggregate needs numbers (all but `count`).
+    pub fn needs_numbers(self) -> bool {
+        self != AggKind::Count
+    }
+}
+
+/// The result of an aggregate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AggValue {
+    /// An exact integer.
+    Int(i128),
+    /// A number with a fraction.
+    Float(f64),
+    /// No value (the minimum of nothing).
+    Null,
+}
+
+impl fmt::Display for AggValue {
+    /// Integers exactly; floats in the shortest form that reads back the same; null as
+    /// nothing (as awk prints an unset variable).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AggValue::Int(i) => write!(f, "{i}"),
+            AggValue::Float(x) => write!(f, "{x}"),
+            AggValue::Null => Ok(()),
+        }
+    }
+}
+
+impl AggValue {
+    /// As JSON: integers beyond what JSON readers keep exactly (2^53) are still written as
+    /// exact integers, since serde_json writes `i128` digits.
+    pub fn to_json(&self) -> serde_json::Value {
+        match *self {
+            AggValue::Int(i) => match i64::try_from(i) {
+                Ok(i) => serde_json::Value::from(i),
+                Err(_) => serde_json::Value::String(i.to_string()),
+            },
+            AggValue::Float(x) => serde_json::Number::from_f64(x)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            AggValue::Null => serde_json::Value::Null,
+        }
+    }
+}
+
+/// An exact running sum of integers and floats.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Total {
+    int: i128,
+    float: f64,
+    has_float: bool,
+}
+
+impl Total {
+    #[inline]
+    fn add(&mut self, n: Number) {
+        match n {
+            Number::Int(i) => self.int += i as i128,
+            Number::Float(x) => {
+                self.float += x;
+                self.has_float = true;
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &Total) {
+        self.int += o.int;
+        self.float += o.float;
+        self.has_float |= o.has_float;
+    }
+
+    fn value(&self) -> AggValue {
+        if self.has_float {
+            AggValue::Float(self.int as f64 + self.float)
+        } else {
+            AggValue::Int(self.int)
+        }
+    }
+}
+
+/// The running state of one aggregate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Aggregate {
+    Count(u64),
+    Sum(Total),
+    Min(Option<Number>),
+    Max(Option<Number>),
+    Avg { total: Total, n: u64 },
+}
+
+impl Aggregate {
+    /// A fresh aggregate of `kind`.
+    pub fn new(kind: AggKind) -> Aggregate {
+        match kind {
+            AggKind::Count => Aggregate::Count(0),
+            AggKind::Sum => Aggregate::Sum(Total::default()),
+            AggKind::Min => Aggregate::Min(None),
+            AggKind::Max => Aggregate::Max(None),
+            AggKind::Avg => Aggregate::Avg {
+                total: Total::default(),
+                n: 0,
+            },
+        }
+    }
+
+    /// Count one item (for `count`, which needs no number).
+    #[inline]
+    pub fn add_item(&mut self) {
+        if let Aggregate::Count(c) = self {
+            *c += 1;
+        }
+    }
+
+    /// Add a number (ignored by `count`: use [`Aggregate::add_item`]).
+    #[inline]
+    pub fn add(&mut self, n: Number) {
+        match self {
+            Aggregate::Count(_) => {}
+            Aggregate::Sum(t) => t.add(n),
+            Aggregate::Min(m) => {
+                if m.is_none_or(|cur| n.total_cmp(&cur).is_lt()) {
+                    *m = Some(n);
+                }
+            }
+            Aggregate::Max(m) => {
+                if m.is_none_or(|cur| n.total_cmp(&cur).is_gt()) {
+                    *m = Some(n);
+                }
+            }
+            Aggregate::Avg { total, n: count } => {
+                total.add(n);
+                *count += 1;
+            }
+        }
+    }
+
+    /// Fold another partial state of the same kind into this one. States of different
+    /// kinds are left as they are.
+    pub fn merge(&mut self, other: &Aggregate) {
+        match (self, other) {
+            (Aggregate::Count(a), Aggregate::Count(b)) => *a += b,
+            (Aggregate::Sum(a), Aggregate::Sum(b)) => a.merge(b),
+            (Aggregate::Min(a), Aggregate::Min(Some(b))) => {
+                if a.is_none_or(|cur| b.total_cmp(&cur).is_lt()) {
+                    *a = Some(*b);
+                }
+            }
+            (Aggregate::Max(a), Aggregate::Max(Some(b))) => {
+                if a.is_none_or(|cur| b.total_cmp(&cur).is_gt()) {
+                    *a = Some(*b);
+                }
+            }
+            (Aggregate::Avg { total, n }, Aggregate::Avg { total: t2, n: n2 }) => {
+                total.merge(t2);
+                *n += n2;
+            }
+            _ => {}
+        }
+    }
+
+    /// The result so far.
+    pub fn value(&self) -> AggValue {
+        match self {
+            Aggregate::Count(c) => AggValue::Int(*c as i128),
+            Aggregate::Sum(t) => t.value(),
+            Aggregate::Min(m) | Aggregate::Max(m) => m.map_or(AggValue::Null, Number::into),
+            Aggregate::Avg { total, n } => {
+                if *n == 0 {
+                    return AggValue::Null;
+                }
+                let sum = match total.value() {
+                    AggValue::Int(i) => i as f64,
+                    AggValue::Float(x) => x,
+                    AggValue::Null => 0.0,
+                };
+                AggValue::Float(sum / *n as f64)
+            }
+        }
+    }
+}
+
+impl From<Number> for AggValue {
+    fn from(n: Number) -> AggValue {
+        match n {
+            Number::Int(i) => AggValue::Int(i as i128),
+            Number::Float(x) => AggValue::Float(x),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(kind: AggKind, xs: &[&str]) -> AggValue {
+        let mut a = Aggregate::new(kind);
+        for x in xs {
+            a.add_item();
+            if let Some(n) = parse_number(x.as_bytes()) {
+                a.add(n);
+            }
+        }
+        a.value()
+    }
+
+    #[test]
+    fn sums_stay_exact_integers() {
+        assert_eq!(
+            run(AggKind::Sum, &["9007199254740993", "1"]),
+            AggValue::Int(9007199254740994)
+        );
+        let big = i64::MAX.to_string();
+        assert_eq!(
+            run(AggKind::Sum, &[&big, &big]),
+            AggValue::Int(2 * i64::MAX as i128)
+        );
+        assert_eq!(run(AggKind::Sum, &[]), AggValue::Int(0));
+        assert_eq!(run(AggKind::Sum, &["1", "0.5"]), AggValue::Float(1.5));
+        assert_eq!(AggValue::Int(113673588).to_string(), "113673588");
+    }
+
+    #[test]
+    fn min_max_avg_count() {
+        let xs = ["5", "-", "17", "-3", "2.5"];
+        assert_eq!(run(AggKind::Count, &xs), AggValue::Int(5));
+        assert_eq!(run(AggKind::Min, &xs), AggValue::Int(-3));
+        assert_eq!(run(AggKind::Max, &xs), AggValue::Int(17));
+        assert_eq!(run(AggKind::Avg, &xs), AggValue::Float(21.5 / 4.0));
+        assert_eq!(run(AggKind::Min, &["-"]), AggValue::Null);
+        assert_eq!(run(AggKind::Avg, &[]), AggValue::Null);
+        assert_eq!(AggValue::Null.to_string(), "");
+    }
+
+    #[test]
+    fn merged_equals_unsplit() {
+        let xs: Vec<String> = (0..100).map(|i| ((i * 37) % 101 - 50).to_string()).collect();
+        let xs: Vec<&str> = xs.iter().map(String::as_str).collect();
+        for kind in [
+            AggKind::Count,
+            AggKind::Sum,
+            AggKind::Min,
+            AggKind::Max,
+            AggKind::Avg,
+        ] {
+            for cut in [0, 1, 50, 99, 100] {
+                let mut a = Aggregate::new(kind);
+                let mut b = Aggregate::new(kind);
+                for (i, x) in xs.iter().enumerate() {
+                    let t = if i < cut { &mut a } else { &mut b };
+                    t.add_item();
+                    t.add(parse_number(x.as_bytes()).unwrap());
+                }
+                a.merge(&b);
+                assert_eq!(a.value(), run(kind, &xs), "{kind:?} cut {cut}");
+            }
+        }
+    }
+}

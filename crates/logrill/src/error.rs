@@ -1,0 +1,86 @@
+//! Typed errors. Every error that comes from input names the input (and the line, where
+//! there is one), so a caller can report it in one line and go on with the other inputs.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// The name of an input as shown to the user: a path, or standard input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputName {
+    /// A file (or directory) on disk.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl fmt::Display for InputName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputName::Path(p) => write!(f, "{}", p.display()),
+            InputName::Stdin => f.write_str("<stdin>"),
+        }
+    }
+}
+
+impl From<PathBuf> for InputName {
+    fn from(p: PathBuf) -> Self {
+        InputName::Path(p)
+    }
+}
+
+impl From<&std::path::Path> for InputName {
+    fn from(p: &std::path::Path) -> Self {
+        InputName::Path(p.to_path_buf())
+    }
+}
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Walking a directory tree failed at one entry (unreadable directory, symlink loop,
+    /// a file that vanished mid-walk). The walk goes on with the other entries.
+    #[error("{path}: {message}")]
+    Walk { path: InputName, message: String },
+
+    /// Opening or reading an input failed.
+    #[error("{name}: {source}")]
+    Io {
+        name: InputName,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A compressed input is corrupt or truncated. `line` is the number of complete lines
+    /// delivered from it before the problem (they were processed).
+    #[error("{name}: {codec} data corrupt or truncated after line {line}: {source}")]
+    Decode {
+        name: InputName,
+        codec: crate::source::Codec,
+        line: u64,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A glob pattern did not compile.
+    #[error("bad glob {glob:?}: {message}")]
+    Glob { glob: String, message: String },
+
+    /// The pipeline text did not parse; `column` is 1-based, in characters.
+    #[error("{0}")]
+    Query(#[from] crate::query::QueryError),
+}
+
+impl Error {
+    /// The input this error is about, if it is about one.
+    pub fn input(&self) -> Option<&InputName> {
+        match self {
+            Error::Walk { path, .. } => Some(path),
+            Error::Io { name, .. } | Error::Decode { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

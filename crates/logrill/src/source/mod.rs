@@ -1,0 +1,16 @@
+//! Where lines come from (the pull side, Beazley's generators).
+//!
+//! * [`find`](find::find) walks directory trees and keeps the files whose *name* matches a glob
+//!   (the seed's `gen_find`), in a deterministic order;
+//! * [`open`](open::open) opens a file or standard input and undoes its compression, chosen by
+//!   magic bytes, never by the name (the seed's `gen_open`);
+//! * [`LineReader`](lines::LineReader) reads big buffers of complete lines out of any reader
+//!   (the seed's `gen_cat`), without allocating per line.
+
+pub mod find;
+pub mod lines;
+pub mod open;
+
+pub use find::{find, Find};
+pub use lines::{Batch, LineReader};
+pub use open::{detect, open, open_reader, open_stdin, Codec, Input};

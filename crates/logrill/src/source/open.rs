@@ -1,0 +1,298 @@
+//! `open`: a file or standard input, decompressed by what its first bytes say.
+//!
+//! The seed's `gen_open` chose the decoder by the file name; a rotated `access-log.1` that
+//! logrotate compressed but did not rename, or a `.gz` that is really plain text, fool that.
+//! Here the first six bytes decide:
+//!
+//! | magic | codec | decoder |
+//! |---|---|---|
+//! | `1f 8b` | gzip (every member, as `cat a.gz b.gz` makes) | `flate2` (zlib-rs backend) |
+//! | `BZh` | bzip2 (every stream) | `bzip2` |
+//! | `fd 37 7a 58 5a 00` | xz (every stream) | `liblzma` |
+//! | `28 b5 2f fd` | zstd (every frame) | `zstd` |
+//! | anything else | plain | none |
+//!
+//! All decoders run in this process; no external program is spawned.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Chain, Cursor, Read};
+use std::path::Path;
+
+use crate::error::{Error, InputName, Result};
+
+/// How an input is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Codec {
+    Plain,
+    Gzip,
+    Bzip2,
+    Xz,
+    Zstd,
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Codec::Plain => "plain",
+            Codec::Gzip => "gzip",
+            Codec::Bzip2 => "bzip2",
+            Codec::Xz => "xz",
+            Codec::Zstd => "zstd",
+        })
+    }
+}
+
+/// The number of leading bytes [`detect`] looks at.
+pub const MAGIC_LEN: usize = 6;
+
+/// The codec that the first bytes of a stream announce. Fewer than [`MAGIC_LEN`] bytes are
+/// fine: a stream too short for any magic is plain.
+pub fn detect(head: &[u8]) -> Codec {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Codec::Gzip
+    } else if head.starts_with(b"BZh") {
+        Codec::Bzip2
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Codec::Xz
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Codec::Zstd
+    } else {
+        Codec::Plain
+    }
+}
+
+/// Size of the buffer between a compressed file and its decoder.
+const COMPRESSED_BUF: usize = 128 * 1024;
+
+type Head<R> = Chain<Cursor<Vec<u8>>, R>;
+
+/// An opened input: its name, its codec, and a reader of its decompressed bytes.
+pub struct Input {
+    name: InputName,
+    codec: Codec,
+    reader: Box<dyn Read + Send>,
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("codec", &self.codec)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Input {
+    /// The input's name, for messages.
+    pub fn name(&self) -> &InputName {
+        &self.name
+    }
+
+    /// The codec found by the magic bytes.
+    pub fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// Turn an error from [`Read::read`] on this input into a library error naming the
+    /// input. Errors of the kinds decoders use for bad data become [`Error::Decode`];
+    /// `lines_read` is how many complete lines came out before it.
+    pub fn read_error(&self, source: io::Error, lines_read: u64) -> Error {
+        let bad_data = matches!(
+            source.kind(),
+            io::ErrorKind::InvalidData
+                | io::ErrorKind::InvalidInput
+                | io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::Other
+        );
+        if self.codec != Codec::Plain && bad_data {
+            Error::Decode {
+                name: self.name.clone(),
+                codec: self.codec,
+                line: lines_read,
+                source,
+            }
+        } else {
+            Error::Io {
+                name: self.name.clone(),
+                source,
+            }
+        }
+    }
+
+    /// Read its lines (see [`crate::source::LineReader`]).
+    pub fn lines(self) -> crate::source::LineReader<Input> {
+        crate::source::LineReader::new(self)
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read(buf)
+    }
+}
+
+/// Open a file, detecting its compression. A directory is refused with a clear error (a
+/// directory is walked by [`crate::source::find`], not opened).
+pub fn open(path: impl AsRef<Path>) -> Result<Input> {
+    let path = path.as_ref();
+    let name = InputName::Path(path.to_path_buf());
+    let io_err = |source| Error::Io {
+        name: name.clone(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    if file.metadata().map_err(io_err)?.is_dir() {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory (give it as a root to search it)",
+        )));
+    }
+    open_reader(name, file)
+}
+
+/// Open standard input, detecting its compression the same way as a file's.
+pub fn open_stdin() -> Result<Input> {
+    open_reader(InputName::Stdin, io::stdin())
+}
+
+/// Open any reader under a name, detecting its compression.
+pub fn open_reader<R: Read + Send + 'static>(name: InputName, mut reader: R) -> Result<Input> {
+    let mut head = vec![0u8; MAGIC_LEN];
+    let mut got = 0;
+    while got < MAGIC_LEN {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(source) => return Err(Error::Io { name, source }),
+        }
+    }
+    head.truncate(got);
+    let codec = detect(&head);
+    let stream: Head<R> = Cursor::new(head).chain(reader);
+    let reader: Box<dyn Read + Send> = match codec {
+        Codec::Plain => Box::new(stream),
+        Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered(stream))),
+        Codec::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered(stream))),
+        Codec::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(buffered(
+            stream,
+        ))),
+        Codec::Zstd => {
+            let dec = zstd::stream::read::Decoder::with_buffer(buffered(stream))
+                .map_err(|source| Error::Io {
+                    name: name.clone(),
+                    source,
+                })?;
+            Box::new(dec)
+        }
+    };
+    Ok(Input {
+        name,
+        codec,
+        reader,
+    })
+}
+
+fn buffered<R: Read>(r: R) -> BufReader<R> {
+    BufReader::with_capacity(COMPRESSED_BUF, r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const TEXT: &[u8] = b"first line\nsecond line\r\nno newline at the end";
+
+    fn compress(codec: Codec, data: &[u8]) -> Vec<u8> {
+        match codec {
+            Codec::Plain => data.to_vec(),
+            Codec::Gzip => {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                e.write_all(data).unwrap();
+                e.finish().unwrap()
+            }
+            Codec::Bzip2 => {
+                let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+                e.write_all(data).unwrap();
+                e.finish().unwrap()
+            }
+            Codec::Xz => {
+                let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
+                e.write_all(data).unwrap();
+                e.finish().unwrap()
+            }
+            Codec::Zstd => zstd::encode_all(data, 3).unwrap(),
+        }
+    }
+
+    fn read_all(name: &str, bytes: Vec<u8>) -> (Codec, Result<Vec<u8>, io::Error>) {
+        let mut input = open_reader(InputName::Path(name.into()), Cursor::new(bytes)).unwrap();
+        let mut out = Vec::new();
+        let r = input.read_to_end(&mut out).map(|_| out);
+        (input.codec(), r)
+    }
+
+    const ALL: [Codec; 5] = [
+        Codec::Plain,
+        Codec::Gzip,
+        Codec::Bzip2,
+        Codec::Xz,
+        Codec::Zstd,
+    ];
+
+    #[test]
+    fn every_codec_round_trips_whatever_the_name() {
+        for codec in ALL {
+            // The name says .gz for all of them: only the magic counts.
+            let (found, data) = read_all("x.gz", compress(codec, TEXT));
+            assert_eq!(found, codec);
+            assert_eq!(data.unwrap(), TEXT, "{codec}");
+        }
+    }
+
+    #[test]
+    fn concatenated_members_and_streams_are_all_read() {
+        for codec in ALL {
+            let mut both = compress(codec, b"one\ntwo\n");
+            both.extend(compress(codec, b"three\n"));
+            let (_, data) = read_all("cat", both);
+            assert_eq!(data.unwrap(), b"one\ntwo\nthree\n", "{codec}");
+        }
+    }
+
+    #[test]
+    fn truncated_compressed_data_is_an_error() {
+        let big: Vec<u8> = (0..20000)
+            .flat_map(|i| format!("line {i} with some text\n").into_bytes())
+            .collect();
+        for codec in [Codec::Gzip, Codec::Bzip2, Codec::Xz, Codec::Zstd] {
+            let mut c = compress(codec, &big);
+            c.truncate(c.len() / 2);
+            let (_, data) = read_all("t", c);
+            assert!(data.is_err(), "{codec}: truncation not detected");
+        }
+    }
+
+    #[test]
+    fn short_and_empty_inputs_are_plain() {
+        assert_eq!(detect(b""), Codec::Plain);
+        assert_eq!(detect(b"\x1f"), Codec::Plain);
+        assert_eq!(detect(b"BZ"), Codec::Plain);
+        let (c, data) = read_all("e", Vec::new());
+        assert_eq!(c, Codec::Plain);
+        assert!(data.unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_directory_is_refused_by_name() {
+        let d = tempfile::tempdir().unwrap();
+        let e = open(d.path()).unwrap_err();
+        assert!(e.to_string().contains("is a directory"), "{e}");
+        assert!(e.to_string().contains(&d.path().display().to_string()));
+        let missing = d.path().join("nope");
+        let e = open(&missing).unwrap_err();
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+}
