@@ -53,6 +53,7 @@ pub mod error;
 pub mod exec;
 mod pipeline;
 pub mod query;
+pub mod sink;
 pub mod source;
 pub mod stage;
 

@@ -8,6 +8,7 @@
 //!   (the seed's `gen_cat`), without allocating per line.
 
 pub mod find;
+pub mod follow;
 pub mod lines;
 pub mod open;
 

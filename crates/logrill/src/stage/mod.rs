@@ -8,6 +8,7 @@
 pub mod field;
 pub mod grep;
 pub mod head;
+pub mod parse;
 
 pub use field::Field;
 pub use grep::{Grep, GrepOptions};

@@ -1,0 +1,1 @@
+//! Push pipelines (Beazley's coroutines). Filled in by the sink work (issue 6).

@@ -1,0 +1,1 @@
+//! `follow`: tail -F (issue 5).

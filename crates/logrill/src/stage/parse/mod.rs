@@ -1,0 +1,1 @@
+//! `parse`: lines into records (issue 3).
