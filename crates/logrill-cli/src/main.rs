@@ -1,1 +1,84 @@
-fn main(){}
+//! `logrill`: the command line. Thin by design: arguments, output, exit codes; the work is
+//! done by the `logrill` library.
+
+mod args;
+mod output;
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+use clap::Parser;
+use logrill::exec::{self, RunFailure};
+use logrill::query;
+
+use args::Args;
+
+/// Exit status: success.
+const OK: u8 = 0;
+/// Exit status: a pure filter let nothing through (as grep's 1).
+const NOTHING_MATCHED: u8 = 1;
+/// Exit status: an input failed, or the pipeline or arguments are wrong.
+const FAILED: u8 = 2;
+/// Exit status when the output was closed early (`| head -1`): 128 + SIGPIPE, what a
+/// process killed by SIGPIPE reports to the shell.
+const BROKEN_PIPE: u8 = 141;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("logrill: {e:#}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<u8> {
+    // Everything that can be checked is checked before any input is read.
+    let plan = match query::parse(&args.pipeline) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("logrill: {e}");
+            return Ok(FAILED);
+        }
+    };
+    let files = args.files()?;
+
+    let stdout = io::stdout();
+    let to_terminal = stdout.is_terminal();
+    let mut out = output::Printer::new(stdout.lock(), args.json, to_terminal);
+    let mut failed = 0u64;
+    let mut on_error = |e: logrill::Error| {
+        failed += 1;
+        eprintln!("logrill: {e}");
+    };
+    let summary = match exec::run(&plan, files, &mut out, &mut on_error) {
+        Ok(summary) => summary,
+        Err(RunFailure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(BROKEN_PIPE)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(value) = summary.result() {
+        let name = match plan.terminal {
+            query::Terminal::Aggregate(kind) => kind.name(),
+            query::Terminal::Values => "value",
+        };
+        out.aggregate(name, value)?;
+    }
+    match out.finish() {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(BROKEN_PIPE),
+        other => other?,
+    }
+    if !args.quiet && summary.skips.total() > 0 {
+        eprintln!("logrill: {}", summary.skips);
+    }
+    Ok(if summary.failed_inputs > 0 {
+        FAILED
+    } else if plan.is_filter() && summary.values == 0 {
+        NOTHING_MATCHED
+    } else {
+        OK
+    })
+}

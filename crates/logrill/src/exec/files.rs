@@ -22,6 +22,14 @@ impl Files {
         }
     }
 
+    /// The files a search finds, checking its globs first (so a bad glob is reported
+    /// before anything is read).
+    pub fn try_found(find: Find) -> Result<Files, Error> {
+        Ok(Files {
+            inner: Inner::Found(find.walk()?),
+        })
+    }
+
     /// Standard input alone.
     pub fn stdin() -> Files {
         Files {
