@@ -70,9 +70,23 @@ pub struct Args {
     /// Do not report skipped values on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Read up to N files at once (default: the number of cores). Output order is the
+    /// same whatever N.
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 impl Args {
+    /// How to run the pipeline.
+    pub fn options(&self) -> logrill::exec::Options {
+        let mut options = logrill::exec::Options::default();
+        if let Some(n) = self.threads {
+            options.threads = n.max(1);
+        }
+        options
+    }
+
     /// The inputs: the paths (with globs for directories), or standard input.
     pub fn files(&self) -> anyhow::Result<Files> {
         if self.paths.is_empty() {

@@ -53,7 +53,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         failed += 1;
         eprintln!("logrill: {e}");
     };
-    let summary = match exec::run(&plan, files, &mut out, &mut on_error) {
+    let summary = match exec::run_with(&plan, files, &mut out, &mut on_error, &args.options()) {
         Ok(summary) => summary,
         Err(RunFailure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
             return Ok(BROKEN_PIPE)

@@ -62,3 +62,8 @@ pub use error::{Error, InputName, Result};
 pub use exec::Files;
 pub use pipeline::{Pipeline, Report};
 pub use source::find;
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

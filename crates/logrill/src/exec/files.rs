@@ -1,12 +1,16 @@
 //! `Files`: the seed's `gen_open`, an iterator of opened inputs.
 
 use crate::error::Error;
-use crate::source::{find::FindIter, open, open_stdin, Find, Input};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use crate::source::{find::FindIter, open, open_counted, open_stdin, Find, Input};
 
 /// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
 /// `-` is standard input), or standard input alone.
 pub struct Files {
     inner: Inner,
+    progress: Option<Arc<AtomicU64>>,
 }
 
 enum Inner {
@@ -19,6 +23,7 @@ impl Files {
     pub fn found(find: Find) -> Files {
         Files {
             inner: Inner::Found(find.into_iter()),
+            progress: None,
         }
     }
 
@@ -27,6 +32,7 @@ impl Files {
     pub fn try_found(find: Find) -> Result<Files, Error> {
         Ok(Files {
             inner: Inner::Found(find.walk()?),
+            progress: None,
         })
     }
 
@@ -34,7 +40,14 @@ impl Files {
     pub fn stdin() -> Files {
         Files {
             inner: Inner::Stdin(false),
+            progress: None,
         }
+    }
+
+    /// Add the bytes read from each file (compressed size) to `counter`, for progress.
+    pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> Files {
+        self.progress = Some(counter);
+        self
     }
 
     /// Read their lines (the seed's `gen_cat`): the start of a [`crate::Pipeline`].
@@ -50,7 +63,10 @@ impl Iterator for Files {
         match &mut self.inner {
             Inner::Found(it) => Some(match it.next()? {
                 Ok(path) if path.as_os_str() == "-" => open_stdin(),
-                Ok(path) => open(path),
+                Ok(path) => match &self.progress {
+                    Some(counter) => open_counted(path, counter.clone()),
+                    None => open(path),
+                },
                 Err(e) => Err(e),
             }),
             Inner::Stdin(done) => {

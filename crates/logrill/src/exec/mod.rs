@@ -10,6 +10,8 @@
 //! pipe) ends the run early, returned as an `io::Error`.
 
 mod files;
+mod parallel;
+mod runner;
 mod skips;
 
 pub use files::Files;
@@ -17,11 +19,13 @@ pub use skips::{SkipExample, Skips};
 
 use std::io;
 
-use crate::agg::{parse_number, AggValue, Aggregate};
+use crate::agg::{AggValue, Aggregate};
 use crate::error::{Error, InputName};
 use crate::query::{Plan, StageSpec, Terminal};
-use crate::source::{Input, LineReader};
-use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step};
+use crate::source::Input;
+use crate::stage::{Field, Grep, Head, Stage};
+
+use runner::{Flow, RunError, Runner};
 
 /// A value that comes out of a pipeline ending in values.
 #[derive(Debug, Clone, Copy)]
@@ -71,9 +75,9 @@ impl Summary {
 /// A plan compiled into stages.
 pub struct Compiled {
     /// A leading grep searched batch-wide.
-    batch_grep: Option<Grep>,
-    stages: Vec<Box<dyn Stage>>,
-    terminal: Terminal,
+    pub(crate) batch_grep: Option<Grep>,
+    pub(crate) stages: Vec<Box<dyn Stage>>,
+    pub(crate) terminal: Terminal,
 }
 
 impl Compiled {
@@ -119,143 +123,57 @@ impl Compiled {
     }
 }
 
-/// Whether to go on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flow {
-    Go,
-    Stop,
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads for reading files in parallel (1: everything on the calling thread).
+    pub threads: usize,
 }
 
-/// The per-run state the lines are pushed into.
-struct Runner<'o> {
-    compiled: Compiled,
-    aggregate: Option<Aggregate>,
-    needs_numbers: bool,
-    output: &'o mut dyn Output,
-    values: u64,
-    skips: Skips,
-}
-
-impl Runner<'_> {
-    #[inline]
-    fn push(&mut self, input: &InputName, line_no: u64, line: &[u8]) -> io::Result<Flow> {
-        let mut value = line;
-        let mut last = false;
-        for stage in self.compiled.stages.iter_mut() {
-            match stage.apply(value) {
-                Step::Pass(v) => value = v,
-                Step::Last(v) => {
-                    value = v;
-                    last = true;
-                }
-                Step::Drop => return Ok(Flow::Go),
-                Step::Skip(reason) => {
-                    self.skips.add(reason, input, line_no, value);
-                    return Ok(Flow::Go);
-                }
-                Step::Stop => return Ok(Flow::Stop),
-            }
-        }
-        self.values += 1;
-        match &mut self.aggregate {
-            None => self.output.value(Emitted {
-                input,
-                line: line_no,
-                value,
-            })?,
-            Some(agg) => {
-                agg.add_item();
-                if self.needs_numbers {
-                    match parse_number(value) {
-                        Some(n) => agg.add(n),
-                        None => self.skips.add(SkipReason::NotANumber, input, line_no, value),
-                    }
-                }
-            }
-        }
-        Ok(if last { Flow::Stop } else { Flow::Go })
-    }
-
-    /// Read one input to its end (or until a stage stops). Read errors are returned as
-    /// library errors, after every complete line before them was pushed.
-    fn input(&mut self, input: Input) -> Result<Flow, RunError> {
-        let name = input.name().clone();
-        let mut reader = LineReader::new(input);
-        loop {
-            let batch = match reader.next_batch() {
-                Ok(Some(b)) => b,
-                Ok(None) => return Ok(Flow::Go),
-                Err(e) => {
-                    let lines = reader.lines_read();
-                    return Err(RunError::Input(reader.get_ref().read_error(e, lines)));
-                }
-            };
-            let flow = match self.compiled.batch_grep.take() {
-                Some(grep) => {
-                    let flow = self.grep_batch(&grep, &name, batch);
-                    self.compiled.batch_grep = Some(grep);
-                    flow?
-                }
-                None => {
-                    let mut flow = Flow::Go;
-                    for (i, line) in batch.lines().enumerate() {
-                        flow = self.push(&name, batch.first_line() + i as u64, line)?;
-                        if flow == Flow::Stop {
-                            break;
-                        }
-                    }
-                    flow
-                }
-            };
-            if flow == Flow::Stop {
-                return Ok(Flow::Stop);
-            }
+impl Default for Options {
+    /// As many threads as the machine has cores.
+    fn default() -> Options {
+        Options {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
-
-    fn grep_batch(
-        &mut self,
-        grep: &Grep,
-        name: &InputName,
-        batch: crate::source::Batch<'_>,
-    ) -> io::Result<Flow> {
-        let bytes = batch.as_bytes();
-        let mut line_no = batch.first_line();
-        let mut counted_to = 0;
-        let mut flow = Ok(Flow::Go);
-        grep.matching_lines(bytes, |start, line| {
-            line_no += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
-            counted_to = start;
-            flow = self.push(name, line_no, line);
-            matches!(flow, Ok(Flow::Go))
-        });
-        flow
-    }
 }
 
-/// Why reading one input ended early.
-enum RunError {
-    Input(Error),
-    Output(io::Error),
-}
-
-impl From<io::Error> for RunError {
-    fn from(e: io::Error) -> RunError {
-        RunError::Output(e)
-    }
-}
-
-/// Run `plan` over `files`. Each input problem is passed to `on_error` and the run goes
-/// on; values go to `output`. Returns what was done, or the output's error if the output
-/// failed (the run then stops at once).
+/// Run `plan` over `files` with the default [`Options`]. Each input problem is passed to
+/// `on_error` and the run goes on; values go to `output`. Returns what was done, or the
+/// output's error if the output failed (the run then stops at once).
 pub fn run(
     plan: &Plan,
-    files: impl IntoIterator<Item = Result<Input, Error>>,
+    files: impl IntoIterator<Item = Result<Input, Error>, IntoIter: Send>,
     output: &mut dyn Output,
     on_error: &mut dyn FnMut(Error),
 ) -> Result<Summary, RunFailure> {
+    run_with(plan, files, output, on_error, &Options::default())
+}
+
+/// Run `plan` over `files` (see [`run`]) with explicit [`Options`].
+///
+/// With more than one thread, files are read in parallel, each by one worker, and results
+/// are delivered exactly as a single-threaded run would: values in input order, errors in
+/// input order, aggregates merged in input order. A plan whose stages keep state across
+/// lines (`head`) runs on one thread, since its result depends on the order of all lines.
+pub fn run_with(
+    plan: &Plan,
+    files: impl IntoIterator<Item = Result<Input, Error>, IntoIter: Send>,
+    output: &mut dyn Output,
+    on_error: &mut dyn FnMut(Error),
+    options: &Options,
+) -> Result<Summary, RunFailure> {
     let compiled = Compiled::new(plan).map_err(RunFailure::Plan)?;
-    run_compiled(compiled, files, output, on_error).map_err(RunFailure::Output)
+    let sequential =
+        options.threads <= 1 || plan.stages.iter().any(|s| matches!(s, StageSpec::Head(_)));
+    let files = files.into_iter();
+    let result = if sequential {
+        run_sequential(compiled, files, output, on_error)
+    } else {
+        parallel::run(plan, compiled, files, output, on_error, options)
+    };
+    result.map_err(RunFailure::Output)
 }
 
 /// Why a run could not finish.
@@ -269,30 +187,18 @@ pub enum RunFailure {
     Output(io::Error),
 }
 
-/// Run an already compiled plan (see [`run`]).
-pub fn run_compiled(
+fn run_sequential(
     compiled: Compiled,
-    files: impl IntoIterator<Item = Result<Input, Error>>,
+    files: impl Iterator<Item = Result<Input, Error>>,
     output: &mut dyn Output,
     on_error: &mut dyn FnMut(Error),
 ) -> io::Result<Summary> {
-    let (aggregate, needs_numbers) = match compiled.terminal {
-        Terminal::Values => (None, false),
-        Terminal::Aggregate(kind) => (Some(Aggregate::new(kind)), kind.needs_numbers()),
-    };
-    let mut runner = Runner {
-        compiled,
-        aggregate,
-        needs_numbers,
-        output,
-        values: 0,
-        skips: Skips::default(),
-    };
+    let mut runner = Runner::new(compiled, output);
     let mut failed_inputs = 0;
     let mut stopped_early = false;
     for file in files {
         let input = match file {
-            Ok(input) => input,
+            Ok(input) => input.read_ahead(),
             Err(e) => {
                 failed_inputs += 1;
                 on_error(e);
@@ -319,4 +225,122 @@ pub fn run_compiled(
         skips: runner.skips,
         stopped_early,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Find;
+    use std::io::Write;
+
+    /// A tree with plain and gzip files, one missing path and one corrupt file.
+    fn tree() -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
+        let d = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for f in 0..9 {
+            let mut text = Vec::new();
+            for i in 0..(700 * (f + 1)) {
+                let bytes = if i % 17 == 0 {
+                    "-".to_string()
+                } else {
+                    (i * f % 977).to_string()
+                };
+                writeln!(text, "host{f} GET /file{} {bytes}", i % 13).unwrap();
+            }
+            let p = d.path().join(format!("f{f}.log"));
+            if f % 3 == 0 {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                e.write_all(&text).unwrap();
+                let mut gz = e.finish().unwrap();
+                if f == 6 {
+                    gz.truncate(gz.len() * 2 / 3);
+                }
+                std::fs::write(&p, gz).unwrap();
+            } else {
+                std::fs::write(&p, text).unwrap();
+            }
+            paths.push(p);
+        }
+        paths.insert(4, d.path().join("missing.log"));
+        (d, paths)
+    }
+
+    fn go(
+        text: &str,
+        paths: &[std::path::PathBuf],
+        threads: usize,
+    ) -> (Vec<String>, Summary, Vec<String>) {
+        let plan = crate::query::parse(text).unwrap();
+        let mut values = Vec::new();
+        let mut out = |e: Emitted<'_>| {
+            values.push(format!(
+                "{}:{}:{}",
+                e.input,
+                e.line,
+                String::from_utf8_lossy(e.value)
+            ));
+            Ok(())
+        };
+        let mut errors = Vec::new();
+        let files = Files::found(Find::new(paths));
+        let s = run_with(
+            &plan,
+            files,
+            &mut out,
+            &mut |e| errors.push(e.to_string()),
+            &Options { threads },
+        )
+        .unwrap();
+        (values, s, errors)
+    }
+
+    #[test]
+    fn parallel_runs_equal_the_single_threaded_run() {
+        let (_d, paths) = tree();
+        for text in [
+            "grep file1 | field -1",
+            "field 3",
+            "grep -v GET",
+            "grep file1 | field -1 | sum",
+            "field -1 | max",
+            "field -1 | avg",
+            "grep /file7 | count",
+            "field 9 | count",
+        ] {
+            let (v1, s1, e1) = go(text, &paths, 1);
+            for threads in [2, 3, 8] {
+                let (v, s, e) = go(text, &paths, threads);
+                assert_eq!(v, v1, "{text} with {threads} threads");
+                assert_eq!(s.result(), s1.result(), "{text}");
+                assert_eq!(s.values, s1.values, "{text}");
+                assert_eq!(s.skips, s1.skips, "{text}");
+                assert_eq!(s.failed_inputs, 2, "{text}");
+                assert_eq!(e, e1, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn output_error_stops_a_parallel_run() {
+        let (_d, paths) = tree();
+        let plan = crate::query::parse("field 1").unwrap();
+        let mut n = 0;
+        let mut out = |_: Emitted<'_>| {
+            n += 1;
+            if n == 100 {
+                Err(io::Error::from(io::ErrorKind::BrokenPipe))
+            } else {
+                Ok(())
+            }
+        };
+        let r = run_with(
+            &plan,
+            Files::found(Find::new(&paths)),
+            &mut out,
+            &mut |_| {},
+            &Options { threads: 2 },
+        );
+        assert!(matches!(r, Err(RunFailure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe));
+        assert_eq!(n, 100);
+    }
 }

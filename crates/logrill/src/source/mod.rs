@@ -11,7 +11,8 @@ pub mod find;
 pub mod follow;
 pub mod lines;
 pub mod open;
+pub mod readahead;
 
 pub use find::{find, Find};
 pub use lines::{Batch, LineReader};
-pub use open::{detect, open, open_reader, open_stdin, Codec, Input};
+pub use open::{detect, open, open_counted, open_reader, open_stdin, Codec, Input};

@@ -18,6 +18,8 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Chain, Cursor, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::error::{Error, InputName, Result};
 
@@ -120,6 +122,27 @@ impl Input {
         }
     }
 
+    /// Decode on a background thread from now on (see [`crate::source::readahead`]), so
+    /// decoding overlaps with whatever consumes the bytes. Plain inputs are returned as
+    /// they are: reading a file is faster than handing its bytes across threads.
+    pub fn read_ahead(self) -> Input {
+        if self.codec == Codec::Plain {
+            return self;
+        }
+        match crate::source::readahead::ReadAhead::new(self.reader) {
+            Ok(r) => Input {
+                name: self.name,
+                codec: self.codec,
+                reader: Box::new(r),
+            },
+            Err((_, reader)) => Input {
+                name: self.name,
+                codec: self.codec,
+                reader,
+            },
+        }
+    }
+
     /// Read its lines (see [`crate::source::LineReader`]).
     pub fn lines(self) -> crate::source::LineReader<Input> {
         crate::source::LineReader::new(self)
@@ -137,6 +160,11 @@ impl Read for Input {
 pub fn open(path: impl AsRef<Path>) -> Result<Input> {
     let path = path.as_ref();
     let name = InputName::Path(path.to_path_buf());
+    let file = open_file(path, &name)?;
+    open_reader(name, file)
+}
+
+fn open_file(path: &Path, name: &InputName) -> Result<File> {
     let io_err = |source| Error::Io {
         name: name.clone(),
         source,
@@ -148,7 +176,36 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input> {
             "is a directory (give it as a root to search it)",
         )));
     }
-    open_reader(name, file)
+    Ok(file)
+}
+
+/// A reader that adds what it reads to a shared counter.
+struct Counted<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Open a file like [`open`], adding the number of (compressed) bytes read from it to
+/// `counter` as they are read: for progress displays.
+pub fn open_counted(path: impl AsRef<Path>, counter: Arc<AtomicU64>) -> Result<Input> {
+    let path = path.as_ref();
+    let name = InputName::Path(path.to_path_buf());
+    let file = open_file(path, &name)?;
+    open_reader(
+        name,
+        Counted {
+            inner: file,
+            counter,
+        },
+    )
 }
 
 /// Open standard input, detecting its compression the same way as a file's.
@@ -179,10 +236,12 @@ pub fn open_reader<R: Read + Send + 'static>(name: InputName, mut reader: R) -> 
             stream,
         ))),
         Codec::Zstd => {
-            let dec = zstd::stream::read::Decoder::with_buffer(buffered(stream))
-                .map_err(|source| Error::Io {
-                    name: name.clone(),
-                    source,
+            let dec =
+                zstd::stream::read::Decoder::with_buffer(buffered(stream)).map_err(|source| {
+                    Error::Io {
+                        name: name.clone(),
+                        source,
+                    }
                 })?;
             Box::new(dec)
         }
