@@ -228,24 +228,31 @@ pub fn open_reader<R: Read + Send + 'static>(name: InputName, mut reader: R) -> 
     head.truncate(got);
     let codec = detect(&head);
     let stream: Head<R> = Cursor::new(head).chain(reader);
-    let reader: Box<dyn Read + Send> = match codec {
-        Codec::Plain => Box::new(stream),
-        Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered(stream))),
-        Codec::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered(stream))),
-        Codec::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(buffered(
-            stream,
-        ))),
-        Codec::Zstd => {
-            let dec =
-                zstd::stream::read::Decoder::with_buffer(buffered(stream)).map_err(|source| {
-                    Error::Io {
+    let reader: Box<dyn Read + Send> =
+        match codec {
+            Codec::Plain => Box::new(stream),
+            Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered(stream))),
+            Codec::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered(stream))),
+            Codec::Xz => {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let dec = crate::source::xz::XzStreams::new(buffered(stream), threads).map_err(
+                    |source| Error::Io {
                         name: name.clone(),
                         source,
-                    }
-                })?;
-            Box::new(dec)
-        }
-    };
+                    },
+                )?;
+                Box::new(dec)
+            }
+            Codec::Zstd => {
+                let dec = zstd::stream::read::Decoder::with_buffer(buffered(stream)).map_err(
+                    |source| Error::Io {
+                        name: name.clone(),
+                        source,
+                    },
+                )?;
+                Box::new(dec)
+            }
+        };
     Ok(Input {
         name,
         codec,
