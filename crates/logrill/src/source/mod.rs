@@ -12,6 +12,7 @@ pub mod follow;
 pub mod lines;
 pub mod open;
 pub mod readahead;
+pub mod xz;
 
 pub use find::{find, Find};
 pub use lines::{Batch, LineReader};
