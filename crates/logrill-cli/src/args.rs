@@ -87,12 +87,16 @@ impl Args {
         options
     }
 
+    /// The search over the paths, or `None` for standard input.
+    pub fn find(&self) -> Option<Find> {
+        (!self.paths.is_empty()).then(|| Find::new(&self.paths).globs(self.globs.iter().cloned()))
+    }
+
     /// The inputs: the paths (with globs for directories), or standard input.
     pub fn files(&self) -> anyhow::Result<Files> {
-        if self.paths.is_empty() {
-            return Ok(Files::stdin());
+        match self.find() {
+            None => Ok(Files::stdin()),
+            Some(find) => Ok(Files::try_found(find)?),
         }
-        let find = Find::new(&self.paths).globs(self.globs.iter().cloned());
-        Ok(Files::try_found(find)?)
     }
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod output;
+mod progress;
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
@@ -43,17 +44,34 @@ fn run(args: &Args) -> anyhow::Result<u8> {
             return Ok(FAILED);
         }
     };
-    let files = args.files()?;
-
+    let mut files = args.files()?;
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
-    let mut out = output::Printer::new(stdout.lock(), args.json, to_terminal);
-    let mut failed = 0u64;
-    let mut on_error = |e: logrill::Error| {
-        failed += 1;
-        eprintln!("logrill: {e}");
+    // A bar only where it cannot get mixed up with values printed to the same terminal.
+    let show_progress =
+        !args.quiet && io::stderr().is_terminal() && !(to_terminal && plan.is_filter());
+    let progress = match args.find() {
+        Some(find) if show_progress => {
+            let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            files = files.with_progress(counter.clone());
+            Some(progress::Progress::start(find, counter))
+        }
+        _ => None,
     };
-    let summary = match exec::run_with(&plan, files, &mut out, &mut on_error, &args.options()) {
+
+    let mut out = output::Printer::new(stdout.lock(), args.json, to_terminal);
+    let mut on_error = |e: logrill::Error| {
+        let message = format!("logrill: {e}");
+        match &progress {
+            Some(p) => p.eprintln(&message),
+            None => eprintln!("{message}"),
+        }
+    };
+    let summary = exec::run_with(&plan, files, &mut out, &mut on_error, &args.options());
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let summary = match summary {
         Ok(summary) => summary,
         Err(RunFailure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
             return Ok(BROKEN_PIPE)
