@@ -25,7 +25,7 @@
 //!     .grep("robots.txt")          // gen_grep
 //!     .field(-1)                   // line.rsplit(None,1)[1]
 //!     .sum()?;                     // int(x) for x if x != '-', summed
-//! assert_eq!(total.value, AggValue::Int(1_094_353));
+//! assert_eq!(total.value, AggValue::Int(5_154_660));
 //! assert!(total.errors.is_empty());
 //! // The '-' byte counts were skipped, and counted:
 //! assert!(total.skips.total() > 0);

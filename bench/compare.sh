@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Peer benchmark: logrill against the Python reference pipeline, zcat|grep|mawk and
+# rg|mawk on the same generated data, in one run (ratios, not absolute times, are what
+# matter on a shared machine). Every tool's answer is checked against the generator's
+# ground truth before anything is timed.
+#
+#   bench/compare.sh [--mb 500] [--runs 5] [--dir /tmp/logrill-bench] [--quick]
+#
+# Needs: cargo, python3; installs hyperfine, ripgrep, mawk, zstd, xz-utils with apt-get
+# when they are missing. The Python reference is ../shared/reference/beazley.py when that
+# file exists (it is not part of this repository); otherwise the seed's pipeline is
+# written out to the bench directory from bench/beazley_seed.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MB=500
+RUNS=5
+DIR=/tmp/logrill-bench
+while [ $# -gt 0 ]; do
+  case $1 in
+    --mb) MB=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --dir) DIR=$2; shift 2 ;;
+    --quick) MB=60; RUNS=3; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+need=()
+for tool in hyperfine rg mawk zstd xz; do command -v $tool >/dev/null || need+=($tool); done
+if [ ${#need[@]} -gt 0 ]; then
+  pkgs=$(printf '%s\n' "${need[@]}" | sed 's/^rg$/ripgrep/; s/^xz$/xz-utils/' | tr '\n' ' ')
+  echo "installing: $pkgs" >&2
+  apt-get update -qq >/dev/null && apt-get install -y -qq $pkgs >/dev/null
+fi
+
+cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
+LOGRILL=$ROOT/target/release/logrill
+MKLOGS=$ROOT/target/release/examples/mklogs
+PYREF=$ROOT/../shared/reference/beazley.py
+[ -f "$PYREF" ] || PYREF=$ROOT/bench/beazley_seed.py
+
+mkdir -p "$DIR"
+gen() { # name, codecs, sites
+  local out=$DIR/$1
+  if [ ! -f "$out/TRUTH.json" ]; then
+    rm -rf "$out"
+    "$MKLOGS" "$out" --mb "$MB" --sites "$3" --codecs "$2" > "$out.truth.tmp"
+    mv "$out.truth.tmp" "$out/TRUTH.json"
+  fi
+}
+gen plain plain 3
+gen gz gzip 3
+gen mixed plain,gzip,bzip2,xz,zstd 2
+SINGLE=$(find "$DIR/plain" -name 'access-log*' -type f | sort | head -1)
+
+truth() { python3 -c "import json,sys; print(json.load(open('$DIR/$1/TRUTH.json'))['$2'])"; }
+
+# Shell peers: decompress each file by its name, as people do.
+cat > "$DIR/zcat_all.sh" <<'SH'
+#!/usr/bin/env bash
+# usage: zcat_all.sh DIR  -> every access-log* file's text on stdout
+find "$1" -name 'access-log*' -type f -print0 | sort -z | while IFS= read -r -d '' f; do
+  case $f in
+    *.gz) zcat -- "$f" ;; *.bz2) bzcat -- "$f" ;; *.xz) xzcat -- "$f" ;;
+    *.zst) zstdcat -q -- "$f" ;; *) cat -- "$f" ;;
+  esac
+done
+SH
+chmod +x "$DIR/zcat_all.sh"
+AWK_SUM='{ if ($NF ~ /^[0-9]+$/) s += $NF } END { printf "%d\n", s }'
+
+declare -a NAMES CMDS
+job() { # label, expected, then name=command pairs
+  local label=$1 expected=$2; shift 2
+  echo
+  echo "## $label (expected $expected)"
+  local args=() ok=1
+  for pair in "$@"; do
+    local name=${pair%%=*} cmd=${pair#*=}
+    local got
+    got=$(bash -c "$cmd" 2>/dev/null | grep -Eo '[0-9]+' | tail -1)
+    if [ "$got" != "$expected" ]; then
+      echo "MISMATCH: $name printed '$got', expected $expected" >&2
+      ok=0
+    else
+      echo "  $name: $got ✓"
+    fi
+    args+=(-n "$name" "$cmd")
+  done
+  [ $ok = 1 ] || { echo "answers differ: not timing $label" >&2; return 1; }
+  local json=$DIR/$(echo "$label" | tr -c 'a-zA-Z0-9' _).json
+  hyperfine -N --style none --warmup 1 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null 2>&1 \
+    || hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null
+  python3 - "$json" "$label" "$(du -sb --apparent-size "${DATA:-$DIR}" | cut -f1)" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+label, size = sys.argv[2], int(sys.argv[3])
+base = res[0]["median"]
+print(f"| job | tool | median s | vs logrill |")
+print(f"|---|---|---:|---:|")
+for r in res:
+    print(f"| {label} | {r['command']} | {r['median']:.3f} | {r['median']/base:.1f}× |")
+PY
+}
+
+P=robots.txt
+DATA=$DIR/plain job "seed job, plain tree ($MB MB, $(find $DIR/plain -name 'access-log*' | wc -l) files)" "$(truth plain pattern_bytes)" \
+  "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/plain -g 'access-log*'" \
+  "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/plain -g 'access-log*'" \
+  "python-reference=python3 $PYREF $P 'access-log*' $DIR/plain" \
+  "cat|grep|mawk=$DIR/zcat_all.sh $DIR/plain | grep -F $P | mawk '$AWK_SUM'" \
+  "rg|mawk=rg -N --no-filename -F $P -g 'access-log*' $DIR/plain | mawk '$AWK_SUM'"
+
+expected_single=$($LOGRILL -q "grep $P | field -1 | sum" "$SINGLE")
+DATA=$SINGLE job "seed job, one plain file ($(du -m --apparent-size "$SINGLE" | cut -f1) MB)" "$expected_single" \
+  "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $SINGLE" \
+  "python-reference=python3 $PYREF $P '$(basename "$SINGLE")' $(dirname "$SINGLE")" \
+  "grep|mawk=grep -F $P $SINGLE | mawk '$AWK_SUM'"
+
+DATA=$DIR/gz job "seed job, gzip tree" "$(truth gz pattern_bytes)" \
+  "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/gz -g 'access-log*'" \
+  "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/gz -g 'access-log*'" \
+  "python-reference=python3 $PYREF $P 'access-log*' $DIR/gz" \
+  "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/gz | grep -F $P | mawk '$AWK_SUM'" \
+  "rg -z|mawk=rg -z -N --no-filename -F $P -g 'access-log*' $DIR/gz | mawk '$AWK_SUM'" \
+  "logrill decode only=$LOGRILL -q 'grep -F zzzzzzzz | count' $DIR/gz -g 'access-log*'"
+
+DATA=$DIR/mixed job "seed job, mixed tree (plain, gz, bz2, xz, zst)" "$(truth mixed pattern_bytes)" \
+  "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/mixed -g 'access-log*'" \
+  "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/mixed -g 'access-log*'" \
+  "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/mixed | grep -F $P | mawk '$AWK_SUM'"
