@@ -109,24 +109,30 @@ DATA=$DIR/plain job "seed job, plain tree ($MB MB, $(find $DIR/plain -name 'acce
   "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/plain -g 'access-log*'" \
   "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/plain -g 'access-log*'" \
   "python-reference=python3 $PYREF $P 'access-log*' $DIR/plain" \
-  "cat|grep|mawk=$DIR/zcat_all.sh $DIR/plain | grep -F $P | mawk '$AWK_SUM'" \
-  "rg|mawk=rg -N --no-filename -F $P -g 'access-log*' $DIR/plain | mawk '$AWK_SUM'"
+  "cat|grep|mawk=$DIR/zcat_all.sh $DIR/plain | grep -aF $P | mawk '$AWK_SUM'" \
+  "rg|mawk=rg -a -N --no-filename -F $P -g 'access-log*' $DIR/plain | mawk '$AWK_SUM'"
 
 expected_single=$($LOGRILL -q "grep $P | field -1 | sum" "$SINGLE")
 DATA=$SINGLE job "seed job, one plain file ($(du -m --apparent-size "$SINGLE" | cut -f1) MB)" "$expected_single" \
   "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $SINGLE" \
   "python-reference=python3 $PYREF $P '$(basename "$SINGLE")' $(dirname "$SINGLE")" \
-  "grep|mawk=grep -F $P $SINGLE | mawk '$AWK_SUM'"
+  "grep|mawk=grep -aF $P $SINGLE | mawk '$AWK_SUM'"
 
 DATA=$DIR/gz job "seed job, gzip tree" "$(truth gz pattern_bytes)" \
   "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/gz -g 'access-log*'" \
   "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/gz -g 'access-log*'" \
   "python-reference=python3 $PYREF $P 'access-log*' $DIR/gz" \
-  "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/gz | grep -F $P | mawk '$AWK_SUM'" \
-  "rg -z|mawk=rg -z -N --no-filename -F $P -g 'access-log*' $DIR/gz | mawk '$AWK_SUM'" \
-  "logrill decode only=$LOGRILL -q 'grep -F zzzzzzzz | count' $DIR/gz -g 'access-log*'"
+  "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/gz | grep -aF $P | mawk '$AWK_SUM'" \
+  "rg -z|mawk=rg -a -z -N --no-filename -F $P -g 'access-log*' $DIR/gz | mawk '$AWK_SUM'"
+
+# The decoder alone (a literal that never matches: decode + one memchr-speed scan), to put
+# the seed job's .gz time against the raw decode rate.
+DATA=$DIR/gz job "decode only, gzip tree" 0 \
+  "logrill decode+scan -j1=$LOGRILL -j1 -q 'grep -F zzzzzzzz | count' $DIR/gz -g 'access-log*'" \
+  "logrill seed job -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/gz -g 'access-log*' >/dev/null; echo 0" \
+  "zcat=$DIR/zcat_all.sh $DIR/gz >/dev/null; echo 0"
 
 DATA=$DIR/mixed job "seed job, mixed tree (plain, gz, bz2, xz, zst)" "$(truth mixed pattern_bytes)" \
   "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/mixed -g 'access-log*'" \
   "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/mixed -g 'access-log*'" \
-  "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/mixed | grep -F $P | mawk '$AWK_SUM'"
+  "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/mixed | grep -aF $P | mawk '$AWK_SUM'"

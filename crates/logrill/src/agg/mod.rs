@@ -281,7 +281,9 @@ mod tests {
 
     #[test]
     fn merged_equals_unsplit() {
-        let xs: Vec<String> = (0..100).map(|i| ((i * 37) % 101 - 50).to_string()).collect();
+        let xs: Vec<String> = (0..100)
+            .map(|i| ((i * 37) % 101 - 50).to_string())
+            .collect();
         let xs: Vec<&str> = xs.iter().map(String::as_str).collect();
         for kind in [
             AggKind::Count,

@@ -53,11 +53,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
                     i += 1;
                     loop {
                         let Some(&c) = chars.get(i) else {
-                            return Err(QueryError::new(
-                                text,
-                                open + 1,
-                                format!("unclosed {q}"),
-                            ));
+                            return Err(QueryError::new(text, open + 1, format!("unclosed {q}")));
                         };
                         i += 1;
                         if c == q {

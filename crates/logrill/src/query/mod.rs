@@ -172,10 +172,7 @@ pub fn parse(text: &str) -> Result<Plan, QueryError> {
                     return Err(QueryError::new(
                         text,
                         head.column,
-                        format!(
-                            "unknown stage `{name}` (stages: {})",
-                            STAGES.join(", ")
-                        ),
+                        format!("unknown stage `{name}` (stages: {})", STAGES.join(", ")),
                     ))
                 }
             },
@@ -366,6 +363,9 @@ mod tests {
         assert_eq!(col("head -1").0, 6);
         assert!(col("").1.contains("empty pipeline"));
         let shown = parse("grep x | gerp y").unwrap_err().to_string();
-        assert!(shown.ends_with("\n  grep x | gerp y\n           ^"), "{shown}");
+        assert!(
+            shown.ends_with("\n  grep x | gerp y\n           ^"),
+            "{shown}"
+        );
     }
 }

@@ -31,7 +31,10 @@ impl Find {
     /// A search over several roots, visited in the order given.
     pub fn new<P: AsRef<Path>>(roots: impl IntoIterator<Item = P>) -> Find {
         Find {
-            roots: roots.into_iter().map(|p| p.as_ref().to_path_buf()).collect(),
+            roots: roots
+                .into_iter()
+                .map(|p| p.as_ref().to_path_buf())
+                .collect(),
             globs: Vec::new(),
         }
     }

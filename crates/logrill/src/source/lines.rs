@@ -122,7 +122,11 @@ impl<R: Read> LineReader<R> {
         let bytes = &self.buf[from..to];
         let first_line = self.lines + 1;
         let n = memchr::memchr_iter(b'\n', bytes).count() as u64;
-        let n = if bytes.last() == Some(&b'\n') { n } else { n + 1 };
+        let n = if bytes.last() == Some(&b'\n') {
+            n
+        } else {
+            n + 1
+        };
         self.lines += n;
         Batch {
             bytes,

@@ -63,11 +63,7 @@ impl Grep {
     /// Call `f(line_start, line)` for every line of `batch` (complete lines, as a
     /// [`crate::source::Batch`] holds) that matches, in order, with one search pass over
     /// the bytes. `f` returns `false` to stop. Lines are given without their line ends.
-    pub fn matching_lines<'a>(
-        &self,
-        batch: &'a [u8],
-        mut f: impl FnMut(usize, &'a [u8]) -> bool,
-    ) {
+    pub fn matching_lines<'a>(&self, batch: &'a [u8], mut f: impl FnMut(usize, &'a [u8]) -> bool) {
         let mut at = 0;
         while at < batch.len() {
             let Some(m) = self.regex.find_at(batch, at) else {
@@ -137,7 +133,15 @@ mod tests {
     fn batch_search_equals_line_by_line() {
         let batch: &[u8] = b"a GET x\r\nb\nGET\nc GETx\nfoo\nbar\n\xff GET\nlast GET";
         for pat in [
-            "GET", "^GET", "GET$", "x$", r"foo\sbar", r"o\nb", "^$", ".", "GETx?$",
+            "GET",
+            "^GET",
+            "GET$",
+            "x$",
+            r"foo\sbar",
+            r"o\nb",
+            "^$",
+            ".",
+            "GETx?$",
         ] {
             let gr = g(pat, false, false, false);
             let mut got = Vec::new();
