@@ -997,3 +997,33 @@ fn real_logs() {
     let r = logrill!("count", real, "-g", "*.log");
     assert_eq!((r.code, r.number()), (Some(0), want as i128));
 }
+
+/// A pattern that matches the empty string counts only real lines, in a file (searched
+/// batch-wide) and on stdin, and whether or not the input ends with a newline.
+#[test]
+fn empty_matches_count_real_lines_only() {
+    let dir = TempDir::new().unwrap();
+    for (text, empty_lines, all_lines) in [
+        (&b"a\n\nb\n"[..], 1, 3),
+        (b"a\n\nb", 1, 3),
+        (b"\n\n", 2, 2),
+        (b"x\n", 0, 1),
+    ] {
+        let f = write(dir.path(), "t.log", text);
+        assert_eq!(
+            logrill!("grep '^$' | count", f).number(),
+            empty_lines,
+            "{text:?}"
+        );
+        assert_eq!(
+            logrill!("grep '' | count", f).number(),
+            all_lines,
+            "{text:?}"
+        );
+        assert_eq!(
+            logrill_stdin!(text.to_vec(); "grep '^$' | count").number(),
+            empty_lines,
+            "{text:?}"
+        );
+    }
+}

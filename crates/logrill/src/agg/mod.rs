@@ -188,15 +188,15 @@ impl Aggregate {
         match (self, other) {
             (Aggregate::Count(a), Aggregate::Count(b)) => *a += b,
             (Aggregate::Sum(a), Aggregate::Sum(b)) => a.merge(b),
-            (Aggregate::Min(a), Aggregate::Min(Some(b))) => {
-                if a.is_none_or(|cur| b.total_cmp(&cur).is_lt()) {
-                    *a = Some(*b);
-                }
+            (Aggregate::Min(a), Aggregate::Min(Some(b)))
+                if a.is_none_or(|cur| b.total_cmp(&cur).is_lt()) =>
+            {
+                *a = Some(*b)
             }
-            (Aggregate::Max(a), Aggregate::Max(Some(b))) => {
-                if a.is_none_or(|cur| b.total_cmp(&cur).is_gt()) {
-                    *a = Some(*b);
-                }
+            (Aggregate::Max(a), Aggregate::Max(Some(b)))
+                if a.is_none_or(|cur| b.total_cmp(&cur).is_gt()) =>
+            {
+                *a = Some(*b)
             }
             (Aggregate::Avg { total, n }, Aggregate::Avg { total: t2, n: n2 }) => {
                 total.merge(t2);

@@ -14,7 +14,8 @@ pub struct Files {
 }
 
 enum Inner {
-    Found(FindIter),
+    // Boxed: a walk's state is large, and `Files` is moved around by value.
+    Found(Box<FindIter>),
     Stdin(bool),
 }
 
@@ -22,7 +23,7 @@ impl Files {
     /// The files a search finds, opened one by one.
     pub fn found(find: Find) -> Files {
         Files {
-            inner: Inner::Found(find.into_iter()),
+            inner: Inner::Found(Box::new(find.into_iter())),
             progress: None,
         }
     }
@@ -31,7 +32,7 @@ impl Files {
     /// before anything is read).
     pub fn try_found(find: Find) -> Result<Files, Error> {
         Ok(Files {
-            inner: Inner::Found(find.walk()?),
+            inner: Inner::Found(Box::new(find.walk()?)),
             progress: None,
         })
     }

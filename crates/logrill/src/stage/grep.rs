@@ -70,6 +70,10 @@ impl Grep {
                 return;
             };
             let start = memchr::memrchr(b'\n', &batch[..m.start()]).map_or(0, |i| i + 1);
+            // An empty match after the final line end is no line at all.
+            if start == batch.len() {
+                return;
+            }
             let end = memchr::memchr(b'\n', &batch[m.start()..])
                 .map_or(batch.len(), |i| m.start() + i + 1);
             let line = crate::source::lines::trim_line_end(&batch[start..end]);
@@ -131,7 +135,15 @@ mod tests {
 
     #[test]
     fn batch_search_equals_line_by_line() {
-        let batch: &[u8] = b"a GET x\r\nb\nGET\nc GETx\nfoo\nbar\n\xff GET\nlast GET";
+        for batch in [
+            &b"a GET x\r\nb\nGET\nc GETx\nfoo\nbar\n\xff GET\nlast GET"[..],
+            &b"a\n\nb\nGET\n"[..],
+        ] {
+            batch_search_equals_line_by_line_in(batch);
+        }
+    }
+
+    fn batch_search_equals_line_by_line_in(batch: &[u8]) {
         for pat in [
             "GET",
             "^GET",
@@ -149,7 +161,8 @@ mod tests {
                 got.push(l.to_vec());
                 true
             });
-            let want: Vec<Vec<u8>> = batch
+            let body = batch.strip_suffix(b"\n").unwrap_or(batch);
+            let want: Vec<Vec<u8>> = body
                 .split(|&b| b == b'\n')
                 .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
                 .filter(|l| gr.keeps(l))
