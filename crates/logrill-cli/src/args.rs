@@ -63,9 +63,21 @@ pub struct Args {
     #[arg(short = 'g', long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
 
-    /// Print JSON lines instead of plain values.
-    #[arg(long)]
+    /// Print JSON lines instead of plain values and tables.
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+
+    /// Print tables and records as CSV.
+    #[arg(long)]
+    pub csv: bool,
+
+    /// Make the first line `parse` cannot read an error (exit status 2).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Most groups and kept values an aggregate or sort may hold in memory.
+    #[arg(long, value_name = "N", default_value_t = logrill::exec::DEFAULT_STATE_LIMIT)]
+    pub max_state: usize,
 
     /// Do not report skipped values on stderr.
     #[arg(short, long)]
@@ -84,7 +96,20 @@ impl Args {
         if let Some(n) = self.threads {
             options.threads = n.max(1);
         }
+        options.strict = self.strict;
+        options.state_limit = self.max_state.max(1);
         options
+    }
+
+    /// The output format.
+    pub fn format(&self) -> crate::output::Format {
+        if self.json {
+            crate::output::Format::Json
+        } else if self.csv {
+            crate::output::Format::Csv
+        } else {
+            crate::output::Format::Text
+        }
     }
 
     /// The search over the paths, or `None` for standard input.

@@ -35,6 +35,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// What stderr says at the end: what `parse auto` chose, lines that did not parse (count
+/// per reason and the first few with their place), values skipped.
+fn report(args: &Args, summary: &exec::Summary) {
+    for note in &summary.notes {
+        eprintln!("logrill: {note}");
+    }
+    if args.quiet {
+        return;
+    }
+    for line in &summary.parse_report {
+        eprintln!("logrill: {line}");
+    }
+    if summary.skips.total() > 0 {
+        eprintln!("logrill: {}", summary.skips);
+    }
+}
+
 fn run(args: &Args) -> anyhow::Result<u8> {
     // Everything that can be checked is checked before any input is read.
     let plan = match query::parse(&args.pipeline) {
@@ -59,7 +76,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         _ => None,
     };
 
-    let mut out = output::Printer::new(stdout.lock(), args.json, to_terminal);
+    let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal);
     let mut on_error = |e: logrill::Error| {
         let message = format!("logrill: {e}");
         match &progress {
@@ -78,20 +95,11 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         }
         Err(e) => return Err(e.into()),
     };
-    if let Some(value) = summary.result() {
-        let name = match plan.terminal {
-            query::Terminal::Aggregate(kind) => kind.name(),
-            query::Terminal::Values => "value",
-        };
-        out.aggregate(name, value)?;
-    }
     match out.finish() {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(BROKEN_PIPE),
         other => other?,
     }
-    if !args.quiet && summary.skips.total() > 0 {
-        eprintln!("logrill: {}", summary.skips);
-    }
+    report(args, &summary);
     Ok(if summary.failed_inputs > 0 {
         FAILED
     } else if plan.is_filter() && summary.values == 0 {

@@ -1,48 +1,202 @@
-//! Writing results: plain values (bytes as they are) or JSON lines.
+//! Writing results: plain values, tables (aligned on a terminal, TSV when piped), CSV, or
+//! JSON lines.
+//!
+//! Column order is stable: a table's group keys in the order of `by`, then its aggregates
+//! in the order written; a record's fields in the parser's order (the format's directives
+//! left to right), or as `select` lists them.
 
 use std::io::{self, BufWriter, Write};
 
 use logrill::exec::{Emitted, Output};
-use logrill::AggValue;
+use logrill::stage::parse::{Record, Value};
+use logrill::{AggValue, InputName};
 
-/// Writes values and aggregate results to a stream.
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Values as they are; tables aligned on a terminal, TSV otherwise.
+    Text,
+    Csv,
+    Json,
+}
+
+/// Rows an aligned table buffers to size its columns (later rows use the same widths).
+const ALIGN_ROWS: usize = 1000;
+
+/// Writes results to a stream.
 pub struct Printer<W: Write> {
     out: BufWriter<W>,
-    json: bool,
-    /// Flush after every value, so lines show up at once on a terminal.
-    flush_each: bool,
+    format: Format,
+    terminal: bool,
+    /// Column names of the current table, and whether its header was written.
+    columns: Vec<String>,
+    header_done: bool,
+    /// An aligned table's rows waiting for their widths, and the widths once known.
+    pending: Vec<Vec<String>>,
+    widths: Option<Vec<usize>>,
+    /// Inside `tee` with JSON: the current branch's object.
+    branch: Option<serde_json::Map<String, serde_json::Value>>,
+    branches_seen: usize,
 }
 
 impl<W: Write> Printer<W> {
-    pub fn new(out: W, json: bool, flush_each: bool) -> Self {
+    pub fn new(out: W, format: Format, terminal: bool) -> Self {
         Printer {
             out: BufWriter::with_capacity(64 * 1024, out),
-            json,
-            flush_each,
-        }
-    }
-
-    /// Print an aggregate's result: the bare number, or `{"NAME":N}` in JSON.
-    pub fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-        if self.json {
-            let mut obj = serde_json::Map::new();
-            obj.insert(name.to_string(), value.to_json());
-            serde_json::to_writer(&mut self.out, &obj)?;
-            self.out.write_all(b"\n")
-        } else {
-            writeln!(self.out, "{value}")
+            format,
+            terminal,
+            columns: Vec::new(),
+            header_done: false,
+            pending: Vec::new(),
+            widths: None,
+            branch: None,
+            branches_seen: 0,
         }
     }
 
     /// Flush everything.
     pub fn finish(&mut self) -> io::Result<()> {
+        self.flush_table()?;
+        self.flush_branch()?;
         self.out.flush()
     }
+
+    fn aligned(&self) -> bool {
+        self.format == Format::Text && self.terminal
+    }
+
+    fn flush_branch(&mut self) -> io::Result<()> {
+        if let Some(obj) = self.branch.take() {
+            serde_json::to_writer(&mut self.out, &obj)?;
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn write_header(&mut self, names: &[String]) -> io::Result<()> {
+        if self.header_done {
+            return Ok(());
+        }
+        self.header_done = true;
+        match self.format {
+            Format::Json => Ok(()),
+            Format::Csv => {
+                let cells: Vec<Vec<u8>> = names.iter().map(|n| n.as_bytes().to_vec()).collect();
+                write_csv(&mut self.out, &cells)
+            }
+            Format::Text if self.terminal => {
+                self.pending.push(names.to_vec());
+                Ok(())
+            }
+            Format::Text => {
+                let cells: Vec<Vec<u8>> = names.iter().map(|n| n.as_bytes().to_vec()).collect();
+                write_tsv(&mut self.out, &cells)
+            }
+        }
+    }
+
+    fn flush_table(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let widths = self.widths.get_or_insert_with(|| {
+            let mut w = vec![0; self.pending.iter().map(Vec::len).max().unwrap_or(0)];
+            for row in &self.pending {
+                for (i, c) in row.iter().enumerate() {
+                    w[i] = w[i].max(c.chars().count());
+                }
+            }
+            w
+        });
+        for row in self.pending.drain(..) {
+            write_aligned(&mut self.out, &row, widths)?;
+        }
+        Ok(())
+    }
+}
+
+/// A value as text for a table cell (null as `-` in an aligned table, empty otherwise).
+fn cell(v: &Value<'_>, aligned: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    match v {
+        Value::Null if aligned => out.push(b'-'),
+        v => v.write_text(&mut out),
+    }
+    out
+}
+
+fn write_tsv(out: &mut impl Write, cells: &[Vec<u8>]) -> io::Result<()> {
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"\t")?;
+        }
+        // A tab or newline inside a value would break the row: escape them (and `\`).
+        if c.iter().any(|b| matches!(b, b'\t' | b'\n' | b'\r' | b'\\')) {
+            for &b in c {
+                match b {
+                    b'\t' => out.write_all(b"\\t")?,
+                    b'\n' => out.write_all(b"\\n")?,
+                    b'\r' => out.write_all(b"\\r")?,
+                    b'\\' => out.write_all(b"\\\\")?,
+                    b => out.write_all(&[b])?,
+                }
+            }
+        } else {
+            out.write_all(c)?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
+fn write_csv(out: &mut impl Write, cells: &[Vec<u8>]) -> io::Result<()> {
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if c.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            out.write_all(b"\"")?;
+            for &b in c {
+                if b == b'"' {
+                    out.write_all(b"\"\"")?;
+                } else {
+                    out.write_all(&[b])?;
+                }
+            }
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(c)?;
+        }
+    }
+    out.write_all(b"\r\n")
+}
+
+fn write_aligned(out: &mut impl Write, row: &[String], widths: &[usize]) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, c) in row.iter().enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(c);
+        if i + 1 < row.len() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            line.extend(std::iter::repeat_n(' ', w.saturating_sub(c.chars().count())));
+        }
+    }
+    writeln!(out, "{line}")
 }
 
 impl<W: Write> Output for Printer<W> {
     fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        if self.json {
+        if let Some(obj) = &mut self.branch {
+            let values = obj
+                .entry("values")
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let serde_json::Value::Array(a) = values {
+                a.push(String::from_utf8_lossy(v.value).into());
+            }
+            return Ok(());
+        }
+        if self.format == Format::Json {
             // Keys in a fixed order; JSON strings must be UTF-8, so invalid bytes become
             // U+FFFD here (the plain output keeps them as they are).
             self.out.write_all(b"{\"file\":")?;
@@ -54,9 +208,102 @@ impl<W: Write> Output for Printer<W> {
             self.out.write_all(v.value)?;
             self.out.write_all(b"\n")?;
         }
-        if self.flush_each {
+        if self.terminal {
             self.out.flush()?;
         }
         Ok(())
+    }
+
+    fn record(&mut self, _input: &InputName, _line: u64, record: &Record<'_>) -> io::Result<()> {
+        if let Some(obj) = &mut self.branch {
+            let rows = obj
+                .entry("rows")
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let serde_json::Value::Array(a) = rows {
+                a.push(record.to_json());
+            }
+            return Ok(());
+        }
+        if self.format == Format::Json {
+            serde_json::to_writer(&mut self.out, &record.to_json())?;
+            return self.out.write_all(b"\n");
+        }
+        if !self.header_done {
+            let names: Vec<String> = if self.columns.is_empty() {
+                record.iter().map(|(n, _)| n.to_string()).collect()
+            } else {
+                self.columns.clone()
+            };
+            self.write_header(&names)?;
+        }
+        let aligned = self.aligned();
+        let cells: Vec<Vec<u8>> = record.values().iter().map(|v| cell(v, aligned)).collect();
+        match self.format {
+            Format::Csv => write_csv(&mut self.out, &cells),
+            Format::Text if aligned => {
+                let row = cells
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                self.pending.push(row);
+                if self.pending.len() >= ALIGN_ROWS {
+                    self.flush_table()?;
+                }
+                Ok(())
+            }
+            _ => write_tsv(&mut self.out, &cells),
+        }
+    }
+
+    fn columns(&mut self, names: &[String]) -> io::Result<()> {
+        self.columns = names.to_vec();
+        self.header_done = false;
+        self.widths = None;
+        Ok(())
+    }
+
+    fn end_table(&mut self) -> io::Result<()> {
+        if !self.header_done && self.branch.is_none() && !self.columns.is_empty() {
+            // An empty table still shows its columns.
+            let names = self.columns.clone();
+            self.write_header(&names)?;
+        }
+        self.flush_table()?;
+        self.columns.clear();
+        self.header_done = false;
+        self.widths = None;
+        Ok(())
+    }
+
+    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
+        if let Some(obj) = &mut self.branch {
+            obj.insert(name.to_string(), value.to_json());
+            return Ok(());
+        }
+        if self.format == Format::Json {
+            let mut obj = serde_json::Map::new();
+            obj.insert(name.to_string(), value.to_json());
+            serde_json::to_writer(&mut self.out, &obj)?;
+            self.out.write_all(b"\n")
+        } else {
+            writeln!(self.out, "{value}")
+        }
+    }
+
+    fn branch(&mut self, index: usize, title: &str) -> io::Result<()> {
+        self.flush_table()?;
+        self.flush_branch()?;
+        if self.format == Format::Json {
+            let mut obj = serde_json::Map::new();
+            obj.insert("branch".into(), index.into());
+            obj.insert("pipeline".into(), title.into());
+            self.branch = Some(obj);
+            return Ok(());
+        }
+        if self.branches_seen > 0 {
+            self.out.write_all(b"\n")?;
+        }
+        self.branches_seen += 1;
+        writeln!(self.out, "== {title}")
     }
 }

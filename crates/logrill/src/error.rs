@@ -62,6 +62,18 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// A line `parse` could not read, with `--strict`.
+    #[error("{name}:{line}: {message}")]
+    Parse {
+        name: InputName,
+        line: u64,
+        message: String,
+    },
+
+    /// A table grew past its state limit.
+    #[error(transparent)]
+    State(#[from] crate::exec::table::TableError),
+
     /// A glob pattern did not compile.
     #[error("bad glob {glob:?}: {message}")]
     Glob { glob: String, message: String },
@@ -76,7 +88,9 @@ impl Error {
     pub fn input(&self) -> Option<&InputName> {
         match self {
             Error::Walk { path, .. } => Some(path),
-            Error::Io { name, .. } | Error::Decode { name, .. } => Some(name),
+            Error::Io { name, .. } | Error::Decode { name, .. } | Error::Parse { name, .. } => {
+                Some(name)
+            }
             _ => None,
         }
     }

@@ -42,11 +42,11 @@ impl Pipeline {
     /// not end in an aggregate (call one of the terminal methods instead).
     pub fn stages(mut self, text: &str) -> Result<Pipeline, Error> {
         let plan = crate::query::parse(text)?;
-        if let Terminal::Aggregate(kind) = plan.terminal {
+        if plan.terminal != Terminal::Values {
             return Err(Error::Query(crate::query::QueryError::new(
                 text,
                 1,
-                format!("end the pipeline with .{}() instead", kind.name()),
+                "only line stages here (grep, field, head); end with .sum() or another terminal call",
             )));
         }
         self.stages.extend(plan.stages);
@@ -119,10 +119,16 @@ impl Pipeline {
 
     /// Run with an aggregate at the end.
     pub fn aggregate(self, kind: AggKind) -> Result<Report<AggValue>, Error> {
-        let plan = Plan {
-            stages: self.stages,
-            terminal: Terminal::Aggregate(kind),
-        };
+        let mut stages = self.stages;
+        stages.push(StageSpec::Aggregate {
+            aggregates: vec![crate::query::AggCall {
+                function: crate::query::AggFn::Simple(kind),
+                arg: None,
+                name: kind.name().to_string(),
+            }],
+            by: Vec::new(),
+        });
+        let plan = Plan::from_stages(stages)?;
         let mut errors = Vec::new();
         let mut nothing = |_: Emitted<'_>| Ok(());
         let summary = run(&plan, self.files, &mut nothing, &mut errors)?;
@@ -139,10 +145,7 @@ impl Pipeline {
         self,
         mut f: impl FnMut(&InputName, u64, &[u8]) -> bool,
     ) -> Result<Report<u64>, Error> {
-        let plan = Plan {
-            stages: self.stages,
-            terminal: Terminal::Values,
-        };
+        let plan = Plan::from_stages(self.stages)?;
         let mut errors = Vec::new();
         let stop = std::io::ErrorKind::Interrupted;
         let mut out = |e: Emitted<'_>| {

@@ -1,30 +1,36 @@
 //! Running a [`Plan`] over inputs in batch mode.
 //!
 //! The executor pulls batches of complete lines from each input in turn (the seed's
-//! `gen_cat`) and pushes each line through the compiled stages into the terminal: an output
-//! for values, or an aggregate. When the first stage is a `grep`, it searches each whole
-//! batch in one pass and only the matching lines go on (see [`Grep::matching_lines`]).
+//! `gen_cat`) and pushes each line through the compiled pipeline (see [`chain`]): line
+//! stages, `parse`, record stages, and an end (values, an aggregate, records, a table, or
+//! `tee` branches). When the first stage is a `grep`, each whole batch is searched in one
+//! pass and only the matching lines go on (see [`Grep::matching_lines`]).
 //!
 //! Problems with one input are handed to the caller's error handler and the run goes on
 //! with the next input: nothing already read is lost. Only a failing *output* (a closed
 //! pipe) ends the run early, returned as an `io::Error`.
 
+mod chain;
 mod files;
 mod parallel;
 mod runner;
 mod skips;
+pub mod table;
 
 pub use files::Files;
 pub use skips::{SkipExample, Skips};
+pub use table::DEFAULT_STATE_LIMIT;
 
 use std::io;
 
-use crate::agg::{AggValue, Aggregate};
+use crate::agg::AggValue;
 use crate::error::{Error, InputName};
-use crate::query::{Plan, StageSpec, Terminal};
+use crate::query::{Plan, StageSpec};
 use crate::source::Input;
-use crate::stage::{Field, Grep, Head, Stage};
+use crate::stage::parse::{Failures, Record};
+use crate::stage::Grep;
 
+use chain::{Chain, CompileOptions, Stats};
 use runner::{Flow, RunError, Runner};
 
 /// A value that comes out of a pipeline ending in values.
@@ -38,10 +44,40 @@ pub struct Emitted<'a> {
     pub value: &'a [u8],
 }
 
-/// Where the values of a pipeline that ends in values go.
+/// Where the results of a pipeline go. Only [`Output::value`] must be written; the others
+/// do nothing by default.
 pub trait Output {
-    /// One value. An error (such as a closed pipe) ends the run.
+    /// One value (a line, or a field of it). An error (such as a closed pipe) ends the run.
     fn value(&mut self, v: Emitted<'_>) -> io::Result<()>;
+
+    /// One record (after `parse`), or one row of a table.
+    fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
+        let _ = (input, line, record);
+        Ok(())
+    }
+
+    /// The columns of the table whose rows follow.
+    fn columns(&mut self, names: &[String]) -> io::Result<()> {
+        let _ = names;
+        Ok(())
+    }
+
+    /// The table whose rows came last is complete.
+    fn end_table(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// The seed's single aggregate of the current value (`sum`), named.
+    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
+        let _ = (name, value);
+        Ok(())
+    }
+
+    /// The results of `tee` branch `index` (its pipeline text is `title`) follow.
+    fn branch(&mut self, index: usize, title: &str) -> io::Result<()> {
+        let _ = (index, title);
+        Ok(())
+    }
 }
 
 impl<F: FnMut(Emitted<'_>) -> io::Result<()>> Output for F {
@@ -51,74 +87,75 @@ impl<F: FnMut(Emitted<'_>) -> io::Result<()>> Output for F {
 }
 
 /// What a run did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Summary {
-    /// The aggregate's state, for a pipeline that ends in one.
-    pub aggregate: Option<Aggregate>,
-    /// How many values reached the output (or the aggregate).
+    /// The seed aggregate's result, for a pipeline that ends in one.
+    pub aggregate: Option<AggValue>,
+    /// How many values or records reached the end of the pipeline.
     pub values: u64,
     /// How many inputs failed (could not be opened, or failed while being read).
     pub failed_inputs: u64,
     /// Values skipped, by reason.
     pub skips: Skips,
+    /// Lines `parse` could not read, by reason, with the first few.
+    pub parse_failures: Failures,
+    /// The same in words, a line each, for stderr (empty when every line parsed).
+    pub parse_report: Vec<String>,
+    /// Things worth telling the user (what `parse auto` chose).
+    pub notes: Vec<String>,
     /// Whether a stage (`head`) ended the run before the inputs ended.
     pub stopped_early: bool,
 }
 
 impl Summary {
-    /// The aggregate's result, if the pipeline ends in one.
+    /// The seed aggregate's result, if the pipeline ends in one.
     pub fn result(&self) -> Option<AggValue> {
-        self.aggregate.as_ref().map(Aggregate::value)
+        self.aggregate
     }
 }
 
-/// A plan compiled into stages.
+/// A plan compiled for one thread.
 pub struct Compiled {
     /// A leading grep searched batch-wide.
     pub(crate) batch_grep: Option<Grep>,
-    pub(crate) stages: Vec<Box<dyn Stage>>,
-    pub(crate) terminal: Terminal,
+    pub(crate) chain: Chain,
 }
 
 impl Compiled {
     /// Compile a plan. Fails on what the parser does not check itself when a plan is built
     /// by hand (a bad regex, field 0).
     pub fn new(plan: &Plan) -> Result<Compiled, Error> {
-        let bad = |message: String| {
-            Error::Query(crate::query::QueryError {
-                text: String::new(),
-                column: 0,
-                message,
-            })
-        };
-        let mut stages: Vec<Box<dyn Stage>> = Vec::new();
-        let mut batch_grep = None;
-        for (i, spec) in plan.stages.iter().enumerate() {
-            match spec {
-                StageSpec::Grep { pattern, options } => {
-                    let g = Grep::new(pattern, *options)
-                        .map_err(|e| bad(format!("bad regular expression: {e}")))?;
-                    if i == 0 && g.searches_batches() {
-                        batch_grep = Some(g);
-                    } else {
-                        stages.push(Box::new(g));
-                    }
-                }
-                StageSpec::Field { index, delimiter } => {
-                    let f = match delimiter {
-                        None => Field::new(*index),
-                        Some(d) => Field::with_delimiter(*index, d.as_bytes()),
-                    }
-                    .ok_or_else(|| bad(format!("no field {index} (fields count from 1 or -1)")))?;
-                    stages.push(Box::new(f));
-                }
-                StageSpec::Head(n) => stages.push(Box::new(Head::new(*n))),
+        Compiled::with(plan, &Options::default())
+    }
+
+    fn with(plan: &Plan, options: &Options) -> Result<Compiled, Error> {
+        // A leading grep of lines is searched batch-wide (not with -v: that finds lines
+        // that do *not* match).
+        let lead = match plan.stages.first() {
+            Some(StageSpec::Grep { pattern, options }) if !options.invert => {
+                Some(Grep::new(pattern, *options).map_err(|e| {
+                    Error::Query(crate::query::QueryError {
+                        text: String::new(),
+                        column: 0,
+                        message: format!("bad regular expression: {e}"),
+                    })
+                })?)
             }
+            _ => None,
+        };
+        let mut chain_plan = plan.clone();
+        if lead.is_some() {
+            chain_plan.stages.remove(0);
         }
+        let chain = Chain::for_plan(
+            &chain_plan,
+            CompileOptions {
+                strict: options.strict,
+            },
+        )?;
         Ok(Compiled {
-            batch_grep,
-            stages,
-            terminal: plan.terminal,
+            batch_grep: lead,
+            chain,
         })
     }
 }
@@ -128,6 +165,10 @@ impl Compiled {
 pub struct Options {
     /// Worker threads for reading files in parallel (1: everything on the calling thread).
     pub threads: usize,
+    /// Make the first line `parse` cannot read an error of its input.
+    pub strict: bool,
+    /// Most groups and kept values a pipeline may hold (see [`table`]).
+    pub state_limit: usize,
 }
 
 impl Default for Options {
@@ -135,12 +176,14 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            strict: false,
+            state_limit: DEFAULT_STATE_LIMIT,
         }
     }
 }
 
 /// Run `plan` over `files` with the default [`Options`]. Each input problem is passed to
-/// `on_error` and the run goes on; values go to `output`. Returns what was done, or the
+/// `on_error` and the run goes on; results go to `output`. Returns what was done, or the
 /// output's error if the output failed (the run then stops at once).
 pub fn run(
     plan: &Plan,
@@ -155,8 +198,9 @@ pub fn run(
 ///
 /// With more than one thread, files are read in parallel, each by one worker, and results
 /// are delivered exactly as a single-threaded run would: values in input order, errors in
-/// input order, aggregates merged in input order. A plan whose stages keep state across
-/// lines (`head`) runs on one thread, since its result depends on the order of all lines.
+/// input order, aggregates and tables merged in input order. Pipelines whose result depends
+/// on the order of all lines (`head` before an aggregate), that choose their parser from
+/// the input (`parse auto`), stream records, or `tee`, run on one thread.
 pub fn run_with(
     plan: &Plan,
     files: impl IntoIterator<Item = Result<Input, Error>, IntoIter: Send>,
@@ -164,12 +208,11 @@ pub fn run_with(
     on_error: &mut dyn FnMut(Error),
     options: &Options,
 ) -> Result<Summary, RunFailure> {
-    let compiled = Compiled::new(plan).map_err(RunFailure::Plan)?;
-    let sequential =
-        options.threads <= 1 || plan.stages.iter().any(|s| matches!(s, StageSpec::Head(_)));
+    let compiled = Compiled::with(plan, options).map_err(RunFailure::Plan)?;
+    let sequential = options.threads <= 1 || !compiled.chain.parallel_safe();
     let files = files.into_iter();
     let result = if sequential {
-        run_sequential(compiled, files, output, on_error)
+        run_sequential(compiled, files, output, on_error, options)
     } else {
         parallel::run(plan, compiled, files, output, on_error, options)
     };
@@ -187,13 +230,47 @@ pub enum RunFailure {
     Output(io::Error),
 }
 
+/// The end of a run: the chain's end-of-input work, and the summary.
+fn conclude(
+    mut compiled: Compiled,
+    mut stats: Stats,
+    output: &mut dyn Output,
+    on_error: &mut dyn FnMut(Error),
+    mut failed_inputs: u64,
+    stopped_early: bool,
+) -> io::Result<Summary> {
+    match runner::finish_chain(&mut compiled.chain, output, &mut stats) {
+        Ok(()) => {}
+        Err(RunError::Output(e)) => return Err(e),
+        Err(RunError::Input(e)) => {
+            failed_inputs += 1;
+            on_error(e);
+        }
+    }
+    let parse_report = match compiled.chain.parser() {
+        Some(parser) => stats.failures.report(parser),
+        None => Vec::new(),
+    };
+    Ok(Summary {
+        parse_report,
+        aggregate: compiled.chain.seed_result(),
+        values: stats.values,
+        failed_inputs,
+        skips: stats.skips,
+        parse_failures: stats.failures,
+        notes: stats.notes,
+        stopped_early,
+    })
+}
+
 fn run_sequential(
     compiled: Compiled,
     files: impl Iterator<Item = Result<Input, Error>>,
     output: &mut dyn Output,
     on_error: &mut dyn FnMut(Error),
+    options: &Options,
 ) -> io::Result<Summary> {
-    let mut runner = Runner::new(compiled, output);
+    let mut runner = Runner::new(compiled, output, Stats::new(options.state_limit));
     let mut failed_inputs = 0;
     let mut stopped_early = false;
     for file in files {
@@ -213,18 +290,17 @@ fn run_sequential(
             }
             Err(RunError::Input(e)) => {
                 failed_inputs += 1;
+                let fatal = matches!(e, Error::State(_));
                 on_error(e);
+                if fatal {
+                    break;
+                }
             }
             Err(RunError::Output(e)) => return Err(e),
         }
     }
-    Ok(Summary {
-        aggregate: runner.aggregate,
-        values: runner.values,
-        failed_inputs,
-        skips: runner.skips,
-        stopped_early,
-    })
+    let (compiled, stats) = runner.finish();
+    conclude(compiled, stats, output, on_error, failed_inputs, stopped_early)
 }
 
 #[cfg(test)]
@@ -288,7 +364,10 @@ mod tests {
             files,
             &mut out,
             &mut |e| errors.push(e.to_string()),
-            &Options { threads },
+            &Options {
+                threads,
+                ..Options::default()
+            },
         )
         .unwrap();
         (values, s, errors)
@@ -338,7 +417,10 @@ mod tests {
             Files::found(Find::new(&paths)),
             &mut out,
             &mut |_| {},
-            &Options { threads: 2 },
+            &Options {
+                threads: 2,
+                ..Options::default()
+            },
         );
         assert!(matches!(r, Err(RunFailure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe));
         assert_eq!(n, 100);

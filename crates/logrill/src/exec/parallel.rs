@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
+use super::chain::{Partial, Stats};
 use super::runner::{RunError, Runner};
-use super::{Compiled, Emitted, Output, Skips, Summary};
-use crate::agg::Aggregate;
+use super::{conclude, Compiled, Emitted, Output, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
 use crate::source::Input;
@@ -37,9 +37,8 @@ struct Chunk {
 
 /// What one input produced, after its values.
 struct Done {
-    aggregate: Option<Aggregate>,
-    values: u64,
-    skips: Skips,
+    partial: Partial,
+    stats: Stats,
     error: Option<Error>,
 }
 
@@ -56,25 +55,31 @@ pub(super) fn run(
     on_error: &mut dyn FnMut(Error),
     options: &super::Options,
 ) -> io::Result<Summary> {
-    let start = match compiled.terminal {
-        crate::query::Terminal::Aggregate(kind) => Some(Aggregate::new(kind)),
-        crate::query::Terminal::Values => None,
+    // The workers compile their own copies; this one gathers the merged results.
+    let Ok(mut worker_first) = Compiled::with(plan, options) else {
+        return super::run_sequential(compiled, files, output, on_error, options);
     };
+    let mut total = compiled;
     let queue = Mutex::new(files);
     let cancel = AtomicBool::new(false);
     let (order_tx, order_rx) = channel::<Receiver<Msg>>();
     std::thread::scope(|scope| {
-        let mut first = Some(compiled);
-        for _ in 0..options.threads.max(1) {
+        for i in 0..options.threads.max(1) {
             // The plan compiled once already; compiling it again cannot fail.
-            let Some(compiled) = first.take().or_else(|| Compiled::new(plan).ok()) else {
-                break;
+            let compiled = if i == 0 {
+                std::mem::replace(&mut worker_first, placeholder())
+            } else {
+                match Compiled::with(plan, options) {
+                    Ok(c) => c,
+                    Err(_) => break,
+                }
             };
             let (queue, cancel, order_tx) = (&queue, &cancel, order_tx.clone());
-            scope.spawn(move || worker(compiled, queue, order_tx, cancel));
+            let limit = options.state_limit;
+            scope.spawn(move || worker(compiled, queue, order_tx, cancel, limit));
         }
         drop(order_tx);
-        let result = emit(order_rx, start, output, on_error);
+        let result = emit(order_rx, &mut total, output, on_error);
         // On an output error, `emit` has dropped every channel: workers see their sends
         // fail; the flag also stops them before they open another input.
         if result.is_err() {
@@ -82,6 +87,19 @@ pub(super) fn run(
         }
         result
     })
+    .and_then(|(stats, failed)| conclude(total, stats, output, on_error, failed, false))
+}
+
+/// An empty compiled plan, to move a real one out of a variable.
+fn placeholder() -> Compiled {
+    Compiled {
+        batch_grep: None,
+        chain: super::chain::Chain {
+            steps: Vec::new(),
+            end: super::chain::End::Values,
+            ordered: false,
+        },
+    }
 }
 
 fn worker<I: Iterator<Item = Result<Input, Error>>>(
@@ -89,6 +107,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
     queue: &Mutex<I>,
     order: Sender<Receiver<Msg>>,
     cancel: &AtomicBool,
+    state_limit: usize,
 ) {
     loop {
         if cancel.load(Ordering::Relaxed) {
@@ -107,9 +126,8 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
             Ok(input) => input.read_ahead(),
             Err(e) => {
                 let done = Done {
-                    aggregate: None,
-                    values: 0,
-                    skips: Skips::default(),
+                    partial: Partial::None,
+                    stats: Stats::new(state_limit),
                     error: Some(e),
                 };
                 if tx.send(Msg::Done(done)).is_err() {
@@ -126,22 +144,22 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
                 items: Vec::new(),
             },
         };
-        let mut runner = Runner::new(compiled, &mut out);
+        let mut runner = Runner::new(compiled, &mut out, Stats::new(state_limit));
         let error = match runner.input(input) {
             Ok(_) => None,
             Err(RunError::Input(e)) => Some(e),
             // The emitter is gone.
             Err(RunError::Output(_)) => return,
         };
-        let (back, aggregate, values, skips) = runner.finish();
+        let (back, stats) = runner.finish();
         compiled = back;
+        let partial = compiled.chain.take_partial();
         if out.send_chunk().is_err() {
             return;
         }
         let done = Done {
-            aggregate,
-            values,
-            skips,
+            partial,
+            stats,
             error,
         };
         if tx.send(Msg::Done(done)).is_err() {
@@ -186,17 +204,12 @@ impl Output for ChunkOutput<'_> {
 /// Drain the inputs' channels in input order into the output and the summary.
 fn emit(
     order: Receiver<Receiver<Msg>>,
-    aggregate: Option<Aggregate>,
+    total: &mut Compiled,
     output: &mut dyn Output,
     on_error: &mut dyn FnMut(Error),
-) -> io::Result<Summary> {
-    let mut summary = Summary {
-        aggregate,
-        values: 0,
-        failed_inputs: 0,
-        skips: Skips::default(),
-        stopped_early: false,
-    };
+) -> io::Result<(Stats, u64)> {
+    let mut stats: Option<Stats> = None;
+    let mut failed = 0;
     for input in order {
         for msg in input {
             match msg {
@@ -212,15 +225,17 @@ fn emit(
                     }
                 }
                 Msg::Done(done) => {
-                    summary.values += done.values;
-                    summary.skips.merge(&done.skips);
-                    match (&mut summary.aggregate, done.aggregate) {
-                        (Some(total), Some(part)) => total.merge(&part),
-                        (total @ None, part) => *total = part,
-                        (Some(_), None) => {}
+                    total.chain.merge_partial(done.partial);
+                    match &mut stats {
+                        None => stats = Some(done.stats),
+                        Some(s) => {
+                            s.values += done.stats.values;
+                            s.skips.merge(&done.stats.skips);
+                            s.failures.merge(done.stats.failures);
+                        }
                     }
                     if let Some(e) = done.error {
-                        summary.failed_inputs += 1;
+                        failed += 1;
                         on_error(e);
                     }
                     break;
@@ -228,5 +243,6 @@ fn emit(
             }
         }
     }
-    Ok(summary)
+    let stats = stats.unwrap_or_else(|| Stats::new(super::DEFAULT_STATE_LIMIT));
+    Ok((stats, failed))
 }

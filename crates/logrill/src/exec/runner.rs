@@ -1,98 +1,56 @@
-//! Pushing the lines of one input through the compiled stages into the terminal.
+//! Reading one input and pushing its lines through a compiled chain.
 
 use std::io;
 
-use crate::agg::{parse_number, Aggregate};
 use crate::error::{Error, InputName};
 use crate::source::{Batch, Input, LineReader};
-use crate::stage::{Grep, SkipReason, Step};
+use crate::stage::Grep;
 
-use super::{Compiled, Emitted, Output, Skips};
+use super::chain::{Chain, Ctx, Stats};
+use super::{Compiled, Output};
 
 /// Whether to go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Flow {
+pub(crate) enum Flow {
     Go,
     Stop,
 }
 
-/// The per-run state the lines are pushed into.
-pub(super) struct Runner<'o> {
-    compiled: Compiled,
-    pub(super) aggregate: Option<Aggregate>,
-    needs_numbers: bool,
-    pub(super) output: &'o mut dyn Output,
-    pub(super) values: u64,
-    pub(super) skips: Skips,
+/// Why reading ended early.
+pub(crate) enum RunError {
+    /// This input failed (read error, corrupt data, a `--strict` parse failure, the state
+    /// limit): reported, and the run may go on with the next input.
+    Input(Error),
+    /// The output failed: the run stops.
+    Output(io::Error),
+}
+
+/// Lines of sample `parse auto` looks at.
+const AUTO_SAMPLE: usize = 20;
+
+pub(crate) struct Runner<'o> {
+    pub compiled: Compiled,
+    pub output: &'o mut dyn Output,
+    pub stats: Stats,
 }
 
 impl<'o> Runner<'o> {
-    pub(super) fn new(compiled: Compiled, output: &'o mut dyn Output) -> Runner<'o> {
-        let (aggregate, needs_numbers) = match compiled.terminal {
-            crate::query::Terminal::Values => (None, false),
-            crate::query::Terminal::Aggregate(kind) => {
-                (Some(Aggregate::new(kind)), kind.needs_numbers())
-            }
-        };
+    pub(crate) fn new(compiled: Compiled, output: &'o mut dyn Output, stats: Stats) -> Runner<'o> {
         Runner {
             compiled,
-            aggregate,
-            needs_numbers,
             output,
-            values: 0,
-            skips: Skips::default(),
+            stats,
         }
     }
 
-    /// Give back the compiled stages and what this runner gathered.
-    pub(super) fn finish(self) -> (Compiled, Option<Aggregate>, u64, Skips) {
-        (self.compiled, self.aggregate, self.values, self.skips)
+    /// Give back the compiled plan (with its partial results) and the counters.
+    pub(crate) fn finish(self) -> (Compiled, Stats) {
+        (self.compiled, self.stats)
     }
 
-    #[inline]
-    fn push(&mut self, input: &InputName, line_no: u64, line: &[u8]) -> io::Result<Flow> {
-        let mut value = line;
-        let mut last = false;
-        for stage in self.compiled.stages.iter_mut() {
-            match stage.apply(value) {
-                Step::Pass(v) => value = v,
-                Step::Last(v) => {
-                    value = v;
-                    last = true;
-                }
-                Step::Drop => return Ok(Flow::Go),
-                Step::Skip(reason) => {
-                    self.skips.add(reason, input, line_no, value);
-                    return Ok(Flow::Go);
-                }
-                Step::Stop => return Ok(Flow::Stop),
-            }
-        }
-        self.values += 1;
-        match &mut self.aggregate {
-            None => self.output.value(Emitted {
-                input,
-                line: line_no,
-                value,
-            })?,
-            Some(agg) => {
-                agg.add_item();
-                if self.needs_numbers {
-                    match parse_number(value) {
-                        Some(n) => agg.add(n),
-                        None => self
-                            .skips
-                            .add(SkipReason::NotANumber, input, line_no, value),
-                    }
-                }
-            }
-        }
-        Ok(if last { Flow::Stop } else { Flow::Go })
-    }
-
-    /// Read one input to its end (or until a stage stops). Read errors are returned as
-    /// library errors, after every complete line before them was pushed.
-    pub(super) fn input(&mut self, input: Input) -> Result<Flow, RunError> {
+    /// Read one input to its end (or until the pipeline stops). Read errors are returned
+    /// after every complete line before them was pushed.
+    pub(crate) fn input(&mut self, input: Input) -> Result<Flow, RunError> {
         let name = input.name().clone();
         let mut reader = LineReader::new(input);
         loop {
@@ -104,6 +62,17 @@ impl<'o> Runner<'o> {
                     return Err(RunError::Input(reader.get_ref().read_error(e, lines)));
                 }
             };
+            if self.compiled.chain.needs_auto() {
+                let sample: Vec<&[u8]> = batch.lines().take(AUTO_SAMPLE).collect();
+                if let Some(choice) = self
+                    .compiled
+                    .chain
+                    .resolve_auto(&sample)
+                    .map_err(RunError::Input)?
+                {
+                    self.stats.notes.push(format!("parse auto: {choice}"));
+                }
+            }
             let flow = match self.compiled.batch_grep.take() {
                 Some(grep) => {
                     let flow = self.grep_batch(&grep, &name, batch);
@@ -112,8 +81,9 @@ impl<'o> Runner<'o> {
                 }
                 None => {
                     let mut flow = Flow::Go;
+                    let first = batch.first_line();
                     for (i, line) in batch.lines().enumerate() {
-                        flow = self.push(&name, batch.first_line() + i as u64, line)?;
+                        flow = self.push(&name, first + i as u64, line)?;
                         if flow == Flow::Stop {
                             break;
                         }
@@ -127,7 +97,23 @@ impl<'o> Runner<'o> {
         }
     }
 
-    fn grep_batch(&mut self, grep: &Grep, name: &InputName, batch: Batch<'_>) -> io::Result<Flow> {
+    #[inline]
+    fn push(&mut self, name: &InputName, line_no: u64, line: &[u8]) -> Result<Flow, RunError> {
+        let mut ctx = Ctx {
+            input: name,
+            line_no,
+            output: &mut *self.output,
+            stats: &mut self.stats,
+        };
+        self.compiled.chain.push(&mut ctx, line, line, None)
+    }
+
+    fn grep_batch(
+        &mut self,
+        grep: &Grep,
+        name: &InputName,
+        batch: Batch<'_>,
+    ) -> Result<Flow, RunError> {
         let bytes = batch.as_bytes();
         let mut line_no = batch.first_line();
         let mut counted_to = 0;
@@ -142,14 +128,11 @@ impl<'o> Runner<'o> {
     }
 }
 
-/// Why reading one input ended early.
-pub(super) enum RunError {
-    Input(Error),
-    Output(io::Error),
-}
-
-impl From<io::Error> for RunError {
-    fn from(e: io::Error) -> RunError {
-        RunError::Output(e)
-    }
+/// Run the chain's end-of-input work (tables, tee branches, the seed aggregate).
+pub(crate) fn finish_chain(
+    chain: &mut Chain,
+    output: &mut dyn Output,
+    stats: &mut Stats,
+) -> Result<(), RunError> {
+    chain.finish(output, stats)
 }

@@ -23,9 +23,14 @@ impl Token {
 
 /// Split `text` into tokens.
 pub fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
+    tokenize_range(text, 0, text.chars().count())
+}
+
+/// Split characters `start..end` of `text` into tokens (columns count in all of `text`).
+pub fn tokenize_range(text: &str, start: usize, end: usize) -> Result<Vec<Token>, QueryError> {
     let mut tokens = Vec::new();
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
+    let chars: Vec<char> = text.chars().take(end).collect();
+    let mut i = start;
     while i < chars.len() {
         let c = chars[i];
         if c.is_whitespace() {

@@ -2,24 +2,39 @@
 //!
 //! ```text
 //! pipeline := stage ('|' stage)*
-//! stage    := grep [-i] [-v] [-F] PATTERN
-//!           | field [-d DELIM] N
-//!           | head N
-//!           | count | sum | min | max | avg        (an aggregate ends the pipeline)
+//! stage    := grep [-i] [-v] [-F] PATTERN        keep matching lines
+//!           | field [-d DELIM] N                 the N-th field of the line
+//!           | head N                             the first N values, then stop
+//!           | parse FORMAT                       lines into records
+//!           | where EXPR                         keep records EXPR holds for
+//!           | select COLUMN (',' COLUMN)*        COLUMN := EXPR ['as' NAME]
+//!           | sort KEY (',' KEY)*                KEY := EXPR ['asc'|'desc']
+//!           | AGGREGATE (',' AGGREGATE)* ['by' COLUMN (',' COLUMN)*]
+//!           | tee '(' pipeline ')' ...           (alias broadcast) several pipelines, one pass
+//! AGGREGATE := count | sum X | min X | max X | avg X | distinct X | count_distinct X
+//!           | p50 X | p90 X | p95 X | p99 X | percentile(X, Q) | top N X | first X | last X
+//!           ['as' NAME]
 //! ```
 //!
-//! Words are separated by blanks. `'single quotes'` take everything literally; in
-//! `"double quotes"` only `\"` and `\\` are escapes (so a regex such as `"ply-.*\.gz"`
-//! keeps its backslash). A `|` inside quotes is part of the word.
+//! Stages are split at each `|` outside quotes and parentheses. Words are separated by
+//! blanks; `'single quotes'` take everything literally; in `"double quotes"` only `\"` and
+//! `\\` are escapes (so a regex such as `"ply-.*\.gz"` keeps its backslash).
+//!
+//! Before `parse`, the value flowing through is a line (or a field of it), and an aggregate
+//! without an argument (`sum`) aggregates that value, as in the seed. After `parse`, values
+//! are records and aggregates name what they aggregate (`sum bytes`).
 
+pub mod expr;
 mod lex;
 
 use std::fmt;
 
 use crate::agg::AggKind;
+use crate::stage::parse::ParseSpec;
 use crate::stage::GrepOptions;
 
-pub use lex::{tokenize, Token};
+pub use expr::Expr;
+pub use lex::{tokenize, tokenize_range, Token};
 
 /// A pipeline text that does not parse (or names a stage wrongly).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +73,51 @@ impl fmt::Display for QueryError {
 
 impl std::error::Error for QueryError {}
 
-/// One stage that passes values on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An expression with the name its column gets.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub expr: Expr,
+    pub name: String,
+}
+
+/// A sort key.
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub descending: bool,
+}
+
+/// What an aggregate computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AggFn {
+    /// One of the simple numeric aggregates (`count`, `sum`, `min`, `max`, `avg`).
+    Simple(AggKind),
+    /// The set of distinct values.
+    Distinct,
+    /// How many distinct values (exact).
+    CountDistinct,
+    /// The q-th percentile (0 ≤ q ≤ 100), exact (nearest rank).
+    Percentile(f64),
+    /// The N most frequent values with their counts.
+    Top(usize),
+    /// The first value seen (in input order).
+    First,
+    /// The last value seen.
+    Last,
+}
+
+/// One aggregate of an aggregate stage.
+#[derive(Debug, Clone)]
+pub struct AggCall {
+    pub function: AggFn,
+    /// What is aggregated; `None`: the current value (before `parse`), or nothing (`count`).
+    pub arg: Option<Expr>,
+    /// The result column's name (`count`, `sum_bytes`, or what `as` says).
+    pub name: String,
+}
+
+/// One stage.
+#[derive(Debug, Clone)]
 pub enum StageSpec {
     /// `grep [-i] [-v] [-F] PATTERN`
     Grep {
@@ -73,112 +131,680 @@ pub enum StageSpec {
     },
     /// `head N`
     Head(u64),
+    /// `parse FORMAT`
+    Parse(ParseSpec),
+    /// `where EXPR`
+    Where(Expr),
+    /// `select COLUMNS`
+    Select(Vec<Column>),
+    /// `sort KEYS`
+    Sort(Vec<SortKey>),
+    /// `AGGREGATES [by COLUMNS]`
+    Aggregate {
+        aggregates: Vec<AggCall>,
+        by: Vec<Column>,
+    },
+    /// `tee (PIPELINE) (PIPELINE) …`
+    Tee(Vec<Plan>),
 }
 
-/// What the pipeline ends in.
+impl StageSpec {
+    fn name(&self) -> &'static str {
+        match self {
+            StageSpec::Grep { .. } => "grep",
+            StageSpec::Field { .. } => "field",
+            StageSpec::Head(_) => "head",
+            StageSpec::Parse(_) => "parse",
+            StageSpec::Where(_) => "where",
+            StageSpec::Select(_) => "select",
+            StageSpec::Sort(_) => "sort",
+            StageSpec::Aggregate { .. } => "an aggregate",
+            StageSpec::Tee(_) => "tee",
+        }
+    }
+}
+
+/// What the pipeline ends in (derived from its stages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Terminal {
-    /// The values themselves are the output (lines, or fields).
+    /// The values themselves are the output (lines, or fields of them).
     Values,
-    /// One aggregate over all values.
+    /// A single aggregate of the current value, printed as a bare number (the seed's
+    /// `sum`), with no parse and no grouping.
     Aggregate(AggKind),
+    /// Records (after `parse`), or the rows of a table (after an aggregate with names or
+    /// groups).
+    Rows,
+    /// Several branches (`tee`).
+    Branches,
 }
 
 /// A parsed pipeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub stages: Vec<StageSpec>,
     pub terminal: Terminal,
+    /// The pipeline's text (a `tee` branch's heading).
+    pub text: String,
+    /// Where each stage starts in the whole text (0-based characters), for messages.
+    starts: Vec<usize>,
 }
 
 impl Plan {
-    /// Whether the pipeline only filters and maps values (no aggregate): then "nothing came
+    /// Whether the pipeline only filters and maps (no aggregate, no tee): then "nothing came
     /// out" is worth an exit status of its own, as with grep.
     pub fn is_filter(&self) -> bool {
-        self.terminal == Terminal::Values
+        matches!(self.terminal, Terminal::Values | Terminal::Rows)
+            && !self
+                .stages
+                .iter()
+                .any(|s| matches!(s, StageSpec::Aggregate { .. }))
+    }
+
+    /// A plan built by hand from stages (for the library's builder), checked like a parsed
+    /// one.
+    pub fn from_stages(stages: Vec<StageSpec>) -> Result<Plan, QueryError> {
+        let starts = vec![0; stages.len()];
+        check(
+            "",
+            Plan {
+                stages,
+                terminal: Terminal::Values,
+                text: String::new(),
+                starts,
+            },
+            Phase::Values,
+        )
+    }
+
+    /// Whether the pipeline has a `parse` stage.
+    pub fn parses(&self) -> bool {
+        self.stages.iter().any(|s| matches!(s, StageSpec::Parse(_)))
     }
 }
 
 /// The stage names, for messages and help.
-pub const STAGES: &[&str] = &["grep", "field", "head", "count", "sum", "min", "max", "avg"];
+pub const STAGES: &[&str] = &[
+    "grep", "field", "head", "parse", "where", "select", "sort", "tee", "count", "sum", "min",
+    "max", "avg", "distinct", "count_distinct", "p50", "p90", "p95", "p99", "percentile", "top",
+    "first", "last",
+];
 
 /// Parse a pipeline.
 pub fn parse(text: &str) -> Result<Plan, QueryError> {
-    let tokens = tokenize(text)?;
-    let mut stages = Vec::new();
-    let mut terminal = Terminal::Values;
-    let mut groups: Vec<Vec<Token>> = vec![Vec::new()];
-    let mut bars = Vec::new();
-    for t in tokens {
-        if t.is_bar() {
-            bars.push(t.column);
-            groups.push(Vec::new());
-        } else if let Some(g) = groups.last_mut() {
-            g.push(t);
-        }
+    let chars = text.chars().count();
+    if text.trim().is_empty() {
+        return Err(QueryError::new(
+            text,
+            1,
+            "empty pipeline: give at least one stage",
+        ));
     }
-    for (i, group) in groups.iter().enumerate() {
-        let Some(head) = group.first() else {
-            let column = if i == 0 {
-                bars.first().copied().unwrap_or(1)
-            } else {
-                bars.get(i).copied().unwrap_or(text.chars().count() + 1)
-            };
-            let what = if text.trim().is_empty() {
-                "empty pipeline: give at least one stage"
-            } else {
-                "empty stage: expected a stage name"
-            };
-            return Err(QueryError::new(text, column, what));
-        };
+    let plan = parse_range(text, 0, chars)?;
+    check(text, plan, Phase::Values)
+}
+
+/// Parse characters `start..end` of `text` as a pipeline.
+fn parse_range(text: &str, start: usize, end: usize) -> Result<Plan, QueryError> {
+    let ranges = split_stages(text, start, end)?;
+    let mut stages = Vec::new();
+    let mut starts = Vec::new();
+    for (from, to) in ranges {
+        stages.push(parse_stage(text, from, to)?);
+        let first = text.chars().skip(from).take_while(|c| c.is_whitespace()).count();
+        starts.push(from + first);
+    }
+    Ok(Plan {
+        stages,
+        terminal: Terminal::Values,
+        text: text
+            .chars()
+            .skip(start)
+            .take(end - start)
+            .collect::<String>()
+            .trim()
+            .to_string(),
+        starts,
+    })
+}
+
+/// What the values flowing between stages are.
+#[derive(Debug, PartialEq, Clone, Copy)]
+enum Phase {
+    Values,
+    Records,
+    Rows,
+}
+
+/// Work out what the stages produce, and refuse orders that make no sense.
+fn check(text: &str, plan: Plan, start: Phase) -> Result<Plan, QueryError> {
+    let Plan {
+        mut stages,
+        starts,
+        text: own_text,
+        ..
+    } = plan;
+    let mut phase = start;
+    let mut terminal = if phase == Phase::Values {
+        Terminal::Values
+    } else {
+        Terminal::Rows
+    };
+    for (i, stage) in stages.iter_mut().enumerate() {
+        let err = |m: String| Err(QueryError::new(text, starts[i] + 1, m));
+        if terminal == Terminal::Branches {
+            return err("no stage may follow `tee`: put it inside each branch".into());
+        }
         if let Terminal::Aggregate(kind) = terminal {
-            return Err(QueryError::new(
-                text,
-                head.column,
-                format!(
-                    "no stage may follow the aggregate `{}` (it ends the pipeline)",
-                    kind.name()
-                ),
+            return err(format!(
+                "no stage may follow `{}` of the current value (it ends the pipeline); \
+                 name what to aggregate after `parse` to go on with a table",
+                kind.name()
             ));
         }
-        let args = &group[1..];
-        let name = head.text.as_str();
-        match name {
-            "grep" => stages.push(parse_grep(text, head, args)?),
-            "field" => stages.push(parse_field(text, head, args)?),
-            "head" => {
-                let [n] = args else {
-                    return Err(arity(text, head, args, "head N"));
-                };
-                let count = n.text.parse::<u64>().map_err(|_| {
-                    QueryError::new(text, n.column, "head needs a whole number of values")
-                })?;
-                stages.push(StageSpec::Head(count));
+        match stage {
+            StageSpec::Grep { .. } | StageSpec::Head(_) => {}
+            StageSpec::Field { .. } if phase == Phase::Values => {}
+            StageSpec::Field { .. } => {
+                return err("`field` takes fields of lines; after `parse`, use `select`".into())
             }
-            _ => match AggKind::from_name(name) {
-                Some(kind) => {
-                    if let Some(extra) = args.first() {
-                        return Err(QueryError::new(
-                            text,
-                            extra.column,
-                            format!(
-                                "`{name}` takes no argument here: it aggregates the current value"
-                            ),
-                        ));
+            StageSpec::Parse(_) if phase == Phase::Values => phase = Phase::Records,
+            StageSpec::Parse(_) => return err("`parse` may appear only once".into()),
+            StageSpec::Where(_) | StageSpec::Select(_) | StageSpec::Sort(_)
+                if phase == Phase::Values =>
+            {
+                return err(format!(
+                    "`{}` works on records: put `parse FORMAT` before it",
+                    stage.name()
+                ))
+            }
+            StageSpec::Where(_) | StageSpec::Select(_) | StageSpec::Sort(_) => {}
+            StageSpec::Aggregate { aggregates, by } => {
+                let seed_form = phase == Phase::Values
+                    && by.is_empty()
+                    && aggregates.len() == 1
+                    && aggregates[0].arg.is_none()
+                    && matches!(aggregates[0].function, AggFn::Simple(_));
+                if seed_form {
+                    if let AggFn::Simple(kind) = aggregates[0].function {
+                        terminal = Terminal::Aggregate(kind);
                     }
-                    terminal = Terminal::Aggregate(kind);
+                    continue;
                 }
-                None => {
-                    return Err(QueryError::new(
-                        text,
-                        head.column,
-                        format!("unknown stage `{name}` (stages: {})", STAGES.join(", ")),
-                    ))
+                if phase == Phase::Values {
+                    let named = aggregates.iter().any(|a| a.arg.is_some()) || !by.is_empty();
+                    if named {
+                        return err(
+                            "aggregates by field need records: put `parse FORMAT` first".into(),
+                        );
+                    }
                 }
+                phase = Phase::Rows;
+            }
+            StageSpec::Tee(branches) => {
+                let unchecked = std::mem::take(branches);
+                for b in unchecked {
+                    branches.push(check(text, b, phase)?);
+                }
+                terminal = Terminal::Branches;
+                continue;
+            }
+        }
+        terminal = if phase == Phase::Values {
+            Terminal::Values
+        } else {
+            Terminal::Rows
+        };
+    }
+    Ok(Plan {
+        stages,
+        terminal,
+        text: own_text,
+        starts,
+    })
+}
+
+/// Split characters `start..end` at each `|` outside quotes and parentheses.
+fn split_stages(text: &str, start: usize, end: usize) -> Result<Vec<(usize, usize)>, QueryError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut depth: Vec<usize> = Vec::new();
+    let mut quote: Option<(char, usize)> = None;
+    let mut from = start;
+    let mut i = start;
+    while i < end {
+        let c = chars[i];
+        match quote {
+            Some((q, _)) => {
+                if q == '"' && c == '\\' && i + 1 < end {
+                    i += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' | '`' => quote = Some((c, i)),
+                '(' => depth.push(i),
+                ')' => {
+                    if depth.pop().is_none() {
+                        return Err(QueryError::new(text, i + 1, "`)` without `(`"));
+                    }
+                }
+                '|' if depth.is_empty() => {
+                    out.push(check_nonempty(text, &chars, from, i, i)?);
+                    from = i + 1;
+                }
+                _ => {}
             },
         }
+        i += 1;
     }
-    Ok(Plan { stages, terminal })
+    if let Some((q, at)) = quote {
+        return Err(QueryError::new(text, at + 1, format!("unclosed {q}")));
+    }
+    if let Some(at) = depth.pop() {
+        return Err(QueryError::new(text, at + 1, "`(` without `)`"));
+    }
+    out.push(check_nonempty(text, &chars, from, end, end)?);
+    Ok(out)
+}
+
+fn check_nonempty(
+    text: &str,
+    chars: &[char],
+    from: usize,
+    to: usize,
+    bar: usize,
+) -> Result<(usize, usize), QueryError> {
+    if chars[from..to].iter().all(|c| c.is_whitespace()) {
+        return Err(QueryError::new(
+            text,
+            bar.min(chars.len()) + 1,
+            "empty stage: expected a stage name",
+        ));
+    }
+    Ok((from, to))
+}
+
+/// A cursor over the characters of one stage.
+struct Cursor<'t> {
+    text: &'t str,
+    chars: Vec<char>,
+    pos: usize,
+    end: usize,
+}
+
+impl Cursor<'_> {
+    fn skip_blanks(&mut self) {
+        while self.pos < self.end && self.chars[self.pos].is_whitespace() {
+            self.pos += 1;
+        }
+    }
+
+    fn at_end(&mut self) -> bool {
+        self.skip_blanks();
+        self.pos >= self.end
+    }
+
+    fn peek(&mut self) -> Option<char> {
+        self.skip_blanks();
+        (self.pos < self.end).then(|| self.chars[self.pos])
+    }
+
+    /// The next word of letters, digits and `_` (not consumed).
+    fn peek_word(&mut self) -> Option<(String, usize)> {
+        self.skip_blanks();
+        let mut j = self.pos;
+        while j < self.end && (self.chars[j].is_alphanumeric() || self.chars[j] == '_') {
+            j += 1;
+        }
+        (j > self.pos).then(|| (self.chars[self.pos..j].iter().collect(), j))
+    }
+
+    fn eat_word(&mut self, w: &str) -> bool {
+        match self.peek_word() {
+            Some((word, j)) if word.eq_ignore_ascii_case(w) => {
+                self.pos = j;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn eat_char(&mut self, c: char) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn err(&self, at: usize, m: impl Into<String>) -> QueryError {
+        QueryError::new(self.text, at + 1, m)
+    }
+
+    /// An expression up to a top-level `,`, the end, or one of `stop`.
+    fn expr(&mut self, stop: &[&str]) -> Result<Expr, QueryError> {
+        self.skip_blanks();
+        if self.pos >= self.end {
+            return Err(self.err(self.pos, "expected an expression"));
+        }
+        let (e, used) = expr::parse_prefix(self.text, self.pos, self.end, stop)?;
+        if used == 0 {
+            return Err(self.err(self.pos, "expected an expression"));
+        }
+        self.pos += used;
+        Ok(e)
+    }
+
+    /// The source text of `from..self.pos`, trimmed: a column's default name.
+    fn source(&self, from: usize) -> String {
+        self.chars[from..self.pos]
+            .iter()
+            .collect::<String>()
+            .trim()
+            .to_string()
+    }
+
+    /// `as NAME`, if there.
+    fn alias(&mut self) -> Result<Option<String>, QueryError> {
+        if !self.eat_word("as") {
+            return Ok(None);
+        }
+        match self.peek_word() {
+            Some((w, j)) => {
+                self.pos = j;
+                Ok(Some(w))
+            }
+            None => Err(self.err(self.pos, "expected a name after `as`")),
+        }
+    }
+
+    /// `COLUMN (',' COLUMN)*` up to the end.
+    fn columns(&mut self) -> Result<Vec<Column>, QueryError> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_blanks();
+            let from = self.pos;
+            let expr = self.expr(&["as"])?;
+            let source = self.source(from);
+            let name = self.alias()?.unwrap_or_else(|| expr.display_name(&source));
+            out.push(Column { expr, name });
+            if !self.eat_char(',') {
+                break;
+            }
+        }
+        if !self.at_end() {
+            return Err(self.err(self.pos, "expected `,` or the end of the stage"));
+        }
+        Ok(out)
+    }
+}
+
+fn parse_stage(text: &str, start: usize, end: usize) -> Result<StageSpec, QueryError> {
+    let mut cur = Cursor {
+        text,
+        chars: text.chars().collect(),
+        pos: start,
+        end,
+    };
+    cur.skip_blanks();
+    let name_at = cur.pos;
+    let Some((name, after)) = cur.peek_word() else {
+        return Err(cur.err(name_at, "expected a stage name"));
+    };
+    match name.as_str() {
+        "grep" | "field" | "head" | "parse" => {
+            let tokens = tokenize_range(text, start, end)?;
+            let head = &tokens[0];
+            let args = &tokens[1..];
+            match name.as_str() {
+                "grep" => parse_grep(text, head, args),
+                "field" => parse_field(text, head, args),
+                "head" => {
+                    let [n] = args else {
+                        return Err(arity(text, head, args, "head N"));
+                    };
+                    let count = n.text.parse::<u64>().map_err(|_| {
+                        QueryError::new(text, n.column, "head needs a whole number of values")
+                    })?;
+                    Ok(StageSpec::Head(count))
+                }
+                _ => parse_parse(text, head, args),
+            }
+        }
+        "where" => {
+            cur.pos = after;
+            let e = cur.expr(&[])?;
+            if !cur.at_end() {
+                return Err(cur.err(cur.pos, "unexpected text after the condition"));
+            }
+            Ok(StageSpec::Where(e))
+        }
+        "select" => {
+            cur.pos = after;
+            Ok(StageSpec::Select(cur.columns()?))
+        }
+        "sort" => {
+            cur.pos = after;
+            let mut keys = Vec::new();
+            loop {
+                let expr = cur.expr(&["asc", "desc"])?;
+                let descending = if cur.eat_word("desc") {
+                    true
+                } else {
+                    cur.eat_word("asc");
+                    false
+                };
+                keys.push(SortKey { expr, descending });
+                if !cur.eat_char(',') {
+                    break;
+                }
+            }
+            if !cur.at_end() {
+                return Err(cur.err(cur.pos, "expected `,`, `asc`, `desc` or the end"));
+            }
+            Ok(StageSpec::Sort(keys))
+        }
+        "tee" | "broadcast" => {
+            cur.pos = after;
+            let mut branches = Vec::new();
+            while !cur.at_end() {
+                let open = cur.pos;
+                if !cur.eat_char('(') {
+                    return Err(cur.err(open, "expected `(` starting a branch"));
+                }
+                let close = matching_paren(&cur.chars, open, end)
+                    .ok_or_else(|| cur.err(open, "`(` without `)`"))?;
+                if cur.chars[open + 1..close].iter().all(|c| c.is_whitespace()) {
+                    return Err(cur.err(open, "empty branch"));
+                }
+                branches.push(parse_range(text, open + 1, close)?);
+                cur.pos = close + 1;
+            }
+            if branches.is_empty() {
+                return Err(cur.err(name_at, "tee needs at least one branch: tee (…) (…)"));
+            }
+            Ok(StageSpec::Tee(branches))
+        }
+        _ if is_aggregate(&name) => parse_aggregates(&mut cur),
+        _ => Err(cur.err(
+            name_at,
+            format!("unknown stage `{name}` (stages: {})", STAGES.join(", ")),
+        )),
+    }
+}
+
+fn matching_paren(chars: &[char], open: usize, end: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut quote = None;
+    let mut i = open;
+    while i < end {
+        let c = chars[i];
+        match quote {
+            Some(q) => {
+                if q == '"' && c == '\\' {
+                    i += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' | '`' => quote = Some(c),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+fn is_aggregate(name: &str) -> bool {
+    AggKind::from_name(name).is_some()
+        || matches!(
+            name,
+            "distinct"
+                | "count_distinct"
+                | "p50"
+                | "p90"
+                | "p95"
+                | "p99"
+                | "percentile"
+                | "top"
+                | "first"
+                | "last"
+        )
+}
+
+fn parse_aggregates(cur: &mut Cursor<'_>) -> Result<StageSpec, QueryError> {
+    let mut aggregates = Vec::new();
+    loop {
+        cur.skip_blanks();
+        let at = cur.pos;
+        let Some((name, after)) = cur.peek_word() else {
+            return Err(cur.err(at, "expected an aggregate (count, sum X, …)"));
+        };
+        if !is_aggregate(&name) {
+            return Err(cur.err(at, format!("`{name}` is not an aggregate")));
+        }
+        cur.pos = after;
+        let ends_here = |cur: &mut Cursor<'_>| {
+            cur.at_end()
+                || cur.peek() == Some(',')
+                || cur.peek_word().is_some_and(|(w, _)| w == "by" || w == "as")
+        };
+        let (function, arg) = match name.as_str() {
+            "percentile" => {
+                if !cur.eat_char('(') {
+                    return Err(cur.err(cur.pos, "usage: percentile(FIELD, Q)"));
+                }
+                let close = matching_paren(&cur.chars, cur.pos - 1, cur.end)
+                    .ok_or_else(|| cur.err(at, "`(` without `)`"))?;
+                let inner_end = cur.end;
+                cur.end = close;
+                let arg = cur.expr(&[])?;
+                if !cur.eat_char(',') {
+                    return Err(cur.err(cur.pos, "usage: percentile(FIELD, Q)"));
+                }
+                let q_at = cur.pos;
+                let q = cur.expr(&[])?;
+                cur.end = inner_end;
+                cur.pos = close + 1;
+                let q = match q {
+                    Expr::Literal(v) => v.as_f64(),
+                    _ => None,
+                }
+                .filter(|q| (0.0..=100.0).contains(q))
+                .ok_or_else(|| cur.err(q_at, "the percentile must be a number from 0 to 100"))?;
+                (AggFn::Percentile(q), Some(arg))
+            }
+            "top" => {
+                cur.skip_blanks();
+                let n_at = cur.pos;
+                let Some((n, j)) = cur.peek_word() else {
+                    return Err(cur.err(n_at, "usage: top N FIELD"));
+                };
+                let n: usize = n
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| cur.err(n_at, "top needs a count: top 10 path"))?;
+                cur.pos = j;
+                (AggFn::Top(n), Some(cur.expr(&["by", "as"])?))
+            }
+            _ => {
+                let function = match name.as_str() {
+                    "distinct" => AggFn::Distinct,
+                    "count_distinct" => AggFn::CountDistinct,
+                    "p50" => AggFn::Percentile(50.0),
+                    "p90" => AggFn::Percentile(90.0),
+                    "p95" => AggFn::Percentile(95.0),
+                    "p99" => AggFn::Percentile(99.0),
+                    "first" => AggFn::First,
+                    "last" => AggFn::Last,
+                    simple => match AggKind::from_name(simple) {
+                        Some(k) => AggFn::Simple(k),
+                        None => return Err(cur.err(at, format!("`{name}` is not an aggregate"))),
+                    },
+                };
+                let arg = if ends_here(cur) {
+                    None
+                } else {
+                    Some(cur.expr(&["by", "as"])?)
+                };
+                if arg.is_none() && !matches!(function, AggFn::Simple(_)) {
+                    return Err(cur.err(cur.pos, format!("`{name}` needs a field: {name} FIELD")));
+                }
+                (function, arg)
+            }
+        };
+        let source = cur.source(at);
+        let name = match cur.alias()? {
+            Some(alias) => alias,
+            None => default_agg_name(&name, &source),
+        };
+        aggregates.push(AggCall {
+            function,
+            arg,
+            name,
+        });
+        if !cur.eat_char(',') {
+            break;
+        }
+    }
+    let mut by = Vec::new();
+    if cur.eat_word("by") {
+        by = cur.columns()?;
+    } else if !cur.at_end() {
+        return Err(cur.err(cur.pos, "expected `,`, `by`, `as` or the end of the stage"));
+    }
+    Ok(StageSpec::Aggregate { aggregates, by })
+}
+
+/// `count` → `count`; `sum bytes` → `sum_bytes`; `p99 duration` → `p99_duration`;
+/// `top 5 path` → `top_path`; other expressions keep their text.
+fn default_agg_name(name: &str, source: &str) -> String {
+    let rest = source[name.len().min(source.len())..].trim();
+    let rest = if name == "top" {
+        rest.split_once(char::is_whitespace).map_or("", |x| x.1).trim()
+    } else {
+        rest
+    };
+    if rest.is_empty() {
+        name.to_string()
+    } else if rest.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+        format!("{name}_{rest}")
+    } else {
+        format!("{name} {rest}")
+    }
 }
 
 fn arity(text: &str, head: &Token, args: &[Token], usage: &str) -> QueryError {
@@ -193,6 +819,35 @@ fn arity(text: &str, head: &Token, args: &[Token], usage: &str) -> QueryError {
         column,
         format!("`{}` {what}: usage `{usage}`", head.text),
     )
+}
+
+fn parse_parse(text: &str, head: &Token, args: &[Token]) -> Result<StageSpec, QueryError> {
+    let words: Vec<&str> = args.iter().map(|t| t.text.as_str()).collect();
+    let spec = ParseSpec::from_words(&words).map_err(|e| {
+        // Point into the pipeline: at the format word, plus the column inside the format.
+        let word = args
+            .iter()
+            .rev()
+            .find(|t| t.text == e.format)
+            .or(args.last());
+        let column = match word {
+            Some(t) => t.column + usize::from(t.quoted) + e.column.saturating_sub(1),
+            None => head.column,
+        };
+        QueryError::new(text, column, format!("parse: {}", e.message))
+    })?;
+    // Build it now (without input), so a bad format is reported before anything is read.
+    if spec != ParseSpec::Auto {
+        if let Err(e) = crate::stage::parse::Parser::new(&spec) {
+            let word = args.last();
+            let column = match word {
+                Some(t) => t.column + usize::from(t.quoted) + e.column.saturating_sub(1),
+                None => head.column,
+            };
+            return Err(QueryError::new(text, column, format!("parse: {}", e.message)));
+        }
+    }
+    Ok(StageSpec::Parse(spec))
 }
 
 fn parse_grep(text: &str, head: &Token, args: &[Token]) -> Result<StageSpec, QueryError> {
@@ -281,91 +936,4 @@ fn parse_field(text: &str, head: &Token, args: &[Token]) -> Result<StageSpec, Qu
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_seed_pipeline() {
-        let p = parse(r#"grep "ply-.*\.gz" | field -1 | sum"#).unwrap();
-        assert_eq!(
-            p.stages,
-            vec![
-                StageSpec::Grep {
-                    pattern: r"ply-.*\.gz".into(),
-                    options: GrepOptions::default()
-                },
-                StageSpec::Field {
-                    index: -1,
-                    delimiter: None
-                },
-            ]
-        );
-        assert_eq!(p.terminal, Terminal::Aggregate(AggKind::Sum));
-        assert!(!p.is_filter());
-    }
-
-    #[test]
-    fn flags_quotes_and_delimiters() {
-        let p = parse("grep -iv -F 'a|b' | field -d , 2 | field -d: -1 | head 3").unwrap();
-        assert_eq!(
-            p.stages,
-            vec![
-                StageSpec::Grep {
-                    pattern: "a|b".into(),
-                    options: GrepOptions {
-                        ignore_case: true,
-                        invert: true,
-                        fixed: true
-                    }
-                },
-                StageSpec::Field {
-                    index: 2,
-                    delimiter: Some(",".into())
-                },
-                StageSpec::Field {
-                    index: -1,
-                    delimiter: Some(":".into())
-                },
-                StageSpec::Head(3),
-            ]
-        );
-        assert!(p.is_filter());
-        let p = parse(r#"grep -- -v"#).unwrap();
-        assert!(matches!(&p.stages[0], StageSpec::Grep { pattern, .. } if pattern == "-v"));
-        let p = parse(r#"grep "say \"hi\" \\ \d""#).unwrap();
-        assert!(
-            matches!(&p.stages[0], StageSpec::Grep { pattern, .. } if pattern == r#"say "hi" \ \d"#)
-        );
-    }
-
-    fn col(text: &str) -> (usize, String) {
-        let e = parse(text).unwrap_err();
-        (e.column, e.message)
-    }
-
-    #[test]
-    fn errors_point_at_the_column() {
-        assert_eq!(col("grep x | gerp y").0, 10);
-        assert!(col("grep x | gerp y").1.contains("unknown stage `gerp`"));
-        assert_eq!(col("sum | head 3").0, 7);
-        assert_eq!(col("field 0").0, 7);
-        assert_eq!(col("field x").0, 7);
-        assert_eq!(col("grep 'a(' ").0, 6);
-        assert!(col("grep 'a(' ").1.contains("bad regular expression"));
-        assert_eq!(col("grep -x a").0, 7);
-        assert_eq!(col("grep").0, 1);
-        assert_eq!(col("grep a b").0, 8);
-        assert_eq!(col("grep a | | sum").0, 10);
-        assert_eq!(col("| sum").0, 1);
-        assert_eq!(col("grep a |").0, 9);
-        assert_eq!(col("grep 'open").0, 6);
-        assert_eq!(col("sum bytes").0, 5);
-        assert_eq!(col("head -1").0, 6);
-        assert!(col("").1.contains("empty pipeline"));
-        let shown = parse("grep x | gerp y").unwrap_err().to_string();
-        assert!(
-            shown.ends_with("\n  grep x | gerp y\n           ^"),
-            "{shown}"
-        );
-    }
-}
+mod tests;

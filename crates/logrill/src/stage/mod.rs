@@ -36,6 +36,8 @@ pub enum SkipReason {
     NoSuchField,
     /// An aggregate needed a number and got something else (the seed's `'-'`).
     NotANumber,
+    /// An aggregate needed a number and the field was null (`-` in a parsed log).
+    Null,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -43,6 +45,7 @@ impl std::fmt::Display for SkipReason {
         f.write_str(match self {
             SkipReason::NoSuchField => "had no such field",
             SkipReason::NotANumber => "not a number",
+            SkipReason::Null => "null",
         })
     }
 }

@@ -1,1 +1,577 @@
-//! `parse`: lines into records (issue 3).
+//! `parse`: lines into records.
+//!
+//! ```text
+//! parse common | combined | vhost_common | vhost_combined     Apache presets
+//! parse nginx                                                 nginx's default `combined`
+//! parse '%h %l %u %t "%r" %>s %b'                             any Apache LogFormat string
+//! parse '$remote_addr [$time_local] "$request" $status'       any nginx log_format string
+//! parse json | logfmt | regex '(?P<name>…)' | auto
+//! ```
+//!
+//! A [`Parser`] turns a line (`&[u8]`) into a [`Record`]: an ordered list of named
+//! [`Value`]s that borrow from the line. Field names are readable (`host`, `status`,
+//! `time`, `path`, …; the table is in `docs/fields.md`), `-` is null, numbers are integers,
+//! `%t` is a [`Timestamp`] that keeps its UTC offset, and the request line is also split
+//! into `method`, `path`, `query` and `protocol`.
+//!
+//! ## Speed
+//! A LogFormat (or nginx) string compiles into a specialised scanner, not a regex: each
+//! field knows its own shape (three digits, a bracketed timestamp at fixed offsets) or
+//! runs to the next literal of the format, found with `memchr`. It backtracks when it must, so it
+//! still accepts exactly the lines a regex built from the format would. Values borrow from
+//! the line; only a field with an escape to undo is copied. The record is reused line
+//! after line, so the common case does not allocate.
+//!
+//! ## Lines that do not match
+//! [`Parser::parse`] returns a [`ParseFailure`] with a [`Reason`] that can be counted (it
+//! is small, `Copy`, `Ord`), and [`Parser::describe`] says in words what went wrong, e.g.
+//! ``does not match the format at `%{User-agent}i` (agent)``. [`Failures`] counts them per
+//! reason and keeps the first few lines, for the end-of-run report on stderr.
+//!
+//! ## Using it
+//! ```
+//! use logrill::stage::parse::{Parser, Preset, Record, Value};
+//! let mut parser = Parser::preset(Preset::Combined);
+//! let status = parser.resolve("status"); // once per query plan
+//! let mut rec = Record::new();
+//! let line = br#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif?x=1 HTTP/1.0" 200 2326 "-" "curl/8""#;
+//! parser.parse(line, &mut rec).unwrap();
+//! assert_eq!(rec.get(&status), Some(&Value::Int(200)));
+//! assert_eq!(rec.get_by_name("path").unwrap().as_bytes(), Some(&b"/a.gif"[..]));
+//! assert_eq!(rec.get_by_name("referer"), Some(&Value::Null));
+//! assert_eq!(rec.get_by_name("time").unwrap().to_string(), "2000-10-10T13:55:36-07:00");
+//! ```
+
+mod apache;
+mod escape;
+mod failures;
+mod json;
+mod logfmt;
+mod matcher;
+mod nginx;
+mod pattern;
+mod program;
+mod record;
+mod scan;
+mod time;
+mod timepart;
+mod value;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use escape::unescape;
+pub use failures::{FailureExample, Failures};
+pub use json::{JsonError, JsonParser};
+pub use logfmt::{LogfmtError, LogfmtParser};
+pub use pattern::RegexParser;
+pub use record::{FieldKey, Record, Schema};
+pub use time::{parse_apache_timestamp, parse_epoch_seconds, parse_iso8601, TimeParts, Timestamp};
+pub use value::Value;
+
+use program::Program;
+
+/// How the fields of a LogFormat or nginx format are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Naming {
+    /// Readable names (`host`, `status`, `time`, …; `docs/fields.md`), the request line
+    /// split into `method`/`path`/`query`/`protocol`, all time directives put together into
+    /// one `time` field, durations as seconds. A repeated name gets `_2`, `_3`, ….
+    #[default]
+    Readable,
+    /// Each directive is its own field, named as written (`%>s`, `%{Referer}i`; a strftime
+    /// `%{%d/%b/%Y}t` gives `%{%d}t`, `%{%b}t`, `%{%Y}t`), with its raw value (durations in
+    /// the directive's unit, no request split, no time assembly). This is what the
+    /// apachelogs conformance vectors check, and a way to see exactly what a format reads.
+    Directive,
+}
+
+/// What is wrong with a format (LogFormat, nginx `log_format`, regex) or a parser name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatError {
+    /// The format as given.
+    pub format: String,
+    /// 1-based column (in characters) of the directive at fault.
+    pub column: usize,
+    pub kind: FormatErrorKind,
+    pub message: String,
+}
+
+/// The kind of a [`FormatError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FormatErrorKind {
+    /// Not a well-formed directive (`%` at the end, `% `, `%{` without `}`, a modifier on a
+    /// strftime conversion).
+    InvalidDirective,
+    /// A well-formed directive that does not exist (`%x`, `%{x}a`).
+    UnknownDirective,
+    /// The regex does not compile or has no named group.
+    BadRegex,
+    /// Not a parser name, and not a format either.
+    BadSpec,
+}
+
+impl fmt::Display for FormatError {
+    /// `bad log format at column C: message`, then the format and a caret under column C.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == FormatErrorKind::BadRegex {
+            return write!(f, "bad regex: {}", self.message);
+        }
+        write!(
+            f,
+            "bad log format at column {}: {}\n  {}\n  {}^",
+            self.column,
+            self.message,
+            self.format,
+            " ".repeat(self.column.saturating_sub(1))
+        )
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// Why a line was not parsed. Small and `Ord`, to be counted per reason;
+/// [`Parser::describe`] puts it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// The line does not match the format; `step` is the furthest step of the format the
+    /// line got to (a field or a literal).
+    NoMatch { step: u16 },
+    /// The format is ambiguous for this line and the scanner gave up after trying many
+    /// ways to split it.
+    Ambiguous,
+    /// Not a JSON object.
+    Json(JsonError),
+    /// Not logfmt.
+    Logfmt(LogfmtError),
+    /// The regex does not match.
+    RegexNoMatch,
+}
+
+impl fmt::Display for Reason {
+    /// The reason without the parser's context (see [`Parser::describe`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NoMatch { .. } => f.write_str("does not match the format"),
+            Reason::Ambiguous => f.write_str("too ambiguous for the format"),
+            Reason::Json(e) => write!(f, "{e}"),
+            Reason::Logfmt(e) => write!(f, "{e}"),
+            Reason::RegexNoMatch => f.write_str("does not match the regex"),
+        }
+    }
+}
+
+/// A line that could not be parsed: why, and the byte offset in the line where the parser
+/// gave up (the furthest it got).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParseFailure {
+    pub reason: Reason,
+    pub offset: usize,
+}
+
+impl fmt::Display for ParseFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.reason, self.offset)
+    }
+}
+
+impl std::error::Error for ParseFailure {}
+
+/// The named formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Preset {
+    /// Apache `common`: `%h %l %u %t "%r" %>s %b`.
+    Common,
+    /// Apache `combined`: common plus `"%{Referer}i" "%{User-agent}i"`.
+    Combined,
+    /// Apache `vhost_common`: `%v %h %l %u %t "%r" %>s %b`.
+    VhostCommon,
+    /// Debian's Apache `vhost_combined`:
+    /// `%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"`.
+    VhostCombined,
+    /// nginx's default `combined` `log_format`.
+    Nginx,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 5] = [
+        Preset::Common,
+        Preset::Combined,
+        Preset::VhostCommon,
+        Preset::VhostCombined,
+        Preset::Nginx,
+    ];
+
+    /// Its name (`combined`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Common => "common",
+            Preset::Combined => "combined",
+            Preset::VhostCommon => "vhost_common",
+            Preset::VhostCombined => "vhost_combined",
+            Preset::Nginx => "nginx",
+        }
+    }
+
+    /// The preset called `name`.
+    pub fn from_name(name: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Its format string (LogFormat, or nginx `log_format` for [`Preset::Nginx`]).
+    pub fn format(self) -> &'static str {
+        match self {
+            Preset::Common => r#"%h %l %u %t "%r" %>s %b"#,
+            Preset::Combined => r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i""#,
+            Preset::VhostCommon => r#"%v %h %l %u %t "%r" %>s %b"#,
+            Preset::VhostCombined => {
+                r#"%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i""#
+            }
+            Preset::Nginx => {
+                r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#
+            }
+        }
+    }
+}
+
+/// What `parse …` asks for, before it is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseSpec {
+    Preset(Preset),
+    /// An Apache LogFormat string.
+    Apache(String),
+    /// An nginx `log_format` string.
+    Nginx(String),
+    Json,
+    Logfmt,
+    /// A regex with named groups.
+    Regex(String),
+    /// Recognise the format from the first lines ([`Parser::auto`]).
+    Auto,
+}
+
+impl ParseSpec {
+    /// From the words after `parse`: a preset or parser name (`combined`, `json`, `auto`),
+    /// `regex PATTERN`, `apache FORMAT`, `nginx FORMAT`, or a format string alone, which is
+    /// nginx if it has `$variables` and no `%` directive, else Apache.
+    pub fn from_words(words: &[&str]) -> Result<ParseSpec, FormatError> {
+        let bad = |text: &str, message: String| FormatError {
+            format: text.to_string(),
+            column: 1,
+            kind: FormatErrorKind::BadSpec,
+            message,
+        };
+        match words {
+            ["json"] => Ok(ParseSpec::Json),
+            ["logfmt"] => Ok(ParseSpec::Logfmt),
+            ["auto"] => Ok(ParseSpec::Auto),
+            ["regex", re] => Ok(ParseSpec::Regex(re.to_string())),
+            ["apache", f] => Ok(ParseSpec::Apache(f.to_string())),
+            ["nginx", f] => Ok(ParseSpec::Nginx(f.to_string())),
+            [one] => {
+                if let Some(p) = Preset::from_name(one) {
+                    return Ok(ParseSpec::Preset(p));
+                }
+                let has_dollar = one.as_bytes().windows(2).any(|w| {
+                    w[0] == b'$' && (w[1].is_ascii_alphabetic() || w[1] == b'{' || w[1] == b'_')
+                });
+                if has_dollar && !one.contains('%') {
+                    Ok(ParseSpec::Nginx(one.to_string()))
+                } else if one.contains('%') {
+                    Ok(ParseSpec::Apache(one.to_string()))
+                } else {
+                    Err(bad(
+                        one,
+                        format!(
+                            "unknown parser `{one}`: expected common, combined, vhost_common, \
+                             vhost_combined, nginx, json, logfmt, auto, regex '…', or a \
+                             LogFormat string with % directives or an nginx log_format with \
+                             $variables"
+                        ),
+                    ))
+                }
+            }
+            [] => Err(bad(
+                "",
+                "parse needs a format: e.g. `parse combined`".to_string(),
+            )),
+            more => Err(bad(
+                &more.join(" "),
+                "too many words after parse: quote the format string".to_string(),
+            )),
+        }
+    }
+}
+
+/// A LogFormat or nginx format parser: the compiled program and its scratch space.
+#[derive(Debug, Clone)]
+struct FormatParser {
+    program: Arc<Program>,
+    scratch: program::Scratch,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
+    Format(FormatParser),
+    Json(JsonParser),
+    Logfmt(LogfmtParser),
+    Regex(Box<RegexParser>),
+}
+
+/// A line parser. Cheap to clone (a compiled format is shared), one per thread.
+#[derive(Debug, Clone)]
+pub struct Parser {
+    inner: Inner,
+    name: String,
+}
+
+impl Parser {
+    /// Build the parser a spec asks for. `ParseSpec::Auto` needs lines: use
+    /// [`Parser::auto`].
+    pub fn new(spec: &ParseSpec) -> Result<Parser, FormatError> {
+        match spec {
+            ParseSpec::Preset(p) => Ok(Parser::preset(*p)),
+            ParseSpec::Apache(f) => Parser::apache(f, Naming::Readable),
+            ParseSpec::Nginx(f) => Parser::nginx(f, Naming::Readable),
+            ParseSpec::Json => Ok(Parser::json()),
+            ParseSpec::Logfmt => Ok(Parser::logfmt()),
+            ParseSpec::Regex(r) => Parser::regex(r),
+            ParseSpec::Auto => Err(FormatError {
+                format: "auto".into(),
+                column: 1,
+                kind: FormatErrorKind::BadSpec,
+                message: "`parse auto` chooses from the first lines: use Parser::auto".into(),
+            }),
+        }
+    }
+
+    fn format(program: Program, name: String) -> Parser {
+        Parser {
+            inner: Inner::Format(FormatParser {
+                program: Arc::new(program),
+                scratch: Default::default(),
+            }),
+            name,
+        }
+    }
+
+    /// A preset (readable names).
+    pub fn preset(p: Preset) -> Parser {
+        let program = match p {
+            Preset::Nginx => nginx::compile(p.format(), Naming::Readable),
+            _ => apache::compile(p.format(), Naming::Readable),
+        };
+        match program {
+            Ok(prog) => Parser::format(prog, p.name().to_string()),
+            // The presets are constants that compile (tested); an error here is a bug, and
+            // the least bad answer is a parser that matches nothing.
+            Err(_) => Parser::format(Program::empty(), p.name().to_string()),
+        }
+    }
+
+    /// An Apache LogFormat string, as written in httpd.conf.
+    pub fn apache(format: &str, naming: Naming) -> Result<Parser, FormatError> {
+        let prog = apache::compile(format, naming)?;
+        Ok(Parser::format(prog, format!("LogFormat {format:?}")))
+    }
+
+    /// An nginx `log_format` string.
+    pub fn nginx(format: &str, naming: Naming) -> Result<Parser, FormatError> {
+        let prog = nginx::compile(format, naming)?;
+        Ok(Parser::format(prog, format!("nginx log_format {format:?}")))
+    }
+
+    /// JSON lines.
+    pub fn json() -> Parser {
+        Parser {
+            inner: Inner::Json(JsonParser::new()),
+            name: "json".into(),
+        }
+    }
+
+    /// logfmt.
+    pub fn logfmt() -> Parser {
+        Parser {
+            inner: Inner::Logfmt(LogfmtParser::new()),
+            name: "logfmt".into(),
+        }
+    }
+
+    /// A regex with named groups.
+    pub fn regex(pattern: &str) -> Result<Parser, FormatError> {
+        Ok(Parser {
+            inner: Inner::Regex(Box::new(RegexParser::new(pattern)?)),
+            name: format!("regex {pattern:?}"),
+        })
+    }
+
+    /// Recognise the format of `sample` (the first lines of the input; blank lines are
+    /// ignored): JSON, the Apache presets (nginx's default format is Apache `combined`
+    /// with an ident of `-`, so `combined` covers it), or logfmt, whichever parses the most
+    /// sample lines (the first in that order on a tie). Say on stderr what was chosen
+    /// ([`AutoChoice`]'s `Display`).
+    pub fn auto(sample: &[&[u8]]) -> Result<(Parser, AutoChoice), AutoError> {
+        let lines: Vec<&[u8]> = sample
+            .iter()
+            .copied()
+            .filter(|l| !l.trim_ascii().is_empty())
+            .collect();
+        if lines.is_empty() {
+            return Err(AutoError { sampled: 0 });
+        }
+        let candidates = [
+            ("json", Parser::json()),
+            ("vhost_combined", Parser::preset(Preset::VhostCombined)),
+            ("combined", Parser::preset(Preset::Combined)),
+            ("vhost_common", Parser::preset(Preset::VhostCommon)),
+            ("common", Parser::preset(Preset::Common)),
+            ("logfmt", Parser::logfmt()),
+        ];
+        let mut best: Option<(usize, &'static str, Parser)> = None;
+        let mut rec = Record::new();
+        for (name, mut p) in candidates {
+            let n = lines
+                .iter()
+                .filter(|l| p.parse(l, &mut rec).is_ok())
+                .count();
+            rec.clear();
+            if n > 0 && best.as_ref().is_none_or(|(b, _, _)| n > *b) {
+                best = Some((n, name, p));
+            }
+        }
+        match best {
+            Some((matched, name, parser)) => Ok((
+                parser,
+                AutoChoice {
+                    name,
+                    matched,
+                    sampled: lines.len(),
+                },
+            )),
+            None => Err(AutoError {
+                sampled: lines.len(),
+            }),
+        }
+    }
+
+    /// Parse `line` into `rec` (cleared first). Trailing CR/LF are ignored.
+    #[inline]
+    pub fn parse<'a>(&mut self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseFailure> {
+        match &mut self.inner {
+            Inner::Format(f) => f.program.parse(line, rec, &mut f.scratch),
+            Inner::Json(j) => j.parse(line, rec),
+            Inner::Logfmt(l) => l.parse(line, rec),
+            Inner::Regex(r) => r.parse(line, rec),
+        }
+    }
+
+    /// What the parser is (`combined`, `json`, `LogFormat "…"`), for messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The schema, for parsers whose lines all have the same fields (formats, regex);
+    /// `None` for JSON and logfmt, whose lines name their own fields.
+    pub fn schema(&self) -> Option<&Arc<Schema>> {
+        match &self.inner {
+            Inner::Format(f) => Some(&f.program.schema),
+            Inner::Regex(r) => Some(r.schema()),
+            Inner::Json(_) | Inner::Logfmt(_) => None,
+        }
+    }
+
+    /// The field names known before any line is read (see [`Parser::schema`]).
+    pub fn field_names(&self) -> Option<&[String]> {
+        self.schema().map(|s| s.names())
+    }
+
+    /// Resolve a field name once (per query plan): a slot for a fixed schema, else the
+    /// name. A name a fixed schema does not have resolves to a lookup that always finds
+    /// nothing; check [`Parser::field_names`] first to report it.
+    pub fn resolve(&self, name: &str) -> FieldKey {
+        match self.schema().and_then(|s| s.slot(name)) {
+            Some(i) => FieldKey::Slot(i),
+            None => FieldKey::Name(name.into()),
+        }
+    }
+
+    /// Compute only the fields a query uses (a projection), for speed: the other fields
+    /// of a fixed schema are null (or, for some kinds of field, computed anyway). Lines are checked as before (the same lines
+    /// match); only values nobody reads are not built (a request line is not split unless
+    /// `method`, `path`, `query` or `protocol` is asked for, and so on). Keys that are not
+    /// slots are ignored; JSON, logfmt and regex parsers are unchanged. An empty list
+    /// computes no field at all (enough for `count`).
+    pub fn project(&mut self, keys: &[FieldKey]) {
+        if let Inner::Format(f) = &mut self.inner {
+            let mut wanted = vec![false; f.program.schema.len()];
+            for k in keys {
+                if let FieldKey::Slot(i) = k {
+                    if let Some(w) = wanted.get_mut(*i) {
+                        *w = true;
+                    }
+                }
+            }
+            f.program = Arc::new(f.program.project(wanted));
+        }
+    }
+
+    /// Compute every field again (undo [`Parser::project`]).
+    pub fn project_all(&mut self) {
+        if let Inner::Format(f) = &mut self.inner {
+            if f.program.wanted.is_some() {
+                let mut p = (*f.program).clone();
+                p.wanted = None;
+                p.link();
+                p.schema = Arc::new((*p.schema).clone());
+                f.program = Arc::new(p);
+            }
+        }
+    }
+
+    /// A failure reason in words, with the parser's context: which directive of the format
+    /// the line did not match.
+    pub fn describe(&self, reason: &Reason) -> String {
+        match (reason, &self.inner) {
+            (Reason::NoMatch { step }, Inner::Format(f)) => {
+                match f.program.step_names.get(*step as usize) {
+                    Some(s) => format!("does not match the format at {s}"),
+                    None => "does not match the format (the line goes on after it)".into(),
+                }
+            }
+            (Reason::Ambiguous, _) => format!(
+                "too ambiguous for the format: gave up after {} ways to split it",
+                program::BUDGET
+            ),
+            (r, _) => r.to_string(),
+        }
+    }
+}
+
+/// What [`Parser::auto`] chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoChoice {
+    /// `json`, `combined`, …, `logfmt`.
+    pub name: &'static str,
+    /// Sample lines it parsed.
+    pub matched: usize,
+    /// Non-blank sample lines.
+    pub sampled: usize,
+}
+
+impl fmt::Display for AutoChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "parse auto: chose {} ({} of {} sample lines match)",
+            self.name, self.matched, self.sampled
+        )
+    }
+}
+
+/// [`Parser::auto`] recognised nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no known format (Apache/nginx presets, JSON, logfmt) matches any of the {sampled} sample lines; give the format, e.g. parse '%h %l %u %t \"%r\" %>s %b'")]
+pub struct AutoError {
+    pub sampled: usize,
+}

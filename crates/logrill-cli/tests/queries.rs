@@ -1,0 +1,182 @@
+//! The course's questions (Beazley's `apache_log` examples) and common operations
+//! questions, one command each, checked against answers computed independently.
+//!
+//! The expected numbers for `examples/real-logs/elastic-examples/apache_logs` were computed
+//! by a separate Python script with its own regex for the combined format (one line of the
+//! file is truncated and is not a combined line; logrill reports it and so does the
+//! script; `path` is the URL without its query string). For the course's own log
+//! (dabeaz/generators, which has no licence and so is not in this repository), set
+//! `LOGRILL_DABEAZ_LOG=/path/to/access-log` to run the same questions on it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_logrill");
+
+fn elastic() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/real-logs/elastic-examples/apache_logs")
+}
+
+fn run(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(BIN).args(args).output().expect("run logrill");
+    (
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn query(format: &str, q: &str, file: &std::path::Path) -> String {
+    let (out, err, code) = run(&["-q", &format!("parse {format} | {q}"), file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{q}: {err}");
+    out
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+#[test]
+fn course_questions_on_a_real_log() {
+    let f = elastic();
+    let q = |s: &str| query("combined", s, &f);
+    // The set of 404 requests.
+    assert_eq!(q("where status == 404 | distinct path | count"), "66\n");
+    let paths = q("where status == 404 | distinct path");
+    assert_eq!(lines(&paths)[0], "path");
+    assert_eq!(lines(&paths).len(), 67);
+    // Transfers over 1 MB.
+    assert_eq!(
+        q("where bytes > 1000000 | count, sum bytes"),
+        "count\tsum_bytes\n154\t2475846986\n"
+    );
+    // The largest transfer and its request.
+    assert_eq!(
+        q("sort bytes desc | head 1 | select path, bytes"),
+        "path\tbytes\n/files/logstash/logstash-1.1.9-monolithic.jar\t69192717\n"
+    );
+    assert_eq!(q("max bytes"), "69192717\n");
+    // The set of hosts.
+    assert_eq!(q("count_distinct host"), "1753\n");
+    assert_eq!(lines(&q("distinct host")).len(), 1754);
+    // Downloads of a file (`grep -c '"GET /files/…jar '` gives 2).
+    assert_eq!(q("where path == '/ply/ply-2.3.tar.gz' | count"), "0\n");
+    assert_eq!(
+        q("where path == '/files/logstash/logstash-1.1.9-monolithic.jar' | count"),
+        "2\n"
+    );
+    // The hosts that fetched robots.txt (sorted).
+    let robots = q("where path ~ 'robots\\.txt' | distinct host");
+    let robots = lines(&robots);
+    assert_eq!(robots.len(), 122);
+    assert_eq!(&robots[..4], ["host", "100.43.83.137", "103.245.44.13", "116.125.143.84"]);
+}
+
+#[test]
+fn operations_questions() {
+    let f = elastic();
+    let q = |s: &str| query("combined", s, &f);
+    assert_eq!(
+        q("count by status"),
+        "status\tcount\n200\t9125\n206\t45\n301\t164\n304\t445\n403\t2\n404\t213\n416\t2\n500\t3\n"
+    );
+    // Top talkers.
+    assert_eq!(
+        q("sum bytes by host | sort sum_bytes desc | head 3"),
+        "host\tsum_bytes\n68.180.224.225\t168132893\n94.23.164.135\t162949356\n190.153.25.242\t110134505\n"
+    );
+    // 5xx per hour: three hours had one each; 84 hours in all.
+    assert_eq!(
+        q("where status >= 500 | count by hour(time)"),
+        "hour(time)\tcount\n2015-05-18T03:00:00+00:00\t1\n2015-05-18T15:00:00+00:00\t1\n2015-05-20T14:00:00+00:00\t1\n"
+    );
+    assert_eq!(q("count by hour(time) | count"), "84\n");
+    // The 5xx rate per hour, as arithmetic over a table.
+    let rate = q("count by hour(time) as hour | where hour == 2015-05-18T03:00:00Z");
+    assert!(rate.starts_with("hour\tcount\n2015-05-18T03:00:00+00:00\t"), "{rate}");
+    // Time comparisons with literals.
+    assert_eq!(q("where time < 2015-05-17T11:00:00Z | count"), q("where hour(time) == 2015-05-17T10:00:00Z | count"));
+}
+
+#[test]
+fn output_formats() {
+    let f = elastic();
+    let json = query("combined", "count by method | sort count desc | head 2", &f);
+    assert_eq!(json.lines().next(), Some("method\tcount"));
+    let (out, _, _) = run(&["-q", "--json", "parse combined | count by method | sort count desc | head 2", f.to_str().unwrap()]);
+    assert_eq!(out, "{\"method\":\"GET\",\"count\":9951}\n{\"method\":\"HEAD\",\"count\":42}\n");
+    // CSV quotes a value with a comma (the first line's agent has "KHTML, like Gecko").
+    let (out, _, _) = run(&["-q", "--csv", "parse combined | head 1 | select status, agent", f.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "status,agent\r\n200,\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/32.0.1700.77 Safari/537.36\"\r\n"
+    );
+}
+
+#[test]
+fn unparsed_lines_are_reported_and_strict_fails() {
+    let f = elastic();
+    let (out, err, code) = run(&["parse combined | count", f.to_str().unwrap()]);
+    assert_eq!((out.as_str(), code), ("9999\n", 0));
+    assert!(err.contains("1 line not parsed"), "{err}");
+    assert!(err.contains("apache_logs:8899:"), "{err}");
+    let (_, err, code) = run(&["--strict", "parse combined | count", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("apache_logs:8899"), "{err}");
+}
+
+#[test]
+fn tee_runs_branches_over_one_pass() {
+    let f = elastic();
+    let (out, err, code) = run(&[
+        "-q",
+        "parse combined | tee (count by status | where status >= 500) (sum bytes by host | sort sum_bytes desc | head 1) (where status == 416 | distinct path) (max bytes)",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "== count by status | where status >= 500\nstatus\tcount\n500\t3\n\n\
+         == sum bytes by host | sort sum_bytes desc | head 1\nhost\tsum_bytes\n68.180.224.225\t168132893\n\n\
+         == where status == 416 | distinct path\npath\n/files/xdotool/xdotool-2.20101014.3063.tar.gz\n\n\
+         == max bytes\n69192717\n"
+    );
+    let (out, _, _) = run(&["-q", "--json", "parse combined | tee (count) (max bytes)", f.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "{\"branch\":0,\"pipeline\":\"count\",\"count\":9999}\n{\"branch\":1,\"pipeline\":\"max bytes\",\"max_bytes\":69192717}\n"
+    );
+    // A stage after tee is refused.
+    let (_, err, code) = run(&["parse combined | tee (count) | head 1", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no stage may follow `tee`"), "{err}");
+}
+
+#[test]
+fn bad_formats_and_queries_point_at_the_problem() {
+    let (_, err, code) = run(&["parse '%h %l %Q' | count"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("column 14"), "{err}");
+    let (_, err, code) = run(&["parse combined | where status === 1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("column"), "{err}");
+    assert!(err.contains("^"), "{err}");
+}
+
+/// The course's own log, when it is at hand (not in this repository: it has no licence).
+#[test]
+fn course_questions_on_the_course_log() {
+    let Ok(path) = std::env::var("LOGRILL_DABEAZ_LOG") else {
+        eprintln!("LOGRILL_DABEAZ_LOG not set: the course log is not part of this repository");
+        return;
+    };
+    let f = PathBuf::from(path);
+    let q = |s: &str| query("common", s, &f);
+    assert_eq!(q("count"), "7298\n");
+    assert_eq!(q("where status == 404 | distinct path | count"), "130\n");
+    assert_eq!(q("where bytes > 1000000 | count, sum bytes"), "count\tsum_bytes\n27\t108247662\n");
+    assert_eq!(q("sort bytes desc | head 1 | select path, bytes"), "path\tbytes\n/dynamic/ffcache.zip\t4919642\n");
+    assert_eq!(q("count_distinct host"), "1353\n");
+    assert_eq!(q("where path == '/ply/ply-2.3.tar.gz' | count"), "115\n");
+    assert_eq!(q("where path ~ 'robots\\.txt' | count_distinct host"), "85\n");
+}

@@ -1,0 +1,652 @@
+//! A compiled pipeline: streaming steps, then what the values end in.
+//!
+//! Lines go through the steps one at a time: line stages (`grep`, `field`, `head`) on the
+//! current value, `parse` turning it into a [`Record`] that borrows the line, then record
+//! steps (`where`, `select`, `head`). What comes out ends in an [`End`]: printed values, the
+//! seed's single aggregate, printed records, a [`Table`] (groups, or records kept to be
+//! sorted) whose rows go on into a follow-on chain when the input is done, or `tee`
+//! branches that each get every value.
+
+use std::borrow::Cow;
+use std::io;
+use std::sync::Arc;
+
+use crate::agg::{parse_number, AggValue, Aggregate};
+use crate::error::{Error, InputName};
+use crate::query::expr::{Expr, FieldRef};
+use crate::query::{AggFn, Column, Plan, StageSpec, Terminal};
+use crate::stage::parse::{Failures, ParseSpec, Parser, Record, Schema, Value};
+use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
+
+use super::runner::{Flow, RunError};
+use super::table::{Table, TableError, Unusable};
+use super::{Emitted, Output, Skips};
+
+/// Counters shared by everything a run pushes.
+#[derive(Debug)]
+pub(crate) struct Stats {
+    pub values: u64,
+    pub skips: Skips,
+    pub failures: Failures,
+    pub state_limit: usize,
+    /// What `parse auto` chose, to be reported.
+    pub notes: Vec<String>,
+}
+
+impl Stats {
+    pub fn new(state_limit: usize) -> Stats {
+        Stats {
+            values: 0,
+            skips: Skips::default(),
+            failures: Failures::default(),
+            state_limit,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Where the value at hand comes from.
+pub(crate) struct Ctx<'c> {
+    pub input: &'c InputName,
+    pub line_no: u64,
+    pub output: &'c mut dyn Output,
+    pub stats: &'c mut Stats,
+}
+
+pub(crate) enum ParserSlot {
+    Ready(Parser),
+    /// `parse auto`: chosen from the first lines of the first input.
+    Auto,
+}
+
+pub(crate) struct ParseStep {
+    pub parser: ParserSlot,
+    spare: Record<'static>,
+    strict: bool,
+}
+
+pub(crate) enum Step {
+    Line(Box<dyn Stage>),
+    /// `grep` after `parse`: on the whole line.
+    GrepLine(Grep),
+    Parse(ParseStep),
+    Where(Expr),
+    Select {
+        columns: Vec<Column>,
+        schema: Arc<Schema>,
+    },
+    Head(Head),
+}
+
+pub(crate) enum End {
+    Values,
+    Seed {
+        agg: Aggregate,
+        needs_numbers: bool,
+        name: &'static str,
+    },
+    Records,
+    /// Values kept (inside `tee`, so each branch prints under its heading).
+    Kept(Vec<Vec<u8>>),
+    Table {
+        table: Table,
+        then: Box<Chain>,
+        /// The schema of a value seen as a record (`value`), for tables before `parse`.
+        value_schema: Arc<Schema>,
+    },
+    Tee {
+        branches: Vec<(String, Chain)>,
+        done: Vec<bool>,
+    },
+}
+
+/// Steps and an end.
+pub(crate) struct Chain {
+    pub steps: Vec<Step>,
+    pub end: End,
+    /// Whether a step's result depends on the order of all lines (`head`).
+    pub(crate) ordered: bool,
+}
+
+/// What the compiler needs to know besides the plan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CompileOptions {
+    pub strict: bool,
+}
+
+fn bad(message: String) -> Error {
+    Error::Query(crate::query::QueryError {
+        text: String::new(),
+        column: 0,
+        message,
+    })
+}
+
+impl Chain {
+    /// Compile `stages` (of a checked plan). `records`: whether values are records here
+    /// (after a `parse`, or rows of a table); `kept`: inside `tee`, keep what would be
+    /// printed, to print it under the branch's heading.
+    pub fn compile(
+        stages: &[StageSpec],
+        terminal: Terminal,
+        mut records: bool,
+        kept: bool,
+        opts: CompileOptions,
+    ) -> Result<Chain, Error> {
+        let mut steps = Vec::new();
+        let ordered = stages[..stages
+            .iter()
+            .position(|s| matches!(s, StageSpec::Aggregate { .. } | StageSpec::Sort(_) | StageSpec::Tee(_)))
+            .unwrap_or(stages.len())]
+            .iter()
+            .any(|s| matches!(s, StageSpec::Head(_)));
+        for (i, spec) in stages.iter().enumerate() {
+            match spec {
+                StageSpec::Grep { pattern, options } => {
+                    let g = Grep::new(pattern, *options)
+                        .map_err(|e| bad(format!("bad regular expression: {e}")))?;
+                    steps.push(if records {
+                        Step::GrepLine(g)
+                    } else {
+                        Step::Line(Box::new(g))
+                    });
+                }
+                StageSpec::Field { index, delimiter } => {
+                    let f = match delimiter {
+                        None => Field::new(*index),
+                        Some(d) => Field::with_delimiter(*index, d.as_bytes()),
+                    }
+                    .ok_or_else(|| bad(format!("no field {index} (fields count from 1 or -1)")))?;
+                    steps.push(Step::Line(Box::new(f)));
+                }
+                StageSpec::Head(n) => steps.push(if records {
+                    Step::Head(Head::new(*n))
+                } else {
+                    Step::Line(Box::new(Head::new(*n)))
+                }),
+                StageSpec::Parse(spec) => {
+                    let parser = match spec {
+                        ParseSpec::Auto => ParserSlot::Auto,
+                        spec => ParserSlot::Ready(
+                            Parser::new(spec).map_err(|e| bad(format!("parse: {}", e.message)))?,
+                        ),
+                    };
+                    steps.push(Step::Parse(ParseStep {
+                        parser,
+                        spare: Record::new(),
+                        strict: opts.strict,
+                    }));
+                    records = true;
+                }
+                StageSpec::Where(e) => steps.push(Step::Where(e.clone())),
+                StageSpec::Select(columns) => steps.push(Step::Select {
+                    schema: Arc::new(Schema::new(columns.iter().map(|c| c.name.clone()).collect())),
+                    columns: columns.clone(),
+                }),
+                StageSpec::Aggregate { .. } | StageSpec::Sort(_) => {
+                    if let (Terminal::Aggregate(kind), StageSpec::Aggregate { .. }) = (terminal, spec)
+                    {
+                        return Ok(Chain {
+                            steps,
+                            ordered,
+                            end: End::Seed {
+                                agg: Aggregate::new(kind),
+                                needs_numbers: kind.needs_numbers(),
+                                name: kind.name(),
+                            },
+                        });
+                    }
+                    let table = match spec {
+                        StageSpec::Aggregate { aggregates, by } => {
+                            let mut aggregates = aggregates.clone();
+                            if !records {
+                                // Before `parse`, an aggregate without argument takes the
+                                // current value, which a table sees as the field `value`.
+                                for a in &mut aggregates {
+                                    let counts = matches!(a.function, AggFn::Simple(crate::agg::AggKind::Count));
+                                    if a.arg.is_none() && !counts {
+                                        a.arg = Some(Expr::Field(FieldRef { name: "value".into() }));
+                                    }
+                                }
+                            }
+                            Table::groups(aggregates, by.clone())
+                        }
+                        StageSpec::Sort(keys) => Table::sorted(keys.clone()),
+                        _ => unreachable_table(),
+                    };
+                    // The rows come out when the input is done, so inside `tee` they already come
+                    // under the branch's heading: no need to keep them again.
+                    let then = Chain::compile(&stages[i + 1..], terminal, true, false, opts)?;
+                    return Ok(Chain {
+                        steps,
+                        ordered,
+                        end: End::Table {
+                            table,
+                            then: Box::new(then),
+                            value_schema: value_schema(),
+                        },
+                    });
+                }
+                StageSpec::Tee(plans) => {
+                    let mut branches = Vec::new();
+                    for plan in plans {
+                        branches.push((
+                            plan.text.clone(),
+                            Chain::compile(&plan.stages, plan.terminal, records, true, opts)?,
+                        ));
+                    }
+                    let done = vec![false; branches.len()];
+                    return Ok(Chain {
+                        steps,
+                        ordered,
+                        end: End::Tee { branches, done },
+                    });
+                }
+            }
+        }
+        let end = match (records, kept) {
+            (_, true) if !records => End::Kept(Vec::new()),
+            (true, true) => End::Table {
+                value_schema: value_schema(),
+                table: Table::sorted(Vec::new()),
+                then: Box::new(Chain {
+                    steps: Vec::new(),
+                    end: End::Records,
+                    ordered: false,
+                }),
+            },
+            (true, false) => End::Records,
+            _ => End::Values,
+        };
+        Ok(Chain {
+            steps,
+            end,
+            ordered,
+        })
+    }
+
+    /// Compile a whole plan.
+    pub fn for_plan(plan: &Plan, opts: CompileOptions) -> Result<Chain, Error> {
+        Chain::compile(&plan.stages, plan.terminal, false, false, opts)
+    }
+
+    /// Whether the chain may run on several threads with partial results merged:
+    /// no stage whose result depends on the order of all lines (`head`), no `parse auto`
+    /// (each thread could choose differently), no streamed records, no `tee`.
+    pub fn parallel_safe(&self) -> bool {
+        let parsers_ready = self.steps.iter().all(|s| match s {
+            Step::Parse(p) => matches!(p.parser, ParserSlot::Ready(_)),
+            _ => true,
+        });
+        parsers_ready
+            && !self.ordered
+            && matches!(
+                self.end,
+                End::Values | End::Seed { .. } | End::Table { .. }
+            )
+    }
+
+    /// Push one value through the chain.
+    #[inline]
+    pub fn push<'a>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        line: &'a [u8],
+        value: &'a [u8],
+        record: Option<&Record<'a>>,
+    ) -> Result<Flow, RunError> {
+        run_steps(&mut self.steps, &mut self.end, ctx, line, value, record)
+    }
+
+    /// Choose the parser of a `parse auto` step from sample lines; returns what was chosen.
+    pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Option<String>, Error> {
+        for step in &mut self.steps {
+            if let Step::Parse(p) = step {
+                if matches!(p.parser, ParserSlot::Auto) {
+                    let (parser, choice) =
+                        Parser::auto(sample).map_err(|e| bad(format!("parse auto: {e}")))?;
+                    p.parser = ParserSlot::Ready(parser);
+                    return Ok(Some(choice.to_string()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The parser of the chain's `parse` step, once built.
+    pub fn parser(&self) -> Option<&Parser> {
+        self.steps.iter().find_map(|s| match s {
+            Step::Parse(ParseStep {
+                parser: ParserSlot::Ready(p),
+                ..
+            }) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// Whether a `parse auto` step still waits for its sample.
+    pub fn needs_auto(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::Parse(ParseStep { parser: ParserSlot::Auto, .. })))
+    }
+
+    /// The input is done: emit tables (through their follow-on chains), tee branches
+    /// under their headings, and the seed aggregate.
+    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+        match &mut self.end {
+            End::Values | End::Records => Ok(()),
+            End::Kept(values) => {
+                for v in values.iter() {
+                    output.value(Emitted {
+                        input: &InputName::Stdin,
+                        line: 0,
+                        value: v,
+                    })?;
+                }
+                Ok(())
+            }
+            End::Seed { agg, name, .. } => {
+                output.aggregate(name, agg.value())?;
+                Ok(())
+            }
+            End::Table { table, then, .. } => {
+                let table = std::mem::replace(table, table.empty_like());
+                let lone = table.lone_aggregate() && then.steps.is_empty();
+                let (schema, rows) = table.rows();
+                // One aggregate, no groups, nothing after it: a bare number, as in the seed.
+                if lone && matches!(then.end, End::Records) {
+                    if let (Some(name), Some(r)) = (schema.names().first(), rows.first()) {
+                        let scalar = match r.value(0) {
+                            Some(Value::Int(i)) => Some(AggValue::Int(*i as i128)),
+                            Some(Value::Float(x)) => Some(AggValue::Float(*x)),
+                            Some(Value::Null) => Some(AggValue::Null),
+                            _ => None,
+                        };
+                        if let Some(v) = scalar {
+                            output.aggregate(name, v)?;
+                            return Ok(());
+                        }
+                    }
+                }
+                // The rows are printed as they are when nothing after the table reshapes
+                // them: announce their columns (so even an empty table shows its header).
+                let printed_as_is = matches!(then.end, End::Records)
+                    && !then.steps.iter().any(|s| matches!(s, Step::Select { .. }));
+                if printed_as_is {
+                    output.columns(schema.names())?;
+                }
+                let nowhere = InputName::Stdin;
+                for (i, r) in rows.iter().enumerate() {
+                    let mut ctx = Ctx {
+                        input: &nowhere,
+                        line_no: i as u64 + 1,
+                        output: &mut *output,
+                        stats: &mut *stats,
+                    };
+                    if then.push(&mut ctx, b"", b"", Some(r))? == Flow::Stop {
+                        break;
+                    }
+                }
+                then.finish(output, stats)?;
+                if matches!(then.end, End::Records) {
+                    output.end_table()?;
+                }
+                Ok(())
+            }
+            End::Tee { branches, .. } => {
+                for (i, (title, chain)) in branches.iter_mut().enumerate() {
+                    output.branch(i, title)?;
+                    chain.finish(output, stats)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Take what this chain gathered so far (the seed aggregate's or the table's state),
+    /// leaving it empty: a worker's share of one input.
+    pub fn take_partial(&mut self) -> Partial {
+        match &mut self.end {
+            End::Seed { agg, .. } => {
+                let fresh = Aggregate::new(kind_of(agg));
+                Partial::Seed(std::mem::replace(agg, fresh))
+            }
+            End::Table { table, .. } => {
+                let fresh = table.empty_like();
+                Partial::Table(std::mem::replace(table, fresh))
+            }
+            _ => Partial::None,
+        }
+    }
+
+    /// Fold in a partial state taken from a chain compiled from the same plan.
+    pub fn merge_partial(&mut self, partial: Partial) {
+        match (&mut self.end, partial) {
+            (End::Seed { agg, .. }, Partial::Seed(other)) => agg.merge(&other),
+            (End::Table { table, .. }, Partial::Table(other)) => table.merge(other),
+            _ => {}
+        }
+    }
+
+    /// The result of the seed's single aggregate, if the chain ends in one.
+    pub fn seed_result(&self) -> Option<AggValue> {
+        match &self.end {
+            End::Seed { agg, .. } => Some(agg.value()),
+            _ => None,
+        }
+    }
+}
+
+/// A chain's gathered state (see [`Chain::take_partial`]).
+pub(crate) enum Partial {
+    None,
+    Seed(Aggregate),
+    Table(Table),
+}
+
+fn kind_of(agg: &Aggregate) -> crate::agg::AggKind {
+    use crate::agg::AggKind;
+    match agg {
+        Aggregate::Count(_) => AggKind::Count,
+        Aggregate::Sum(_) => AggKind::Sum,
+        Aggregate::Min(_) => AggKind::Min,
+        Aggregate::Max(_) => AggKind::Max,
+        Aggregate::Avg { .. } => AggKind::Avg,
+    }
+}
+
+fn unreachable_table() -> Table {
+    Table::sorted(Vec::new())
+}
+
+#[inline]
+fn run_steps<'a>(
+    steps: &mut [Step],
+    end: &mut End,
+    ctx: &mut Ctx<'_>,
+    line: &'a [u8],
+    value: &'a [u8],
+    record: Option<&Record<'a>>,
+) -> Result<Flow, RunError> {
+    let Some((step, rest)) = steps.split_first_mut() else {
+        return take(end, ctx, line, value, record);
+    };
+    match step {
+        Step::Line(stage) => match stage.apply(value) {
+            StageStep::Pass(v) => run_steps(rest, end, ctx, line, v, record),
+            StageStep::Last(v) => {
+                run_steps(rest, end, ctx, line, v, record)?;
+                Ok(Flow::Stop)
+            }
+            StageStep::Drop => Ok(Flow::Go),
+            StageStep::Skip(reason) => {
+                ctx.stats.skips.add(reason, ctx.input, ctx.line_no, value);
+                Ok(Flow::Go)
+            }
+            StageStep::Stop => Ok(Flow::Stop),
+        },
+        Step::GrepLine(g) => {
+            if g.keeps(line) {
+                run_steps(rest, end, ctx, line, value, record)
+            } else {
+                Ok(Flow::Go)
+            }
+        }
+        Step::Parse(p) => {
+            let ParserSlot::Ready(parser) = &mut p.parser else {
+                return Ok(Flow::Go);
+            };
+            let mut rec: Record<'a> = std::mem::take(&mut p.spare).recycle();
+            let result = match parser.parse(value, &mut rec) {
+                Ok(()) => run_steps(rest, end, ctx, line, value, Some(&rec)),
+                Err(failure) => {
+                    if p.strict {
+                        let message = parser.describe(&failure.reason);
+                        p.spare = rec.recycle();
+                        return Err(RunError::Input(Error::Parse {
+                            name: ctx.input.clone(),
+                            line: ctx.line_no,
+                            message,
+                        }));
+                    }
+                    ctx.stats
+                        .failures
+                        .add(failure, ctx.input, ctx.line_no, value);
+                    Ok(Flow::Go)
+                }
+            };
+            p.spare = rec.recycle();
+            result
+        }
+        Step::Where(e) => match record {
+            Some(r) if e.test(r) => run_steps(rest, end, ctx, line, value, record),
+            _ => Ok(Flow::Go),
+        },
+        Step::Select { columns, schema } => {
+            let Some(r) = record else {
+                return Ok(Flow::Go);
+            };
+            let mut out: Record<'a> = Record::new();
+            let slots = out.begin_fixed(schema);
+            for (slot, c) in slots.iter_mut().zip(columns.iter()) {
+                *slot = c.expr.eval(r);
+            }
+            run_steps(rest, end, ctx, line, value, Some(&out))
+        }
+        Step::Head(h) => match h.apply(value) {
+            StageStep::Pass(_) => run_steps(rest, end, ctx, line, value, record),
+            StageStep::Last(_) => {
+                run_steps(rest, end, ctx, line, value, record)?;
+                Ok(Flow::Stop)
+            }
+            _ => Ok(Flow::Stop),
+        },
+    }
+}
+
+#[inline]
+fn take<'a>(
+    end: &mut End,
+    ctx: &mut Ctx<'_>,
+    _line: &'a [u8],
+    value: &'a [u8],
+    record: Option<&Record<'a>>,
+) -> Result<Flow, RunError> {
+    if !matches!(end, End::Tee { .. }) {
+        ctx.stats.values += 1;
+    }
+    match end {
+        End::Values => ctx.output.value(Emitted {
+            input: ctx.input,
+            line: ctx.line_no,
+            value,
+        })?,
+        End::Seed {
+            agg, needs_numbers, ..
+        } => {
+            agg.add_item();
+            if *needs_numbers {
+                match parse_number(value) {
+                    Some(n) => agg.add(n),
+                    None => {
+                        ctx.stats
+                            .skips
+                            .add(SkipReason::NotANumber, ctx.input, ctx.line_no, value)
+                    }
+                }
+            }
+        }
+        End::Records => {
+            if let Some(r) = record {
+                ctx.output.record(ctx.input, ctx.line_no, r)?;
+            }
+        }
+        End::Kept(values) => {
+            if values.len() >= ctx.stats.state_limit {
+                return Err(RunError::Input(Error::State(TableError {
+                    limit: ctx.stats.state_limit,
+                })));
+            }
+            values.push(value.to_vec());
+        }
+        End::Table {
+            table,
+            value_schema,
+            ..
+        } => {
+            if table.size() >= ctx.stats.state_limit {
+                return Err(RunError::Input(Error::State(TableError {
+                    limit: ctx.stats.state_limit,
+                })));
+            }
+            let unusable = match record {
+                Some(r) => table.add(r),
+                None => {
+                    // Before `parse`: the value is the one field `value`.
+                    let mut r: Record<'a> = Record::new();
+                    let slots = r.begin_fixed(value_schema);
+                    slots[0] = Value::Str(Cow::Borrowed(value));
+                    table.add(&r)
+                }
+            };
+            match unusable {
+                Unusable::No => {}
+                Unusable::Null => ctx
+                    .stats
+                    .skips
+                    .add(SkipReason::Null, ctx.input, ctx.line_no, b"-"),
+                Unusable::NotANumber => ctx.stats.skips.add(
+                    SkipReason::NotANumber,
+                    ctx.input,
+                    ctx.line_no,
+                    value,
+                ),
+            }
+        }
+        End::Tee { branches, done } => {
+            for (i, (_, chain)) in branches.iter_mut().enumerate() {
+                if done[i] {
+                    continue;
+                }
+                if chain.push(ctx, _line, value, record)? == Flow::Stop {
+                    done[i] = true;
+                }
+            }
+            if done.iter().all(|d| *d) {
+                return Ok(Flow::Stop);
+            }
+        }
+    }
+    Ok(Flow::Go)
+}
+
+fn value_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec!["value".to_string()]))
+}
+
+impl From<io::Error> for RunError {
+    fn from(e: io::Error) -> RunError {
+        RunError::Output(e)
+    }
+}

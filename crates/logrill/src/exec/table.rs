@@ -1,0 +1,677 @@
+//! Tables: what a pipeline gathers before it can answer: groups of aggregates
+//! (`count, sum bytes by host`) or records kept to be sorted (`sort duration desc`).
+//!
+//! Group keys are encoded into one reusable byte buffer per record (a type tag and the
+//! value's bytes for each key), so finding a record's group allocates nothing; only a new
+//! group does. Every state can merge another's, in input order, so inputs can be read in
+//! parallel and combined into exactly the single-threaded result.
+//!
+//! State is bounded: groups plus the values kept by `distinct`, `count_distinct`,
+//! percentiles, `top` and sort buffers count against a limit, and the run stops with a
+//! clear error when it is reached ([`TableError`]).
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::agg::{AggKind, Aggregate, Number};
+use crate::query::expr::order;
+use crate::query::{AggCall, AggFn, Column, SortKey};
+use crate::stage::parse::{Record, Schema, Value};
+
+/// Default limit on table state (groups and kept values).
+pub const DEFAULT_STATE_LIMIT: usize = 10_000_000;
+
+/// The table grew past its limit.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the pipeline keeps more than {limit} groups or values in memory (raise --max-state, or aggregate by fewer distinct keys)")]
+pub struct TableError {
+    pub limit: usize,
+}
+
+/// Append a tagged encoding of `v` to `out`: equal values encode equally, different
+/// values (of any types) differently.
+pub fn encode_key(v: &Value<'_>, out: &mut Vec<u8>) {
+    match v {
+        Value::Null => out.push(0),
+        Value::Bool(b) => out.extend([1, u8::from(*b)]),
+        Value::Int(i) => {
+            out.push(2);
+            out.extend(i.to_le_bytes());
+        }
+        Value::Float(x) => {
+            out.push(3);
+            out.extend(x.to_bits().to_le_bytes());
+        }
+        Value::Str(s) => {
+            out.push(4);
+            out.extend((s.len() as u64).to_le_bytes());
+            out.extend_from_slice(s);
+        }
+        Value::Time(t) => {
+            out.push(5);
+            out.extend(t.unix_micros().to_le_bytes());
+            out.extend(t.offset_seconds().unwrap_or(i32::MIN).to_le_bytes());
+        }
+    }
+}
+
+/// Order values for output: comparable values by [`order`], then by type.
+pub fn total_order(a: &Value<'_>, b: &Value<'_>) -> Ordering {
+    if let Some(o) = order(a, b) {
+        return o;
+    }
+    let rank = |v: &Value<'_>| match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Int(_) | Value::Float(_) => 2,
+        Value::Time(_) => 3,
+        Value::Str(_) => 4,
+    };
+    rank(a).cmp(&rank(b))
+}
+
+/// The running state of one aggregate of a group.
+#[derive(Debug, Clone)]
+pub enum AggState {
+    /// `count`, `sum`, `avg` (and `min`/`max` of numbers).
+    Simple {
+        agg: Aggregate,
+        /// `count X` counts the records where X is not null.
+        counts_values: bool,
+    },
+    /// `min`/`max` of any comparable values (numbers, times, strings).
+    Extreme {
+        best: Option<Value<'static>>,
+        max: bool,
+    },
+    Distinct(BTreeMap<Vec<u8>, Value<'static>>),
+    CountDistinct(HashSet<Vec<u8>>),
+    Percentile {
+        q: f64,
+        values: Vec<f64>,
+        all_int: bool,
+    },
+    Top {
+        n: usize,
+        counts: HashMap<Vec<u8>, (Value<'static>, u64)>,
+        /// First-seen order, to break ties deterministically.
+        seen: u64,
+        order: HashMap<Vec<u8>, u64>,
+    },
+    First(Option<Value<'static>>),
+    Last(Option<Value<'static>>),
+}
+
+impl AggState {
+    pub fn new(f: AggFn, has_arg: bool) -> AggState {
+        match f {
+            AggFn::Simple(k @ (AggKind::Min | AggKind::Max)) => AggState::Extreme {
+                best: None,
+                max: k == AggKind::Max,
+            },
+            AggFn::Simple(kind) => AggState::Simple {
+                agg: Aggregate::new(kind),
+                counts_values: kind == AggKind::Count && has_arg,
+            },
+            AggFn::Distinct => AggState::Distinct(BTreeMap::new()),
+            AggFn::CountDistinct => AggState::CountDistinct(HashSet::new()),
+            AggFn::Percentile(q) => AggState::Percentile {
+                q,
+                values: Vec::new(),
+                all_int: true,
+            },
+            AggFn::Top(n) => AggState::Top {
+                n,
+                counts: HashMap::new(),
+                seen: 0,
+                order: HashMap::new(),
+            },
+            AggFn::First => AggState::First(None),
+            AggFn::Last => AggState::Last(None),
+        }
+    }
+
+    /// Add one record's value (`None` for `count` without argument). Returns how many
+    /// values of state it added, and whether the value was not usable (not a number).
+    pub fn add(&mut self, v: Option<&Value<'_>>, scratch: &mut Vec<u8>) -> (usize, Unusable) {
+        let mut added = 0;
+        let mut unusable = Unusable::No;
+        match self {
+            AggState::Simple { agg, counts_values } => match (v, &*agg) {
+                (None, _) => agg.add_item(),
+                (Some(v), Aggregate::Count(_)) => {
+                    if !*counts_values || !v.is_null() {
+                        agg.add_item();
+                    }
+                }
+                (Some(v), _) => match number(v) {
+                    Some(n) => {
+                        agg.add_item();
+                        agg.add(n);
+                    }
+                    None => unusable = Unusable::of(v),
+                },
+            },
+            AggState::Extreme { best, max } => {
+                if let Some(v) = v.filter(|v| !v.is_null()) {
+                    let better = match best {
+                        None => true,
+                        Some(b) => {
+                            let o = total_order(v, b);
+                            if *max {
+                                o.is_gt()
+                            } else {
+                                o.is_lt()
+                            }
+                        }
+                    };
+                    if better {
+                        *best = Some(v.clone().into_owned());
+                    }
+                }
+            }
+            AggState::Distinct(set) => {
+                if let Some(v) = v.filter(|v| !v.is_null()) {
+                    scratch.clear();
+                    encode_key(v, scratch);
+                    if !set.contains_key(scratch.as_slice()) {
+                        set.insert(scratch.clone(), v.clone().into_owned());
+                        added = 1;
+                    }
+                }
+            }
+            AggState::CountDistinct(set) => {
+                if let Some(v) = v.filter(|v| !v.is_null()) {
+                    scratch.clear();
+                    encode_key(v, scratch);
+                    if !set.contains(scratch.as_slice()) {
+                        set.insert(scratch.clone());
+                        added = 1;
+                    }
+                }
+            }
+            AggState::Percentile { values, all_int, .. } => match v.map(number) {
+                Some(Some(n)) => {
+                    *all_int &= matches!(n, Number::Int(_));
+                    values.push(n.as_f64());
+                    added = 1;
+                }
+                Some(None) => unusable = v.map_or(Unusable::No, Unusable::of),
+                None => {}
+            },
+            AggState::Top {
+                counts,
+                seen,
+                order,
+                ..
+            } => {
+                if let Some(v) = v.filter(|v| !v.is_null()) {
+                    scratch.clear();
+                    encode_key(v, scratch);
+                    match counts.get_mut(scratch.as_slice()) {
+                        Some(c) => c.1 += 1,
+                        None => {
+                            counts.insert(scratch.clone(), (v.clone().into_owned(), 1));
+                            order.insert(scratch.clone(), *seen);
+                            *seen += 1;
+                            added = 1;
+                        }
+                    }
+                }
+            }
+            AggState::First(first) => {
+                if first.is_none() {
+                    if let Some(v) = v.filter(|v| !v.is_null()) {
+                        *first = Some(v.clone().into_owned());
+                    }
+                }
+            }
+            AggState::Last(last) => {
+                if let Some(v) = v.filter(|v| !v.is_null()) {
+                    *last = Some(v.clone().into_owned());
+                }
+            }
+        }
+        (added, unusable)
+    }
+
+    /// Fold in the state of the same aggregate from a later part of the input.
+    pub fn merge(&mut self, other: AggState) {
+        match (self, other) {
+            (AggState::Simple { agg, .. }, AggState::Simple { agg: b, .. }) => agg.merge(&b),
+            (AggState::Extreme { best, max }, AggState::Extreme { best: Some(b), .. }) => {
+                let better = match best {
+                    None => true,
+                    Some(a) => {
+                        let o = total_order(&b, a);
+                        if *max {
+                            o.is_gt()
+                        } else {
+                            o.is_lt()
+                        }
+                    }
+                };
+                if better {
+                    *best = Some(b);
+                }
+            }
+            (AggState::Distinct(a), AggState::Distinct(b)) => a.extend(b),
+            (AggState::CountDistinct(a), AggState::CountDistinct(b)) => a.extend(b),
+            (
+                AggState::Percentile {
+                    values, all_int, ..
+                },
+                AggState::Percentile {
+                    values: v2,
+                    all_int: i2,
+                    ..
+                },
+            ) => {
+                values.extend(v2);
+                *all_int &= i2;
+            }
+            (
+                AggState::Top {
+                    counts,
+                    seen,
+                    order,
+                    ..
+                },
+                AggState::Top {
+                    counts: c2,
+                    order: o2,
+                    ..
+                },
+            ) => {
+                let mut later: Vec<_> = c2.into_iter().collect();
+                later.sort_by_key(|(k, _)| o2.get(k).copied().unwrap_or(u64::MAX));
+                for (k, (v, n)) in later {
+                    match counts.get_mut(&k) {
+                        Some(c) => c.1 += n,
+                        None => {
+                            order.insert(k.clone(), *seen);
+                            *seen += 1;
+                            counts.insert(k, (v, n));
+                        }
+                    }
+                }
+            }
+            (AggState::First(a), AggState::First(b)) => {
+                if a.is_none() {
+                    *a = b;
+                }
+            }
+            (AggState::Last(a), AggState::Last(b)) => {
+                if b.is_some() {
+                    *a = b;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The result as one value. `distinct` and `top` as a list in text (`a, b` /
+    /// `a (3), b (2)`), unless they are expanded into rows (see [`Table::rows`]).
+    pub fn value(&self) -> Value<'static> {
+        match self {
+            AggState::Simple { agg, .. } => match agg.value() {
+                crate::agg::AggValue::Int(i) => match i64::try_from(i) {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => Value::Str(Cow::Owned(i.to_string().into_bytes())),
+                },
+                crate::agg::AggValue::Float(x) => Value::Float(x),
+                crate::agg::AggValue::Null => Value::Null,
+            },
+            AggState::Extreme { best, .. } => best.clone().unwrap_or(Value::Null),
+            AggState::Distinct(_) => list(self.distinct_sorted().into_iter().map(|v| (v, None))),
+            AggState::CountDistinct(set) => Value::Int(set.len() as i64),
+            AggState::Percentile { q, values, all_int } => {
+                percentile(values, *q).map_or(Value::Null, |x| {
+                    if *all_int {
+                        Value::Int(x as i64)
+                    } else {
+                        Value::Float(x)
+                    }
+                })
+            }
+            AggState::Top { .. } => {
+                let top = self.top_list();
+                list(top.iter().map(|(v, n)| (*v, Some(*n))))
+            }
+            AggState::First(v) | AggState::Last(v) => v.clone().unwrap_or(Value::Null),
+        }
+    }
+
+    /// The distinct values in value order.
+    pub fn distinct_sorted(&self) -> Vec<&Value<'static>> {
+        let AggState::Distinct(set) = self else {
+            return Vec::new();
+        };
+        let mut all: Vec<_> = set.values().collect();
+        all.sort_by(|a, b| total_order(a, b));
+        all
+    }
+
+    /// The most frequent values, most frequent first (ties: first seen first).
+    pub fn top_list(&self) -> Vec<(&Value<'static>, u64)> {
+        let AggState::Top { n, counts, order, .. } = self else {
+            return Vec::new();
+        };
+        let mut all: Vec<_> = counts.iter().collect();
+        all.sort_by(|(ka, (_, na)), (kb, (_, nb))| {
+            nb.cmp(na).then_with(|| order.get(*ka).cmp(&order.get(*kb)))
+        });
+        all.into_iter().take(*n).map(|(_, (v, c))| (v, *c)).collect()
+    }
+}
+
+/// Why a value could not be aggregated (numbers wanted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    No,
+    Null,
+    NotANumber,
+}
+
+impl Unusable {
+    fn of(v: &Value<'_>) -> Unusable {
+        if v.is_null() {
+            Unusable::Null
+        } else {
+            Unusable::NotANumber
+        }
+    }
+}
+
+fn number(v: &Value<'_>) -> Option<Number> {
+    match v {
+        Value::Int(i) => Some(Number::Int(*i)),
+        Value::Float(x) => Some(Number::Float(*x)),
+        Value::Str(s) => crate::agg::parse_number(s),
+        _ => None,
+    }
+}
+
+/// The q-th percentile by nearest rank: the smallest value with at least q% of the values
+/// at or below it.
+fn percentile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((q / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn list<'v>(items: impl Iterator<Item = (&'v Value<'static>, Option<u64>)>) -> Value<'static> {
+    let mut out = Vec::new();
+    for (i, (v, n)) in items.enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        v.write_text(&mut out);
+        if let Some(n) = n {
+            out.extend_from_slice(format!(" ({n})").as_bytes());
+        }
+    }
+    Value::Str(Cow::Owned(out))
+}
+
+/// A record made of a schema and values.
+pub fn row(schema: &Arc<Schema>, values: Vec<Value<'static>>) -> Record<'static> {
+    let mut r = Record::new();
+    let slots = r.begin_fixed(schema);
+    for (slot, v) in slots.iter_mut().zip(values) {
+        *slot = v;
+    }
+    r
+}
+
+/// A group of aggregates, or a buffer of records to sort.
+#[derive(Debug, Clone)]
+pub enum Table {
+    Groups(Groups),
+    Sorted(Sorted),
+}
+
+/// Aggregates by keys.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    aggregates: Vec<AggCall>,
+    by: Vec<Column>,
+    groups: HashMap<Vec<u8>, (Vec<Value<'static>>, Vec<AggState>)>,
+    /// The encoded key of the record at hand (reused).
+    key_buf: Vec<u8>,
+    scratch: Vec<u8>,
+    /// Kept values beyond one per group (distinct, percentiles, top).
+    kept: usize,
+}
+
+/// Records kept to be sorted.
+#[derive(Debug, Clone)]
+pub struct Sorted {
+    keys: Vec<SortKey>,
+    rows: Vec<Record<'static>>,
+}
+
+impl Table {
+    pub fn groups(aggregates: Vec<AggCall>, by: Vec<Column>) -> Table {
+        Table::Groups(Groups {
+            aggregates,
+            by,
+            groups: HashMap::new(),
+            key_buf: Vec::new(),
+            scratch: Vec::new(),
+            kept: 0,
+        })
+    }
+
+    pub fn sorted(keys: Vec<SortKey>) -> Table {
+        Table::Sorted(Sorted {
+            keys,
+            rows: Vec::new(),
+        })
+    }
+
+    /// Whether this is one aggregate with no groups that gives one value (not a list).
+    pub fn lone_aggregate(&self) -> bool {
+        match self {
+            Table::Groups(g) => {
+                g.by.is_empty()
+                    && g.aggregates.len() == 1
+                    && !matches!(g.aggregates[0].function, AggFn::Distinct | AggFn::Top(_))
+            }
+            Table::Sorted(_) => false,
+        }
+    }
+
+    /// A fresh, empty table of the same shape.
+    pub fn empty_like(&self) -> Table {
+        match self {
+            Table::Groups(g) => Table::groups(g.aggregates.clone(), g.by.clone()),
+            Table::Sorted(s) => Table::sorted(s.keys.clone()),
+        }
+    }
+
+    /// How much state the table holds.
+    pub fn size(&self) -> usize {
+        match self {
+            Table::Groups(g) => g.groups.len() + g.kept,
+            Table::Sorted(s) => s.rows.len(),
+        }
+    }
+
+    /// Add one record. Returns skips to count (a non-number given to `sum`).
+    pub fn add<'a>(&mut self, rec: &Record<'a>) -> Unusable {
+        match self {
+            Table::Sorted(s) => {
+                s.rows.push(rec.clone().into_owned());
+                Unusable::No
+            }
+            Table::Groups(g) => {
+                // Encode the key without keeping the values: only a new group needs them.
+                g.key_buf.clear();
+                for col in &g.by {
+                    encode_key(&col.expr.eval(rec), &mut g.key_buf);
+                }
+                let states = match g.groups.get_mut(g.key_buf.as_slice()) {
+                    Some((_, states)) => states,
+                    None => {
+                        let states = g
+                            .aggregates
+                            .iter()
+                            .map(|a| AggState::new(a.function, a.arg.is_some()))
+                            .collect();
+                        let keys = g
+                            .by
+                            .iter()
+                            .map(|c| c.expr.eval(rec).into_owned())
+                            .collect();
+                        let entry = g
+                            .groups
+                            .entry(g.key_buf.clone())
+                            .or_insert((keys, states));
+                        &mut entry.1
+                    }
+                };
+                let mut worst = Unusable::No;
+                for (state, call) in states.iter_mut().zip(&g.aggregates) {
+                    let v = call.arg.as_ref().map(|e| e.eval(rec));
+                    let (added, unusable) = state.add(v.as_ref(), &mut g.scratch);
+                    g.kept += added;
+                    if unusable != Unusable::No {
+                        worst = unusable;
+                    }
+                }
+                worst
+            }
+        }
+    }
+
+    /// Fold in the table of a later part of the input.
+    pub fn merge(&mut self, other: Table) {
+        match (self, other) {
+            (Table::Sorted(a), Table::Sorted(b)) => a.rows.extend(b.rows),
+            (Table::Groups(a), Table::Groups(b)) => {
+                a.kept += b.kept;
+                for (key, (keys, states)) in b.groups {
+                    match a.groups.get_mut(&key) {
+                        Some((_, mine)) => {
+                            for (m, s) in mine.iter_mut().zip(states) {
+                                m.merge(s);
+                            }
+                        }
+                        None => {
+                            a.groups.insert(key, (keys, states));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The finished table: column names and rows, groups in key order, sorted records in
+    /// sort order (stable: ties keep input order).
+    ///
+    /// A lone `distinct X` or `top N X` (with or without groups) gives a row per value
+    /// (`top` with a `count` column), which is what "the set of …" and "the most frequent
+    /// …" questions want.
+    pub fn rows(self) -> (Arc<Schema>, Vec<Record<'static>>) {
+        match self {
+            Table::Sorted(mut s) => {
+                let keys = s.keys;
+                let eval: Vec<Vec<Value<'static>>> = s
+                    .rows
+                    .iter()
+                    .map(|r| keys.iter().map(|k| k.expr.eval(r).into_owned()).collect())
+                    .collect();
+                let mut idx: Vec<usize> = (0..s.rows.len()).collect();
+                idx.sort_by(|&a, &b| {
+                    for (i, k) in keys.iter().enumerate() {
+                        let o = total_order(&eval[a][i], &eval[b][i]);
+                        let o = if k.descending { o.reverse() } else { o };
+                        if o.is_ne() {
+                            return o;
+                        }
+                    }
+                    Ordering::Equal
+                });
+                let names: Vec<String> = s
+                    .rows
+                    .first()
+                    .map(|r| r.iter().map(|(n, _)| n.to_string()).collect())
+                    .unwrap_or_default();
+                let mut slots: Vec<Option<Record<'static>>> =
+                    std::mem::take(&mut s.rows).into_iter().map(Some).collect();
+                let rows = idx.into_iter().filter_map(|i| slots[i].take()).collect();
+                (Arc::new(Schema::new(names)), rows)
+            }
+            Table::Groups(g) => {
+                let mut groups: Vec<_> = g.groups.into_values().collect();
+                groups.sort_by(|(a, _), (b, _)| {
+                    a.iter()
+                        .zip(b)
+                        .map(|(x, y)| total_order(x, y))
+                        .find(|o| o.is_ne())
+                        .unwrap_or(Ordering::Equal)
+                });
+                let mut names: Vec<String> = g.by.iter().map(|c| c.name.clone()).collect();
+                let expand = g.aggregates.len() == 1
+                    && matches!(g.aggregates[0].function, AggFn::Distinct | AggFn::Top(_));
+                if expand {
+                    let call = &g.aggregates[0];
+                    let arg_name = call
+                        .arg
+                        .as_ref()
+                        .map_or_else(|| call.name.clone(), |e| e.display_name(&call.name));
+                    let top = matches!(call.function, AggFn::Top(_));
+                    names.push(arg_name);
+                    if top {
+                        names.push("count".into());
+                    }
+                    let schema = Arc::new(Schema::new(names));
+                    let mut rows = Vec::new();
+                    for (keys, states) in groups {
+                        let state = &states[0];
+                        if top {
+                            for (v, n) in state.top_list() {
+                                let mut vals = keys.clone();
+                                vals.push(v.clone());
+                                vals.push(Value::Int(n as i64));
+                                rows.push(row(&schema, vals));
+                            }
+                        } else {
+                            for v in state.distinct_sorted() {
+                                let mut vals = keys.clone();
+                                vals.push(v.clone());
+                                rows.push(row(&schema, vals));
+                            }
+                        }
+                    }
+                    return (schema, rows);
+                }
+                names.extend(g.aggregates.iter().map(|a| a.name.clone()));
+                let schema = Arc::new(Schema::new(names));
+                let mut rows = Vec::new();
+                if groups.is_empty() && g.by.is_empty() {
+                    // An aggregate of no records still has its one row (`count` = 0).
+                    let states: Vec<AggState> = g
+                        .aggregates
+                        .iter()
+                        .map(|a| AggState::new(a.function, a.arg.is_some()))
+                        .collect();
+                    groups.push((Vec::new(), states));
+                }
+                for (mut keys, states) in groups {
+                    keys.extend(states.iter().map(AggState::value));
+                    rows.push(row(&schema, keys));
+                }
+                (schema, rows)
+            }
+        }
+    }
+}

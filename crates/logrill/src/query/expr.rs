@@ -1,0 +1,973 @@
+//! Expressions: what `where` filters on, what `by` groups on, what `select` computes.
+//!
+//! ```text
+//! expr    := or
+//! or      := and ('or' and)*
+//! and     := not ('and' not)*
+//! not     := 'not' not | compare
+//! compare := sum [ ('=='|'!='|'<'|'<='|'>'|'>=') sum
+//!                | ('~'|'!~') STRING
+//!                | ['not'] 'in' '(' expr (',' expr)* ')'
+//!                | 'is' ['not'] 'null' ]
+//! sum     := product (('+'|'-') product)*
+//! product := unary (('*'|'/'|'%') unary)*
+//! unary   := '-' unary | atom
+//! atom    := NUMBER | STRING | TIME | DURATION | 'true' | 'false' | 'null'
+//!          | FIELD | FUNCTION '(' expr (',' expr)* ')' | '(' expr ')'
+//! ```
+//!
+//! Fields are names such as `status`, `a.b` (nested JSON keys) or `` `odd name` ``.
+//! Times are written as RFC 3339 (`2023-10-01T00:00:00Z`, or a bare date `2023-10-01`);
+//! durations as `500ms`, `5m`, `1h`, `1d`. Comparisons are typed: numbers compare as
+//! numbers (a string that holds a number, such as a JSON `"404"`, counts as one), times as
+//! instants, strings as bytes; anything compared with null is false, except `is null`.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use regex::bytes::Regex;
+
+use super::QueryError;
+use crate::stage::parse::{parse_iso8601, Timestamp};
+use crate::stage::parse::Value;
+
+/// A compiled expression.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Literal(Value<'static>),
+    Field(FieldRef),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Compare(Box<Expr>, CmpOp, Box<Expr>),
+    Match(Box<Expr>, Regex, bool),
+    In(Box<Expr>, Vec<Expr>, bool),
+    IsNull(Box<Expr>, bool),
+    Arith(Box<Expr>, ArithOp, Box<Expr>),
+    Neg(Box<Expr>),
+    Call(Function, Vec<Expr>),
+}
+
+/// A field named in an expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldRef {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// `bucket(time, 5m)`: the time rounded down to a multiple of the duration (in UTC).
+    Bucket,
+    /// `minute(t)`, `hour(t)`, `day(t)`: the time rounded down to that unit.
+    Minute,
+    Hour,
+    Day,
+    /// `lower(s)`, `upper(s)`: ASCII case.
+    Lower,
+    Upper,
+    /// `length(s)`: bytes in a string.
+    Length,
+}
+
+impl Function {
+    fn from_name(name: &str) -> Option<(Function, usize)> {
+        Some(match name {
+            "bucket" => (Function::Bucket, 2),
+            "minute" => (Function::Minute, 1),
+            "hour" => (Function::Hour, 1),
+            "day" => (Function::Day, 1),
+            "lower" => (Function::Lower, 1),
+            "upper" => (Function::Upper, 1),
+            "length" => (Function::Length, 1),
+            _ => return None,
+        })
+    }
+}
+
+/// Where an expression finds the values of fields.
+pub trait Fields<'a> {
+    /// The value of a field; `None` when the record has no such field (treated as null).
+    fn field(&self, name: &str) -> Option<&Value<'a>>;
+}
+
+impl<'a> Fields<'a> for crate::stage::parse::Record<'a> {
+    fn field(&self, name: &str) -> Option<&Value<'a>> {
+        self.get_by_name(name)
+    }
+}
+
+impl Expr {
+
+    /// The fields this expression reads.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.visit_fields(&mut |f| out.push(f));
+        out
+    }
+
+    fn visit_fields<'s>(&'s self, f: &mut impl FnMut(&'s str)) {
+        match self {
+            Expr::Literal(_) => {}
+            Expr::Field(r) => f(&r.name),
+            Expr::Not(e) | Expr::Neg(e) | Expr::IsNull(e, _) | Expr::Match(e, _, _) => {
+                e.visit_fields(f)
+            }
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Compare(a, _, b) | Expr::Arith(a, _, b) => {
+                a.visit_fields(f);
+                b.visit_fields(f);
+            }
+            Expr::In(e, list, _) => {
+                e.visit_fields(f);
+                list.iter().for_each(|x| x.visit_fields(f));
+            }
+            Expr::Call(_, args) => args.iter().for_each(|x| x.visit_fields(f)),
+        }
+    }
+
+    /// A short name for the expression as a column heading: the field name for a field,
+    /// `hour(time)` for a call, and so on.
+    pub fn display_name(&self, text: &str) -> String {
+        match self {
+            Expr::Field(r) => r.name.clone(),
+            _ => text.trim().to_string(),
+        }
+    }
+
+    /// Whether the expression holds for `record` (a non-boolean counts as true unless it is
+    /// null, false, zero or empty).
+    pub fn test<'a>(&self, record: &impl Fields<'a>) -> bool {
+        truthy(&self.eval(record))
+    }
+
+    /// The value of the expression for `record`.
+    pub fn eval<'a>(&self, record: &impl Fields<'a>) -> Value<'a> {
+        match self {
+            Expr::Literal(v) => v.clone(),
+            Expr::Field(r) => record.field(&r.name).cloned().unwrap_or(Value::Null),
+            Expr::Not(e) => Value::Bool(!e.test(record)),
+            Expr::And(a, b) => Value::Bool(a.test(record) && b.test(record)),
+            Expr::Or(a, b) => Value::Bool(a.test(record) || b.test(record)),
+            Expr::Compare(a, op, b) => {
+                let (x, y) = (a.eval(record), b.eval(record));
+                Value::Bool(compare(&x, *op, &y))
+            }
+            Expr::Match(e, re, negate) => {
+                let v = e.eval(record);
+                if v.is_null() {
+                    return Value::Bool(false);
+                }
+                let hit = re.is_match(&text_of(&v));
+                Value::Bool(hit != *negate)
+            }
+            Expr::In(e, list, negate) => {
+                let v = e.eval(record);
+                if v.is_null() {
+                    return Value::Bool(false);
+                }
+                let hit = list
+                    .iter()
+                    .any(|x| compare(&v, CmpOp::Eq, &x.eval(record)));
+                Value::Bool(hit != *negate)
+            }
+            Expr::IsNull(e, negate) => Value::Bool(e.eval(record).is_null() != *negate),
+            Expr::Arith(a, op, b) => arith(&a.eval(record), *op, &b.eval(record)),
+            Expr::Neg(e) => match number(&e.eval(record)) {
+                Some(Num::I(i)) => i.checked_neg().map_or(Value::Float(-(i as f64)), Value::Int),
+                Some(Num::F(x)) => Value::Float(-x),
+                None => Value::Null,
+            },
+            Expr::Call(f, args) => call(*f, args, record),
+        }
+    }
+}
+
+/// Whether a value counts as true.
+pub fn truthy(v: &Value<'_>) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::Float(x) => *x != 0.0,
+        Value::Str(s) => !s.is_empty(),
+        Value::Time(_) => true,
+    }
+}
+
+/// A value's bytes, for regex matching and text output.
+pub fn text_of<'v>(v: &'v Value<'_>) -> Cow<'v, [u8]> {
+    match v {
+        Value::Str(s) => Cow::Borrowed(s),
+        other => {
+            let mut out = Vec::new();
+            other.write_text(&mut out);
+            Cow::Owned(out)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Num {
+    I(i64),
+    F(f64),
+}
+
+/// A value as a number: numbers, and strings that hold one.
+fn number(v: &Value<'_>) -> Option<Num> {
+    match v {
+        Value::Int(i) => Some(Num::I(*i)),
+        Value::Float(x) => Some(Num::F(*x)),
+        Value::Str(s) => match crate::agg::parse_number(s)? {
+            crate::agg::Number::Int(i) => Some(Num::I(i)),
+            crate::agg::Number::Float(x) => Some(Num::F(x)),
+        },
+        _ => None,
+    }
+}
+
+/// Order two values if they are comparable: numbers with numbers (strings holding numbers
+/// included), times with times (a string holding a time included), strings by bytes,
+/// booleans with booleans. Null is comparable with nothing.
+pub fn order(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => None,
+        (Value::Time(x), Value::Time(y)) => Some(x.unix_micros().cmp(&y.unix_micros())),
+        (Value::Time(x), Value::Str(s)) => {
+            parse_iso8601(s).map(|y| x.unix_micros().cmp(&y.unix_micros()))
+        }
+        (Value::Str(s), Value::Time(y)) => {
+            parse_iso8601(s).map(|x| x.unix_micros().cmp(&y.unix_micros()))
+        }
+        (Value::Str(x), Value::Str(y)) => Some(x.as_ref().cmp(y.as_ref())),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        _ => match (number(a)?, number(b)?) {
+            (Num::I(x), Num::I(y)) => Some(x.cmp(&y)),
+            (x, y) => {
+                let f = |n| match n {
+                    Num::I(i) => i as f64,
+                    Num::F(x) => x,
+                };
+                f(x).partial_cmp(&f(y))
+            }
+        },
+    }
+}
+
+fn compare(a: &Value<'_>, op: CmpOp, b: &Value<'_>) -> bool {
+    if let (CmpOp::Eq | CmpOp::Ne, Value::Null, Value::Null) = (op, a, b) {
+        return op == CmpOp::Eq;
+    }
+    let Some(o) = order(a, b) else {
+        // Incomparable (null, or different kinds): only `!=` holds, and not against null.
+        return op == CmpOp::Ne && !a.is_null() && !b.is_null();
+    };
+    match op {
+        CmpOp::Eq => o.is_eq(),
+        CmpOp::Ne => o.is_ne(),
+        CmpOp::Lt => o.is_lt(),
+        CmpOp::Le => o.is_le(),
+        CmpOp::Gt => o.is_gt(),
+        CmpOp::Ge => o.is_ge(),
+    }
+}
+
+fn arith(a: &Value<'_>, op: ArithOp, b: &Value<'_>) -> Value<'static> {
+    // time - time = seconds between; time ± seconds = time.
+    if let (Value::Time(x), Value::Time(y), ArithOp::Sub) = (a, b, op) {
+        return Value::Float((x.unix_micros() - y.unix_micros()) as f64 / 1e6);
+    }
+    if let (Value::Time(t), Some(n)) = (a, number(b)) {
+        let micros = match n {
+            Num::I(i) => i.saturating_mul(1_000_000),
+            Num::F(x) => (x * 1e6) as i64,
+        };
+        let shifted = match op {
+            ArithOp::Add => t.unix_micros().saturating_add(micros),
+            ArithOp::Sub => t.unix_micros().saturating_sub(micros),
+            _ => return Value::Null,
+        };
+        return Value::Time(Timestamp::from_unix_micros(
+            shifted,
+            t.offset_seconds().unwrap_or(0),
+        ));
+    }
+    let (Some(x), Some(y)) = (number(a), number(b)) else {
+        return Value::Null;
+    };
+    match (x, y) {
+        (Num::I(x), Num::I(y)) if op != ArithOp::Div => {
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::Rem => x.checked_rem(y),
+                ArithOp::Div => None,
+            };
+            match r {
+                Some(i) => Value::Int(i),
+                None if op == ArithOp::Rem => Value::Null,
+                None => float_arith(x as f64, op, y as f64),
+            }
+        }
+        (x, y) => {
+            let f = |n| match n {
+                Num::I(i) => i as f64,
+                Num::F(x) => x,
+            };
+            float_arith(f(x), op, f(y))
+        }
+    }
+}
+
+fn float_arith(x: f64, op: ArithOp, y: f64) -> Value<'static> {
+    let r = match op {
+        ArithOp::Add => x + y,
+        ArithOp::Sub => x - y,
+        ArithOp::Mul => x * y,
+        ArithOp::Div => x / y,
+        ArithOp::Rem => x % y,
+    };
+    if r.is_finite() {
+        Value::Float(r)
+    } else {
+        Value::Null
+    }
+}
+
+fn call<'a>(f: Function, args: &[Expr], record: &impl Fields<'a>) -> Value<'a> {
+    let first = args.first().map_or(Value::Null, |a| a.eval(record));
+    let floor = |v: &Value<'_>, micros: i64| -> Value<'a> {
+        let t = match v {
+            Value::Time(t) => *t,
+            Value::Str(s) => match parse_iso8601(s) {
+                Some(t) => t,
+                None => return Value::Null,
+            },
+            _ => return Value::Null,
+        };
+        if micros <= 0 {
+            return Value::Null;
+        }
+        // Round down in the time's own offset, so `hour()` of a -0600 log gives local hours.
+        let offset = t.offset_seconds().unwrap_or(0) as i64 * 1_000_000;
+        let local = t.unix_micros() + offset;
+        let floored = local - local.rem_euclid(micros) - offset;
+        Value::Time(Timestamp::from_unix_micros(
+            floored,
+            t.offset_seconds().unwrap_or(0),
+        ))
+    };
+    match f {
+        Function::Minute => floor(&first, 60_000_000),
+        Function::Hour => floor(&first, 3_600_000_000),
+        Function::Day => floor(&first, 86_400_000_000),
+        Function::Bucket => {
+            let width = args.get(1).map_or(Value::Null, |a| a.eval(record));
+            match number(&width) {
+                Some(Num::I(secs)) => floor(&first, secs.saturating_mul(1_000_000)),
+                Some(Num::F(secs)) => floor(&first, (secs * 1e6) as i64),
+                None => Value::Null,
+            }
+        }
+        Function::Lower | Function::Upper => match first {
+            Value::Str(s) => {
+                let mut b = s.into_owned();
+                if f == Function::Lower {
+                    b.make_ascii_lowercase();
+                } else {
+                    b.make_ascii_uppercase();
+                }
+                Value::Str(Cow::Owned(b))
+            }
+            other => other,
+        },
+        Function::Length => match &first {
+            Value::Null => Value::Null,
+            v => Value::Int(text_of(v).len() as i64),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(Value<'static>),
+    Str(String),
+    Ident(String),
+    Sym(&'static str),
+    End,
+}
+
+struct Lexer<'t> {
+    text: &'t str,
+    chars: Vec<char>,
+    /// Column of the first character of `text` in the whole pipeline.
+    base: usize,
+    toks: Vec<(Tok, usize)>,
+}
+
+const SYMBOLS: &[&str] = &[
+    "==", "!=", "<=", ">=", "!~", "<", ">", "~", "(", ")", ",", "+", "-", "*", "/", "%", "=",
+];
+
+impl<'t> Lexer<'t> {
+    fn err(&self, at: usize, msg: impl Into<String>) -> QueryError {
+        QueryError::new(self.text, self.base + at, msg)
+    }
+
+    fn run(mut self) -> Result<Vec<(Tok, usize)>, QueryError> {
+        let mut i = 0;
+        let n = self.chars.len();
+        while i < n {
+            let c = self.chars[i];
+            if c.is_whitespace() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            if c == '"' || c == '\'' {
+                let mut s = String::new();
+                i += 1;
+                loop {
+                    match self.chars.get(i) {
+                        None => return Err(self.err(start, format!("unclosed {c}"))),
+                        Some(&q) if q == c => {
+                            i += 1;
+                            break;
+                        }
+                        Some('\\') if c == '"' && matches!(self.chars.get(i + 1), Some('"' | '\\')) => {
+                            s.push(self.chars[i + 1]);
+                            i += 2;
+                        }
+                        Some(&ch) => {
+                            s.push(ch);
+                            i += 1;
+                        }
+                    }
+                }
+                self.toks.push((Tok::Str(s), start));
+                continue;
+            }
+            if c == '`' {
+                let close = self.chars[i + 1..].iter().position(|&x| x == '`');
+                let Some(len) = close else {
+                    return Err(self.err(start, "unclosed `"));
+                };
+                let name: String = self.chars[i + 1..i + 1 + len].iter().collect();
+                self.toks.push((Tok::Ident(name), start));
+                i += len + 2;
+                continue;
+            }
+            if c.is_ascii_digit() || (c == '.' && self.chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+                let mut j = i;
+                while j < n && (self.chars[j].is_ascii_alphanumeric() || matches!(self.chars[j], '.' | ':' | '-' | '+' | '_')) {
+                    // A sign continues the word only inside a time (after a digit, e.g. -0600)
+                    // or an exponent.
+                    if matches!(self.chars[j], '-' | '+') {
+                        let word: String = self.chars[i..j].iter().collect();
+                        let in_time = word.len() >= 4
+                            && word.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+                            && (word.len() == 4 || word.contains('-'));
+                        let exponent = word.ends_with(['e', 'E']) && !word.contains(['-', ':']);
+                        if !(in_time || exponent) {
+                            break;
+                        }
+                    }
+                    j += 1;
+                }
+                let word: String = self.chars[i..j].iter().collect();
+                let tok = literal(&word).ok_or_else(|| self.err(start, format!("`{word}` is not a number, time or duration")))?;
+                self.toks.push((Tok::Num(tok), start));
+                i = j;
+                continue;
+            }
+            if c.is_alphabetic() || c == '_' || c == '@' {
+                let mut j = i;
+                while j < n && (self.chars[j].is_alphanumeric() || matches!(self.chars[j], '_' | '.' | '@')) {
+                    j += 1;
+                }
+                let word: String = self.chars[i..j].iter().collect();
+                self.toks.push((Tok::Ident(word), start));
+                i = j;
+                continue;
+            }
+            let rest: String = self.chars[i..(i + 2).min(n)].iter().collect();
+            let Some(sym) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) else {
+                return Err(self.err(start, format!("unexpected `{c}`")));
+            };
+            self.toks.push((Tok::Sym(sym), start));
+            i += sym.chars().count();
+        }
+        self.toks.push((Tok::End, n));
+        Ok(self.toks)
+    }
+}
+
+/// A numeric word: an integer, a decimal, a time (RFC 3339 or a date) or a duration
+/// (`500ms`, `30s`, `5m`, `2h`, `1d`, in seconds).
+fn literal(word: &str) -> Option<Value<'static>> {
+    if let Ok(i) = word.parse::<i64>() {
+        return Some(Value::Int(i));
+    }
+    if let Some(crate::agg::Number::Float(x)) = crate::agg::parse_number(word.as_bytes()) {
+        return Some(Value::Float(x));
+    }
+    if word.len() >= 10 && word.as_bytes()[4] == b'-' {
+        let full = if word.len() == 10 {
+            format!("{word}T00:00:00Z")
+        } else {
+            word.to_string()
+        };
+        return parse_iso8601(full.as_bytes()).map(Value::Time);
+    }
+    let split = word.find(|c: char| c.is_ascii_alphabetic())?;
+    let (n, unit) = word.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86400.0,
+        _ => return None,
+    };
+    Some(if secs.fract() == 0.0 {
+        Value::Int(secs as i64)
+    } else {
+        Value::Float(secs)
+    })
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    base: usize,
+    toks: Vec<(Tok, usize)>,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos.min(self.toks.len() - 1)].0
+    }
+
+    fn column(&self) -> usize {
+        self.base + self.toks[self.pos.min(self.toks.len() - 1)].1
+    }
+
+    fn err(&self, msg: impl Into<String>) -> QueryError {
+        QueryError::new(self.text, self.column(), msg)
+    }
+
+    fn bump(&mut self) -> Tok {
+        let t = self.peek().clone();
+        self.pos += 1;
+        t
+    }
+
+    fn eat_sym(&mut self, s: &str) -> bool {
+        if self.peek() == &Tok::Sym(leak(s)) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_word(&mut self, w: &str) -> bool {
+        if matches!(self.peek(), Tok::Ident(x) if x.eq_ignore_ascii_case(w)) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_sym(&mut self, s: &str) -> Result<(), QueryError> {
+        if self.eat_sym(s) {
+            Ok(())
+        } else {
+            Err(self.err(format!("expected `{s}`")))
+        }
+    }
+
+    fn or(&mut self) -> Result<Expr, QueryError> {
+        let mut e = self.and()?;
+        while self.eat_word("or") {
+            e = Expr::Or(Box::new(e), Box::new(self.and()?));
+        }
+        Ok(e)
+    }
+
+    fn and(&mut self) -> Result<Expr, QueryError> {
+        let mut e = self.not()?;
+        while self.eat_word("and") {
+            e = Expr::And(Box::new(e), Box::new(self.not()?));
+        }
+        Ok(e)
+    }
+
+    fn not(&mut self) -> Result<Expr, QueryError> {
+        if self.eat_word("not") {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.compare()
+    }
+
+    fn compare(&mut self) -> Result<Expr, QueryError> {
+        let left = self.sum()?;
+        let op = match self.peek() {
+            Tok::Sym("==") | Tok::Sym("=") => Some(CmpOp::Eq),
+            Tok::Sym("!=") => Some(CmpOp::Ne),
+            Tok::Sym("<") => Some(CmpOp::Lt),
+            Tok::Sym("<=") => Some(CmpOp::Le),
+            Tok::Sym(">") => Some(CmpOp::Gt),
+            Tok::Sym(">=") => Some(CmpOp::Ge),
+            _ => None,
+        };
+        if let Some(op) = op {
+            self.pos += 1;
+            let right = self.sum()?;
+            return Ok(Expr::Compare(Box::new(left), op, Box::new(right)));
+        }
+        if matches!(self.peek(), Tok::Sym("~") | Tok::Sym("!~")) {
+            let negate = self.bump() == Tok::Sym("!~");
+            let col = self.column();
+            let Tok::Str(pattern) = self.bump() else {
+                return Err(QueryError::new(self.text, col, "`~` needs a quoted regular expression"));
+            };
+            let re = Regex::new(&pattern).map_err(|e| {
+                let msg = e.to_string();
+                let last = msg.lines().last().unwrap_or("").trim().to_string();
+                QueryError::new(self.text, col, format!("bad regular expression: {last}"))
+            })?;
+            return Ok(Expr::Match(Box::new(left), re, negate));
+        }
+        let save = self.pos;
+        let negate = self.eat_word("not");
+        if self.eat_word("in") {
+            self.expect_sym("(")?;
+            let mut list = vec![self.or()?];
+            while self.eat_sym(",") {
+                list.push(self.or()?);
+            }
+            self.expect_sym(")")?;
+            return Ok(Expr::In(Box::new(left), list, negate));
+        }
+        self.pos = save;
+        if self.eat_word("is") {
+            let negate = self.eat_word("not");
+            if !self.eat_word("null") {
+                return Err(self.err("expected `null` after `is`"));
+            }
+            return Ok(Expr::IsNull(Box::new(left), negate));
+        }
+        Ok(left)
+    }
+
+    fn sum(&mut self) -> Result<Expr, QueryError> {
+        let mut e = self.product()?;
+        loop {
+            let op = if self.eat_sym("+") {
+                ArithOp::Add
+            } else if self.eat_sym("-") {
+                ArithOp::Sub
+            } else {
+                return Ok(e);
+            };
+            e = Expr::Arith(Box::new(e), op, Box::new(self.product()?));
+        }
+    }
+
+    fn product(&mut self) -> Result<Expr, QueryError> {
+        let mut e = self.unary()?;
+        loop {
+            let op = if self.eat_sym("*") {
+                ArithOp::Mul
+            } else if self.eat_sym("/") {
+                ArithOp::Div
+            } else if self.eat_sym("%") {
+                ArithOp::Rem
+            } else {
+                return Ok(e);
+            };
+            e = Expr::Arith(Box::new(e), op, Box::new(self.unary()?));
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, QueryError> {
+        if self.eat_sym("-") {
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        self.atom()
+    }
+
+    fn atom(&mut self) -> Result<Expr, QueryError> {
+        let col = self.column();
+        match self.bump() {
+            Tok::Num(v) => Ok(Expr::Literal(v)),
+            Tok::Str(s) => Ok(Expr::Literal(Value::Str(Cow::Owned(s.into_bytes())))),
+            Tok::Sym("(") => {
+                let e = self.or()?;
+                self.expect_sym(")")?;
+                Ok(e)
+            }
+            Tok::Ident(w) => {
+                match w.to_ascii_lowercase().as_str() {
+                    "true" => return Ok(Expr::Literal(Value::Bool(true))),
+                    "false" => return Ok(Expr::Literal(Value::Bool(false))),
+                    "null" => return Ok(Expr::Literal(Value::Null)),
+                    _ => {}
+                }
+                if self.peek() == &Tok::Sym("(") {
+                    let Some((f, arity)) = Function::from_name(&w) else {
+                        return Err(QueryError::new(
+                            self.text,
+                            col,
+                            format!("unknown function `{w}` (functions: bucket, minute, hour, day, lower, upper, length)"),
+                        ));
+                    };
+                    self.pos += 1;
+                    let mut args = vec![self.or()?];
+                    while self.eat_sym(",") {
+                        args.push(self.or()?);
+                    }
+                    self.expect_sym(")")?;
+                    if args.len() != arity {
+                        return Err(QueryError::new(
+                            self.text,
+                            col,
+                            format!("`{w}` takes {arity} argument{}", if arity == 1 { "" } else { "s" }),
+                        ));
+                    }
+                    return Ok(Expr::Call(f, args));
+                }
+                Ok(Expr::Field(FieldRef { name: w }))
+            }
+            Tok::End => Err(QueryError::new(self.text, col, "expected a value, a field or `(`")),
+            Tok::Sym(s) => Err(QueryError::new(self.text, col, format!("unexpected `{s}`"))),
+        }
+    }
+}
+
+fn leak(s: &str) -> &'static str {
+    SYMBOLS.iter().find(|x| **x == s).copied().unwrap_or("")
+}
+
+/// Parse the characters `start..end` of the pipeline `text` (0-based character indices)
+/// as one expression. Errors point into `text`.
+pub fn parse_expr(text: &str, start: usize, end: usize) -> Result<Expr, QueryError> {
+    let (expr, used) = parse_prefix(text, start, end, &[])?;
+    if start + used < end {
+        return Err(QueryError::new(text, start + used + 1, "unexpected text after the expression"));
+    }
+    Ok(expr)
+}
+
+/// Parse one expression at character `start` of the pipeline `text` (up to `end`),
+/// stopping before a top-level `,` or one of the `stop` words. Returns the expression and
+/// how many characters it took: for lists such as `sum bytes, count by host, hour(time)`.
+pub fn parse_prefix(
+    text: &str,
+    start: usize,
+    end: usize,
+    stop: &[&str],
+) -> Result<(Expr, usize), QueryError> {
+    let lexer = Lexer {
+        text,
+        chars: text.chars().skip(start).take(end.saturating_sub(start)).collect(),
+        base: start + 1,
+        toks: Vec::new(),
+    };
+    let mut toks = lexer.run()?;
+    // Cut the tokens at the first top-level `,` or stop word.
+    let mut depth = 0i32;
+    let mut end_at = None;
+    for (i, (t, at)) in toks.iter().enumerate() {
+        match t {
+            Tok::Sym("(") => depth += 1,
+            Tok::Sym(")") => depth -= 1,
+            Tok::Sym(",") if depth == 0 => {
+                end_at = Some((i, *at));
+                break;
+            }
+            Tok::Ident(w) if depth == 0 && stop.iter().any(|s| w.eq_ignore_ascii_case(s)) => {
+                end_at = Some((i, *at));
+                break;
+            }
+            _ => {}
+        }
+    }
+    let used = match end_at {
+        Some((i, at)) => {
+            toks.truncate(i);
+            toks.push((Tok::End, at));
+            at
+        }
+        None => end.saturating_sub(start),
+    };
+    let mut p = Parser {
+        text,
+        base: start + 1,
+        toks,
+        pos: 0,
+    };
+    let e = p.or()?;
+    if p.peek() != &Tok::End {
+        return Err(p.err("unexpected text in the expression"));
+    }
+    Ok((e, used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Rec(HashMap<&'static str, Value<'static>>);
+
+    impl<'a> Fields<'a> for Rec {
+        fn field(&self, name: &str) -> Option<&Value<'a>> {
+            self.0.get(name)
+        }
+    }
+
+    fn rec() -> Rec {
+        let t = parse_iso8601(b"2023-10-01T13:45:12-06:00").unwrap();
+        Rec(HashMap::from([
+            ("status", Value::Int(404)),
+            ("bytes", Value::Int(2326)),
+            ("size", Value::Null),
+            ("duration", Value::Float(0.25)),
+            ("path", Value::Str(Cow::Borrowed(b"/ply/ply-2.3.tar.gz"))),
+            ("method", Value::Str(Cow::Borrowed(b"GET"))),
+            ("code", Value::Str(Cow::Borrowed(b"404"))),
+            ("time", Value::Time(t)),
+            ("a.b", Value::Bool(true)),
+        ]))
+    }
+
+    fn holds(text: &str) -> bool {
+        let e = parse_expr(text, 0, text.chars().count()).unwrap_or_else(|e| panic!("{e}"));
+        e.test(&rec())
+    }
+
+    fn value(text: &str) -> Value<'static> {
+        let e = parse_expr(text, 0, text.chars().count()).unwrap_or_else(|e| panic!("{e}"));
+        e.eval(&rec()).into_owned()
+    }
+
+    #[test]
+    fn comparisons_and_logic() {
+        for yes in [
+            "status == 404",
+            "status = 404",
+            "status != 200",
+            "status >= 400 and status < 500",
+            "status == 200 or bytes > 1000",
+            "not status == 200",
+            "code == 404",
+            "code > 400",
+            "path ~ 'ply-.*\\.gz'",
+            "path !~ '^/admin'",
+            "method in ('GET', 'HEAD')",
+            "status not in (200, 304)",
+            "size is null",
+            "bytes is not null",
+            "size == null",
+            "a.b",
+            "duration < 1",
+            "duration * 1000 == 250",
+            "bytes / 2 == 1163",
+            "bytes % 1000 == 326",
+            "-status < 0",
+            "(status == 404 or status == 500) and bytes > 0",
+            "time >= 2023-10-01T00:00:00Z",
+            "time < 2023-10-02",
+            "time > '2023-10-01T19:00:00Z'",
+            "length(method) == 3",
+            "lower(method) == 'get'",
+        ] {
+            assert!(holds(yes), "{yes}");
+        }
+        for no in [
+            "status == 200",
+            "size > 0",
+            "size < 0",
+            "size != 1",
+            "missing == 1",
+            "path ~ '^/admin'",
+            "method in ('POST')",
+            "time < 2023-10-01T19:00:00Z",
+            "status == 'abc'",
+        ] {
+            assert!(!holds(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn values_and_time_buckets() {
+        assert_eq!(value("bytes + 1"), Value::Int(2327));
+        assert_eq!(value("bytes / 4"), Value::Float(581.5));
+        assert_eq!(value("9223372036854775807 + 1"), Value::Float(9223372036854775808.0));
+        assert_eq!(value("5m"), Value::Int(300));
+        assert_eq!(value("500ms"), Value::Float(0.5));
+        assert_eq!(value("hour(time)").to_string(), "2023-10-01T13:00:00-06:00");
+        assert_eq!(value("day(time)").to_string(), "2023-10-01T00:00:00-06:00");
+        assert_eq!(value("bucket(time, 15m)").to_string(), "2023-10-01T13:45:00-06:00");
+        assert_eq!(value("minute(time)").to_string(), "2023-10-01T13:45:00-06:00");
+        assert_eq!(value("hour(path)"), Value::Null);
+    }
+
+    fn error(text: &str) -> (usize, String) {
+        let e = parse_expr(text, 0, text.chars().count()).unwrap_err();
+        (e.column, e.message)
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        assert_eq!(error("status ==").0, 10);
+        assert_eq!(error("status == 404 extra").0, 15);
+        assert_eq!(error("path ~ 'a('").0, 8);
+        assert!(error("path ~ 'a('").1.contains("bad regular expression"));
+        assert_eq!(error("path ~ other").0, 8);
+        assert_eq!(error("nosuch(x)").0, 1);
+        assert_eq!(error("bucket(time)").0, 1);
+        assert_eq!(error("(status == 1").0, 13);
+        assert_eq!(error("status == 'open").0, 11);
+        assert_eq!(error("status # 3").0, 8);
+        assert_eq!(error("12x == 3").0, 1);
+    }
+
+    #[test]
+    fn prefixes_stop_at_commas_and_words() {
+        let text = "sum bytes, count by host, hour(time)";
+        let (e, used) = parse_prefix(text, 4, text.len(), &["by"]).unwrap();
+        assert!(matches!(e, Expr::Field(ref f) if f.name == "bytes"));
+        assert_eq!(used, 5);
+        let (_, used) = parse_prefix(text, 20, text.len(), &["by"]).unwrap();
+        assert_eq!(used, 4);
+        let (e, _) = parse_prefix(text, 26, text.len(), &["by"]).unwrap();
+        assert!(matches!(e, Expr::Call(Function::Hour, _)));
+    }
+}
