@@ -45,11 +45,25 @@ fn report(args: &Args, summary: &exec::Summary) {
         return;
     }
     for line in &summary.parse_report {
-        eprintln!("logrill: {line}");
+        eprintln!("logrill: {}", visible(line));
     }
     if summary.skips.total() > 0 {
         eprintln!("logrill: {}", summary.skips);
     }
+}
+
+/// Text from a log made safe for a terminal: control characters (ESC, NUL, C1, …) are
+/// shown as `\xNN` instead of being written raw.
+fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn run(args: &Args) -> anyhow::Result<u8> {

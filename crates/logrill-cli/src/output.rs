@@ -179,7 +179,10 @@ fn write_aligned(out: &mut impl Write, row: &[String], widths: &[usize]) -> io::
         line.push_str(c);
         if i + 1 < row.len() {
             let w = widths.get(i).copied().unwrap_or(0);
-            line.extend(std::iter::repeat_n(' ', w.saturating_sub(c.chars().count())));
+            line.extend(std::iter::repeat_n(
+                ' ',
+                w.saturating_sub(c.chars().count()),
+            ));
         }
     }
     writeln!(out, "{line}")

@@ -14,7 +14,8 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_logrill");
 
 fn elastic() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/real-logs/elastic-examples/apache_logs")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/real-logs/elastic-examples/apache_logs")
 }
 
 fn run(args: &[&str]) -> (String, String, i32) {
@@ -27,7 +28,11 @@ fn run(args: &[&str]) -> (String, String, i32) {
 }
 
 fn query(format: &str, q: &str, file: &std::path::Path) -> String {
-    let (out, err, code) = run(&["-q", &format!("parse {format} | {q}"), file.to_str().unwrap()]);
+    let (out, err, code) = run(&[
+        "-q",
+        &format!("parse {format} | {q}"),
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{q}: {err}");
     out
 }
@@ -69,7 +74,10 @@ fn course_questions_on_a_real_log() {
     let robots = q("where path ~ 'robots\\.txt' | distinct host");
     let robots = lines(&robots);
     assert_eq!(robots.len(), 122);
-    assert_eq!(&robots[..4], ["host", "100.43.83.137", "103.245.44.13", "116.125.143.84"]);
+    assert_eq!(
+        &robots[..4],
+        ["host", "100.43.83.137", "103.245.44.13", "116.125.143.84"]
+    );
 }
 
 #[test]
@@ -93,9 +101,15 @@ fn operations_questions() {
     assert_eq!(q("count by hour(time) | count"), "84\n");
     // The 5xx rate per hour, as arithmetic over a table.
     let rate = q("count by hour(time) as hour | where hour == 2015-05-18T03:00:00Z");
-    assert!(rate.starts_with("hour\tcount\n2015-05-18T03:00:00+00:00\t"), "{rate}");
+    assert!(
+        rate.starts_with("hour\tcount\n2015-05-18T03:00:00+00:00\t"),
+        "{rate}"
+    );
     // Time comparisons with literals.
-    assert_eq!(q("where time < 2015-05-17T11:00:00Z | count"), q("where hour(time) == 2015-05-17T10:00:00Z | count"));
+    assert_eq!(
+        q("where time < 2015-05-17T11:00:00Z | count"),
+        q("where hour(time) == 2015-05-17T10:00:00Z | count")
+    );
 }
 
 #[test]
@@ -103,10 +117,23 @@ fn output_formats() {
     let f = elastic();
     let json = query("combined", "count by method | sort count desc | head 2", &f);
     assert_eq!(json.lines().next(), Some("method\tcount"));
-    let (out, _, _) = run(&["-q", "--json", "parse combined | count by method | sort count desc | head 2", f.to_str().unwrap()]);
-    assert_eq!(out, "{\"method\":\"GET\",\"count\":9951}\n{\"method\":\"HEAD\",\"count\":42}\n");
+    let (out, _, _) = run(&[
+        "-q",
+        "--json",
+        "parse combined | count by method | sort count desc | head 2",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out,
+        "{\"method\":\"GET\",\"count\":9951}\n{\"method\":\"HEAD\",\"count\":42}\n"
+    );
     // CSV quotes a value with a comma (the first line's agent has "KHTML, like Gecko").
-    let (out, _, _) = run(&["-q", "--csv", "parse combined | head 1 | select status, agent", f.to_str().unwrap()]);
+    let (out, _, _) = run(&[
+        "-q",
+        "--csv",
+        "parse combined | head 1 | select status, agent",
+        f.to_str().unwrap(),
+    ]);
     assert_eq!(
         out,
         "status,agent\r\n200,\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/32.0.1700.77 Safari/537.36\"\r\n"
@@ -141,7 +168,12 @@ fn tee_runs_branches_over_one_pass() {
          == where status == 416 | distinct path\npath\n/files/xdotool/xdotool-2.20101014.3063.tar.gz\n\n\
          == max bytes\n69192717\n"
     );
-    let (out, _, _) = run(&["-q", "--json", "parse combined | tee (count) (max bytes)", f.to_str().unwrap()]);
+    let (out, _, _) = run(&[
+        "-q",
+        "--json",
+        "parse combined | tee (count) (max bytes)",
+        f.to_str().unwrap(),
+    ]);
     assert_eq!(
         out,
         "{\"branch\":0,\"pipeline\":\"count\",\"count\":9999}\n{\"branch\":1,\"pipeline\":\"max bytes\",\"max_bytes\":69192717}\n"
@@ -174,9 +206,18 @@ fn course_questions_on_the_course_log() {
     let q = |s: &str| query("common", s, &f);
     assert_eq!(q("count"), "7298\n");
     assert_eq!(q("where status == 404 | distinct path | count"), "130\n");
-    assert_eq!(q("where bytes > 1000000 | count, sum bytes"), "count\tsum_bytes\n27\t108247662\n");
-    assert_eq!(q("sort bytes desc | head 1 | select path, bytes"), "path\tbytes\n/dynamic/ffcache.zip\t4919642\n");
+    assert_eq!(
+        q("where bytes > 1000000 | count, sum bytes"),
+        "count\tsum_bytes\n27\t108247662\n"
+    );
+    assert_eq!(
+        q("sort bytes desc | head 1 | select path, bytes"),
+        "path\tbytes\n/dynamic/ffcache.zip\t4919642\n"
+    );
     assert_eq!(q("count_distinct host"), "1353\n");
     assert_eq!(q("where path == '/ply/ply-2.3.tar.gz' | count"), "115\n");
-    assert_eq!(q("where path ~ 'robots\\.txt' | count_distinct host"), "85\n");
+    assert_eq!(
+        q("where path ~ 'robots\\.txt' | count_distinct host"),
+        "85\n"
+    );
 }

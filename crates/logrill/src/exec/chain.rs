@@ -136,7 +136,12 @@ impl Chain {
         let mut steps = Vec::new();
         let ordered = stages[..stages
             .iter()
-            .position(|s| matches!(s, StageSpec::Aggregate { .. } | StageSpec::Sort(_) | StageSpec::Tee(_)))
+            .position(|s| {
+                matches!(
+                    s,
+                    StageSpec::Aggregate { .. } | StageSpec::Sort(_) | StageSpec::Tee(_)
+                )
+            })
             .unwrap_or(stages.len())]
             .iter()
             .any(|s| matches!(s, StageSpec::Head(_)));
@@ -180,11 +185,14 @@ impl Chain {
                 }
                 StageSpec::Where(e) => steps.push(Step::Where(e.clone())),
                 StageSpec::Select(columns) => steps.push(Step::Select {
-                    schema: Arc::new(Schema::new(columns.iter().map(|c| c.name.clone()).collect())),
+                    schema: Arc::new(Schema::new(
+                        columns.iter().map(|c| c.name.clone()).collect(),
+                    )),
                     columns: columns.clone(),
                 }),
                 StageSpec::Aggregate { .. } | StageSpec::Sort(_) => {
-                    if let (Terminal::Aggregate(kind), StageSpec::Aggregate { .. }) = (terminal, spec)
+                    if let (Terminal::Aggregate(kind), StageSpec::Aggregate { .. }) =
+                        (terminal, spec)
                     {
                         return Ok(Chain {
                             steps,
@@ -203,9 +211,14 @@ impl Chain {
                                 // Before `parse`, an aggregate without argument takes the
                                 // current value, which a table sees as the field `value`.
                                 for a in &mut aggregates {
-                                    let counts = matches!(a.function, AggFn::Simple(crate::agg::AggKind::Count));
+                                    let counts = matches!(
+                                        a.function,
+                                        AggFn::Simple(crate::agg::AggKind::Count)
+                                    );
                                     if a.arg.is_none() && !counts {
-                                        a.arg = Some(Expr::Field(FieldRef { name: "value".into() }));
+                                        a.arg = Some(Expr::Field(FieldRef {
+                                            name: "value".into(),
+                                        }));
                                     }
                                 }
                             }
@@ -280,10 +293,7 @@ impl Chain {
         });
         parsers_ready
             && !self.ordered
-            && matches!(
-                self.end,
-                End::Values | End::Seed { .. } | End::Table { .. }
-            )
+            && matches!(self.end, End::Values | End::Seed { .. } | End::Table { .. })
     }
 
     /// Push one value through the chain.
@@ -326,9 +336,15 @@ impl Chain {
 
     /// Whether a `parse auto` step still waits for its sample.
     pub fn needs_auto(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| matches!(s, Step::Parse(ParseStep { parser: ParserSlot::Auto, .. })))
+        self.steps.iter().any(|s| {
+            matches!(
+                s,
+                Step::Parse(ParseStep {
+                    parser: ParserSlot::Auto,
+                    ..
+                })
+            )
+        })
     }
 
     /// The input is done: emit tables (through their follow-on chains), tee branches
@@ -612,16 +628,16 @@ fn take<'a>(
             };
             match unusable {
                 Unusable::No => {}
-                Unusable::Null => ctx
-                    .stats
-                    .skips
-                    .add(SkipReason::Null, ctx.input, ctx.line_no, b"-"),
-                Unusable::NotANumber => ctx.stats.skips.add(
-                    SkipReason::NotANumber,
-                    ctx.input,
-                    ctx.line_no,
-                    value,
-                ),
+                Unusable::Null => {
+                    ctx.stats
+                        .skips
+                        .add(SkipReason::Null, ctx.input, ctx.line_no, b"-")
+                }
+                Unusable::NotANumber => {
+                    ctx.stats
+                        .skips
+                        .add(SkipReason::NotANumber, ctx.input, ctx.line_no, value)
+                }
             }
         }
         End::Tee { branches, done } => {

@@ -300,7 +300,14 @@ fn run_sequential(
         }
     }
     let (compiled, stats) = runner.finish();
-    conclude(compiled, stats, output, on_error, failed_inputs, stopped_early)
+    conclude(
+        compiled,
+        stats,
+        output,
+        on_error,
+        failed_inputs,
+        stopped_early,
+    )
 }
 
 #[cfg(test)]

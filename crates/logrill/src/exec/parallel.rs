@@ -44,7 +44,8 @@ struct Done {
 
 enum Msg {
     Values(Chunk),
-    Done(Done),
+    // Boxed: a table's state is large, chunks are many.
+    Done(Box<Done>),
 }
 
 pub(super) fn run(
@@ -130,7 +131,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
                     stats: Stats::new(state_limit),
                     error: Some(e),
                 };
-                if tx.send(Msg::Done(done)).is_err() {
+                if tx.send(Msg::Done(Box::new(done))).is_err() {
                     return;
                 }
                 continue;
@@ -162,7 +163,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
             stats,
             error,
         };
-        if tx.send(Msg::Done(done)).is_err() {
+        if tx.send(Msg::Done(Box::new(done))).is_err() {
             return;
         }
     }
@@ -225,6 +226,7 @@ fn emit(
                     }
                 }
                 Msg::Done(done) => {
+                    let done = *done;
                     total.chain.merge_partial(done.partial);
                     match &mut stats {
                         None => stats = Some(done.stats),

@@ -70,7 +70,7 @@ impl<'o> Runner<'o> {
                     .resolve_auto(&sample)
                     .map_err(RunError::Input)?
                 {
-                    self.stats.notes.push(format!("parse auto: {choice}"));
+                    self.stats.notes.push(choice);
                 }
             }
             let flow = match self.compiled.batch_grep.take() {

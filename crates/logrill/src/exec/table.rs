@@ -78,7 +78,7 @@ pub enum AggState {
     /// `count`, `sum`, `avg` (and `min`/`max` of numbers).
     Simple {
         agg: Aggregate,
-        /// `count X` counts the records where X is not null.
+        /// `count X` counts the records where X is neither null nor false.
         counts_values: bool,
     },
     /// `min`/`max` of any comparable values (numbers, times, strings).
@@ -142,7 +142,9 @@ impl AggState {
             AggState::Simple { agg, counts_values } => match (v, &*agg) {
                 (None, _) => agg.add_item(),
                 (Some(v), Aggregate::Count(_)) => {
-                    if !*counts_values || !v.is_null() {
+                    // `count X` counts the records where X is neither null nor false, so
+                    // `count status >= 500` counts errors.
+                    if !*counts_values || !matches!(v, Value::Null | Value::Bool(false)) {
                         agg.add_item();
                     }
                 }
@@ -192,7 +194,9 @@ impl AggState {
                     }
                 }
             }
-            AggState::Percentile { values, all_int, .. } => match v.map(number) {
+            AggState::Percentile {
+                values, all_int, ..
+            } => match v.map(number) {
                 Some(Some(n)) => {
                     *all_int &= matches!(n, Number::Int(_));
                     values.push(n.as_f64());
@@ -298,16 +302,8 @@ impl AggState {
                     }
                 }
             }
-            (AggState::First(a), AggState::First(b)) => {
-                if a.is_none() {
-                    *a = b;
-                }
-            }
-            (AggState::Last(a), AggState::Last(b)) => {
-                if b.is_some() {
-                    *a = b;
-                }
-            }
+            (AggState::First(a), AggState::First(b)) if a.is_none() => *a = b,
+            (AggState::Last(a), AggState::Last(b)) if b.is_some() => *a = b,
             _ => {}
         }
     }
@@ -356,14 +352,20 @@ impl AggState {
 
     /// The most frequent values, most frequent first (ties: first seen first).
     pub fn top_list(&self) -> Vec<(&Value<'static>, u64)> {
-        let AggState::Top { n, counts, order, .. } = self else {
+        let AggState::Top {
+            n, counts, order, ..
+        } = self
+        else {
             return Vec::new();
         };
         let mut all: Vec<_> = counts.iter().collect();
         all.sort_by(|(ka, (_, na)), (kb, (_, nb))| {
             nb.cmp(na).then_with(|| order.get(*ka).cmp(&order.get(*kb)))
         });
-        all.into_iter().take(*n).map(|(_, (v, c))| (v, *c)).collect()
+        all.into_iter()
+            .take(*n)
+            .map(|(_, (v, c))| (v, *c))
+            .collect()
     }
 }
 
@@ -525,15 +527,8 @@ impl Table {
                             .iter()
                             .map(|a| AggState::new(a.function, a.arg.is_some()))
                             .collect();
-                        let keys = g
-                            .by
-                            .iter()
-                            .map(|c| c.expr.eval(rec).into_owned())
-                            .collect();
-                        let entry = g
-                            .groups
-                            .entry(g.key_buf.clone())
-                            .or_insert((keys, states));
+                        let keys = g.by.iter().map(|c| c.expr.eval(rec).into_owned()).collect();
+                        let entry = g.groups.entry(g.key_buf.clone()).or_insert((keys, states));
                         &mut entry.1
                     }
                 };

@@ -28,8 +28,8 @@ use std::cmp::Ordering;
 use regex::bytes::Regex;
 
 use super::QueryError;
-use crate::stage::parse::{parse_iso8601, Timestamp};
 use crate::stage::parse::Value;
+use crate::stage::parse::{parse_iso8601, Timestamp};
 
 /// A compiled expression.
 #[derive(Debug, Clone)]
@@ -117,7 +117,6 @@ impl<'a> Fields<'a> for crate::stage::parse::Record<'a> {
 }
 
 impl Expr {
-
     /// The fields this expression reads.
     pub fn fields(&self) -> Vec<&str> {
         let mut out = Vec::new();
@@ -184,15 +183,15 @@ impl Expr {
                 if v.is_null() {
                     return Value::Bool(false);
                 }
-                let hit = list
-                    .iter()
-                    .any(|x| compare(&v, CmpOp::Eq, &x.eval(record)));
+                let hit = list.iter().any(|x| compare(&v, CmpOp::Eq, &x.eval(record)));
                 Value::Bool(hit != *negate)
             }
             Expr::IsNull(e, negate) => Value::Bool(e.eval(record).is_null() != *negate),
             Expr::Arith(a, op, b) => arith(&a.eval(record), *op, &b.eval(record)),
             Expr::Neg(e) => match number(&e.eval(record)) {
-                Some(Num::I(i)) => i.checked_neg().map_or(Value::Float(-(i as f64)), Value::Int),
+                Some(Num::I(i)) => i
+                    .checked_neg()
+                    .map_or(Value::Float(-(i as f64)), Value::Int),
                 Some(Num::F(x)) => Value::Float(-x),
                 None => Value::Null,
             },
@@ -456,7 +455,9 @@ impl<'t> Lexer<'t> {
                             i += 1;
                             break;
                         }
-                        Some('\\') if c == '"' && matches!(self.chars.get(i + 1), Some('"' | '\\')) => {
+                        Some('\\')
+                            if c == '"' && matches!(self.chars.get(i + 1), Some('"' | '\\')) =>
+                        {
                             s.push(self.chars[i + 1]);
                             i += 2;
                         }
@@ -479,9 +480,14 @@ impl<'t> Lexer<'t> {
                 i += len + 2;
                 continue;
             }
-            if c.is_ascii_digit() || (c == '.' && self.chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+            if c.is_ascii_digit()
+                || (c == '.' && self.chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+            {
                 let mut j = i;
-                while j < n && (self.chars[j].is_ascii_alphanumeric() || matches!(self.chars[j], '.' | ':' | '-' | '+' | '_')) {
+                while j < n
+                    && (self.chars[j].is_ascii_alphanumeric()
+                        || matches!(self.chars[j], '.' | ':' | '-' | '+' | '_'))
+                {
                     // A sign continues the word only inside a time (after a digit, e.g. -0600)
                     // or an exponent.
                     if matches!(self.chars[j], '-' | '+') {
@@ -497,14 +503,18 @@ impl<'t> Lexer<'t> {
                     j += 1;
                 }
                 let word: String = self.chars[i..j].iter().collect();
-                let tok = literal(&word).ok_or_else(|| self.err(start, format!("`{word}` is not a number, time or duration")))?;
+                let tok = literal(&word).ok_or_else(|| {
+                    self.err(start, format!("`{word}` is not a number, time or duration"))
+                })?;
                 self.toks.push((Tok::Num(tok), start));
                 i = j;
                 continue;
             }
             if c.is_alphabetic() || c == '_' || c == '@' {
                 let mut j = i;
-                while j < n && (self.chars[j].is_alphanumeric() || matches!(self.chars[j], '_' | '.' | '@')) {
+                while j < n
+                    && (self.chars[j].is_alphanumeric() || matches!(self.chars[j], '_' | '.' | '@'))
+                {
                     j += 1;
                 }
                 let word: String = self.chars[i..j].iter().collect();
@@ -654,7 +664,11 @@ impl Parser<'_> {
             let negate = self.bump() == Tok::Sym("!~");
             let col = self.column();
             let Tok::Str(pattern) = self.bump() else {
-                return Err(QueryError::new(self.text, col, "`~` needs a quoted regular expression"));
+                return Err(QueryError::new(
+                    self.text,
+                    col,
+                    "`~` needs a quoted regular expression",
+                ));
             };
             let re = Regex::new(&pattern).map_err(|e| {
                 let msg = e.to_string();
@@ -757,14 +771,21 @@ impl Parser<'_> {
                         return Err(QueryError::new(
                             self.text,
                             col,
-                            format!("`{w}` takes {arity} argument{}", if arity == 1 { "" } else { "s" }),
+                            format!(
+                                "`{w}` takes {arity} argument{}",
+                                if arity == 1 { "" } else { "s" }
+                            ),
                         ));
                     }
                     return Ok(Expr::Call(f, args));
                 }
                 Ok(Expr::Field(FieldRef { name: w }))
             }
-            Tok::End => Err(QueryError::new(self.text, col, "expected a value, a field or `(`")),
+            Tok::End => Err(QueryError::new(
+                self.text,
+                col,
+                "expected a value, a field or `(`",
+            )),
             Tok::Sym(s) => Err(QueryError::new(self.text, col, format!("unexpected `{s}`"))),
         }
     }
@@ -779,7 +800,11 @@ fn leak(s: &str) -> &'static str {
 pub fn parse_expr(text: &str, start: usize, end: usize) -> Result<Expr, QueryError> {
     let (expr, used) = parse_prefix(text, start, end, &[])?;
     if start + used < end {
-        return Err(QueryError::new(text, start + used + 1, "unexpected text after the expression"));
+        return Err(QueryError::new(
+            text,
+            start + used + 1,
+            "unexpected text after the expression",
+        ));
     }
     Ok(expr)
 }
@@ -795,7 +820,11 @@ pub fn parse_prefix(
 ) -> Result<(Expr, usize), QueryError> {
     let lexer = Lexer {
         text,
-        chars: text.chars().skip(start).take(end.saturating_sub(start)).collect(),
+        chars: text
+            .chars()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect(),
         base: start + 1,
         toks: Vec::new(),
     };
@@ -929,13 +958,22 @@ mod tests {
     fn values_and_time_buckets() {
         assert_eq!(value("bytes + 1"), Value::Int(2327));
         assert_eq!(value("bytes / 4"), Value::Float(581.5));
-        assert_eq!(value("9223372036854775807 + 1"), Value::Float(9223372036854775808.0));
+        assert_eq!(
+            value("9223372036854775807 + 1"),
+            Value::Float(9223372036854775808.0)
+        );
         assert_eq!(value("5m"), Value::Int(300));
         assert_eq!(value("500ms"), Value::Float(0.5));
         assert_eq!(value("hour(time)").to_string(), "2023-10-01T13:00:00-06:00");
         assert_eq!(value("day(time)").to_string(), "2023-10-01T00:00:00-06:00");
-        assert_eq!(value("bucket(time, 15m)").to_string(), "2023-10-01T13:45:00-06:00");
-        assert_eq!(value("minute(time)").to_string(), "2023-10-01T13:45:00-06:00");
+        assert_eq!(
+            value("bucket(time, 15m)").to_string(),
+            "2023-10-01T13:45:00-06:00"
+        );
+        assert_eq!(
+            value("minute(time)").to_string(),
+            "2023-10-01T13:45:00-06:00"
+        );
         assert_eq!(value("hour(path)"), Value::Null);
     }
 

@@ -225,9 +225,29 @@ impl Plan {
 
 /// The stage names, for messages and help.
 pub const STAGES: &[&str] = &[
-    "grep", "field", "head", "parse", "where", "select", "sort", "tee", "count", "sum", "min",
-    "max", "avg", "distinct", "count_distinct", "p50", "p90", "p95", "p99", "percentile", "top",
-    "first", "last",
+    "grep",
+    "field",
+    "head",
+    "parse",
+    "where",
+    "select",
+    "sort",
+    "tee",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "distinct",
+    "count_distinct",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "percentile",
+    "top",
+    "first",
+    "last",
 ];
 
 /// Parse a pipeline.
@@ -251,7 +271,11 @@ fn parse_range(text: &str, start: usize, end: usize) -> Result<Plan, QueryError>
     let mut starts = Vec::new();
     for (from, to) in ranges {
         stages.push(parse_stage(text, from, to)?);
-        let first = text.chars().skip(from).take_while(|c| c.is_whitespace()).count();
+        let first = text
+            .chars()
+            .skip(from)
+            .take_while(|c| c.is_whitespace())
+            .count();
         starts.push(from + first);
     }
     Ok(Plan {
@@ -335,7 +359,7 @@ fn check(text: &str, plan: Plan, start: Phase) -> Result<Plan, QueryError> {
                     let named = aggregates.iter().any(|a| a.arg.is_some()) || !by.is_empty();
                     if named {
                         return err(
-                            "aggregates by field need records: put `parse FORMAT` first".into(),
+                            "aggregates by field need records: put `parse FORMAT` first".into()
                         );
                     }
                 }
@@ -385,10 +409,8 @@ fn split_stages(text: &str, start: usize, end: usize) -> Result<Vec<(usize, usiz
             None => match c {
                 '\'' | '"' | '`' => quote = Some((c, i)),
                 '(' => depth.push(i),
-                ')' => {
-                    if depth.pop().is_none() {
-                        return Err(QueryError::new(text, i + 1, "`)` without `(`"));
-                    }
+                ')' if depth.pop().is_none() => {
+                    return Err(QueryError::new(text, i + 1, "`)` without `(`"));
                 }
                 '|' if depth.is_empty() => {
                     out.push(check_nonempty(text, &chars, from, i, i)?);
@@ -794,13 +816,18 @@ fn parse_aggregates(cur: &mut Cursor<'_>) -> Result<StageSpec, QueryError> {
 fn default_agg_name(name: &str, source: &str) -> String {
     let rest = source[name.len().min(source.len())..].trim();
     let rest = if name == "top" {
-        rest.split_once(char::is_whitespace).map_or("", |x| x.1).trim()
+        rest.split_once(char::is_whitespace)
+            .map_or("", |x| x.1)
+            .trim()
     } else {
         rest
     };
     if rest.is_empty() {
         name.to_string()
-    } else if rest.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+    } else if rest
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    {
         format!("{name}_{rest}")
     } else {
         format!("{name} {rest}")
@@ -844,7 +871,11 @@ fn parse_parse(text: &str, head: &Token, args: &[Token]) -> Result<StageSpec, Qu
                 Some(t) => t.column + usize::from(t.quoted) + e.column.saturating_sub(1),
                 None => head.column,
             };
-            return Err(QueryError::new(text, column, format!("parse: {}", e.message)));
+            return Err(QueryError::new(
+                text,
+                column,
+                format!("parse: {}", e.message),
+            ));
         }
     }
     Ok(StageSpec::Parse(spec))

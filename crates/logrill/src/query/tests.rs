@@ -26,12 +26,8 @@ fn flags_quotes_and_delimiters() {
         StageSpec::Grep { pattern, options: GrepOptions { ignore_case: true, invert: true, fixed: true } }
             if pattern == "a|b"
     ));
-    assert!(
-        matches!(&p.stages[1], StageSpec::Field { index: 2, delimiter: Some(d) } if d == ",")
-    );
-    assert!(
-        matches!(&p.stages[2], StageSpec::Field { index: -1, delimiter: Some(d) } if d == ":")
-    );
+    assert!(matches!(&p.stages[1], StageSpec::Field { index: 2, delimiter: Some(d) } if d == ","));
+    assert!(matches!(&p.stages[2], StageSpec::Field { index: -1, delimiter: Some(d) } if d == ":"));
     assert!(matches!(p.stages[3], StageSpec::Head(3)));
     assert!(p.is_filter());
     let p = parse(r#"grep -- -v"#).unwrap();
@@ -44,8 +40,9 @@ fn flags_quotes_and_delimiters() {
 
 #[test]
 fn records_aggregates_and_tables() {
-    let p = parse("parse combined | where status == 404 and bytes > 1000 | select path, bytes as size")
-        .unwrap();
+    let p =
+        parse("parse combined | where status == 404 and bytes > 1000 | select path, bytes as size")
+            .unwrap();
     assert_eq!(p.terminal, Terminal::Rows);
     assert!(p.is_filter());
     assert!(p.parses());
@@ -57,14 +54,19 @@ fn records_aggregates_and_tables() {
         ["path", "size"]
     );
 
-    let p = parse("parse common | count, sum bytes, p99 duration as slow, top 3 path by host, hour(time)")
-        .unwrap();
+    let p = parse(
+        "parse common | count, sum bytes, p99 duration as slow, top 3 path by host, hour(time)",
+    )
+    .unwrap();
     let StageSpec::Aggregate { aggregates, by } = &p.stages[1] else {
         panic!()
     };
     let names: Vec<_> = aggregates.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["count", "sum_bytes", "slow", "top_path"]);
-    assert!(matches!(aggregates[0].function, AggFn::Simple(AggKind::Count)));
+    assert!(matches!(
+        aggregates[0].function,
+        AggFn::Simple(AggKind::Count)
+    ));
     assert!(aggregates[0].arg.is_none());
     assert!(matches!(aggregates[2].function, AggFn::Percentile(q) if q == 99.0));
     assert!(matches!(aggregates[3].function, AggFn::Top(3)));
