@@ -75,6 +75,10 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
+    /// Skip (and count) lines longer than N bytes instead of reading them into memory.
+    #[arg(long, value_name = "N", default_value_t = logrill::source::lines::DEFAULT_MAX_LINE)]
+    pub max_line_bytes: usize,
+
     /// Most groups and kept values an aggregate or sort may hold in memory.
     #[arg(long, value_name = "N", default_value_t = logrill::exec::DEFAULT_STATE_LIMIT)]
     pub max_state: usize,
@@ -98,6 +102,7 @@ impl Args {
         }
         options.strict = self.strict;
         options.state_limit = self.max_state.max(1);
+        options.max_line_bytes = self.max_line_bytes.max(1);
         options
     }
 

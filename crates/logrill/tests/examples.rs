@@ -26,8 +26,6 @@ mod countdown;
 #[path = "../examples/find_grep_pipeline.rs"]
 mod find_grep_pipeline;
 #[allow(dead_code)]
-#[allow(dead_code)]
-#[allow(dead_code)]
 #[path = "../examples/grep_coroutine.rs"]
 mod grep_coroutine;
 #[allow(dead_code)]

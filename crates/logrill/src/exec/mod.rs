@@ -169,6 +169,9 @@ pub struct Options {
     pub strict: bool,
     /// Most groups and kept values a pipeline may hold (see [`table`]).
     pub state_limit: usize,
+    /// Longest line read; a longer one is skipped and counted (see
+    /// [`crate::source::LineReader::max_line_bytes`]).
+    pub max_line_bytes: usize,
 }
 
 impl Default for Options {
@@ -178,6 +181,7 @@ impl Default for Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             strict: false,
             state_limit: DEFAULT_STATE_LIMIT,
+            max_line_bytes: crate::source::lines::DEFAULT_MAX_LINE,
         }
     }
 }
@@ -271,6 +275,7 @@ fn run_sequential(
     options: &Options,
 ) -> io::Result<Summary> {
     let mut runner = Runner::new(compiled, output, Stats::new(options.state_limit));
+    runner.max_line = options.max_line_bytes;
     let mut failed_inputs = 0;
     let mut stopped_early = false;
     for file in files {

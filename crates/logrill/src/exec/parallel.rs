@@ -76,8 +76,8 @@ pub(super) fn run(
                 }
             };
             let (queue, cancel, order_tx) = (&queue, &cancel, order_tx.clone());
-            let limit = options.state_limit;
-            scope.spawn(move || worker(compiled, queue, order_tx, cancel, limit));
+            let (limit, max_line) = (options.state_limit, options.max_line_bytes);
+            scope.spawn(move || worker(compiled, queue, order_tx, cancel, limit, max_line));
         }
         drop(order_tx);
         let result = emit(order_rx, &mut total, output, on_error);
@@ -109,6 +109,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
     order: Sender<Receiver<Msg>>,
     cancel: &AtomicBool,
     state_limit: usize,
+    max_line: usize,
 ) {
     loop {
         if cancel.load(Ordering::Relaxed) {
@@ -146,6 +147,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
             },
         };
         let mut runner = Runner::new(compiled, &mut out, Stats::new(state_limit));
+        runner.max_line = max_line;
         let error = match runner.input(input) {
             Ok(_) => None,
             Err(RunError::Input(e)) => Some(e),

@@ -32,6 +32,8 @@ pub(crate) struct Runner<'o> {
     pub compiled: Compiled,
     pub output: &'o mut dyn Output,
     pub stats: Stats,
+    /// Longest line read.
+    pub max_line: usize,
 }
 
 impl<'o> Runner<'o> {
@@ -40,6 +42,7 @@ impl<'o> Runner<'o> {
             compiled,
             output,
             stats,
+            max_line: crate::source::lines::DEFAULT_MAX_LINE,
         }
     }
 
@@ -52,11 +55,14 @@ impl<'o> Runner<'o> {
     /// after every complete line before them was pushed.
     pub(crate) fn input(&mut self, input: Input) -> Result<Flow, RunError> {
         let name = input.name().clone();
-        let mut reader = LineReader::new(input);
+        let mut reader = LineReader::new(input).max_line_bytes(self.max_line);
         loop {
             let batch = match reader.next_batch() {
                 Ok(Some(b)) => b,
-                Ok(None) => return Ok(Flow::Go),
+                Ok(None) => {
+                    note_too_long(&mut self.stats, &name, reader.take_too_long());
+                    return Ok(Flow::Go);
+                }
                 Err(e) => {
                     let lines = reader.lines_read();
                     return Err(RunError::Input(reader.get_ref().read_error(e, lines)));
@@ -94,6 +100,7 @@ impl<'o> Runner<'o> {
             if flow == Flow::Stop {
                 return Ok(Flow::Stop);
             }
+            note_too_long(&mut self.stats, &name, reader.take_too_long());
         }
     }
 
@@ -125,6 +132,14 @@ impl<'o> Runner<'o> {
             matches!(flow, Ok(Flow::Go))
         });
         flow
+    }
+}
+
+fn note_too_long(stats: &mut Stats, name: &InputName, lines: Vec<u64>) {
+    for line in lines {
+        stats
+            .skips
+            .add(crate::stage::SkipReason::LineTooLong, name, line, b"");
     }
 }
 

@@ -19,6 +19,9 @@ use memchr::{memchr, memrchr};
 /// Initial (and usual) buffer size. A longer line grows the buffer to fit it.
 pub const DEFAULT_CAPACITY: usize = 256 * 1024;
 
+/// Longest line kept by default (see [`LineReader::max_line_bytes`]).
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024 * 1024;
+
 /// Reads batches of complete lines from `R`, reusing one buffer.
 pub struct LineReader<R> {
     inner: R,
@@ -28,8 +31,14 @@ pub struct LineReader<R> {
     /// End of the bytes read.
     end: usize,
     eof: bool,
-    /// Lines handed out so far.
+    /// Lines handed out (or skipped as too long) so far.
     lines: u64,
+    /// A line longer than this is skipped, not buffered.
+    max_line: usize,
+    /// Inside a too-long line: discarding bytes up to its end.
+    skipping: bool,
+    /// Numbers of the lines skipped as too long, not yet taken.
+    too_long: Vec<u64>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -47,7 +56,23 @@ impl<R: Read> LineReader<R> {
             end: 0,
             eof: false,
             lines: 0,
+            max_line: DEFAULT_MAX_LINE,
+            skipping: false,
+            too_long: Vec::new(),
         }
+    }
+
+    /// Skip lines longer than `max` bytes instead of buffering them (memory stays within
+    /// about `max` plus the buffer). Skipped lines still count in line numbers; their
+    /// numbers are handed out by [`LineReader::take_too_long`].
+    pub fn max_line_bytes(mut self, max: usize) -> Self {
+        self.max_line = max.max(1);
+        self
+    }
+
+    /// The numbers of lines skipped as too long since the last call.
+    pub fn take_too_long(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.too_long)
     }
 
     /// How many lines have been handed out.
@@ -143,18 +168,40 @@ impl<R: Read> LineReader<R> {
             self.end -= self.start;
             self.start = 0;
         }
+        if self.end - self.start >= self.max_line {
+            // A line without end past the limit: drop what is buffered of it, and the
+            // rest of it as it comes.
+            self.skipping = true;
+            self.start = 0;
+            self.end = 0;
+        }
         if self.end == self.buf.len() {
-            let grown = self.buf.len() * 2;
+            let grown = (self.buf.len() * 2).min(self.max_line.max(self.buf.len() + 1));
             self.buf.resize(grown, 0);
         }
         loop {
             match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
+                    if self.skipping {
+                        self.end_skipped_line();
+                    }
                     return Ok(());
                 }
                 Ok(n) => {
                     self.end += n;
+                    if self.skipping {
+                        match memchr(b'\n', &self.buf[..self.end]) {
+                            Some(nl) => {
+                                self.start = nl + 1;
+                                self.end_skipped_line();
+                            }
+                            None => {
+                                self.end = 0;
+                                continue;
+                            }
+                        }
+                    }
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -166,6 +213,14 @@ impl<R: Read> LineReader<R> {
                 }
             }
         }
+    }
+}
+
+impl<R> LineReader<R> {
+    fn end_skipped_line(&mut self) {
+        self.skipping = false;
+        self.lines += 1;
+        self.too_long.push(self.lines);
     }
 }
 
@@ -357,6 +412,43 @@ mod tests {
         assert_eq!(got, vec![b"a".to_vec(), b"b".to_vec()]);
         assert_eq!(err.to_string(), "boom");
         assert!(r.next_batch().unwrap().is_none());
+    }
+
+    #[test]
+    fn too_long_lines_are_skipped_and_numbered() {
+        let long = vec![b'x'; 1000];
+        let mut data = b"a\n".to_vec();
+        data.extend(&long);
+        data.extend(b"\nb\n");
+        data.extend(&long);
+        data.extend(b"\nc\n");
+        data.extend(&long); // no final newline
+        for step in [1, 7, 100, 5000] {
+            let t = Trickle {
+                data: data.clone(),
+                pos: 0,
+                step,
+                fail_at_end: false,
+            };
+            let mut r = LineReader::with_capacity(16, t).max_line_bytes(100);
+            let mut got = Vec::new();
+            let mut numbers = Vec::new();
+            while let Some(b) = r.next_batch().unwrap() {
+                let first = b.first_line();
+                for (i, l) in b.lines().enumerate() {
+                    got.push(l.to_vec());
+                    numbers.push(first + i as u64);
+                }
+            }
+            assert_eq!(
+                got,
+                vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()],
+                "step {step}"
+            );
+            assert_eq!(numbers, vec![1, 3, 5], "step {step}");
+            assert_eq!(r.take_too_long(), vec![2, 4, 6], "step {step}");
+            assert!(r.buf.len() <= 128, "buffer grew to {}", r.buf.len());
+        }
     }
 
     #[test]

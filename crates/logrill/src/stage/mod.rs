@@ -38,6 +38,8 @@ pub enum SkipReason {
     NotANumber,
     /// An aggregate needed a number and the field was null (`-` in a parsed log).
     Null,
+    /// The line was longer than the limit (`--max-line-bytes`) and was not read.
+    LineTooLong,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -46,6 +48,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::NoSuchField => "had no such field",
             SkipReason::NotANumber => "not a number",
             SkipReason::Null => "null",
+            SkipReason::LineTooLong => "lines too long (over --max-line-bytes), not read",
         })
     }
 }
