@@ -71,6 +71,12 @@ pub struct Args {
     #[arg(long)]
     pub csv: bool,
 
+    /// Write bytes from the logs as they are even to a terminal (by default, control
+    /// characters such as ESC are shown as \x1b there, so log content cannot drive the
+    /// terminal; a pipe or file always gets the bytes as they are).
+    #[arg(long)]
+    pub raw: bool,
+
     /// Make the first line `parse` cannot read an error (exit status 2).
     #[arg(long)]
     pub strict: bool,

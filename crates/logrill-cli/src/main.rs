@@ -20,6 +20,8 @@ const OK: u8 = 0;
 const NOTHING_MATCHED: u8 = 1;
 /// Exit status: an input failed, or the pipeline or arguments are wrong.
 const FAILED: u8 = 2;
+/// Exit status after Ctrl-C (128 + SIGINT).
+const INTERRUPTED: u8 = 130;
 /// Exit status when the output was closed early (`| head -1`): 128 + SIGPIPE, what a
 /// process killed by SIGPIPE reports to the shell.
 const BROKEN_PIPE: u8 = 141;
@@ -90,7 +92,8 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         _ => None,
     };
 
-    let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal);
+    let escape = to_terminal && !args.raw;
+    let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal, escape);
     let mut on_error = |e: logrill::Error| {
         let message = format!("logrill: {e}");
         match &progress {
@@ -98,7 +101,20 @@ fn run(args: &Args) -> anyhow::Result<u8> {
             None => eprintln!("{message}"),
         }
     };
-    let summary = exec::run_with(&plan, files, &mut out, &mut on_error, &args.options());
+    // Ctrl-C or SIGTERM stops reading; the partial result is printed and marked. A second
+    // Ctrl-C ends the process at once.
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            INTERRUPTED as i32,
+            cancel.clone(),
+        )?;
+        signal_hook::flag::register(signal, cancel.clone())?;
+    }
+    let mut options = args.options();
+    options.cancel = Some(cancel);
+    let summary = exec::run_with(&plan, files, &mut out, &mut on_error, &options);
     if let Some(p) = progress {
         p.finish();
     }
@@ -114,6 +130,10 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         other => other?,
     }
     report(args, &summary);
+    if summary.interrupted {
+        eprintln!("logrill: interrupted: the result above is partial (reading stopped early)");
+        return Ok(INTERRUPTED);
+    }
     Ok(if summary.failed_inputs > 0 {
         FAILED
     } else if plan.is_filter() && summary.values == 0 {

@@ -20,6 +20,33 @@ pub enum Format {
     Json,
 }
 
+/// Append `bytes` to `out` so that a terminal shows them and does not obey them: control
+/// characters (C0 but tab, DEL, C1: what starts ESC/CSI/OSC sequences) and bytes that are
+/// not UTF-8 (a lone 0x9b is CSI to some terminals) become `\xNN`. Text is left alone.
+pub fn escape_controls(bytes: &[u8], out: &mut Vec<u8>) {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() && c != '\t' {
+                out.extend_from_slice(format!("\\x{:02x}", c as u32).as_bytes());
+            } else {
+                let mut b = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+        for b in chunk.invalid() {
+            out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+        }
+    }
+}
+
+/// Whether bytes hold anything [`escape_controls`] would change.
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b < 0x20 && b != b'\t' || b >= 0x7f)
+        && bytes.utf8_chunks().any(|c| {
+            !c.invalid().is_empty() || c.valid().chars().any(|ch| ch.is_control() && ch != '\t')
+        })
+}
+
 /// Rows an aligned table buffers to size its columns (later rows use the same widths).
 const ALIGN_ROWS: usize = 1000;
 
@@ -37,10 +64,14 @@ pub struct Printer<W: Write> {
     /// Inside `tee` with JSON: the current branch's object.
     branch: Option<serde_json::Map<String, serde_json::Value>>,
     branches_seen: usize,
+    /// Escape control sequences from the logs (on a terminal, unless `--raw`).
+    escape: bool,
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> Printer<W> {
-    pub fn new(out: W, format: Format, terminal: bool) -> Self {
+    /// `escape`: show control characters from the logs as `\xNN` instead of writing them.
+    pub fn new(out: W, format: Format, terminal: bool, escape: bool) -> Self {
         Printer {
             out: BufWriter::with_capacity(64 * 1024, out),
             format,
@@ -51,6 +82,19 @@ impl<W: Write> Printer<W> {
             widths: None,
             branch: None,
             branches_seen: 0,
+            escape,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Write log bytes, escaped if asked.
+    fn write_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.escape && needs_escape(bytes) {
+            self.scratch.clear();
+            escape_controls(bytes, &mut self.scratch);
+            self.out.write_all(&self.scratch)
+        } else {
+            self.out.write_all(bytes)
         }
     }
 
@@ -208,7 +252,7 @@ impl<W: Write> Output for Printer<W> {
             serde_json::to_writer(&mut self.out, &String::from_utf8_lossy(v.value))?;
             self.out.write_all(b"}\n")?;
         } else {
-            self.out.write_all(v.value)?;
+            self.write_bytes(v.value)?;
             self.out.write_all(b"\n")?;
         }
         if self.terminal {
@@ -240,7 +284,14 @@ impl<W: Write> Output for Printer<W> {
             self.write_header(&names)?;
         }
         let aligned = self.aligned();
-        let cells: Vec<Vec<u8>> = record.values().iter().map(|v| cell(v, aligned)).collect();
+        let mut cells: Vec<Vec<u8>> = record.values().iter().map(|v| cell(v, aligned)).collect();
+        if self.escape {
+            for c in cells.iter_mut().filter(|c| needs_escape(c)) {
+                let mut e = Vec::new();
+                escape_controls(c, &mut e);
+                *c = e;
+            }
+        }
         match self.format {
             Format::Csv => write_csv(&mut self.out, &cells),
             Format::Text if aligned => {
@@ -308,5 +359,102 @@ impl<W: Write> Output for Printer<W> {
         }
         self.branches_seen += 1;
         writeln!(self.out, "== {title}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use logrill::stage::parse::Schema;
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    fn esc(b: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        escape_controls(b, &mut out);
+        out
+    }
+
+    #[test]
+    fn control_sequences_are_shown_not_obeyed() {
+        assert_eq!(esc(b"plain text\tok"), b"plain text\tok");
+        assert_eq!(
+            esc(b"\x1b[2J\x1b]0;title\x07"),
+            b"\\x1b[2J\\x1b]0;title\\x07"
+        );
+        assert_eq!(
+            esc("caf\u{e9} \u{9b}".as_bytes()),
+            "caf\u{e9} \\x9b".as_bytes()
+        );
+        assert_eq!(esc(b"bad \x9b byte\x00"), b"bad \\x9b byte\\x00");
+        assert!(!needs_escape("caf\u{e9}".as_bytes()));
+        assert!(needs_escape(b"\x7f"));
+    }
+
+    fn printer(format: Format, terminal: bool, escape: bool) -> Printer<Vec<u8>> {
+        Printer::new(Vec::new(), format, terminal, escape)
+    }
+
+    fn rows(p: &mut Printer<Vec<u8>>) {
+        let schema = Arc::new(Schema::new(vec!["path".into(), "count".into()]));
+        p.columns(schema.names()).unwrap();
+        for (path, n) in [("/", 575), ("/favicon.ico", 807), ("/\x1b[31mred", 1)] {
+            let mut r = Record::new();
+            r.push(
+                Cow::Borrowed("path"),
+                Value::Str(Cow::Borrowed(path.as_bytes())),
+            );
+            r.push(Cow::Borrowed("count"), Value::Int(n));
+            p.record(&InputName::Stdin, 1, &r).unwrap();
+        }
+        p.end_table().unwrap();
+        p.finish().unwrap();
+    }
+
+    #[test]
+    fn aligned_table_on_a_terminal() {
+        let mut p = printer(Format::Text, true, true);
+        rows(&mut p);
+        let out = String::from_utf8(p.out.into_inner().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "path          count\n/             575\n/favicon.ico  807\n/\\x1b[31mred  1\n"
+        );
+    }
+
+    #[test]
+    fn tsv_and_csv_when_piped_keep_bytes() {
+        let mut p = printer(Format::Text, false, false);
+        rows(&mut p);
+        let out = p.out.into_inner().unwrap();
+        assert_eq!(
+            out,
+            b"path\tcount\n/\t575\n/favicon.ico\t807\n/\x1b[31mred\t1\n"
+        );
+        let mut p = printer(Format::Csv, false, false);
+        rows(&mut p);
+        let out = p.out.into_inner().unwrap();
+        assert_eq!(
+            out,
+            b"path,count\r\n/,575\r\n/favicon.ico,807\r\n/\x1b[31mred,1\r\n"
+        );
+    }
+
+    #[test]
+    fn values_escaped_on_a_terminal_only() {
+        let name = InputName::Stdin;
+        let v = Emitted {
+            input: &name,
+            line: 1,
+            value: b"a\x1b[2Jb",
+        };
+        let mut p = printer(Format::Text, true, true);
+        p.value(v).unwrap();
+        p.finish().unwrap();
+        assert_eq!(p.out.into_inner().unwrap(), b"a\\x1b[2Jb\n");
+        let mut p = printer(Format::Text, false, false);
+        p.value(v).unwrap();
+        p.finish().unwrap();
+        assert_eq!(p.out.into_inner().unwrap(), b"a\x1b[2Jb\n");
     }
 }

@@ -1027,3 +1027,32 @@ fn empty_matches_count_real_lines_only() {
         );
     }
 }
+
+/// Ctrl-C in batch mode: reading stops, the partial aggregate is printed and marked as
+/// partial on stderr, and the exit status is 130.
+#[test]
+fn sigint_prints_the_partial_result_and_exits_130() {
+    let mut child = StdCommand::new(BIN)
+        .arg("field -1 | sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start logrill");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"a 1\nb 2\nc 39\n").expect("write");
+    stdin.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(300));
+    let status = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(100));
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(out.stdout, b"42\n");
+    assert!(stderr.contains("partial"), "{stderr}");
+}

@@ -22,6 +22,8 @@ pub use skips::{SkipExample, Skips};
 pub use table::DEFAULT_STATE_LIMIT;
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::agg::AggValue;
 use crate::error::{Error, InputName};
@@ -105,6 +107,8 @@ pub struct Summary {
     pub notes: Vec<String>,
     /// Whether a stage (`head`) ended the run before the inputs ended.
     pub stopped_early: bool,
+    /// Whether the run was cancelled ([`Options::cancel`]): results are partial.
+    pub interrupted: bool,
 }
 
 impl Summary {
@@ -172,6 +176,10 @@ pub struct Options {
     /// Longest line read; a longer one is skipped and counted (see
     /// [`crate::source::LineReader::max_line_bytes`]).
     pub max_line_bytes: usize,
+    /// Set from elsewhere (a signal handler, another thread) to stop reading: the run
+    /// ends after the batch at hand, with what it gathered so far (marked
+    /// [`Summary::interrupted`]).
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for Options {
@@ -182,6 +190,7 @@ impl Default for Options {
             strict: false,
             state_limit: DEFAULT_STATE_LIMIT,
             max_line_bytes: crate::source::lines::DEFAULT_MAX_LINE,
+            cancel: None,
         }
     }
 }
@@ -218,7 +227,10 @@ pub fn run_with(
     let result = if sequential {
         run_sequential(compiled, files, output, on_error, options)
     } else {
-        parallel::run(plan, compiled, files, output, on_error, options)
+        parallel::run(plan, compiled, files, output, on_error, options).map(|mut s| {
+            s.interrupted = cancelled(&options.cancel);
+            s
+        })
     };
     result.map_err(RunFailure::Output)
 }
@@ -256,6 +268,7 @@ fn conclude(
         None => Vec::new(),
     };
     Ok(Summary {
+        interrupted: false,
         parse_report,
         aggregate: compiled.chain.seed_result(),
         values: stats.values,
@@ -276,9 +289,13 @@ fn run_sequential(
 ) -> io::Result<Summary> {
     let mut runner = Runner::new(compiled, output, Stats::new(options.state_limit));
     runner.max_line = options.max_line_bytes;
+    runner.cancel = options.cancel.clone();
     let mut failed_inputs = 0;
     let mut stopped_early = false;
     for file in files {
+        if cancelled(&options.cancel) {
+            break;
+        }
         let input = match file {
             Ok(input) => input.read_ahead(),
             Err(e) => {
@@ -305,14 +322,21 @@ fn run_sequential(
         }
     }
     let (compiled, stats) = runner.finish();
-    conclude(
+    let mut summary = conclude(
         compiled,
         stats,
         output,
         on_error,
         failed_inputs,
         stopped_early,
-    )
+    )?;
+    summary.interrupted = cancelled(&options.cancel);
+    Ok(summary)
+}
+
+/// Whether a cancel flag is set.
+pub(crate) fn cancelled(flag: &Option<Arc<AtomicBool>>) -> bool {
+    flag.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
 }
 
 #[cfg(test)]

@@ -77,7 +77,18 @@ pub(super) fn run(
             };
             let (queue, cancel, order_tx) = (&queue, &cancel, order_tx.clone());
             let (limit, max_line) = (options.state_limit, options.max_line_bytes);
-            scope.spawn(move || worker(compiled, queue, order_tx, cancel, limit, max_line));
+            let user_cancel = options.cancel.clone();
+            scope.spawn(move || {
+                worker(
+                    compiled,
+                    queue,
+                    order_tx,
+                    cancel,
+                    limit,
+                    max_line,
+                    user_cancel,
+                )
+            });
         }
         drop(order_tx);
         let result = emit(order_rx, &mut total, output, on_error);
@@ -110,9 +121,10 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
     cancel: &AtomicBool,
     state_limit: usize,
     max_line: usize,
+    user_cancel: Option<std::sync::Arc<AtomicBool>>,
 ) {
     loop {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.load(Ordering::Relaxed) || super::cancelled(&user_cancel) {
             return;
         }
         let (next, tx) = {
@@ -148,6 +160,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
         };
         let mut runner = Runner::new(compiled, &mut out, Stats::new(state_limit));
         runner.max_line = max_line;
+        runner.cancel = user_cancel.clone();
         let error = match runner.input(input) {
             Ok(_) => None,
             Err(RunError::Input(e)) => Some(e),

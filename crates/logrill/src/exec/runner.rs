@@ -34,6 +34,8 @@ pub(crate) struct Runner<'o> {
     pub stats: Stats,
     /// Longest line read.
     pub max_line: usize,
+    /// Stop reading when set (see [`super::Options::cancel`]).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl<'o> Runner<'o> {
@@ -43,6 +45,7 @@ impl<'o> Runner<'o> {
             output,
             stats,
             max_line: crate::source::lines::DEFAULT_MAX_LINE,
+            cancel: None,
         }
     }
 
@@ -57,6 +60,9 @@ impl<'o> Runner<'o> {
         let name = input.name().clone();
         let mut reader = LineReader::new(input).max_line_bytes(self.max_line);
         loop {
+            if super::cancelled(&self.cancel) {
+                return Ok(Flow::Stop);
+            }
             let batch = match reader.next_batch() {
                 Ok(Some(b)) => b,
                 Ok(None) => {
