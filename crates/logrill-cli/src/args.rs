@@ -93,6 +93,42 @@ pub struct Args {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Follow the files as they grow, like `tail -F` (through rotation and truncation; a
+    /// directory also picks up new files matching -g). Aggregates print their running
+    /// result every --every; Ctrl-C closes cleanly and prints the final result.
+    #[arg(short = 'F', long)]
+    pub follow: bool,
+
+    /// With -F: read the files from their start, then follow ("batch then follow").
+    #[arg(long, requires = "follow", conflicts_with = "lines")]
+    pub from_start: bool,
+
+    /// With -F: start with the last N lines of each file.
+    #[arg(short = 'n', long = "lines", value_name = "N", requires = "follow")]
+    pub lines: Option<u64>,
+
+    /// With -F: how often a running aggregate is printed.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::follow::parse_duration)]
+    pub every: std::time::Duration,
+
+    /// With -F: stop after DURATION without a new line.
+    #[arg(long, value_name = "DURATION", requires = "follow", value_parser = crate::follow::parse_duration)]
+    pub exit_on_idle: Option<std::time::Duration>,
+
+    /// With -F: keep checkpoints in FILE and resume from them (no line lost across
+    /// restarts, even after kill -9; see the README for the bound on repeats).
+    #[arg(long, value_name = "FILE", requires = "follow")]
+    pub state: Option<PathBuf>,
+
+    /// With -F: poll every DURATION instead of using change notification (for NFS and
+    /// other file systems where it misses writes).
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "100ms", requires = "follow", value_parser = crate::follow::parse_duration)]
+    pub poll: Option<std::time::Duration>,
+
+    /// Print the file name before each value (`name:value`).
+    #[arg(short = 'H', long)]
+    pub with_filename: bool,
+
     /// Read up to N files at once (default: the number of cores). Output order is the
     /// same whatever N.
     #[arg(short = 'j', long = "threads", value_name = "N")]

@@ -2,6 +2,7 @@
 //! done by the `logrill` library.
 
 mod args;
+mod follow;
 mod output;
 mod progress;
 
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
 
 /// What stderr says at the end: what `parse auto` chose, lines that did not parse (count
 /// per reason and the first few with their place), values skipped.
-fn report(args: &Args, summary: &exec::Summary) {
+pub(crate) fn report(args: &Args, summary: &exec::Summary) {
     for note in &summary.notes {
         eprintln!("logrill: {note}");
     }
@@ -77,6 +78,9 @@ fn run(args: &Args) -> anyhow::Result<u8> {
             return Ok(FAILED);
         }
     };
+    if args.follow {
+        return follow::run(args, &plan);
+    }
     let mut files = args.files()?;
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
@@ -93,7 +97,8 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     };
 
     let escape = to_terminal && !args.raw;
-    let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal, escape);
+    let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal, escape)
+        .with_filename(args.with_filename);
     let mut on_error = |e: logrill::Error| {
         let message = format!("logrill: {e}");
         match &progress {

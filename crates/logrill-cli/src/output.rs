@@ -67,6 +67,8 @@ pub struct Printer<W: Write> {
     /// Escape control sequences from the logs (on a terminal, unless `--raw`).
     escape: bool,
     scratch: Vec<u8>,
+    /// `-H`: the input's name before each value.
+    with_filename: bool,
 }
 
 impl<W: Write> Printer<W> {
@@ -84,7 +86,25 @@ impl<W: Write> Printer<W> {
             branches_seen: 0,
             escape,
             scratch: Vec::new(),
+            with_filename: false,
         }
+    }
+
+    /// Print `name:` before each value (`-H`).
+    pub fn with_filename(mut self, yes: bool) -> Self {
+        self.with_filename = yes;
+        self
+    }
+
+    /// Flush what is buffered (the table being aligned stays).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Finish and give back the stream (for output rendered into a buffer).
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.finish()?;
+        self.out.into_inner().map_err(|e| e.into_error())
     }
 
     /// Write log bytes, escaped if asked.
@@ -252,6 +272,11 @@ impl<W: Write> Output for Printer<W> {
             serde_json::to_writer(&mut self.out, &String::from_utf8_lossy(v.value))?;
             self.out.write_all(b"}\n")?;
         } else {
+            if self.with_filename {
+                let name = v.input.to_string();
+                self.write_bytes(name.as_bytes())?;
+                self.out.write_all(b":")?;
+            }
             self.write_bytes(v.value)?;
             self.out.write_all(b"\n")?;
         }

@@ -26,6 +26,12 @@ mod countdown;
 #[path = "../examples/find_grep_pipeline.rs"]
 mod find_grep_pipeline;
 #[allow(dead_code)]
+#[path = "../examples/follow_close.rs"]
+mod follow_close;
+#[allow(dead_code)]
+#[path = "../examples/follow_close_thread.rs"]
+mod follow_close_thread;
+#[allow(dead_code)]
 #[path = "../examples/grep_coroutine.rs"]
 mod grep_coroutine;
 #[allow(dead_code)]
@@ -172,6 +178,41 @@ fn push_and_pull_agree_with_the_truth() {
     let totals = push_vs_pull::run(&mut out, dir).unwrap();
     assert_eq!(totals, [int(truth.pattern_bytes); 3]);
     assert_eq!(text(out).lines().count(), 3);
+}
+
+#[test]
+fn follow_close_hands_out_the_lines_written_then_shuts_down() {
+    let mut out = Vec::new();
+    let (seen, report) = follow_close::run(&mut out, 5).unwrap();
+    let written: Vec<String> = (1..=5).map(follow_close::server_line).collect();
+    assert_eq!(seen, written);
+    assert_eq!(report.lines, 5);
+    assert_eq!(report.files_closed, 1);
+    assert_eq!(report.reason, logrill::source::follow::CloseReason::Closed);
+    let out = text(out);
+    assert!(
+        out.ends_with("Shutting down: closed (Closed): 5 lines, 1 files closed\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn follow_closed_from_another_thread_ends_the_loop_and_keeps_the_total() {
+    let n = 40;
+    let mut out = Vec::new();
+    let outcome = follow_close_thread::run(&mut out, n).unwrap();
+    assert_eq!(outcome.lines, n);
+    // 3 + 6 + ... + 39, worked out without logrill.
+    assert_eq!(
+        outcome.robots_bytes,
+        int(follow_close_thread::expected_robots_bytes(n))
+    );
+    assert_eq!(follow_close_thread::expected_robots_bytes(n), 273);
+    assert_eq!(
+        outcome.report.reason,
+        logrill::source::follow::CloseReason::Requested
+    );
+    assert_eq!(outcome.report.lines, n);
 }
 
 /// The committed sample tree the examples read by default, checked against its

@@ -93,11 +93,21 @@ pub(crate) enum End {
         then: Box<Chain>,
         /// The schema of a value seen as a record (`value`), for tables before `parse`.
         value_schema: Arc<Schema>,
+        /// What `then` was compiled from, to compile a fresh one for a snapshot.
+        then_spec: Box<ThenSpec>,
     },
     Tee {
         branches: Vec<(String, Chain)>,
         done: Vec<bool>,
     },
+}
+
+/// The stages after a table, kept to compile them again (see [`Chain::snapshot`]).
+#[derive(Clone)]
+pub(crate) struct ThenSpec {
+    stages: Vec<StageSpec>,
+    terminal: Terminal,
+    opts: CompileOptions,
 }
 
 /// Steps and an end.
@@ -109,7 +119,7 @@ pub(crate) struct Chain {
 }
 
 /// What the compiler needs to know besides the plan.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CompileOptions {
     pub strict: bool,
 }
@@ -230,6 +240,11 @@ impl Chain {
                     // The rows come out when the input is done, so inside `tee` they already come
                     // under the branch's heading: no need to keep them again.
                     let then = Chain::compile(&stages[i + 1..], terminal, true, false, opts)?;
+                    let then_spec = Box::new(ThenSpec {
+                        stages: stages[i + 1..].to_vec(),
+                        terminal,
+                        opts,
+                    });
                     return Ok(Chain {
                         steps,
                         ordered,
@@ -237,6 +252,7 @@ impl Chain {
                             table,
                             then: Box::new(then),
                             value_schema: value_schema(),
+                            then_spec,
                         },
                     });
                 }
@@ -261,6 +277,11 @@ impl Chain {
             (_, true) if !records => End::Kept(Vec::new()),
             (true, true) => End::Table {
                 value_schema: value_schema(),
+                then_spec: Box::new(ThenSpec {
+                    stages: Vec::new(),
+                    terminal,
+                    opts,
+                }),
                 table: Table::sorted(Vec::new()),
                 then: Box::new(Chain {
                     steps: Vec::new(),
@@ -393,18 +414,20 @@ impl Chain {
                     output.columns(schema.names())?;
                 }
                 let nowhere = InputName::Stdin;
+                // The table's rows are not input: they are counted apart from it.
+                let mut rows_stats = Stats::new(stats.state_limit);
                 for (i, r) in rows.iter().enumerate() {
                     let mut ctx = Ctx {
                         input: &nowhere,
                         line_no: i as u64 + 1,
                         output: &mut *output,
-                        stats: &mut *stats,
+                        stats: &mut rows_stats,
                     };
                     if then.push(&mut ctx, b"", b"", Some(r))? == Flow::Stop {
                         break;
                     }
                 }
-                then.finish(output, stats)?;
+                then.finish(output, &mut rows_stats)?;
                 if matches!(then.end, End::Records) {
                     output.end_table()?;
                 }
@@ -418,6 +441,57 @@ impl Chain {
                 Ok(())
             }
         }
+    }
+
+    /// Write the results so far without disturbing the run (for the running aggregates
+    /// of follow mode): tables are copied and finished through a fresh copy of what
+    /// follows them.
+    pub fn snapshot(&self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+        match &self.end {
+            End::Values | End::Records | End::Kept(_) => Ok(()),
+            End::Seed { agg, name, .. } => Ok(output.aggregate(name, agg.value())?),
+            End::Table {
+                table,
+                then_spec,
+                value_schema,
+                ..
+            } => {
+                let then = Chain::compile(
+                    &then_spec.stages,
+                    then_spec.terminal,
+                    true,
+                    false,
+                    then_spec.opts,
+                )
+                .map_err(RunError::Input)?;
+                let mut copy = Chain {
+                    steps: Vec::new(),
+                    ordered: false,
+                    end: End::Table {
+                        table: table.clone(),
+                        then: Box::new(then),
+                        value_schema: value_schema.clone(),
+                        then_spec: then_spec.clone(),
+                    },
+                };
+                copy.finish(output, stats)
+            }
+            End::Tee { branches, .. } => {
+                for (i, (title, chain)) in branches.iter().enumerate() {
+                    output.branch(i, title)?;
+                    chain.snapshot(output, stats)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the chain gathers results to show at the end (an aggregate, a table, tee).
+    pub fn gathers(&self) -> bool {
+        matches!(
+            self.end,
+            End::Seed { .. } | End::Table { .. } | End::Tee { .. }
+        )
     }
 
     /// Take what this chain gathered so far (the seed aggregate's or the table's state),

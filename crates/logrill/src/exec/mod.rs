@@ -12,12 +12,14 @@
 
 mod chain;
 mod files;
+pub mod live;
 mod parallel;
 mod runner;
 mod skips;
 pub mod table;
 
 pub use files::Files;
+pub use live::{Live, LiveError, Pushed};
 pub use skips::{SkipExample, Skips};
 pub use table::DEFAULT_STATE_LIMIT;
 

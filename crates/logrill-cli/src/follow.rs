@@ -1,0 +1,187 @@
+//! `-F`: the pipeline over live files.
+//!
+//! The library's follower waits for lines (rotation, truncation and new files are its
+//! business); the library's [`Live`] engine takes them; this loop ties the two together
+//! with the clock: every `--every`, a pipeline that gathers results (an aggregate, a
+//! table, `tee`) shows its running result — redrawn in place on a terminal, appended
+//! otherwise — and when following ends (Ctrl-C, SIGTERM, `--exit-on-idle`, or a `head`
+//! that has all it wants), the follower is closed (checkpoint written, files closed) and
+//! the final result printed.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use logrill::exec::{live::LiveError, Live, Pushed};
+use logrill::query::Plan;
+use logrill::source::follow::{Follow, NextBatch, Start, Watch};
+
+use crate::args::Args;
+use crate::output::Printer;
+
+/// Parse a duration such as `500ms`, `1s`, `2.5s`, `5m`, `1h` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: f64 = n
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 500ms, 1s, 5m)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}` (ms, s, m, h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{text}` is out of range"))
+}
+
+/// Follow the paths of `args` through `plan`. Returns the exit status.
+pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
+    if args.paths.is_empty() {
+        anyhow::bail!("-F needs files or directories to follow (standard input is not followed; pipe into logrill without -F instead)");
+    }
+    let start = if args.from_start {
+        Start::Beginning
+    } else if let Some(n) = args.lines {
+        Start::LastLines(n)
+    } else {
+        Start::End
+    };
+    let mut follow = Follow::new()
+        .paths(&args.paths)
+        .globs(args.globs.iter().cloned())
+        .start(start)
+        .exit_on_idle(args.exit_on_idle)
+        .max_line(args.max_line_bytes);
+    if let Some(poll) = args.poll {
+        follow = follow.watch(Watch::Poll(poll));
+    }
+    if let Some(state) = &args.state {
+        follow = follow.state(state);
+    }
+    let options = args.options();
+    let mut live = Live::new(plan, &options)?;
+    let mut follower = follow.open()?;
+
+    // Ctrl-C and SIGTERM close the follower (the seed's GeneratorExit): it wakes at once.
+    let flag = follower.close_handle().flag();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, flag.clone())?;
+        signal_hook::flag::register(signal, flag.clone())?;
+    }
+
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let escape = terminal && !args.raw;
+    let mut out = Printer::new(stdout.lock(), args.format(), terminal, escape)
+        .with_filename(args.with_filename);
+    let every = args.every;
+    let gathers = live.has_snapshot();
+    let mut next_tick = Instant::now() + every;
+    let mut shown_lines = 0usize;
+    let mut failed = 0u64;
+
+    loop {
+        let deadline = gathers.then_some(next_tick);
+        let mut done = false;
+        match follower.next_batch_until(deadline) {
+            NextBatch::Batch(batch) => {
+                let name = batch.name.clone();
+                for line in batch.lines() {
+                    match live.push(&name, 0, line, &mut out) {
+                        Ok(Pushed::More) => {}
+                        Ok(Pushed::Done) => {
+                            done = true;
+                            break;
+                        }
+                        Err(LiveError::Input(e)) => {
+                            failed += 1;
+                            eprintln!("logrill: {e}");
+                            if matches!(e, logrill::Error::State(_)) {
+                                done = true;
+                                break;
+                            }
+                        }
+                        Err(LiveError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                            return Ok(141)
+                        }
+                        Err(LiveError::Output(e)) => return Err(e.into()),
+                    }
+                }
+                if !gathers {
+                    out.flush()?;
+                }
+            }
+            NextBatch::Timeout => {}
+            NextBatch::Closed(_) => break,
+        }
+        for notice in follower.take_notices() {
+            if !args.quiet {
+                eprintln!("logrill: {notice}");
+            }
+        }
+        if done {
+            break;
+        }
+        if gathers && Instant::now() >= next_tick {
+            shown_lines = show(&mut live, args, terminal, shown_lines)?;
+            next_tick = Instant::now() + every;
+        }
+    }
+
+    // Closing: the checkpoint records every line handed out, so the output is flushed
+    // first.
+    out.flush()?;
+    let report = follower.close()?;
+    if !args.quiet {
+        eprintln!("logrill: {report}");
+    }
+    if gathers && terminal && shown_lines > 0 {
+        // The final result replaces the last running one.
+        let mut err = io::stdout().lock();
+        write!(err, "\x1b[{shown_lines}A\x1b[J")?;
+        err.flush()?;
+    }
+    let mut on_error = |e: logrill::Error| {
+        failed += 1;
+        eprintln!("logrill: {e}");
+    };
+    let summary = live.finish(&mut out, &mut on_error)?;
+    out.finish()?;
+    crate::report(args, &summary);
+    Ok(if failed > 0 { 2 } else { 0 })
+}
+
+/// Print the running result; on a terminal over the previous one. Returns how many lines
+/// it took.
+fn show(live: &mut Live, args: &Args, terminal: bool, previous: usize) -> io::Result<usize> {
+    let mut buf = Printer::new(Vec::new(), args.format(), terminal, terminal && !args.raw);
+    live.snapshot(&mut buf)?;
+    let bytes = buf.into_inner()?;
+    let mut stdout = io::stdout().lock();
+    if terminal && previous > 0 {
+        write!(stdout, "\x1b[{previous}A\x1b[J")?;
+    }
+    stdout.write_all(&bytes)?;
+    stdout.flush()?;
+    Ok(bytes.iter().filter(|&&b| b == b'\n').count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+}

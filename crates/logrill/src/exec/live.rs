@@ -1,0 +1,229 @@
+//! Running a plan over lines that keep coming (follow mode): the push side of the engine.
+//!
+//! A [`Live`] run takes lines as the caller gets them ([`Live::push`]), can show its running
+//! results at any moment without disturbing them ([`Live::snapshot`]), and gives its final
+//! results when the caller closes it ([`Live::finish`]). The caller owns the waiting (a
+//! follower, a socket, a channel), so the same engine serves `tail -F`, a message broker or
+//! a test.
+
+use std::io;
+
+use super::chain::Stats;
+use super::runner::{Flow, RunError};
+use super::{conclude, Compiled, Options, Output, Summary};
+use crate::error::{Error, InputName};
+use crate::query::Plan;
+
+/// A plan running over pushed lines.
+pub struct Live {
+    compiled: Compiled,
+    stats: Stats,
+    failed: u64,
+    stopped: bool,
+}
+
+/// What pushing a line gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// Go on.
+    More,
+    /// The pipeline wants no more lines (`head` reached its count).
+    Done,
+}
+
+impl Live {
+    /// Compile `plan` for a live run.
+    pub fn new(plan: &Plan, options: &Options) -> Result<Live, Error> {
+        Ok(Live {
+            compiled: Compiled::with(plan, options)?,
+            stats: Stats::new(options.state_limit),
+            failed: 0,
+            stopped: false,
+        })
+    }
+
+    /// Push one line that came from `input` (`line_no` 0 when unknown). Values and
+    /// records go to `output` at once. A problem with the line itself (a `--strict` parse
+    /// failure, the state limit) is returned as `Err(Some(error))`; a failing output as
+    /// `Err(None)` after it is recorded in the returned `io::Error`.
+    pub fn push(
+        &mut self,
+        input: &InputName,
+        line_no: u64,
+        line: &[u8],
+        output: &mut dyn Output,
+    ) -> Result<Pushed, LiveError> {
+        if self.stopped {
+            return Ok(Pushed::Done);
+        }
+        // A leading grep is a plain line filter here (lines come one by one).
+        if let Some(g) = &self.compiled.batch_grep {
+            if !g.keeps(line) {
+                return Ok(Pushed::More);
+            }
+        }
+        let mut ctx = super::chain::Ctx {
+            input,
+            line_no,
+            output,
+            stats: &mut self.stats,
+        };
+        match self.compiled.chain.push(&mut ctx, line, line, None) {
+            Ok(Flow::Go) => Ok(Pushed::More),
+            Ok(Flow::Stop) => {
+                self.stopped = true;
+                Ok(Pushed::Done)
+            }
+            Err(RunError::Input(e)) => {
+                self.failed += 1;
+                Err(LiveError::Input(e))
+            }
+            Err(RunError::Output(e)) => Err(LiveError::Output(e)),
+        }
+    }
+
+    /// Write the running results (aggregates, tables) to `output`, leaving the run as it
+    /// is. Pipelines that end in values or records have nothing to show here: their output
+    /// went out as it came.
+    pub fn snapshot(&mut self, output: &mut dyn Output) -> io::Result<()> {
+        // Rows pushed through a table's follow-on stages are not input: count them apart.
+        let mut scratch = Stats::new(self.stats.state_limit);
+        match self.compiled.chain.snapshot(output, &mut scratch) {
+            Ok(()) | Err(RunError::Input(_)) => Ok(()),
+            Err(RunError::Output(e)) => Err(e),
+        }
+    }
+
+    /// Whether the pipeline has running results to show (it ends in an aggregate, a
+    /// table or `tee`).
+    pub fn has_snapshot(&self) -> bool {
+        self.compiled.chain.gathers()
+    }
+
+    /// Close the run: final results to `output`, and what was done.
+    pub fn finish(
+        self,
+        output: &mut dyn Output,
+        on_error: &mut dyn FnMut(Error),
+    ) -> io::Result<Summary> {
+        conclude(
+            self.compiled,
+            self.stats,
+            output,
+            on_error,
+            self.failed,
+            self.stopped,
+        )
+    }
+}
+
+/// Why a pushed line could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The line (or the state it adds) is at fault; the run can go on.
+    #[error(transparent)]
+    Input(Error),
+    /// The output failed.
+    #[error("writing the output: {0}")]
+    Output(io::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::Emitted;
+    use crate::AggValue;
+
+    #[derive(Default)]
+    struct Collect {
+        values: Vec<String>,
+        aggregates: Vec<(String, AggValue)>,
+        rows: Vec<String>,
+    }
+
+    impl Output for Collect {
+        fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
+            self.values
+                .push(String::from_utf8_lossy(v.value).into_owned());
+            Ok(())
+        }
+        fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
+            self.aggregates.push((name.to_string(), value));
+            Ok(())
+        }
+        fn record(
+            &mut self,
+            _: &InputName,
+            _: u64,
+            r: &crate::stage::parse::Record<'_>,
+        ) -> io::Result<()> {
+            self.rows.push(r.to_json().to_string());
+            Ok(())
+        }
+    }
+
+    fn live(text: &str) -> Live {
+        Live::new(&crate::query::parse(text).unwrap(), &Options::default()).unwrap()
+    }
+
+    #[test]
+    fn values_go_out_as_they_come_and_head_stops() {
+        let mut l = live("grep GET | field 2 | head 2");
+        let mut out = Collect::default();
+        let name = InputName::Stdin;
+        let mut results = Vec::new();
+        for line in ["GET /a", "POST /b", "GET /c", "GET /d"] {
+            results.push(l.push(&name, 0, line.as_bytes(), &mut out).unwrap());
+        }
+        assert_eq!(out.values, ["/a", "/c"]);
+        assert_eq!(
+            results,
+            [Pushed::More, Pushed::More, Pushed::Done, Pushed::Done]
+        );
+    }
+
+    #[test]
+    fn snapshots_show_running_results_without_disturbing_them() {
+        let mut l = live("parse logfmt | count, sum ms by svc | sort svc");
+        assert!(l.has_snapshot());
+        let name = InputName::Stdin;
+        let mut sink = Collect::default();
+        for line in ["svc=a ms=5", "svc=b ms=7", "svc=a ms=1"] {
+            l.push(&name, 0, line.as_bytes(), &mut sink).unwrap();
+        }
+        let mut first = Collect::default();
+        l.snapshot(&mut first).unwrap();
+        assert_eq!(
+            first.rows,
+            [
+                r#"{"svc":"a","count":2,"sum_ms":6}"#,
+                r#"{"svc":"b","count":1,"sum_ms":7}"#
+            ]
+        );
+        l.push(&name, 0, b"svc=b ms=3", &mut sink).unwrap();
+        let mut second = Collect::default();
+        l.snapshot(&mut second).unwrap();
+        assert_eq!(second.rows[1], r#"{"svc":"b","count":2,"sum_ms":10}"#);
+        let mut last = Collect::default();
+        let summary = l.finish(&mut last, &mut |_| {}).unwrap();
+        assert_eq!(last.rows, second.rows);
+        assert_eq!(summary.values, 4);
+    }
+
+    #[test]
+    fn seed_aggregate_snapshot_and_finish() {
+        let mut l = live("field -1 | sum");
+        let name = InputName::Stdin;
+        let mut sink = Collect::default();
+        for line in ["a 1", "b 2", "c -"] {
+            l.push(&name, 0, line.as_bytes(), &mut sink).unwrap();
+        }
+        let mut snap = Collect::default();
+        l.snapshot(&mut snap).unwrap();
+        assert_eq!(snap.aggregates, [("sum".to_string(), AggValue::Int(3))]);
+        let mut fin = Collect::default();
+        let s = l.finish(&mut fin, &mut |_| {}).unwrap();
+        assert_eq!(fin.aggregates, snap.aggregates);
+        assert_eq!(s.skips.total(), 1);
+    }
+}

@@ -1,1 +1,0 @@
-//! `follow`: tail -F (issue 5).

@@ -1,0 +1,278 @@
+//! Checkpoints: where each followed file was processed up to, saved so that a restart goes
+//! on from there.
+//!
+//! ## Format
+//! A small text file, one entry per file, so a person can read (and, in an emergency, edit)
+//! it:
+//!
+//! ```text
+//! logrill-follow-state 1
+//! live 2049 1315231 1024 9c1e0a3b6f0d24a1 5237 /var/log/app.log
+//! done 2049 1315230 1024 0b8a4e6d7c1f9e22 88120 /var/log/app.log
+//! ```
+//!
+//! Fields: `live` (still being read) or `done` (read to its end and closed: kept only so the
+//! file, or a compressed copy of it, is recognised and not read again), device, inode,
+//! fingerprint length and FNV-1a hash (see [`identity`](super::identity)), the offset right
+//! after the last line processed, and the name it was followed under (bytes outside
+//! printable ASCII, spaces and `%` written as `%XX`). Entries of one name are in reading
+//! order: older generations (rotated, still being finished) first.
+//!
+//! ## Atomicity
+//! The state is written to `FILE.tmp`, `fsync`ed, renamed over `FILE`, and the directory is
+//! `fsync`ed, so after a crash (of the process or of the machine) `FILE` is either the
+//! previous state or the new one, never a mixture. A leftover `FILE.tmp` is an interrupted
+//! write and is ignored: the rename never happened, so `FILE` is the last complete state.
+//! (Vector prefers the temporary file when it finds one; an interrupted write can leave it
+//! incomplete, so here it is not trusted.)
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use super::error::FollowError;
+use super::identity::{DevIno, Fingerprint};
+
+const MAGIC: &str = "logrill-follow-state 1";
+
+/// One file's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The name it is followed under.
+    pub name: PathBuf,
+    /// Device and inode when it was last seen.
+    pub id: DevIno,
+    /// Fingerprint of its first bytes.
+    pub fp: Fingerprint,
+    /// Offset right after the last line processed.
+    pub offset: u64,
+    /// Read to its end and closed.
+    pub done: bool,
+}
+
+/// The state file: loads once, then saves only when the content changed.
+#[derive(Debug)]
+pub struct StateFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    last: Option<String>,
+}
+
+impl StateFile {
+    /// A state file at `path` (not read yet).
+    pub fn new(path: impl Into<PathBuf>) -> StateFile {
+        let path = path.into();
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        StateFile {
+            path,
+            tmp: PathBuf::from(tmp),
+            last: None,
+        }
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The saved entries; none when the file does not exist yet.
+    pub fn load(&mut self) -> Result<Vec<Entry>, FollowError> {
+        // An interrupted write: the rename did not happen, `path` is the last good state.
+        let _ = fs::remove_file(&self.tmp);
+        let text = match fs::read(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(FollowError::io(&self.path, e)),
+        };
+        let entries = decode(&text).map_err(|(line, message)| FollowError::BadState {
+            path: self.path.clone(),
+            line,
+            message,
+        })?;
+        self.last = Some(String::from_utf8_lossy(&text).into_owned());
+        Ok(entries)
+    }
+
+    /// Save `entries` atomically. Returns whether anything was written (nothing is when
+    /// the content did not change since the last save).
+    pub fn save(&mut self, entries: &[Entry]) -> Result<bool, FollowError> {
+        let text = encode(entries);
+        if self.last.as_deref() == Some(text.as_str()) {
+            return Ok(false);
+        }
+        self.write_atomically(text.as_bytes())
+            .map_err(|e| FollowError::io(&self.path, e))?;
+        self.last = Some(text);
+        Ok(true)
+    }
+
+    fn write_atomically(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&self.tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&self.tmp, &self.path)?;
+        // Make the rename itself durable.
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// The text of a state file.
+pub fn encode(entries: &[Entry]) -> String {
+    let mut s = String::with_capacity(64 + entries.len() * 96);
+    s.push_str(MAGIC);
+    s.push('\n');
+    for e in entries {
+        s.push_str(if e.done { "done" } else { "live" });
+        s.push_str(&format!(
+            " {} {} {} {:016x} {} ",
+            e.id.dev, e.id.ino, e.fp.len, e.fp.hash, e.offset
+        ));
+        escape_into(e.name.as_os_str().as_bytes(), &mut s);
+        s.push('\n');
+    }
+    s
+}
+
+/// Parse the text of a state file; errors carry the 1-based line.
+pub fn decode(text: &[u8]) -> Result<Vec<Entry>, (usize, String)> {
+    let mut lines = text.split(|&b| b == b'\n');
+    match lines.next() {
+        Some(first) if first == MAGIC.as_bytes() => {}
+        _ => return Err((1, format!("the first line is not {MAGIC:?}"))),
+    }
+    let mut entries = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let no = i + 2;
+        if line.is_empty() {
+            continue;
+        }
+        let bad = |what: &str| (no, format!("bad {what}"));
+        let mut parts = line.splitn(7, |&b| b == b' ');
+        let mut field = |what: &str| parts.next().ok_or_else(|| bad(what));
+        let done = match field("status")? {
+            b"live" => false,
+            b"done" => true,
+            _ => return Err(bad("status (live or done)")),
+        };
+        let num = |b: &[u8], what: &str, radix: u32| {
+            std::str::from_utf8(b)
+                .ok()
+                .and_then(|s| u64::from_str_radix(s, radix).ok())
+                .ok_or_else(|| bad(what))
+        };
+        let dev = num(field("device")?, "device", 10)?;
+        let ino = num(field("inode")?, "inode", 10)?;
+        let fp_len = num(field("fingerprint length")?, "fingerprint length", 10)?;
+        let fp_hash = num(field("fingerprint")?, "fingerprint", 16)?;
+        let offset = num(field("offset")?, "offset", 10)?;
+        let name = unescape(field("name")?).ok_or_else(|| bad("name"))?;
+        if name.is_empty() || fp_len > super::identity::HEAD_MAX as u64 {
+            return Err(bad("entry"));
+        }
+        entries.push(Entry {
+            name: PathBuf::from(OsString::from_vec(name)),
+            id: DevIno { dev, ino },
+            fp: Fingerprint {
+                len: fp_len as u32,
+                hash: fp_hash,
+            },
+            offset,
+            done,
+        });
+    }
+    Ok(entries)
+}
+
+fn escape_into(bytes: &[u8], out: &mut String) {
+    for &b in bytes {
+        if b.is_ascii_graphic() && b != b'%' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+fn unescape(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            let hex = std::str::from_utf8(s.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &[u8], done: bool) -> Entry {
+        Entry {
+            name: PathBuf::from(OsString::from_vec(name.to_vec())),
+            id: DevIno { dev: 2049, ino: 77 },
+            fp: Fingerprint {
+                len: 1024,
+                hash: 0xdead_beef_0123_4567,
+            },
+            offset: 5237,
+            done,
+        }
+    }
+
+    #[test]
+    fn round_trip_with_odd_names() {
+        let entries = vec![
+            entry(b"/var/log/app.log", false),
+            entry(b"/tmp/with space/%odd\n\xff", true),
+        ];
+        let text = encode(&entries);
+        assert!(text.starts_with(MAGIC));
+        assert_eq!(decode(text.as_bytes()).unwrap(), entries);
+    }
+
+    #[test]
+    fn rejects_foreign_files() {
+        assert_eq!(decode(b"{\"version\":1}").unwrap_err().0, 1);
+        let bad = format!("{MAGIC}\nlive 1 2 3 zz 5 /x\n");
+        assert_eq!(decode(bad.as_bytes()).unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn save_is_atomic_and_skips_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state");
+        let mut sf = StateFile::new(&p);
+        assert!(sf.load().unwrap().is_empty());
+        let entries = vec![entry(b"/a", false)];
+        assert!(sf.save(&entries).unwrap());
+        assert!(!sf.save(&entries).unwrap());
+        assert!(!dir.path().join("state.tmp").exists());
+        // A leftover temporary file (an interrupted write) is not trusted.
+        fs::write(dir.path().join("state.tmp"), b"garbage").unwrap();
+        let mut again = StateFile::new(&p);
+        assert_eq!(again.load().unwrap(), entries);
+        assert!(!dir.path().join("state.tmp").exists());
+    }
+}

@@ -1,0 +1,489 @@
+//! Unit tests of the follower, scenario by scenario (the rotation torture and model-based
+//! tests are in `tests/follow_*.rs`). Modelled on the scenarios of coreutils' `tests/tail/`:
+//! F-vs-rename, F-vs-missing, truncate, inotify-rotate, inotify-dir-recreate.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn append(path: &Path, text: &str) {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+/// The next `n` lines as strings (panics after `WAIT`: a test failure, not input).
+fn take(f: &mut Follower, n: usize) -> Vec<String> {
+    let end = Instant::now() + WAIT;
+    let mut out = Vec::new();
+    while out.len() < n {
+        match f.next_line_until(Some(end)) {
+            Next::Line(l) => out.push(String::from_utf8_lossy(l.bytes).into_owned()),
+            Next::Timeout => panic!(
+                "timed out after {out:?}; {:?}",
+                f.take_notices().collect::<Vec<_>>()
+            ),
+            Next::Closed(r) => panic!("closed ({r:?}) after {out:?}"),
+        }
+    }
+    out
+}
+
+/// Nothing more arrives within `d`.
+fn quiet(f: &mut Follower, d: Duration) {
+    match f.next_line_timeout(d) {
+        Next::Line(l) => panic!("unexpected line {:?}", String::from_utf8_lossy(l.bytes)),
+        Next::Timeout => {}
+        Next::Closed(r) => panic!("closed: {r:?}"),
+    }
+}
+
+fn both_modes(test: impl Fn(Watch)) {
+    test(Watch::Auto);
+    test(Watch::Poll(Duration::from_millis(20)));
+}
+
+#[test]
+fn starts_at_end_and_sees_appends() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        fs::write(&p, "old 1\nold 2\n").unwrap();
+        let mut f = Follow::new().path(&p).watch(w).open().unwrap();
+        quiet(&mut f, Duration::from_millis(50));
+        append(&p, "new 1\r\nnew 2\n");
+        assert_eq!(take(&mut f, 2), ["new 1", "new 2"]);
+    });
+}
+
+#[test]
+fn from_start_and_last_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    fs::write(&p, "1\n2\n3\n4\n").unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .open()
+        .unwrap();
+    assert_eq!(take(&mut f, 4), ["1", "2", "3", "4"]);
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::LastLines(2))
+        .open()
+        .unwrap();
+    assert_eq!(take(&mut f, 2), ["3", "4"]);
+    append(&p, "5\n");
+    assert_eq!(take(&mut f, 1), ["5"]);
+}
+
+#[test]
+fn partial_line_is_held_until_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    fs::write(&p, "").unwrap();
+    let mut f = follow(&p).unwrap();
+    append(&p, "hel");
+    quiet(&mut f, Duration::from_millis(100));
+    append(&p, "lo\nwor");
+    assert_eq!(take(&mut f, 1), ["hello"]);
+    quiet(&mut f, Duration::from_millis(50));
+    append(&p, "ld\n");
+    assert_eq!(take(&mut f, 1), ["world"]);
+}
+
+#[test]
+fn rename_rotation_finishes_old_file_first() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        fs::write(&p, "").unwrap();
+        let mut f = Follow::new()
+            .path(&p)
+            .watch(w)
+            .rotate_grace(Duration::from_millis(50))
+            .open()
+            .unwrap();
+        let mut old = OpenOptions::new().append(true).open(&p).unwrap();
+        old.write_all(b"1\n").unwrap();
+        assert_eq!(take(&mut f, 1), ["1"]);
+        old.write_all(b"2\n").unwrap();
+        fs::rename(&p, dir.path().join("a.log.1")).unwrap();
+        // A writer that has not reopened yet still writes to the old file.
+        old.write_all(b"3\n").unwrap();
+        fs::write(&p, "4\n").unwrap();
+        assert_eq!(take(&mut f, 2), ["2", "3"]);
+        assert_eq!(take(&mut f, 1), ["4"]);
+        append(&p, "5\n");
+        assert_eq!(take(&mut f, 1), ["5"]);
+        let notices: Vec<Notice> = f.take_notices().collect();
+        assert!(
+            notices.iter().any(|n| matches!(n, Notice::Rotated { .. })),
+            "{notices:?}"
+        );
+    });
+}
+
+#[test]
+fn delete_and_recreate_and_missing_file() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("later.log");
+        let mut f = Follow::new()
+            .file(&p)
+            .watch(w)
+            .rotate_grace(Duration::from_millis(30))
+            .open()
+            .unwrap();
+        quiet(&mut f, Duration::from_millis(30));
+        // A file that appears after following started is read from its start.
+        fs::write(&p, "a\nb\n").unwrap();
+        assert_eq!(take(&mut f, 2), ["a", "b"]);
+        let mut old = OpenOptions::new().append(true).open(&p).unwrap();
+        fs::remove_file(&p).unwrap();
+        old.write_all(b"c\n").unwrap();
+        drop(old);
+        fs::write(&p, "d\n").unwrap();
+        assert_eq!(take(&mut f, 2), ["c", "d"]);
+    });
+}
+
+#[test]
+fn truncation_restarts_at_zero() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        fs::write(&p, "").unwrap();
+        let mut f = Follow::new().path(&p).watch(w).open().unwrap();
+        append(&p, "one\ntwo\n");
+        assert_eq!(take(&mut f, 2), ["one", "two"]);
+        // Truncated, then rewritten *longer* than what was read before it is looked at.
+        fs::write(&p, "three\nfour\nfive\n").unwrap();
+        assert_eq!(take(&mut f, 3), ["three", "four", "five"]);
+        quiet(&mut f, Duration::from_millis(50));
+    });
+}
+
+#[test]
+fn copy_truncate_reads_the_rest_from_the_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    fs::write(&p, "").unwrap();
+    let mut f = Follow::new().path(&p).open().unwrap();
+    append(&p, "1\n");
+    assert_eq!(take(&mut f, 1), ["1"]);
+    // Lines the follower has not read yet when the copy is made and the file truncated.
+    append(&p, "2\n3\n");
+    fs::copy(&p, dir.path().join("a.log.1")).unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    append(&p, "4\n");
+    assert_eq!(take(&mut f, 3), ["2", "3", "4"]);
+    quiet(&mut f, Duration::from_millis(50));
+}
+
+#[test]
+fn several_files_are_tagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("b.log");
+    fs::write(&a, "").unwrap();
+    fs::write(&b, "").unwrap();
+    let mut f = follow_many([&a, &b]).unwrap();
+    append(&a, "from a\n");
+    append(&b, "from b\n");
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let l = f.next().unwrap();
+        got.push((l.name.to_string(), String::from_utf8(l.line).unwrap()));
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (a.display().to_string(), "from a".to_string()),
+            (b.display().to_string(), "from b".to_string())
+        ]
+    );
+}
+
+#[test]
+fn close_handle_from_another_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    fs::write(&p, "").unwrap();
+    let mut f = follow(&p).unwrap();
+    let h = f.close_handle();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        h.close();
+    });
+    let started = Instant::now();
+    assert!(f.next_line().is_none());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(f.is_closed());
+    let report = f.close().unwrap();
+    assert_eq!(report.reason, CloseReason::Requested);
+    t.join().unwrap();
+}
+
+#[test]
+fn close_flag_for_signal_handlers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    fs::write(&p, "").unwrap();
+    let mut f = follow(&p).unwrap();
+    let flag = f.close_handle().flag();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(30));
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let started = Instant::now();
+    assert!(f.next_line().is_none());
+    assert!(started.elapsed() < FLAG_CHECK * 5);
+    t.join().unwrap();
+}
+
+#[test]
+fn exit_on_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    fs::write(&p, "x\n").unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .exit_on_idle(Some(Duration::from_millis(100)))
+        .open()
+        .unwrap();
+    assert_eq!(take(&mut f, 1), ["x"]);
+    match f.next_line_timeout(WAIT) {
+        Next::Closed(CloseReason::Idle) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn checkpoint_resume_after_clean_close_and_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let state = dir.path().join("state");
+    fs::write(&p, "1\n2\n").unwrap();
+    let open = || {
+        Follow::new()
+            .path(&p)
+            .start(Start::Beginning)
+            .state(&state)
+            .open()
+            .unwrap()
+    };
+    let mut f = open();
+    assert_eq!(take(&mut f, 2), ["1", "2"]);
+    let report = f.close().unwrap();
+    assert_eq!(report.checkpoint.as_deref(), Some(state.as_path()));
+    // While it was down: more lines, a rename rotation, lines in the new file.
+    append(&p, "3\n");
+    fs::rename(&p, dir.path().join("a.log.1")).unwrap();
+    fs::write(&p, "4\n").unwrap();
+    let mut f = open();
+    assert_eq!(take(&mut f, 2), ["3", "4"]);
+    quiet(&mut f, Duration::from_millis(50));
+    drop(f);
+    // Clean close: nothing again.
+    let mut f = open();
+    quiet(&mut f, Duration::from_millis(100));
+}
+
+#[test]
+fn inode_reuse_is_not_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let state = dir.path().join("state");
+    fs::write(&p, "first generation line\n").unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .state(&state)
+        .open()
+        .unwrap();
+    assert_eq!(take(&mut f, 1), ["first generation line"]);
+    f.close().unwrap();
+    // Same inode, other content, longer than the checkpoint offset: the size check alone
+    // would skip its start.
+    fs::write(&p, "SECOND generation, a longer line\nand more\n").unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .state(&state)
+        .open()
+        .unwrap();
+    assert_eq!(
+        take(&mut f, 2),
+        ["SECOND generation, a longer line", "and more"]
+    );
+}
+
+#[test]
+fn directory_with_glob_picks_up_new_files_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("app.log"), "").unwrap();
+    fs::write(d.join("other.txt"), "").unwrap();
+    let mut f = Follow::new()
+        .path(d)
+        .glob("*.log*")
+        .rotate_grace(Duration::from_millis(30))
+        .open()
+        .unwrap();
+    append(&d.join("app.log"), "a1\n");
+    assert_eq!(take(&mut f, 1), ["a1"]);
+    fs::write(d.join("new.log"), "n1\n").unwrap();
+    append(&d.join("other.txt"), "ignored\n");
+    assert_eq!(take(&mut f, 1), ["n1"]);
+    // Renamed within the directory, still matching the glob: not read again.
+    fs::rename(d.join("app.log"), d.join("app.log.1")).unwrap();
+    fs::write(d.join("app.log"), "a2\n").unwrap();
+    assert_eq!(take(&mut f, 1), ["a2"]);
+    quiet(&mut f, Duration::from_millis(1500));
+}
+
+#[test]
+fn compressed_rotation_is_recognised_not_reread() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let p = d.join("app.log");
+    fs::write(&p, "").unwrap();
+    let mut f = Follow::new()
+        .path(d)
+        .glob("app.log*")
+        .rotate_grace(Duration::from_millis(20))
+        .open()
+        .unwrap();
+    append(&p, "line 1\nline 2\n");
+    assert_eq!(take(&mut f, 2), ["line 1", "line 2"]);
+    fs::rename(&p, d.join("app.log.1")).unwrap();
+    fs::write(&p, "line 3\n").unwrap();
+    assert_eq!(take(&mut f, 1), ["line 3"]);
+    // logrotate's compress: app.log.1 -> app.log.1.gz
+    let mut enc = flate2::write::GzEncoder::new(
+        fs::File::create(d.join("app.log.1.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&fs::read(d.join("app.log.1")).unwrap())
+        .unwrap();
+    enc.finish().unwrap();
+    fs::remove_file(d.join("app.log.1")).unwrap();
+    quiet(&mut f, Duration::from_millis(1500));
+    let notices: Vec<Notice> = f.take_notices().collect();
+    assert!(
+        notices
+            .iter()
+            .any(|n| matches!(n, Notice::Recognised { unread: false, .. })),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn batches_and_commit_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let state = dir.path().join("state");
+    fs::write(&p, "1\n2\n3\n").unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .state(&state)
+        .auto_commit(false)
+        .open()
+        .unwrap();
+    match f.next_batch_timeout(WAIT) {
+        NextBatch::Batch(b) => {
+            assert_eq!(b.lines().collect::<Vec<_>>(), [&b"1"[..], b"2", b"3"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not committed: the checkpoint still says 0.
+    f.checkpoint().unwrap();
+    let text = fs::read_to_string(&state).unwrap();
+    assert!(text.lines().nth(1).unwrap().contains(" 0 "), "{text}");
+    f.commit();
+    f.checkpoint().unwrap();
+    let text = fs::read_to_string(&state).unwrap();
+    assert!(text.lines().nth(1).unwrap().contains(" 6 "), "{text}");
+}
+
+#[test]
+fn closing_reports_and_drop_writes_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let state = dir.path().join("state");
+    fs::write(&p, "1\n2\npartial").unwrap();
+    {
+        let mut f = Follow::new()
+            .path(&p)
+            .start(Start::Beginning)
+            .state(&state)
+            .open()
+            .unwrap();
+        assert_eq!(take(&mut f, 2), ["1", "2"]);
+        quiet(&mut f, Duration::from_millis(20));
+        // Dropped without close(): the same clean-up.
+    }
+    let entries = StateFile::new(&state).load().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].offset, 4);
+    append(&p, " now complete\n");
+    let mut f = Follow::new().path(&p).state(&state).open().unwrap();
+    assert_eq!(take(&mut f, 1), ["partial now complete"]);
+    let r = f.close().unwrap();
+    assert_eq!(r.files_closed, 1);
+    assert_eq!(r.lines, 1);
+}
+
+#[test]
+fn crash_then_copy_truncate_while_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let state = dir.path().join("state");
+    fs::write(&p, "").unwrap();
+    let open = || {
+        Follow::new()
+            .path(&p)
+            .start(Start::Beginning)
+            .state(&state)
+            .checkpoint_every(Duration::from_millis(1))
+            .open()
+            .unwrap()
+    };
+    let mut f = open();
+    append(&p, "1\n2\n");
+    assert_eq!(take(&mut f, 2), ["1", "2"]);
+    append(&p, "3\n");
+    assert_eq!(take(&mut f, 1), ["3"]);
+    std::thread::sleep(Duration::from_millis(5));
+    quiet(&mut f, Duration::from_millis(20));
+    // A crash: no clean-up at all.
+    std::mem::forget(f);
+    append(&p, "4\n5\n");
+    fs::copy(&p, dir.path().join("a.log.1")).unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    append(&p, "6\n7\n8\n9\n10\n11\n");
+    let mut f = open();
+    assert_eq!(take(&mut f, 8), ["4", "5", "6", "7", "8", "9", "10", "11"]);
+}
