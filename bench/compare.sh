@@ -52,6 +52,15 @@ gen() { # name, codecs, sites
 gen plain plain 3
 gen gz gzip 3
 gen mixed plain,gzip,bzip2,xz,zstd 2
+gen_combined() {
+  local out=$DIR/combined
+  if [ ! -f "$out/TRUTH.json" ]; then
+    rm -rf "$out"
+    "$MKLOGS" "$out" --mb "$MB" --sites 3 --codecs plain --combined > "$out.truth.tmp"
+    mv "$out.truth.tmp" "$out/TRUTH.json"
+  fi
+}
+gen_combined
 SINGLE=$(find "$DIR/plain" -name 'access-log*' -type f | sort | head -1)
 
 truth() { python3 -c "import json,sys; print(json.load(open('$DIR/$1/TRUTH.json'))['$2'])"; }
@@ -136,3 +145,55 @@ DATA=$DIR/mixed job "seed job, mixed tree (plain, gz, bz2, xz, zst)" "$(truth mi
   "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/mixed -g 'access-log*'" \
   "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/mixed -g 'access-log*'" \
   "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/mixed | grep -aF $P | mawk '$AWK_SUM'"
+
+# Parse + aggregate: count and bytes per status over combined logs. Tables are compared
+# as sorted "status count bytes" rows.
+cat > "$DIR/parse_agg.py" <<'PY'
+import os, re, sys, fnmatch
+pat = re.compile(rb'^(\S+) (\S+) (\S+) \[([^\]]+)\] "(\S+) (\S+) (\S+)" (\d{3}) (\S+) "([^"]*)" "([^"]*)"$')
+count, total = {}, {}
+for path, _, names in os.walk(sys.argv[1]):
+    for n in fnmatch.filter(names, "access-log*"):
+        with open(os.path.join(path, n), "rb") as f:
+            for line in f:
+                m = pat.match(line.rstrip(b"\r\n"))
+                if not m:
+                    continue
+                s = int(m.group(8)); b = m.group(9)
+                count[s] = count.get(s, 0) + 1
+                total[s] = total.get(s, 0) + (int(b) if b != b"-" else 0)
+for s in sorted(count):
+    print(f"{s}\t{count[s]}\t{total[s]}")
+PY
+AWK_TABLE='$9 ~ /^[0-9][0-9][0-9]$/ { c[$9]++; if ($10 ~ /^[0-9]+$/) b[$9] += $10 } END { for (s in c) printf "%s\t%d\t%d\n", s, c[s], b[s] }'
+table_job() { # label, then name=command pairs; every command prints rows "status count bytes"
+  local label=$1; shift
+  echo
+  echo "## $label"
+  local args=() want="" ok=1
+  for pair in "$@"; do
+    local name=${pair%%=*} cmd=${pair#*=}
+    local got
+    got=$(bash -c "$cmd" 2>/dev/null | grep -E '^[0-9]{3}\s' | sort | md5sum | cut -c1-12)
+    [ -z "$want" ] && want=$got
+    if [ "$got" != "$want" ]; then echo "MISMATCH: $name ($got, expected $want)" >&2; ok=0; else echo "  $name: table $got ✓"; fi
+    args+=(-n "$name" "$cmd")
+  done
+  [ $ok = 1 ] || { echo "answers differ: not timing $label" >&2; return 1; }
+  local json=$DIR/$(echo "$label" | tr -c 'a-zA-Z0-9' _).json
+  hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null
+  python3 - "$json" "$label" <<'PY2'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+base = res[0]["median"]
+print("| job | tool | median s | vs logrill |")
+print("|---|---|---:|---:|")
+for r in res:
+    print(f"| {sys.argv[2]} | {r['command']} | {r['median']:.3f} | {r['median']/base:.1f}× |")
+PY2
+}
+table_job "parse combined + count, sum bytes by status ($MB MB)" \
+  "logrill=$LOGRILL -q 'parse combined | count, sum bytes by status' $DIR/combined -g 'access-log*'" \
+  "logrill -j1=$LOGRILL -j1 -q 'parse combined | count, sum bytes by status' $DIR/combined -g 'access-log*'" \
+  "python=python3 $DIR/parse_agg.py $DIR/combined" \
+  "mawk=$DIR/zcat_all.sh $DIR/combined | mawk '$AWK_TABLE'"

@@ -17,7 +17,22 @@ const AFTER_HELP: &str = r#"PIPELINE
     count | sum | min | max | avg aggregate the current value (ends the pipeline); values
                                   that are not numbers (such as "-") are skipped and counted
 
-  Quote the pipeline for the shell; inside it, quote a pattern with '…' (literal) or "…"
+  Records (after parse):
+    parse FORMAT                  common, combined, vhost_common, vhost_combined, nginx,
+                                  json, logfmt, auto, regex '(?P<name>...)', or an Apache
+                                  LogFormat / nginx log_format string as written in the config
+    where EXPR                    keep records: status >= 500 and path ~ '^/api',
+                                  method in ('GET','HEAD'), referer is null, time >= 2023-10-01
+    select EXPR [as NAME], ...    columns (computed or renamed)
+    sort EXPR [desc], ...         sort (kept in memory)
+    AGG, ... [by EXPR, ...]       count, count X, sum X, min X, max X, avg X, distinct X,
+                                  count_distinct X, p50/p90/p95/p99 X, percentile(X, Q),
+                                  top N X, first X, last X; by fields or hour(time),
+                                  day(time), bucket(time, 5m); then sort/head/where/select
+    tee (PIPELINE) (PIPELINE) ... several pipelines over one pass; each result under its
+                                  own heading (nothing may follow tee)
+
+  Quote the pipeline for the shell; inside it, quote a pattern with '...' (literal) or "..."
   (only \" and \\ are escapes).
 
 INPUTS
@@ -44,6 +59,11 @@ EXAMPLES
     logrill 'grep "\" 404 " | head 5' access.log
   Users from /etc/passwd with a shell of bash:
     logrill 'grep bash$ | field -d : 1' /etc/passwd
+  Requests and bytes per status, then the ten biggest talkers:
+    logrill 'parse combined | count, sum bytes by status' access.log
+    logrill 'parse combined | sum bytes by host | sort sum_bytes desc | head 10' access.log
+  Follow a live log, printing 5xx counts per path every 2 seconds:
+    logrill -F --every 2s 'parse combined | where status >= 500 | count by path' access.log
 "#;
 
 /// logrill: generator pipelines over piles of logs.

@@ -13,7 +13,7 @@ use liblzma::bufread::XzDecoder;
 use liblzma::stream::{MtStreamBuilder, Stream};
 
 /// Memory the decoder may use before it falls back to one thread.
-const MEMLIMIT_THREADING: u64 = 256 * 1024 * 1024;
+const MEMLIMIT_THREADING: u64 = 64 * 1024 * 1024;
 
 /// Reads every xz stream of `R` in turn.
 pub struct XzStreams<R: BufRead> {
