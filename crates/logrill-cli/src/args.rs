@@ -153,6 +153,25 @@ pub struct Args {
     /// same whatever N.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Write the results to FILE as typed columns instead of printing them: FORMAT is
+    /// `parquet` (zstd) or `arrow` (Arrow IPC). Batch runs only.
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"], conflicts_with_all = ["follow", "json", "csv"])]
+    pub output: Vec<String>,
+
+    /// With --output: FILE is a directory of Hive-style partitions by the first time
+    /// field, in UTC (`date=2023-10-01/…`, with `hour` also `…/hour=13/…`).
+    #[arg(long, value_name = "day|hour", requires = "output")]
+    pub partition_by: Option<String>,
+
+    /// With --output: rows per row group (the most held in memory per partition).
+    #[arg(long, value_name = "N", requires = "output", hide = true)]
+    pub row_group_rows: Option<usize>,
+
+    /// Colour the table header and `tee` headings: auto (on a terminal, unless NO_COLOR
+    /// is set), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
 }
 
 impl Args {

@@ -2,9 +2,11 @@
 //! done by the `logrill` library.
 
 mod args;
+mod columnar;
 mod follow;
 mod output;
 mod progress;
+mod shell;
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
@@ -28,6 +30,10 @@ const INTERRUPTED: u8 = 130;
 const BROKEN_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
+    // `logrill completions SHELL` and `logrill man`: words seen before clap (see shell.rs).
+    if let Some(code) = shell::dispatch(&std::env::args_os().collect::<Vec<_>>()) {
+        return ExitCode::from(code);
+    }
     let args = Args::parse();
     match run(&args) {
         Ok(code) => ExitCode::from(code),
@@ -81,6 +87,9 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     if args.follow {
         return follow::run(args, &plan);
     }
+    if !args.output.is_empty() {
+        return columnar::run(args, &plan);
+    }
     let mut files = args.files()?;
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
@@ -98,7 +107,8 @@ fn run(args: &Args) -> anyhow::Result<u8> {
 
     let escape = to_terminal && !args.raw;
     let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal, escape)
-        .with_filename(args.with_filename);
+        .with_filename(args.with_filename)
+        .with_color(shell::use_color(&args.color, to_terminal));
     let mut on_error = |e: logrill::Error| {
         let message = format!("logrill: {e}");
         match &progress {

@@ -47,6 +47,10 @@ fn needs_escape(bytes: &[u8]) -> bool {
         })
 }
 
+/// SGR bold and reset, for `--color`.
+const BOLD: &[u8] = b"\x1b[1m";
+const RESET: &[u8] = b"\x1b[0m";
+
 /// Rows an aligned table buffers to size its columns (later rows use the same widths).
 const ALIGN_ROWS: usize = 1000;
 
@@ -69,6 +73,10 @@ pub struct Printer<W: Write> {
     scratch: Vec<u8>,
     /// `-H`: the input's name before each value.
     with_filename: bool,
+    /// `--color`: the table header and `tee` headings in bold.
+    color: bool,
+    /// The next aligned row written is the header.
+    header_next: bool,
 }
 
 impl<W: Write> Printer<W> {
@@ -87,7 +95,15 @@ impl<W: Write> Printer<W> {
             escape,
             scratch: Vec::new(),
             with_filename: false,
+            color: false,
+            header_next: false,
         }
+    }
+
+    /// Bold table headers and `tee` headings (decided by `--color` and `NO_COLOR`).
+    pub fn with_color(mut self, yes: bool) -> Self {
+        self.color = yes;
+        self
     }
 
     /// Print `name:` before each value (`-H`).
@@ -149,6 +165,7 @@ impl<W: Write> Printer<W> {
                 write_csv(&mut self.out, &cells)
             }
             Format::Text if self.terminal => {
+                self.header_next = self.color;
                 self.pending.push(names.to_vec());
                 Ok(())
             }
@@ -173,7 +190,14 @@ impl<W: Write> Printer<W> {
             w
         });
         for row in self.pending.drain(..) {
+            let bold = std::mem::take(&mut self.header_next);
+            if bold {
+                self.out.write_all(BOLD)?;
+            }
             write_aligned(&mut self.out, &row, widths)?;
+            if bold {
+                self.out.write_all(RESET)?;
+            }
         }
         Ok(())
     }
@@ -383,7 +407,14 @@ impl<W: Write> Output for Printer<W> {
             self.out.write_all(b"\n")?;
         }
         self.branches_seen += 1;
-        writeln!(self.out, "== {title}")
+        if self.color {
+            self.out.write_all(BOLD)?;
+            write!(self.out, "== {title}")?;
+            self.out.write_all(RESET)?;
+            writeln!(self.out)
+        } else {
+            writeln!(self.out, "== {title}")
+        }
     }
 }
 

@@ -1,0 +1,100 @@
+//! `--output parquet|arrow FILE [--partition-by day|hour]`: the results of a batch run as
+//! typed columns in a Parquet (zstd) or Arrow IPC file, for DuckDB, Spark, pandas and
+//! friends. The writer and its typing rules are in [`writer`] (behind the cargo feature
+//! `columnar`, on by default).
+
+#[cfg(feature = "columnar")]
+pub mod writer;
+
+use logrill::query::Plan;
+
+use crate::args::Args;
+
+/// Run `plan` in batch mode with its results written to the `--output` file. Returns the
+/// exit status (as for printed output: 0, 1 when a filter let nothing through, 2 when an
+/// input failed).
+#[cfg(not(feature = "columnar"))]
+pub fn run(_args: &Args, _plan: &Plan) -> anyhow::Result<u8> {
+    anyhow::bail!("--output: this logrill was built without the `columnar` feature")
+}
+
+/// Run `plan` in batch mode with its results written to the `--output` file. Returns the
+/// exit status (as for printed output: 0, 1 when a filter let nothing through, 2 when an
+/// input failed).
+#[cfg(feature = "columnar")]
+pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
+    use logrill::exec::{self, RunFailure};
+    use logrill::query::StageSpec;
+    use writer::{ColumnarWriter, Format, Options, Partition};
+
+    let [format, path] = args.output.as_slice() else {
+        anyhow::bail!("--output takes a format and a file: --output parquet FILE");
+    };
+    let format = Format::parse(format).map_err(anyhow::Error::msg)?;
+    let partition = args
+        .partition_by
+        .as_deref()
+        .map(Partition::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    if plan.stages.iter().any(|s| matches!(s, StageSpec::Tee(_))) {
+        anyhow::bail!(
+            "--output: `tee` results cannot be written as one table (run each branch on its own)"
+        );
+    }
+    let files = args.files()?;
+    let mut out = ColumnarWriter::new(Options {
+        format,
+        path: path.into(),
+        partition,
+        row_group_rows: args
+            .row_group_rows
+            .unwrap_or(writer::DEFAULT_ROW_GROUP_ROWS),
+        max_open: writer::DEFAULT_MAX_OPEN,
+    })?;
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, cancel.clone())?;
+        signal_hook::flag::register(signal, cancel.clone())?;
+    }
+    let mut options = args.options();
+    options.cancel = Some(cancel);
+    let mut on_error = |e: logrill::Error| eprintln!("logrill: {e}");
+    let summary = match exec::run_with(plan, files, &mut out, &mut on_error, &options) {
+        Ok(summary) => summary,
+        Err(RunFailure::Output(e)) => anyhow::bail!("{path}: {e}"),
+        Err(e) => return Err(e.into()),
+    };
+    let written = out.finish().map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    crate::report(args, &summary);
+    for (column, n) in &written.nulled {
+        eprintln!("logrill: {path}: column `{column}`: {n} values of another type than the column's (fixed by the first row group) were written as null");
+    }
+    for (field, n) in &written.dropped_fields {
+        eprintln!("logrill: {path}: field `{field}` first appeared after the first row group: its {n} values were dropped");
+    }
+    if !args.quiet {
+        if written.files.is_empty() {
+            eprintln!("logrill: no records: {path} not written");
+        } else {
+            eprintln!(
+                "logrill: wrote {} rows in {} row groups to {} file{} under {path}",
+                written.rows,
+                written.row_groups,
+                written.files.len(),
+                if written.files.len() == 1 { "" } else { "s" },
+            );
+        }
+    }
+    if summary.interrupted {
+        eprintln!("logrill: interrupted: {path} holds a partial result (reading stopped early)");
+        return Ok(130);
+    }
+    Ok(if summary.failed_inputs > 0 {
+        2
+    } else if plan.is_filter() && summary.values == 0 {
+        1
+    } else {
+        0
+    })
+}
