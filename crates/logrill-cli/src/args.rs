@@ -172,6 +172,12 @@ pub struct Args {
     /// is set), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+
+    /// Publish every result as a JSON message to NATS JetStream (`nats://HOST:PORT/SUBJECT`),
+    /// waiting for the server's acknowledgements; with -F --state the checkpoint covers
+    /// only acknowledged records (at-least-once, de-duplicated by message id).
+    #[arg(long, value_name = "URL", conflicts_with = "output")]
+    pub to: Option<String>,
 }
 
 impl Args {
@@ -204,10 +210,16 @@ impl Args {
     }
 
     /// The inputs: the paths (with globs for directories), or standard input.
+    ///
+    /// A single input (standard input, or one path that is a file) gets every core for
+    /// decoding bzip2 and xz; several inputs are read in parallel, one core each.
     pub fn files(&self) -> anyhow::Result<Files> {
-        match self.find() {
-            None => Ok(Files::stdin()),
-            Some(find) => Ok(Files::try_found(find)?),
-        }
+        let cores = self.options().threads;
+        let single = self.paths.len() <= 1 && !self.paths.iter().any(|p| p.is_dir());
+        let files = match self.find() {
+            None => Files::stdin(),
+            Some(find) => Files::try_found(find)?,
+        };
+        Ok(files.with_decode_threads(if single { cores } else { 1 }))
     }
 }

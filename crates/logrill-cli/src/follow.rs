@@ -62,6 +62,10 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     if let Some(state) = &args.state {
         follow = follow.state(state);
     }
+    if args.to.is_some() {
+        // `--to nats://…`: checkpoints cover only what the broker acknowledged.
+        follow = follow.auto_commit(false);
+    }
     let options = args.options();
     let mut live = Live::new(plan, &options)?;
     let mut follower = follow.open()?;
@@ -72,6 +76,10 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         signal_hook::flag::register_conditional_shutdown(signal, 130, flag.clone())?;
         signal_hook::flag::register(signal, flag.clone())?;
     }
+    let mut sink = match &args.to {
+        Some(url) => Some(crate::nats::NatsSink::connect(url, Some(flag.clone()))?),
+        None => None,
+    };
 
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
@@ -90,8 +98,19 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         match follower.next_batch_until(deadline) {
             NextBatch::Batch(batch) => {
                 let name = batch.name.clone();
+                let mut pos = 0;
                 for line in batch.lines() {
-                    match live.push(&name, 0, line, &mut out) {
+                    let target: &mut dyn logrill::exec::Output = match sink.as_mut() {
+                        Some(s) => {
+                            s.at(Some(batch.offset + pos as u64));
+                            s
+                        }
+                        None => &mut out,
+                    };
+                    pos += line.len()
+                        + 1
+                        + usize::from(batch.bytes.get(pos + line.len()) == Some(&b'\r'));
+                    match live.push(&name, 0, line, target) {
                         Ok(Pushed::More) => {}
                         Ok(Pushed::Done) => {
                             done = true;
@@ -118,6 +137,11 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             NextBatch::Timeout => {}
             NextBatch::Closed(_) => break,
         }
+        if let Err(e) = crate::nats::settle_commit(sink.as_mut(), &mut follower) {
+            eprintln!("logrill: {e}");
+            std::mem::forget(follower); // not closed: the checkpoint stays where acked
+            return Ok(2);
+        }
         for notice in follower.take_notices() {
             if !args.quiet {
                 eprintln!("logrill: {notice}");
@@ -135,6 +159,11 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     // Closing: the checkpoint records every line handed out, so the output is flushed
     // first.
     out.flush()?;
+    if let Err(e) = crate::nats::settle_commit(sink.as_mut(), &mut follower) {
+        eprintln!("logrill: {e}");
+        std::mem::forget(follower); // not closed: the checkpoint stays where acked
+        return Ok(2);
+    }
     let report = follower.close()?;
     if !args.quiet {
         eprintln!("logrill: {report}");
@@ -149,7 +178,15 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         failed += 1;
         eprintln!("logrill: {e}");
     };
-    let summary = live.finish(&mut out, &mut on_error)?;
+    let summary = match sink.as_mut() {
+        Some(s) => {
+            s.at(None);
+            let summary = live.finish(s, &mut on_error)?;
+            s.settle()?;
+            summary
+        }
+        None => live.finish(&mut out, &mut on_error)?,
+    };
     out.finish()?;
     crate::report(args, &summary);
     Ok(if failed > 0 { 2 } else { 0 })
@@ -157,7 +194,12 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
 
 /// Print the running result; on a terminal over the previous one. Returns how many lines
 /// it took.
-fn show(live: &mut Live, args: &Args, terminal: bool, previous: usize) -> io::Result<usize> {
+pub(crate) fn show(
+    live: &mut Live,
+    args: &Args,
+    terminal: bool,
+    previous: usize,
+) -> io::Result<usize> {
     let mut buf = Printer::new(Vec::new(), args.format(), terminal, terminal && !args.raw);
     live.snapshot(&mut buf)?;
     let bytes = buf.into_inner()?;

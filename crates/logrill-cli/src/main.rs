@@ -4,6 +4,7 @@
 mod args;
 mod columnar;
 mod follow;
+mod nats;
 mod output;
 mod progress;
 mod shell;
@@ -84,8 +85,14 @@ fn run(args: &Args) -> anyhow::Result<u8> {
             return Ok(FAILED);
         }
     };
+    if args.paths.iter().any(|p| nats::is_url(p)) {
+        return nats::source(args, &plan);
+    }
     if args.follow {
         return follow::run(args, &plan);
+    }
+    if args.to.is_some() {
+        return nats::run_batch(args, &plan);
     }
     if !args.output.is_empty() {
         return columnar::run(args, &plan);

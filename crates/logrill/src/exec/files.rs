@@ -4,13 +4,14 @@ use crate::error::Error;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use crate::source::{find::FindIter, open, open_counted, open_stdin, Find, Input};
+use crate::source::{find::FindIter, open_stdin_with, open_with, Find, Input};
 
 /// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
 /// `-` is standard input), or standard input alone.
 pub struct Files {
     inner: Inner,
     progress: Option<Arc<AtomicU64>>,
+    decode_threads: usize,
 }
 
 enum Inner {
@@ -25,6 +26,7 @@ impl Files {
         Files {
             inner: Inner::Found(Box::new(find.into_iter())),
             progress: None,
+            decode_threads: 1,
         }
     }
 
@@ -34,6 +36,7 @@ impl Files {
         Ok(Files {
             inner: Inner::Found(Box::new(find.walk()?)),
             progress: None,
+            decode_threads: 1,
         })
     }
 
@@ -42,7 +45,15 @@ impl Files {
         Files {
             inner: Inner::Stdin(false),
             progress: None,
+            decode_threads: 1,
         }
+    }
+
+    /// Decode each bzip2 and xz input with up to `n` threads (see
+    /// [`crate::source::open_reader_with`]): for a single large input on idle cores.
+    pub fn with_decode_threads(mut self, n: usize) -> Files {
+        self.decode_threads = n.max(1);
+        self
     }
 
     /// Add the bytes read from each file (compressed size) to `counter`, for progress.
@@ -63,11 +74,8 @@ impl Iterator for Files {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.inner {
             Inner::Found(it) => Some(match it.next()? {
-                Ok(path) if path.as_os_str() == "-" => open_stdin(),
-                Ok(path) => match &self.progress {
-                    Some(counter) => open_counted(path, counter.clone()),
-                    None => open(path),
-                },
+                Ok(path) if path.as_os_str() == "-" => open_stdin_with(self.decode_threads),
+                Ok(path) => open_with(path, self.progress.clone(), self.decode_threads),
                 Err(e) => Err(e),
             }),
             Inner::Stdin(done) => {
@@ -75,7 +83,7 @@ impl Iterator for Files {
                     return None;
                 }
                 *done = true;
-                Some(open_stdin())
+                Some(open_stdin_with(self.decode_threads))
             }
         }
     }

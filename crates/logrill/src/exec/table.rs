@@ -158,18 +158,7 @@ impl AggState {
             },
             AggState::Extreme { best, max } => {
                 if let Some(v) = v.filter(|v| !v.is_null()) {
-                    let better = match best {
-                        None => true,
-                        Some(b) => {
-                            let o = total_order(v, b);
-                            if *max {
-                                o.is_gt()
-                            } else {
-                                o.is_lt()
-                            }
-                        }
-                    };
-                    if better {
+                    if beats(v, best.as_ref(), *max) {
                         *best = Some(v.clone().into_owned());
                     }
                 }
@@ -245,21 +234,10 @@ impl AggState {
     pub fn merge(&mut self, other: AggState) {
         match (self, other) {
             (AggState::Simple { agg, .. }, AggState::Simple { agg: b, .. }) => agg.merge(&b),
-            (AggState::Extreme { best, max }, AggState::Extreme { best: Some(b), .. }) => {
-                let better = match best {
-                    None => true,
-                    Some(a) => {
-                        let o = total_order(&b, a);
-                        if *max {
-                            o.is_gt()
-                        } else {
-                            o.is_lt()
-                        }
-                    }
-                };
-                if better {
-                    *best = Some(b);
-                }
+            (AggState::Extreme { best, max }, AggState::Extreme { best: Some(b), .. })
+                if beats(&b, best.as_ref(), *max) =>
+            {
+                *best = Some(b)
             }
             (AggState::Distinct(a), AggState::Distinct(b)) => a.extend(b),
             (AggState::CountDistinct(a), AggState::CountDistinct(b)) => a.extend(b),
@@ -367,6 +345,18 @@ impl AggState {
             .map(|(_, (v, c))| (v, *c))
             .collect()
     }
+}
+
+/// Whether `v` is a new minimum (or maximum, with `max`) over `best`.
+fn beats(v: &Value<'_>, best: Option<&Value<'_>>, max: bool) -> bool {
+    best.is_none_or(|b| {
+        let o = total_order(v, b);
+        if max {
+            o.is_gt()
+        } else {
+            o.is_lt()
+        }
+    })
 }
 
 /// Why a value could not be aggregated (numbers wanted).

@@ -7,6 +7,7 @@
 //! * [`LineReader`](lines::LineReader) reads big buffers of complete lines out of any reader
 //!   (the seed's `gen_cat`), without allocating per line.
 
+pub mod bzip2_parallel;
 pub mod find;
 pub mod follow;
 pub mod lines;
@@ -16,4 +17,7 @@ pub mod xz;
 
 pub use find::{find, Find};
 pub use lines::{Batch, LineReader};
-pub use open::{detect, open, open_counted, open_reader, open_stdin, Codec, Input};
+pub use open::{
+    detect, open, open_counted, open_reader, open_reader_with, open_stdin, open_stdin_with,
+    open_with, Codec, Input,
+};

@@ -196,16 +196,31 @@ impl<R: Read> Read for Counted<R> {
 /// Open a file like [`open`], adding the number of (compressed) bytes read from it to
 /// `counter` as they are read: for progress displays.
 pub fn open_counted(path: impl AsRef<Path>, counter: Arc<AtomicU64>) -> Result<Input> {
+    open_with(path, Some(counter), 1)
+}
+
+/// Open a file like [`open`], counting its bytes into `counter` if given (see
+/// [`open_counted`]) and decoding with up to `decode_threads` threads (see
+/// [`open_reader_with`]).
+pub fn open_with(
+    path: impl AsRef<Path>,
+    counter: Option<Arc<AtomicU64>>,
+    decode_threads: usize,
+) -> Result<Input> {
     let path = path.as_ref();
     let name = InputName::Path(path.to_path_buf());
     let file = open_file(path, &name)?;
-    open_reader(
-        name,
-        Counted {
-            inner: file,
-            counter,
-        },
-    )
+    match counter {
+        Some(counter) => open_reader_with(
+            name,
+            Counted {
+                inner: file,
+                counter,
+            },
+            decode_threads,
+        ),
+        None => open_reader_with(name, file, decode_threads),
+    }
 }
 
 /// Open standard input, detecting its compression the same way as a file's.
@@ -213,8 +228,25 @@ pub fn open_stdin() -> Result<Input> {
     open_reader(InputName::Stdin, io::stdin())
 }
 
+/// Open standard input, decoding with up to `decode_threads` threads.
+pub fn open_stdin_with(decode_threads: usize) -> Result<Input> {
+    open_reader_with(InputName::Stdin, io::stdin(), decode_threads)
+}
+
 /// Open any reader under a name, detecting its compression.
-pub fn open_reader<R: Read + Send + 'static>(name: InputName, mut reader: R) -> Result<Input> {
+pub fn open_reader<R: Read + Send + 'static>(name: InputName, reader: R) -> Result<Input> {
+    open_reader_with(name, reader, 1)
+}
+
+/// Open any reader under a name, decoding bzip2 and xz with up to `decode_threads` threads
+/// (bzip2 block by block, see [`crate::source::bzip2_parallel`]; xz by liblzma where the
+/// file has blocks). Worth it for one large input on idle cores; when several inputs are
+/// read in parallel anyway, one thread each is faster (the cores are already busy).
+pub fn open_reader_with<R: Read + Send + 'static>(
+    name: InputName,
+    mut reader: R,
+    decode_threads: usize,
+) -> Result<Input> {
     let mut head = vec![0u8; MAGIC_LEN];
     let mut got = 0;
     while got < MAGIC_LEN {
@@ -232,15 +264,21 @@ pub fn open_reader<R: Read + Send + 'static>(name: InputName, mut reader: R) -> 
         match codec {
             Codec::Plain => Box::new(stream),
             Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered(stream))),
-            Codec::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered(stream))),
-            Codec::Xz => {
-                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-                let dec = crate::source::xz::XzStreams::new(buffered(stream), threads).map_err(
+            Codec::Bzip2 if decode_threads > 1 => {
+                crate::source::bzip2_parallel::reader(buffered(stream), decode_threads).map_err(
                     |source| Error::Io {
                         name: name.clone(),
                         source,
                     },
-                )?;
+                )?
+            }
+            Codec::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered(stream))),
+            Codec::Xz => {
+                let dec = crate::source::xz::XzStreams::new(buffered(stream), decode_threads)
+                    .map_err(|source| Error::Io {
+                        name: name.clone(),
+                        source,
+                    })?;
                 Box::new(dec)
             }
             Codec::Zstd => {

@@ -1,0 +1,521 @@
+//! The JetStream side of [`super`]: a small tokio runtime (one worker) owned by the sink or
+//! the source, so the rest of logrill stays synchronous.
+
+use std::collections::VecDeque;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::{self, context::PublishAckFuture, Context};
+use futures_util::StreamExt;
+use logrill::exec::{self, Emitted, Live, LiveError, Output, Pushed, RunFailure};
+use logrill::query::Plan;
+use logrill::stage::parse::Record;
+use logrill::{AggValue, InputName};
+
+use super::{message_id, Target};
+use crate::args::Args;
+use crate::output::Printer;
+
+/// Most messages published and not yet acknowledged: the in-memory buffer while the broker
+/// is away (the follower does not read further meanwhile, so nothing else piles up).
+pub const WINDOW: usize = 1024;
+/// How long one publish or acknowledgement may take before the broker counts as away.
+const OP_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long JetStream requests (stream look-up, creation) may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+/// The duplicate window of a stream logrill creates.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+}
+
+async fn connect(server: &str, background: bool) -> Result<async_nats::Client, String> {
+    let mut options = async_nats::ConnectOptions::new()
+        .name("logrill")
+        .connection_timeout(Duration::from_secs(2))
+        .reconnect_delay_callback(|n| Duration::from_millis((100 * n as u64).min(1000)));
+    if background {
+        options = options.retry_on_initial_connect();
+    }
+    options
+        .connect(server)
+        .await
+        .map_err(|e| format!("{server}: {e}"))
+}
+
+fn jetstream_context(client: async_nats::Client) -> Context {
+    let mut js = jetstream::new(client);
+    js.set_timeout(REQUEST_TIMEOUT);
+    js
+}
+
+/// The stream that holds `target`'s subject: an existing one, or one created for it.
+async fn ensure_stream(js: &Context, target: &Target) -> Result<String, String> {
+    if let Ok(name) = js.stream_by_subject(target.subject.as_str()).await {
+        return Ok(name);
+    }
+    let config = jetstream::stream::Config {
+        name: target.stream_name(),
+        subjects: vec![target.subject.clone()],
+        duplicate_window: DUPLICATE_WINDOW,
+        ..Default::default()
+    };
+    js.get_or_create_stream(config)
+        .await
+        .map(|_| target.stream_name())
+        .map_err(|e| e.to_string())
+}
+
+/// One message published (or to publish) and not yet acknowledged.
+struct Pending {
+    id: String,
+    payload: Vec<u8>,
+    ack: Option<PublishAckFuture>,
+}
+
+/// An [`Output`] that publishes each result as JSON to a JetStream subject.
+pub struct NatsSink {
+    rt: Arc<tokio::runtime::Runtime>,
+    js: Context,
+    target: Target,
+    pending: VecDeque<Pending>,
+    cancel: Option<Arc<AtomicBool>>,
+    /// The byte offset of the line being pushed (follow mode), for stable ids.
+    offset: Option<u64>,
+    /// Outputs so far for the same input and position (they get distinct ids).
+    last: Option<(String, u64)>,
+    index: u64,
+    /// Whether the broker is away (warned once per outage).
+    outage: bool,
+    acked: u64,
+}
+
+impl NatsSink {
+    /// Connect to `url` (`nats://HOST:PORT/SUBJECT`), creating the stream if no stream holds
+    /// the subject. While the broker cannot be reached this waits (one warning), until
+    /// `cancel` is set.
+    pub fn connect(url: &str, cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
+        let target = Target::parse(url)?;
+        let rt = runtime()?;
+        let client = rt
+            .block_on(connect(&target.server, true))
+            .map_err(anyhow::Error::msg)?;
+        // The context spawns a task: it is made inside the runtime.
+        let js = {
+            let _inside = rt.enter();
+            jetstream_context(client)
+        };
+        let mut sink = NatsSink {
+            rt: Arc::new(rt),
+            js,
+            target,
+            pending: VecDeque::new(),
+            cancel,
+            offset: None,
+            last: None,
+            index: 0,
+            outage: false,
+            acked: 0,
+        };
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let attempt = sink.rt.block_on(async {
+                tokio::time::timeout(REQUEST_TIMEOUT, ensure_stream(&sink.js, &sink.target)).await
+            });
+            match attempt {
+                Ok(Ok(_)) => break,
+                Ok(Err(why)) => sink.warn(&why),
+                Err(_) => sink.warn("no answer"),
+            }
+            if sink.pause(delay) {
+                anyhow::bail!("nats: {}: gave up connecting", sink.target.server);
+            }
+            delay = (delay * 2).min(Duration::from_secs(2));
+        }
+        sink.recovered();
+        Ok(sink)
+    }
+
+    /// The byte offset of the line about to be pushed (`None`: use the line number).
+    pub fn at(&mut self, offset: Option<u64>) {
+        self.offset = offset;
+    }
+
+    /// How many records the server acknowledged so far.
+    pub fn acknowledged(&self) -> u64 {
+        self.acked
+    }
+
+    /// Wait until the server acknowledged every record given so far, republishing (same
+    /// ids) while the broker is away. Fails only when cancelled (Ctrl-C) meanwhile.
+    pub fn settle(&mut self) -> io::Result<()> {
+        // Ack futures spawn when dropped: they are dropped inside the runtime.
+        let rt = self.rt.clone();
+        let _inside = rt.enter();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.try_settle() {
+                Ok(()) => {
+                    self.recovered();
+                    return Ok(());
+                }
+                Err(why) => {
+                    self.warn(&why);
+                    for p in &mut self.pending {
+                        p.ack = None;
+                    }
+                }
+            }
+            if self.pause(delay) {
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    format!(
+                        "nats: {} records not acknowledged by the broker (the checkpoint does not cover them)",
+                        self.pending.len()
+                    ),
+                ));
+            }
+            delay = (delay * 2).min(Duration::from_secs(2));
+            // A broker restarted without its store has lost the stream: make it again.
+            let _ = self.rt.block_on(async {
+                tokio::time::timeout(REQUEST_TIMEOUT, ensure_stream(&self.js, &self.target)).await
+            });
+        }
+    }
+
+    fn warn(&mut self, why: &str) {
+        if !self.outage {
+            self.outage = true;
+            eprintln!(
+                "logrill: nats: broker unreachable ({}: {why}), holding {} records; retrying",
+                self.target.server,
+                self.pending.len()
+            );
+        }
+    }
+
+    fn recovered(&mut self) {
+        if self.outage {
+            self.outage = false;
+            eprintln!(
+                "logrill: nats: broker back ({}): every record acknowledged",
+                self.target.server
+            );
+        }
+    }
+
+    /// Sleep `delay` in small steps; whether cancelled.
+    fn pause(&self, delay: Duration) -> bool {
+        let end = Instant::now() + delay;
+        loop {
+            if self
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= end {
+                return false;
+            }
+            std::thread::sleep((end - now).min(Duration::from_millis(50)));
+        }
+    }
+
+    fn publish(&self, id: &str, payload: &[u8]) -> Result<PublishAckFuture, String> {
+        let message = PublishMessage::build()
+            .payload(payload.to_vec().into())
+            .message_id(id);
+        let subject = self.target.subject.clone();
+        match self.rt.block_on(async {
+            tokio::time::timeout(OP_TIMEOUT, self.js.send_publish(subject, message)).await
+        }) {
+            Ok(Ok(ack)) => Ok(ack),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("publish timed out".to_string()),
+        }
+    }
+
+    fn try_settle(&mut self) -> Result<(), String> {
+        for i in 0..self.pending.len() {
+            if self.pending[i].ack.is_none() {
+                let ack = self.publish(&self.pending[i].id, &self.pending[i].payload)?;
+                self.pending[i].ack = Some(ack);
+            }
+        }
+        while let Some(front) = self.pending.front_mut() {
+            let Some(ack) = front.ack.take() else {
+                return Err("not published".to_string());
+            };
+            let answer = self.rt.block_on(async {
+                tokio::time::timeout(OP_TIMEOUT, std::future::IntoFuture::into_future(ack)).await
+            });
+            match answer {
+                Ok(Ok(_)) => {
+                    self.pending.pop_front();
+                    self.acked += 1;
+                }
+                Ok(Err(e)) => return Err(e.to_string()),
+                Err(_) => return Err("no acknowledgement".to_string()),
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, input: &str, line: u64, payload: Vec<u8>) -> io::Result<()> {
+        let rt = self.rt.clone();
+        let _inside = rt.enter();
+        let position = self.offset.unwrap_or(line);
+        match &self.last {
+            Some((i, p)) if i == input && *p == position => self.index += 1,
+            _ => {
+                self.last = Some((input.to_string(), position));
+                self.index = 0;
+            }
+        }
+        let id = message_id(input, position, self.index, &payload);
+        let ack = if self.outage {
+            None
+        } else {
+            self.publish(&id, &payload).ok()
+        };
+        self.pending.push_back(Pending { id, payload, ack });
+        if self.pending.len() >= WINDOW {
+            self.settle()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for NatsSink {
+    fn drop(&mut self) {
+        let rt = self.rt.clone();
+        let _inside = rt.enter();
+        self.pending.clear();
+    }
+}
+
+impl Output for NatsSink {
+    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
+        let input = v.input.to_string();
+        let json = serde_json::json!({
+            "file": input,
+            "line": v.line,
+            "value": String::from_utf8_lossy(v.value),
+        });
+        self.send(&input, v.line, serde_json::to_vec(&json)?)
+    }
+
+    fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
+        let payload = serde_json::to_vec(&record.to_json())?;
+        self.send(&input.to_string(), line, payload)
+    }
+
+    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
+        let mut obj = serde_json::Map::new();
+        obj.insert(name.to_string(), value.to_json());
+        self.send("", 0, serde_json::to_vec(&obj)?)
+    }
+}
+
+fn cancel_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, cancel.clone())?;
+        signal_hook::flag::register(signal, cancel.clone())?;
+    }
+    Ok(cancel)
+}
+
+/// `--to nats://…` in batch mode: run `plan` over the inputs, publishing the results, and
+/// wait for every acknowledgement. Returns the exit status.
+pub fn run_batch(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
+    let url = args.to.as_deref().unwrap_or_default();
+    let files = args.files()?;
+    let cancel = cancel_flag()?;
+    let mut sink = NatsSink::connect(url, Some(cancel.clone()))?;
+    let mut options = args.options();
+    options.cancel = Some(cancel);
+    let mut on_error = |e: logrill::Error| eprintln!("logrill: {e}");
+    let summary = match exec::run_with(plan, files, &mut sink, &mut on_error, &options) {
+        Ok(summary) => summary,
+        Err(RunFailure::Output(e)) => anyhow::bail!("{e}"),
+        Err(e) => return Err(e.into()),
+    };
+    if let Err(e) = sink.settle() {
+        eprintln!("logrill: {e}");
+        return Ok(2);
+    }
+    crate::report(args, &summary);
+    if !args.quiet {
+        eprintln!(
+            "logrill: nats: {} records published to {}, every one acknowledged",
+            sink.acknowledged(),
+            sink.target.subject
+        );
+    }
+    if summary.interrupted {
+        return Ok(130);
+    }
+    Ok(if summary.failed_inputs > 0 {
+        2
+    } else if plan.is_filter() && summary.values == 0 {
+        1
+    } else {
+        0
+    })
+}
+
+/// A `nats://HOST:PORT/SUBJECT` input: every message of the subject's stream, from the
+/// first, pushed through `plan` as a line. Without `-F`, stops at the last message stored;
+/// with `-F`, at `--exit-on-idle` or Ctrl-C. Returns the exit status.
+pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
+    let [path] = args.paths.as_slice() else {
+        anyhow::bail!("a nats:// input must be the only input");
+    };
+    if args.to.is_some() {
+        anyhow::bail!("--to cannot be used with a nats:// input");
+    }
+    let url = path.to_string_lossy().into_owned();
+    let target = Target::parse(&url)?;
+    let rt = runtime()?;
+    // Subscriptions spawn when dropped: everything below lives inside the runtime.
+    let _inside = rt.enter();
+    let setup = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            let client = connect(&target.server, false).await?;
+            let js = jetstream_context(client);
+            let name = js
+                .stream_by_subject(target.subject.as_str())
+                .await
+                .map_err(|e| {
+                    format!(
+                        "no JetStream stream holds subject `{}`: {e}",
+                        target.subject
+                    )
+                })?;
+            let stream = js.get_stream(&name).await.map_err(|e| e.to_string())?;
+            let consumer = stream
+                .create_consumer(jetstream::consumer::pull::OrderedConfig {
+                    filter_subject: target.subject.clone(),
+                    deliver_policy: jetstream::consumer::DeliverPolicy::All,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            consumer.messages().await.map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|_| Err("no answer".to_string()))
+    });
+    let mut messages = match setup {
+        Ok(messages) => messages,
+        Err(e) => anyhow::bail!("nats: {url}: {e}"),
+    };
+    let cancel = cancel_flag()?;
+    let options = args.options();
+    let mut live = Live::new(plan, &options)?;
+    let input = InputName::Path(PathBuf::from(&url));
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut out = Printer::new(
+        stdout.lock(),
+        args.format(),
+        terminal,
+        terminal && !args.raw,
+    )
+    .with_filename(args.with_filename);
+    let gathers = live.has_snapshot();
+    // Without -F, a stream with nothing (left) for the subject ends the run after this.
+    let idle = if args.follow {
+        args.exit_on_idle
+    } else {
+        Some(Duration::from_secs(2))
+    };
+    let mut last_message = Instant::now();
+    let mut next_tick = Instant::now() + args.every;
+    let mut shown_lines = 0usize;
+    let mut failed = 0u64;
+    let mut stream_errors = 0u32;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let next = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(100), messages.next()).await
+        });
+        match next {
+            Ok(Some(Ok(message))) => {
+                last_message = Instant::now();
+                let (seq, pending) = match message.info() {
+                    Ok(info) => (info.stream_sequence, info.pending),
+                    Err(_) => (0, 1),
+                };
+                match live.push(&input, seq, &message.payload, &mut out) {
+                    Ok(Pushed::More) => {}
+                    Ok(Pushed::Done) => break,
+                    Err(LiveError::Input(e)) => {
+                        failed += 1;
+                        eprintln!("logrill: {e}");
+                        if matches!(e, logrill::Error::State(_)) {
+                            break;
+                        }
+                    }
+                    Err(LiveError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                        return Ok(141)
+                    }
+                    Err(LiveError::Output(e)) => return Err(e.into()),
+                }
+                if !args.follow && pending == 0 {
+                    break;
+                }
+            }
+            Ok(Some(Err(e))) => {
+                stream_errors += 1;
+                if !args.quiet && stream_errors == 1 {
+                    eprintln!("logrill: nats: {url}: {e}; retrying");
+                }
+                if !args.follow && stream_errors > 20 {
+                    anyhow::bail!("nats: {url}: {e}");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Ok(None) => break,
+            Err(_) => {
+                if !gathers {
+                    out.flush()?;
+                }
+                if idle.is_some_and(|d| last_message.elapsed() >= d) {
+                    break;
+                }
+            }
+        }
+        if args.follow && gathers && Instant::now() >= next_tick {
+            shown_lines = crate::follow::show(&mut live, args, terminal, shown_lines)?;
+            next_tick = Instant::now() + args.every;
+        }
+    }
+    out.flush()?;
+    if gathers && terminal && shown_lines > 0 {
+        let mut stdout = io::stdout().lock();
+        write!(stdout, "\x1b[{shown_lines}A\x1b[J")?;
+        stdout.flush()?;
+    }
+    let mut on_error = |e: logrill::Error| {
+        failed += 1;
+        eprintln!("logrill: {e}");
+    };
+    let summary = live.finish(&mut out, &mut on_error)?;
+    out.finish()?;
+    crate::report(args, &summary);
+    Ok(if failed > 0 { 2 } else { 0 })
+}

@@ -1,0 +1,259 @@
+//! The NATS JetStream transport against a real `nats-server -js` on loopback (`.ci/run`
+//! installs it; without it these tests say why and pass).
+
+#![cfg(feature = "nats")]
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_logrill");
+
+fn have_server() -> bool {
+    let found = Command::new("nats-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        eprintln!("skipped: nats-server is not installed (apt-get install nats-server)");
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `nats-server -js` on 127.0.0.1, killed when dropped.
+struct Broker {
+    child: Child,
+    port: u16,
+    store: PathBuf,
+}
+
+impl Broker {
+    fn start(port: u16, store: &Path) -> Broker {
+        let child = Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server");
+        let end = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < end, "nats-server did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Broker {
+            child,
+            port,
+            store: store.to_path_buf(),
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.kill();
+        *self = Broker::start(self.port, &self.store.clone());
+    }
+
+    fn url(&self, subject: &str) -> String {
+        format!("nats://127.0.0.1:{}/{subject}", self.port)
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Wait for `child` at most `limit`; kill it and fail past that.
+fn wait(mut child: Child, limit: Duration) -> Output {
+    let end = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > end {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "logrill did not finish in {limit:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn run(args: &[&str]) -> Output {
+    let child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait(child, Duration::from_secs(60))
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn batch_publish_then_aggregate_from_the_subject() {
+    if !have_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(free_port(), &dir.path().join("store"));
+    let file = dir.path().join("in.jsonl");
+    let mut text = String::new();
+    for i in 0..300 {
+        let host = ["a", "b", "c"][i % 3];
+        text += &format!("{{\"host\":\"{host}\",\"n\":{i}}}\n");
+    }
+    std::fs::write(&file, text).unwrap();
+    let url = broker.url("hosts");
+    let out = run(&[
+        "--to",
+        &url,
+        "parse json | where host != 'c'",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("200 records published"));
+
+    // Batch read of what the subject holds.
+    let out = run(&["--json", "parse json | count by host | sort host", &url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = json_lines(&out);
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"host": "a", "count": 100}),
+            serde_json::json!({"host": "b", "count": 100})
+        ]
+    );
+    // Following it, until idle.
+    let out = run(&[
+        "-F",
+        "--exit-on-idle",
+        "1s",
+        "--json",
+        "parse json | count by host | sort host",
+        &url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_lines(&out).last().unwrap()["count"], 100);
+}
+
+#[test]
+fn follower_survives_a_broker_crash_without_loss_or_duplicates() {
+    if !have_server() {
+        return;
+    }
+    const N: usize = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = Broker::start(free_port(), &dir.path().join("store"));
+    let file = dir.path().join("app.log");
+    let state = dir.path().join("state");
+    std::fs::write(&file, "").unwrap();
+    let url = broker.url("logs");
+
+    let writer = {
+        let file = file.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().append(true).open(file).unwrap();
+            for i in 0..N {
+                writeln!(f, "{{\"n\":{i}}}").unwrap();
+                if i % 50 == 49 {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        })
+    };
+    let follower = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["-F", "--from-start", "--state"])
+            .arg(&state)
+            .args(extra)
+            .args(["--to", &url, "parse json"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+
+    // A first follower is killed with SIGKILL mid-run: the next resumes from its state.
+    let mut first = follower(&[]);
+    std::thread::sleep(Duration::from_millis(700));
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    let child = follower(&["--exit-on-idle", "3s"]);
+    std::thread::sleep(Duration::from_millis(800));
+    // Away longer than logrill waits for an acknowledgement (2 s).
+    broker.kill();
+    std::thread::sleep(Duration::from_millis(3000));
+    broker.restart();
+    writer.join().unwrap();
+    let out = wait(child, Duration::from_secs(90));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("broker unreachable"), "{stderr}");
+    assert!(stderr.contains("broker back"), "{stderr}");
+
+    let out = run(&[
+        "--json",
+        "parse json | count, count_distinct n, min n, max n",
+        &url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = json_lines(&out).pop().expect("a result");
+    let values: Vec<_> = row.as_object().unwrap().values().cloned().collect();
+    // Every line arrived (N distinct numbers from 0 to N-1), and the stream holds each
+    // once: JetStream dropped the repeats by message id.
+    assert_eq!(
+        values,
+        [
+            serde_json::json!(N),
+            serde_json::json!(N),
+            serde_json::json!(0),
+            serde_json::json!(N - 1)
+        ],
+        "{row}"
+    );
+}
