@@ -77,7 +77,7 @@ find "$1" -name 'access-log*' -type f -print0 | sort -z | while IFS= read -r -d 
 done
 SH
 chmod +x "$DIR/zcat_all.sh"
-AWK_SUM='{ if ($NF ~ /^[0-9]+$/) s += $NF } END { printf "%d\n", s }'
+AWK_SUM='{ if ($NF ~ /^[0-9]+$/) s += $NF } END { printf "%.0f\n", s }'
 
 declare -a NAMES CMDS
 job() { # label, expected, then name=command pairs
@@ -165,7 +165,7 @@ for path, _, names in os.walk(sys.argv[1]):
 for s in sorted(count):
     print(f"{s}\t{count[s]}\t{total[s]}")
 PY
-AWK_TABLE='$9 ~ /^[0-9][0-9][0-9]$/ { c[$9]++; if ($10 ~ /^[0-9]+$/) b[$9] += $10 } END { for (s in c) printf "%s\t%d\t%d\n", s, c[s], b[s] }'
+AWK_TABLE='$9 ~ /^[0-9][0-9][0-9]$/ { c[$9]++; if ($10 ~ /^[0-9]+$/) b[$9] += $10 } END { for (s in c) printf "%s\t%d\t%.0f\n", s, c[s], b[s] }'
 table_job() { # label, then name=command pairs; every command prints rows "status count bytes"
   local label=$1; shift
   echo
