@@ -76,6 +76,15 @@ pub struct Args {
     /// The pipeline, e.g. 'grep robots.txt | field -1 | sum'.
     pub pipeline: String,
 
+    /// Draw tables as charts: bars over time when the first column is a time, else a bar
+    /// per row (width of the terminal; redrawn in place with -F).
+    #[arg(long)]
+    pub chart: bool,
+
+    /// Charts in plain ASCII (the default when the locale is not UTF-8).
+    #[arg(long, requires = "chart")]
+    pub ascii: bool,
+
     /// Files and directories to read (none, or `-`: standard input).
     pub paths: Vec<PathBuf>,
 
@@ -191,6 +200,14 @@ impl Args {
         options.state_limit = self.max_state.max(1);
         options.max_line_bytes = self.max_line_bytes.max(1);
         options
+    }
+
+    /// `--chart`: the width and whether only ASCII may be drawn.
+    pub fn chart(&self) -> Option<(usize, bool)> {
+        self.chart.then(|| {
+            let width = crate::chart::terminal_width().unwrap_or(80);
+            (width, self.ascii || !crate::chart::utf8_locale())
+        })
     }
 
     /// The output format.

@@ -200,7 +200,8 @@ pub(crate) fn show(
     terminal: bool,
     previous: usize,
 ) -> io::Result<usize> {
-    let mut buf = Printer::new(Vec::new(), args.format(), terminal, terminal && !args.raw);
+    let mut buf = Printer::new(Vec::new(), args.format(), terminal, terminal && !args.raw)
+        .with_chart(args.chart());
     live.snapshot(&mut buf)?;
     let bytes = buf.into_inner()?;
     let mut stdout = io::stdout().lock();

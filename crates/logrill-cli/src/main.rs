@@ -2,11 +2,13 @@
 //! done by the `logrill` library.
 
 mod args;
+mod chart;
 mod columnar;
 mod follow;
 mod nats;
 mod output;
 mod progress;
+mod report;
 mod shell;
 
 use std::io::{self, IsTerminal};
@@ -34,6 +36,27 @@ fn main() -> ExitCode {
     // `logrill completions SHELL` and `logrill man`: words seen before clap (see shell.rs).
     if let Some(code) = shell::dispatch(&std::env::args_os().collect::<Vec<_>>()) {
         return ExitCode::from(code);
+    }
+    // `logrill report …`: the HTML report (see report/).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == "report") {
+        #[derive(clap::Parser)]
+        #[command(name = "logrill report", version)]
+        /// A self-contained HTML report of access logs.
+        struct ReportCli {
+            #[command(flatten)]
+            args: report::ReportArgs,
+        }
+        let cli = ReportCli::parse_from(
+            std::iter::once("logrill report".into()).chain(argv[2..].iter().cloned()),
+        );
+        return match report::run(&cli.args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("logrill: {e:#}");
+                ExitCode::from(FAILED)
+            }
+        };
     }
     let args = Args::parse();
     match run(&args) {
@@ -115,7 +138,8 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     let escape = to_terminal && !args.raw;
     let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal, escape)
         .with_filename(args.with_filename)
-        .with_color(shell::use_color(&args.color, to_terminal));
+        .with_color(shell::use_color(&args.color, to_terminal))
+        .with_chart(args.chart());
     let mut on_error = |e: logrill::Error| {
         let message = format!("logrill: {e}");
         match &progress {

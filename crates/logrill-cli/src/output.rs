@@ -77,6 +77,9 @@ pub struct Printer<W: Write> {
     color: bool,
     /// The next aligned row written is the header.
     header_next: bool,
+    /// `--chart`: tables drawn as charts `(width, ascii)`, and the rows of the current one.
+    chart: Option<(usize, bool)>,
+    chart_rows: Vec<Vec<Value<'static>>>,
 }
 
 impl<W: Write> Printer<W> {
@@ -97,7 +100,16 @@ impl<W: Write> Printer<W> {
             with_filename: false,
             color: false,
             header_next: false,
+            chart: None,
+            chart_rows: Vec::new(),
         }
+    }
+
+    /// `--chart`: draw each table as a chart `width` columns wide (only ASCII if `ascii`)
+    /// instead of printing it (plain text output only).
+    pub fn with_chart(mut self, chart: Option<(usize, bool)>) -> Self {
+        self.chart = chart.filter(|_| self.format == Format::Text);
+        self
     }
 
     /// Bold table headers and `tee` headings (decided by `--color` and `NO_COLOR`).
@@ -311,6 +323,12 @@ impl<W: Write> Output for Printer<W> {
     }
 
     fn record(&mut self, _input: &InputName, _line: u64, record: &Record<'_>) -> io::Result<()> {
+        // A table (its columns were announced) kept for its chart.
+        if self.chart.is_some() && !self.columns.is_empty() {
+            let row = record.values().iter().map(|v| v.clone().into_owned());
+            self.chart_rows.push(row.collect());
+            return Ok(());
+        }
         if let Some(obj) = &mut self.branch {
             let rows = obj
                 .entry("rows")
@@ -366,6 +384,12 @@ impl<W: Write> Output for Printer<W> {
     }
 
     fn end_table(&mut self) -> io::Result<()> {
+        if let (Some((width, ascii)), false) = (self.chart, self.columns.is_empty()) {
+            let rows = std::mem::take(&mut self.chart_rows);
+            let text = crate::chart::render(&self.columns, &rows, width, ascii);
+            self.columns.clear();
+            return self.out.write_all(text.as_bytes());
+        }
         if !self.header_done && self.branch.is_none() && !self.columns.is_empty() {
             // An empty table still shows its columns.
             let names = self.columns.clone();
