@@ -31,6 +31,8 @@ pub(crate) struct Stats {
     pub state_limit: usize,
     /// What `parse auto` chose, to be reported.
     pub notes: Vec<String>,
+    /// A table went past the state limit: its results are incomplete.
+    pub over_limit: bool,
 }
 
 impl Stats {
@@ -41,6 +43,7 @@ impl Stats {
             failures: Failures::default(),
             state_limit,
             notes: Vec::new(),
+            over_limit: false,
         }
     }
 }

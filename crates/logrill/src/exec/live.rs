@@ -76,6 +76,9 @@ impl Live {
             }
             Err(RunError::Input(e)) => {
                 self.failed += 1;
+                if matches!(e, Error::State(_)) {
+                    self.stats.over_limit = true;
+                }
                 Err(LiveError::Input(e))
             }
             Err(RunError::Output(e)) => Err(LiveError::Output(e)),

@@ -257,7 +257,13 @@ fn conclude(
     mut failed_inputs: u64,
     stopped_early: bool,
 ) -> io::Result<Summary> {
-    match runner::finish_chain(&mut compiled.chain, output, &mut stats) {
+    // A table cut short by the state limit is not printed as if it were the answer.
+    let finish = if stats.over_limit {
+        Ok(())
+    } else {
+        runner::finish_chain(&mut compiled.chain, output, &mut stats)
+    };
+    match finish {
         Ok(()) => {}
         Err(RunError::Output(e)) => return Err(e),
         Err(RunError::Input(e)) => {
@@ -317,6 +323,7 @@ fn run_sequential(
                 let fatal = matches!(e, Error::State(_));
                 on_error(e);
                 if fatal {
+                    runner.stats.over_limit = true;
                     break;
                 }
             }

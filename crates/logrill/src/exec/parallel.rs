@@ -226,6 +226,7 @@ fn emit(
 ) -> io::Result<(Stats, u64)> {
     let mut stats: Option<Stats> = None;
     let mut failed = 0;
+    let mut over_limit = false;
     for input in order {
         for msg in input {
             match msg {
@@ -253,13 +254,19 @@ fn emit(
                     }
                     if let Some(e) = done.error {
                         failed += 1;
-                        on_error(e);
+                        // Each worker may reach the state limit: it is one problem.
+                        let repeat = matches!(e, Error::State(_)) && over_limit;
+                        over_limit |= matches!(e, Error::State(_));
+                        if !repeat {
+                            on_error(e);
+                        }
                     }
                     break;
                 }
             }
         }
     }
-    let stats = stats.unwrap_or_else(|| Stats::new(super::DEFAULT_STATE_LIMIT));
+    let mut stats = stats.unwrap_or_else(|| Stats::new(super::DEFAULT_STATE_LIMIT));
+    stats.over_limit |= over_limit;
     Ok((stats, failed))
 }

@@ -39,6 +39,9 @@ pub struct LineReader<R> {
     skipping: bool,
     /// Numbers of the lines skipped as too long, not yet taken.
     too_long: Vec<u64>,
+    /// `buf[start..searched]` is known to hold no newline: a long line arriving in small
+    /// reads is searched once, not again from its start after every read.
+    searched: usize,
 }
 
 impl<R: Read> LineReader<R> {
@@ -59,6 +62,7 @@ impl<R: Read> LineReader<R> {
             max_line: DEFAULT_MAX_LINE,
             skipping: false,
             too_long: Vec::new(),
+            searched: 0,
         }
     }
 
@@ -67,6 +71,11 @@ impl<R: Read> LineReader<R> {
     /// numbers are handed out by [`LineReader::take_too_long`].
     pub fn max_line_bytes(mut self, max: usize) -> Self {
         self.max_line = max.max(1);
+        // The buffer never holds more than a longest line and its newline, so a longer
+        // line is always found out, however small the limit.
+        if self.buf.len() > self.max_line + 1 && self.end == 0 {
+            self.buf.truncate(self.max_line + 1);
+        }
         self
     }
 
@@ -88,12 +97,14 @@ impl<R: Read> LineReader<R> {
     /// The next batch of complete lines, `None` at the end.
     pub fn next_batch(&mut self) -> io::Result<Option<Batch<'_>>> {
         loop {
-            let pending = &self.buf[self.start..self.end];
-            if let Some(last_nl) = memrchr(b'\n', pending) {
+            let from_here = self.searched.max(self.start);
+            if let Some(last_nl) = memrchr(b'\n', &self.buf[from_here..self.end]) {
                 let from = self.start;
-                self.start += last_nl + 1;
+                self.start = from_here + last_nl + 1;
+                self.searched = self.start;
                 return Ok(Some(self.hand_out(from, self.start)));
             }
+            self.searched = self.end;
             if self.eof {
                 if self.start == self.end {
                     return Ok(None);
@@ -111,13 +122,15 @@ impl<R: Read> LineReader<R> {
     /// line borrows the reader's buffer until the next call.
     pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
         loop {
-            let pending = &self.buf[self.start..self.end];
-            if let Some(nl) = memchr(b'\n', pending) {
+            let from_here = self.searched.max(self.start);
+            if let Some(nl) = memchr(b'\n', &self.buf[from_here..self.end]) {
                 let from = self.start;
-                self.start += nl + 1;
+                self.start = from_here + nl + 1;
+                self.searched = self.start;
                 self.lines += 1;
                 return Ok(Some(trim_line_end(&self.buf[from..self.start])));
             }
+            self.searched = self.end;
             if self.eof {
                 if self.start == self.end {
                     return Ok(None);
@@ -166,17 +179,21 @@ impl<R: Read> LineReader<R> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
+            self.searched = self.searched.saturating_sub(self.start);
             self.start = 0;
         }
-        if self.end - self.start >= self.max_line {
+        // A line of exactly `max_line` bytes is read (it fits with its `\n`); a full buffer
+        // without a newline is longer.
+        if self.end - self.start > self.max_line {
             // A line without end past the limit: drop what is buffered of it, and the
             // rest of it as it comes.
             self.skipping = true;
             self.start = 0;
             self.end = 0;
+            self.searched = 0;
         }
         if self.end == self.buf.len() {
-            let grown = (self.buf.len() * 2).min(self.max_line.max(self.buf.len() + 1));
+            let grown = (self.buf.len() * 2).min((self.max_line + 1).max(self.buf.len() + 1));
             self.buf.resize(grown, 0);
         }
         loop {
@@ -194,6 +211,7 @@ impl<R: Read> LineReader<R> {
                         match memchr(b'\n', &self.buf[..self.end]) {
                             Some(nl) => {
                                 self.start = nl + 1;
+                                self.searched = self.start;
                                 self.end_skipped_line();
                             }
                             None => {

@@ -164,7 +164,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input> {
     open_reader(name, file)
 }
 
-fn open_file(path: &Path, name: &InputName) -> Result<File> {
+fn open_file(path: &Path, name: &InputName) -> Result<ShrinkCheck> {
     let io_err = |source| Error::Io {
         name: name.clone(),
         source,
@@ -176,7 +176,38 @@ fn open_file(path: &Path, name: &InputName) -> Result<File> {
             "is a directory (give it as a root to search it)",
         )));
     }
-    Ok(file)
+    Ok(ShrinkCheck { file, read: 0 })
+}
+
+/// A file read to its end that checks, at the end, that it did not shrink meanwhile: a
+/// file truncated while being read would otherwise end in the middle of a line, and that
+/// cut line would pass for a whole last line.
+struct ShrinkCheck {
+    file: File,
+    read: u64,
+}
+
+impl Read for ShrinkCheck {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() {
+            if let Ok(meta) = self.file.metadata() {
+                if meta.is_file() && meta.len() < self.read {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "truncated while being read (to {} bytes, after {} were read); \
+                             the line cut short is dropped",
+                            meta.len(),
+                            self.read
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// A reader that adds what it reads to a shared counter.

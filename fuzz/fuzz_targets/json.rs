@@ -1,0 +1,6 @@
+//! Fuzz target `json`: see `logrill_fuzz::json` (fuzz/src/lib.rs) for what it checks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| logrill_fuzz::json(data));

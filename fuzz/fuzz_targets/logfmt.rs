@@ -1,0 +1,6 @@
+//! Fuzz target `logfmt`: see `logrill_fuzz::logfmt` (fuzz/src/lib.rs) for what it checks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| logrill_fuzz::logfmt(data));
