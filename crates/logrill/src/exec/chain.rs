@@ -304,7 +304,30 @@ impl Chain {
 
     /// Compile a whole plan.
     pub fn for_plan(plan: &Plan, opts: CompileOptions) -> Result<Chain, Error> {
-        Chain::compile(&plan.stages, plan.terminal, false, false, opts)
+        let mut chain = Chain::compile(&plan.stages, plan.terminal, false, false, opts)?;
+        chain.project_parser();
+        Ok(chain)
+    }
+
+    /// Let the parser build only the fields the rest of the pipeline reads (the scanner
+    /// still checks every line against the whole format). Only when every reader of the
+    /// records is known: records printed whole, or kept whole by `sort`, need every field.
+    fn project_parser(&mut self) {
+        let Some(at) = self.steps.iter().position(|s| matches!(s, Step::Parse(_))) else {
+            return;
+        };
+        let mut names = Vec::new();
+        if !fields_read(&self.steps[at + 1..], &self.end, &mut names) {
+            return;
+        }
+        if let Step::Parse(ParseStep {
+            parser: ParserSlot::Ready(parser),
+            ..
+        }) = &mut self.steps[at]
+        {
+            let keys: Vec<_> = names.iter().map(|n| parser.resolve(n)).collect();
+            parser.project(&keys);
+        }
     }
 
     /// Whether the chain may run on several threads with partial results merged:
@@ -546,6 +569,38 @@ fn kind_of(agg: &Aggregate) -> crate::agg::AggKind {
         Aggregate::Min(_) => AggKind::Min,
         Aggregate::Max(_) => AggKind::Max,
         Aggregate::Avg { .. } => AggKind::Avg,
+    }
+}
+
+/// Add to `out` the fields that `steps` and `end` read from a record; `false` when they
+/// use whole records (or cannot tell).
+fn fields_read(steps: &[Step], end: &End, out: &mut Vec<String>) -> bool {
+    let mut names = |e: &Expr| out.extend(e.fields().into_iter().map(String::from));
+    for step in steps {
+        match step {
+            Step::Where(e) => names(e),
+            Step::Select { columns, .. } => {
+                // What follows sees the selected columns, not the parsed record.
+                columns.iter().for_each(|c| names(&c.expr));
+                return true;
+            }
+            Step::Parse(_) | Step::Line(_) => return false,
+            Step::GrepLine(_) | Step::Head(_) => {}
+        }
+    }
+    match end {
+        End::Values | End::Seed { .. } | End::Kept(_) => true,
+        End::Records => false,
+        End::Table { table, .. } => match table.expressions() {
+            Some(exprs) => {
+                exprs.into_iter().for_each(names);
+                true
+            }
+            None => false,
+        },
+        End::Tee { branches, .. } => branches
+            .iter()
+            .all(|(_, chain)| fields_read(&chain.steps, &chain.end, out)),
     }
 }
 

@@ -480,6 +480,21 @@ impl Table {
         }
     }
 
+    /// The expressions a group table evaluates on each record (`None` for a sort buffer,
+    /// which keeps whole records).
+    pub fn expressions(&self) -> Option<Vec<&crate::query::Expr>> {
+        match self {
+            Table::Groups(g) => Some(
+                g.aggregates
+                    .iter()
+                    .filter_map(|a| a.arg.as_ref())
+                    .chain(g.by.iter().map(|c| &c.expr))
+                    .collect(),
+            ),
+            Table::Sorted(_) => None,
+        }
+    }
+
     /// A fresh, empty table of the same shape.
     pub fn empty_like(&self) -> Table {
         match self {
