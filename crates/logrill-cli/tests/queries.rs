@@ -185,6 +185,44 @@ fn tee_runs_branches_over_one_pass() {
 }
 
 #[test]
+fn tee_over_several_files_in_parallel_equals_one_thread() {
+    // Three copies of the log (one gzipped): every branch's answer is three times the
+    // single file's, and the same with one thread or several.
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read(elastic()).unwrap();
+    for name in ["a.log", "b.log"] {
+        std::fs::write(d.path().join(name), &text).unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &text).unwrap();
+    std::fs::write(d.path().join("c.log.gz"), gz.finish().unwrap()).unwrap();
+    let dir = d.path().to_str().unwrap();
+    let q = "parse combined | tee (count by status | where status >= 500) (count) (max bytes) \
+             (where status == 416 | distinct path) (sum bytes by host | sort sum_bytes desc | head 1)";
+    let (one, err, code) = run(&["-q", "-j", "1", q, dir]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        one,
+        "== count by status | where status >= 500\nstatus\tcount\n500\t9\n\n\
+         == count\n29997\n\n\
+         == max bytes\n69192717\n\n\
+         == where status == 416 | distinct path\npath\n/files/xdotool/xdotool-2.20101014.3063.tar.gz\n\n\
+         == sum bytes by host | sort sum_bytes desc | head 1\nhost\tsum_bytes\n68.180.224.225\t504398679\n"
+    );
+    for threads in ["2", "3"] {
+        let (out, err2, code) = run(&["-q", "-j", threads, q, dir]);
+        assert_eq!(code, 0, "{err2}");
+        assert_eq!(out, one, "-j {threads}");
+    }
+    // Values kept by a branch come out in input order.
+    let q = "tee (grep \"GET /robots.txt\" | field 1) (count)";
+    let (one, _, _) = run(&["-q", "-j", "1", q, dir]);
+    let (par, _, _) = run(&["-q", "-j", "3", q, dir]);
+    assert_eq!(par, one);
+    assert!(one.ends_with("== count\n30000\n"), "{one}");
+}
+
+#[test]
 fn bad_formats_and_queries_point_at_the_problem() {
     let (_, err, code) = run(&["parse '%h %l %Q' | count"]);
     assert_eq!(code, 2);

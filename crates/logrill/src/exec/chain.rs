@@ -229,9 +229,7 @@ impl Chain {
                                         AggFn::Simple(crate::agg::AggKind::Count)
                                     );
                                     if a.arg.is_none() && !counts {
-                                        a.arg = Some(Expr::Field(FieldRef {
-                                            name: "value".into(),
-                                        }));
+                                        a.arg = Some(Expr::Field(FieldRef::new("value")));
                                     }
                                 }
                             }
@@ -306,7 +304,16 @@ impl Chain {
     pub fn for_plan(plan: &Plan, opts: CompileOptions) -> Result<Chain, Error> {
         let mut chain = Chain::compile(&plan.stages, plan.terminal, false, false, opts)?;
         chain.project_parser();
+        chain.bind_fields();
         Ok(chain)
+    }
+
+    /// Bind the fields named by `where`, `select` and tables to their slots in the
+    /// records they will see (those of the parser, or of a `select`), so that records of
+    /// a fixed schema are not searched by name on every line. Call again when a parser
+    /// changes (`parse auto` chose one).
+    fn bind_fields(&mut self) {
+        bind_steps(&mut self.steps, &mut self.end, None);
     }
 
     /// Let the parser build only the fields the rest of the pipeline reads (the scanner
@@ -332,7 +339,8 @@ impl Chain {
 
     /// Whether the chain may run on several threads with partial results merged:
     /// no stage whose result depends on the order of all lines (`head`), no `parse auto`
-    /// (each thread could choose differently), no streamed records, no `tee`.
+    /// (each thread could choose differently), no streamed records. `tee` is safe when
+    /// each branch is: what a branch gathers (tables, kept values) merges in input order.
     pub fn parallel_safe(&self) -> bool {
         let parsers_ready = self.steps.iter().all(|s| match s {
             Step::Parse(p) => matches!(p.parser, ParserSlot::Ready(_)),
@@ -340,10 +348,17 @@ impl Chain {
         });
         parsers_ready
             && !self.ordered
-            && matches!(self.end, End::Values | End::Seed { .. } | End::Table { .. })
+            && match &self.end {
+                End::Values | End::Seed { .. } | End::Table { .. } | End::Kept(_) => true,
+                End::Records => false,
+                End::Tee { branches, .. } => branches.iter().all(|(_, c)| c.parallel_safe()),
+            }
     }
 
-    /// Push one value through the chain.
+    /// Push one value through the chain. `scratch`: a record for `parse` to fill that
+    /// lives as long as the line's batch, kept from line to line so that a fixed schema's
+    /// slots are overwritten in place rather than cleared and refilled for every line
+    /// (without one, the step uses its own, emptied for every line).
     #[inline]
     pub fn push<'a>(
         &mut self,
@@ -351,8 +366,17 @@ impl Chain {
         line: &'a [u8],
         value: &'a [u8],
         record: Option<&Record<'a>>,
+        scratch: Option<&mut Record<'a>>,
     ) -> Result<Flow, RunError> {
-        run_steps(&mut self.steps, &mut self.end, ctx, line, value, record)
+        run_steps(
+            &mut self.steps,
+            &mut self.end,
+            ctx,
+            line,
+            value,
+            record,
+            scratch,
+        )
     }
 
     /// Choose the parser of a `parse auto` step from sample lines; returns what was chosen.
@@ -363,6 +387,7 @@ impl Chain {
                     let (parser, choice) =
                         Parser::auto(sample).map_err(|e| bad(format!("parse auto: {e}")))?;
                     p.parser = ParserSlot::Ready(parser);
+                    self.bind_fields();
                     return Ok(Some(choice.to_string()));
                 }
             }
@@ -449,7 +474,7 @@ impl Chain {
                         output: &mut *output,
                         stats: &mut rows_stats,
                     };
-                    if then.push(&mut ctx, b"", b"", Some(r))? == Flow::Stop {
+                    if then.push(&mut ctx, b"", b"", Some(r), None)? == Flow::Stop {
                         break;
                     }
                 }
@@ -532,7 +557,11 @@ impl Chain {
                 let fresh = table.empty_like();
                 Partial::Table(std::mem::replace(table, fresh))
             }
-            _ => Partial::None,
+            End::Kept(values) => Partial::Kept(std::mem::take(values)),
+            End::Tee { branches, .. } => {
+                Partial::Tee(branches.iter_mut().map(|(_, c)| c.take_partial()).collect())
+            }
+            End::Values | End::Records => Partial::None,
         }
     }
 
@@ -541,6 +570,12 @@ impl Chain {
         match (&mut self.end, partial) {
             (End::Seed { agg, .. }, Partial::Seed(other)) => agg.merge(&other),
             (End::Table { table, .. }, Partial::Table(other)) => table.merge(other),
+            (End::Kept(values), Partial::Kept(other)) => values.extend(other),
+            (End::Tee { branches, .. }, Partial::Tee(parts)) => {
+                for ((_, c), part) in branches.iter_mut().zip(parts) {
+                    c.merge_partial(part);
+                }
+            }
             _ => {}
         }
     }
@@ -559,6 +594,9 @@ pub(crate) enum Partial {
     None,
     Seed(Aggregate),
     Table(Table),
+    Kept(Vec<Vec<u8>>),
+    /// One per branch.
+    Tee(Vec<Partial>),
 }
 
 fn kind_of(agg: &Aggregate) -> crate::agg::AggKind {
@@ -604,10 +642,45 @@ fn fields_read(steps: &[Step], end: &End, out: &mut Vec<String>) -> bool {
     }
 }
 
+/// See [`Chain::bind_fields`]: `schema` is that of the records reaching `steps`.
+fn bind_steps(steps: &mut [Step], end: &mut End, mut schema: Option<Arc<Schema>>) {
+    for step in steps {
+        match step {
+            Step::Parse(p) => {
+                schema = match &p.parser {
+                    ParserSlot::Ready(parser) => parser.schema().cloned(),
+                    ParserSlot::Auto => None,
+                }
+            }
+            Step::Where(e) => e.bind(schema.as_ref()),
+            Step::Select {
+                columns,
+                schema: out,
+            } => {
+                columns
+                    .iter_mut()
+                    .for_each(|c| c.expr.bind(schema.as_ref()));
+                schema = Some(out.clone());
+            }
+            Step::Line(_) | Step::GrepLine(_) | Step::Head(_) => {}
+        }
+    }
+    match end {
+        End::Table { table, .. } => table.bind(schema.as_ref()),
+        End::Tee { branches, .. } => {
+            for (_, chain) in branches {
+                bind_steps(&mut chain.steps, &mut chain.end, schema.clone());
+            }
+        }
+        End::Values | End::Seed { .. } | End::Records | End::Kept(_) => {}
+    }
+}
+
 fn unreachable_table() -> Table {
     Table::sorted(Vec::new())
 }
 
+/// Run `steps` on a value (see [`Chain::push`]).
 #[inline]
 fn run_steps<'a>(
     steps: &mut [Step],
@@ -616,15 +689,16 @@ fn run_steps<'a>(
     line: &'a [u8],
     value: &'a [u8],
     record: Option<&Record<'a>>,
+    scratch: Option<&mut Record<'a>>,
 ) -> Result<Flow, RunError> {
     let Some((step, rest)) = steps.split_first_mut() else {
-        return take(end, ctx, line, value, record);
+        return take(end, ctx, line, value, record, scratch);
     };
     match step {
         Step::Line(stage) => match stage.apply(value) {
-            StageStep::Pass(v) => run_steps(rest, end, ctx, line, v, record),
+            StageStep::Pass(v) => run_steps(rest, end, ctx, line, v, record, scratch),
             StageStep::Last(v) => {
-                run_steps(rest, end, ctx, line, v, record)?;
+                run_steps(rest, end, ctx, line, v, record, scratch)?;
                 Ok(Flow::Stop)
             }
             StageStep::Drop => Ok(Flow::Go),
@@ -636,7 +710,7 @@ fn run_steps<'a>(
         },
         Step::GrepLine(g) => {
             if g.keeps(line) {
-                run_steps(rest, end, ctx, line, value, record)
+                run_steps(rest, end, ctx, line, value, record, scratch)
             } else {
                 Ok(Flow::Go)
             }
@@ -645,30 +719,19 @@ fn run_steps<'a>(
             let ParserSlot::Ready(parser) = &mut p.parser else {
                 return Ok(Flow::Go);
             };
-            let mut rec: Record<'a> = std::mem::take(&mut p.spare).recycle();
-            let result = match parser.parse(value, &mut rec) {
-                Ok(()) => run_steps(rest, end, ctx, line, value, Some(&rec)),
-                Err(failure) => {
-                    if p.strict {
-                        let message = parser.describe(&failure.reason);
-                        p.spare = rec.recycle();
-                        return Err(RunError::Input(Error::Parse {
-                            name: ctx.input.clone(),
-                            line: ctx.line_no,
-                            message,
-                        }));
-                    }
-                    ctx.stats
-                        .failures
-                        .add(failure, ctx.input, ctx.line_no, value);
-                    Ok(Flow::Go)
+            match scratch {
+                Some(rec) => parse_then(parser, p.strict, rest, end, ctx, line, value, rec),
+                None => {
+                    let mut rec: Record<'a> = std::mem::take(&mut p.spare).recycle();
+                    let result =
+                        parse_then(parser, p.strict, rest, end, ctx, line, value, &mut rec);
+                    p.spare = rec.recycle();
+                    result
                 }
-            };
-            p.spare = rec.recycle();
-            result
+            }
         }
         Step::Where(e) => match record {
-            Some(r) if e.test(r) => run_steps(rest, end, ctx, line, value, record),
+            Some(r) if e.test(r) => run_steps(rest, end, ctx, line, value, record, scratch),
             _ => Ok(Flow::Go),
         },
         Step::Select { columns, schema } => {
@@ -680,16 +743,48 @@ fn run_steps<'a>(
             for (slot, c) in slots.iter_mut().zip(columns.iter()) {
                 *slot = c.expr.eval(r);
             }
-            run_steps(rest, end, ctx, line, value, Some(&out))
+            run_steps(rest, end, ctx, line, value, Some(&out), scratch)
         }
         Step::Head(h) => match h.apply(value) {
-            StageStep::Pass(_) => run_steps(rest, end, ctx, line, value, record),
+            StageStep::Pass(_) => run_steps(rest, end, ctx, line, value, record, scratch),
             StageStep::Last(_) => {
-                run_steps(rest, end, ctx, line, value, record)?;
+                run_steps(rest, end, ctx, line, value, record, scratch)?;
                 Ok(Flow::Stop)
             }
             _ => Ok(Flow::Stop),
         },
+    }
+}
+
+/// Parse `value` into `rec` and run the rest of the steps on it; a line that does not
+/// parse is counted (or, with `--strict`, fails the input).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn parse_then<'a>(
+    parser: &mut Parser,
+    strict: bool,
+    rest: &mut [Step],
+    end: &mut End,
+    ctx: &mut Ctx<'_>,
+    line: &'a [u8],
+    value: &'a [u8],
+    rec: &mut Record<'a>,
+) -> Result<Flow, RunError> {
+    match parser.parse(value, rec) {
+        Ok(()) => run_steps(rest, end, ctx, line, value, Some(rec), None),
+        Err(failure) => {
+            if strict {
+                return Err(RunError::Input(Error::Parse {
+                    name: ctx.input.clone(),
+                    line: ctx.line_no,
+                    message: parser.describe(&failure.reason),
+                }));
+            }
+            ctx.stats
+                .failures
+                .add(failure, ctx.input, ctx.line_no, value);
+            Ok(Flow::Go)
+        }
     }
 }
 
@@ -700,6 +795,7 @@ fn take<'a>(
     _line: &'a [u8],
     value: &'a [u8],
     record: Option<&Record<'a>>,
+    mut scratch: Option<&mut Record<'a>>,
 ) -> Result<Flow, RunError> {
     if !matches!(end, End::Tee { .. }) {
         ctx.stats.values += 1;
@@ -777,7 +873,7 @@ fn take<'a>(
                 if done[i] {
                     continue;
                 }
-                if chain.push(ctx, _line, value, record)? == Flow::Stop {
+                if chain.push(ctx, _line, value, record, scratch.as_deref_mut())? == Flow::Stop {
                     done[i] = true;
                 }
             }

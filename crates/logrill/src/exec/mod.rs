@@ -215,7 +215,7 @@ pub fn run(
 /// are delivered exactly as a single-threaded run would: values in input order, errors in
 /// input order, aggregates and tables merged in input order. Pipelines whose result depends
 /// on the order of all lines (`head` before an aggregate), that choose their parser from
-/// the input (`parse auto`), stream records, or `tee`, run on one thread.
+/// the input (`parse auto`), or stream records (also inside `tee`), run on one thread.
 pub fn run_with(
     plan: &Plan,
     files: impl IntoIterator<Item = Result<Input, Error>, IntoIter: Send>,

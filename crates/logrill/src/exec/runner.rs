@@ -4,6 +4,7 @@ use std::io;
 
 use crate::error::{Error, InputName};
 use crate::source::{Batch, Input, LineReader};
+use crate::stage::parse::Record;
 use crate::stage::Grep;
 
 use super::chain::{Chain, Ctx, Stats};
@@ -36,6 +37,8 @@ pub(crate) struct Runner<'o> {
     pub max_line: usize,
     /// Stop reading when set (see [`super::Options::cancel`]).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The record `parse` fills, kept between batches (see [`Chain::push`]).
+    scratch: Record<'static>,
 }
 
 impl<'o> Runner<'o> {
@@ -46,6 +49,7 @@ impl<'o> Runner<'o> {
             stats,
             max_line: crate::source::lines::DEFAULT_MAX_LINE,
             cancel: None,
+            scratch: Record::new(),
         }
     }
 
@@ -85,25 +89,27 @@ impl<'o> Runner<'o> {
                     self.stats.notes.push(choice);
                 }
             }
+            let mut scratch = std::mem::take(&mut self.scratch).recycle();
             let flow = match self.compiled.batch_grep.take() {
                 Some(grep) => {
-                    let flow = self.grep_batch(&grep, &name, batch);
+                    let flow = self.grep_batch(&grep, &name, batch, &mut scratch);
                     self.compiled.batch_grep = Some(grep);
-                    flow?
+                    flow
                 }
                 None => {
-                    let mut flow = Flow::Go;
+                    let mut flow = Ok(Flow::Go);
                     let first = batch.first_line();
                     for (i, line) in batch.lines().enumerate() {
-                        flow = self.push(&name, first + i as u64, line)?;
-                        if flow == Flow::Stop {
+                        flow = self.push(&name, first + i as u64, line, &mut scratch);
+                        if !matches!(flow, Ok(Flow::Go)) {
                             break;
                         }
                     }
                     flow
                 }
             };
-            if flow == Flow::Stop {
+            self.scratch = scratch.recycle();
+            if flow? == Flow::Stop {
                 return Ok(Flow::Stop);
             }
             note_too_long(&mut self.stats, &name, reader.take_too_long());
@@ -111,21 +117,30 @@ impl<'o> Runner<'o> {
     }
 
     #[inline]
-    fn push(&mut self, name: &InputName, line_no: u64, line: &[u8]) -> Result<Flow, RunError> {
+    fn push<'b>(
+        &mut self,
+        name: &InputName,
+        line_no: u64,
+        line: &'b [u8],
+        scratch: &mut Record<'b>,
+    ) -> Result<Flow, RunError> {
         let mut ctx = Ctx {
             input: name,
             line_no,
             output: &mut *self.output,
             stats: &mut self.stats,
         };
-        self.compiled.chain.push(&mut ctx, line, line, None)
+        self.compiled
+            .chain
+            .push(&mut ctx, line, line, None, Some(scratch))
     }
 
-    fn grep_batch(
+    fn grep_batch<'b>(
         &mut self,
         grep: &Grep,
         name: &InputName,
-        batch: Batch<'_>,
+        batch: Batch<'b>,
+        scratch: &mut Record<'b>,
     ) -> Result<Flow, RunError> {
         let bytes = batch.as_bytes();
         let mut line_no = batch.first_line();
@@ -134,7 +149,7 @@ impl<'o> Runner<'o> {
         grep.matching_lines(bytes, |start, line| {
             line_no += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
             counted_to = start;
-            flow = self.push(name, line_no, line);
+            flow = self.push(name, line_no, line, scratch);
             matches!(flow, Ok(Flow::Go))
         });
         flow

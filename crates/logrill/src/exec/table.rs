@@ -13,6 +13,13 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
+
+/// Hash maps keyed by encoded values. foldhash rather than the standard SipHash: keys are
+/// hashed once per record, and SipHash costs more than the rest of a group's update. The
+/// seed is random per map, so crafted log lines cannot aim at collisions.
+type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
+type Set<K> = HashSet<K, foldhash::quality::RandomState>;
 use std::sync::Arc;
 
 use crate::agg::{AggKind, Aggregate, Number};
@@ -87,7 +94,7 @@ pub enum AggState {
         max: bool,
     },
     Distinct(BTreeMap<Vec<u8>, Value<'static>>),
-    CountDistinct(HashSet<Vec<u8>>),
+    CountDistinct(Set<Vec<u8>>),
     Percentile {
         q: f64,
         values: Vec<f64>,
@@ -95,10 +102,10 @@ pub enum AggState {
     },
     Top {
         n: usize,
-        counts: HashMap<Vec<u8>, (Value<'static>, u64)>,
+        counts: Map<Vec<u8>, (Value<'static>, u64)>,
         /// First-seen order, to break ties deterministically.
         seen: u64,
-        order: HashMap<Vec<u8>, u64>,
+        order: Map<Vec<u8>, u64>,
     },
     First(Option<Value<'static>>),
     Last(Option<Value<'static>>),
@@ -116,7 +123,7 @@ impl AggState {
                 counts_values: kind == AggKind::Count && has_arg,
             },
             AggFn::Distinct => AggState::Distinct(BTreeMap::new()),
-            AggFn::CountDistinct => AggState::CountDistinct(HashSet::new()),
+            AggFn::CountDistinct => AggState::CountDistinct(Set::default()),
             AggFn::Percentile(q) => AggState::Percentile {
                 q,
                 values: Vec::new(),
@@ -124,9 +131,9 @@ impl AggState {
             },
             AggFn::Top(n) => AggState::Top {
                 n,
-                counts: HashMap::new(),
+                counts: Map::default(),
                 seen: 0,
-                order: HashMap::new(),
+                order: Map::default(),
             },
             AggFn::First => AggState::First(None),
             AggFn::Last => AggState::Last(None),
@@ -434,12 +441,60 @@ pub enum Table {
 pub struct Groups {
     aggregates: Vec<AggCall>,
     by: Vec<Column>,
-    groups: HashMap<Vec<u8>, (Vec<Value<'static>>, Vec<AggState>)>,
+    /// The groups, in order of first appearance.
+    entries: Vec<Group>,
+    /// Indexes into `entries`, by the hash of the encoded key (unused without `by`: the
+    /// one group is `entries[0]`).
+    index: hashbrown::HashTable<usize>,
+    hasher: foldhash::quality::RandomState,
     /// The encoded key of the record at hand (reused).
     key_buf: Vec<u8>,
     scratch: Vec<u8>,
     /// Kept values beyond one per group (distinct, percentiles, top).
     kept: usize,
+}
+
+/// One group: its encoded key (see [`encode_key`]), the key values, the aggregates.
+#[derive(Debug, Clone)]
+struct Group {
+    key: Box<[u8]>,
+    keys: Vec<Value<'static>>,
+    states: Vec<AggState>,
+}
+
+impl Groups {
+    fn new_states(&self) -> Vec<AggState> {
+        self.aggregates
+            .iter()
+            .map(|a| AggState::new(a.function, a.arg.is_some()))
+            .collect()
+    }
+
+    /// The index of the group whose encoded key is `key_buf`, if there is one.
+    #[inline]
+    fn find(&self, hash: u64) -> Option<usize> {
+        let (entries, key) = (&self.entries, &self.key_buf[..]);
+        self.index.find(hash, |&i| &*entries[i].key == key).copied()
+    }
+
+    /// Add a group for the key in `key_buf` (not yet present, hashed to `hash`).
+    fn insert(&mut self, hash: u64, keys: Vec<Value<'static>>, states: Vec<AggState>) -> usize {
+        let i = self.entries.len();
+        self.entries.push(Group {
+            key: self.key_buf.as_slice().into(),
+            keys,
+            states,
+        });
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        self.index
+            .insert_unique(hash, i, |&j| hasher.hash_one(&*entries[j].key));
+        i
+    }
+
+    #[inline]
+    fn hash_key(&self) -> u64 {
+        self.hasher.hash_one(&self.key_buf[..])
+    }
 }
 
 /// Records kept to be sorted.
@@ -454,7 +509,9 @@ impl Table {
         Table::Groups(Groups {
             aggregates,
             by,
-            groups: HashMap::new(),
+            entries: Vec::new(),
+            index: hashbrown::HashTable::new(),
+            hasher: Default::default(),
             key_buf: Vec::new(),
             scratch: Vec::new(),
             kept: 0,
@@ -495,6 +552,20 @@ impl Table {
         }
     }
 
+    /// Bind the fields the table reads to `schema` (see [`crate::query::Expr::bind`]).
+    pub fn bind(&mut self, schema: Option<&Arc<Schema>>) {
+        if let Table::Groups(g) = self {
+            for e in g
+                .aggregates
+                .iter_mut()
+                .filter_map(|a| a.arg.as_mut())
+                .chain(g.by.iter_mut().map(|c| &mut c.expr))
+            {
+                e.bind(schema);
+            }
+        }
+    }
+
     /// A fresh, empty table of the same shape.
     pub fn empty_like(&self) -> Table {
         match self {
@@ -506,7 +577,7 @@ impl Table {
     /// How much state the table holds.
     pub fn size(&self) -> usize {
         match self {
-            Table::Groups(g) => g.groups.len() + g.kept,
+            Table::Groups(g) => g.entries.len() + g.kept,
             Table::Sorted(s) => s.rows.len(),
         }
     }
@@ -519,24 +590,34 @@ impl Table {
                 Unusable::No
             }
             Table::Groups(g) => {
-                // Encode the key without keeping the values: only a new group needs them.
-                g.key_buf.clear();
-                for col in &g.by {
-                    encode_key(&col.expr.eval(rec), &mut g.key_buf);
-                }
-                let states = match g.groups.get_mut(g.key_buf.as_slice()) {
-                    Some((_, states)) => states,
-                    None => {
-                        let states = g
-                            .aggregates
-                            .iter()
-                            .map(|a| AggState::new(a.function, a.arg.is_some()))
-                            .collect();
-                        let keys = g.by.iter().map(|c| c.expr.eval(rec).into_owned()).collect();
-                        let entry = g.groups.entry(g.key_buf.clone()).or_insert((keys, states));
-                        &mut entry.1
+                let at = if g.by.is_empty() {
+                    if g.entries.is_empty() {
+                        let states = g.new_states();
+                        g.entries.push(Group {
+                            key: Box::default(),
+                            keys: Vec::new(),
+                            states,
+                        });
+                    }
+                    0
+                } else {
+                    // Encode the key without keeping the values: only a new group needs
+                    // them.
+                    g.key_buf.clear();
+                    for col in &g.by {
+                        encode_key(&col.expr.eval(rec), &mut g.key_buf);
+                    }
+                    let hash = g.hash_key();
+                    match g.find(hash) {
+                        Some(i) => i,
+                        None => {
+                            let keys = g.by.iter().map(|c| c.expr.eval(rec).into_owned()).collect();
+                            let states = g.new_states();
+                            g.insert(hash, keys, states)
+                        }
                     }
                 };
+                let states = &mut g.entries[at].states;
                 let mut worst = Unusable::No;
                 for (state, call) in states.iter_mut().zip(&g.aggregates) {
                     let v = call.arg.as_ref().map(|e| e.eval(rec));
@@ -557,15 +638,24 @@ impl Table {
             (Table::Sorted(a), Table::Sorted(b)) => a.rows.extend(b.rows),
             (Table::Groups(a), Table::Groups(b)) => {
                 a.kept += b.kept;
-                for (key, (keys, states)) in b.groups {
-                    match a.groups.get_mut(&key) {
-                        Some((_, mine)) => {
-                            for (m, s) in mine.iter_mut().zip(states) {
+                for group in b.entries {
+                    a.key_buf.clear();
+                    a.key_buf.extend_from_slice(&group.key);
+                    let hash = a.hash_key();
+                    let found = if a.by.is_empty() {
+                        (!a.entries.is_empty()).then_some(0)
+                    } else {
+                        a.find(hash)
+                    };
+                    match found {
+                        Some(i) => {
+                            for (m, s) in a.entries[i].states.iter_mut().zip(group.states) {
                                 m.merge(s);
                             }
                         }
+                        None if a.by.is_empty() => a.entries.push(group),
                         None => {
-                            a.groups.insert(key, (keys, states));
+                            a.insert(hash, group.keys, group.states);
                         }
                     }
                 }
@@ -611,7 +701,8 @@ impl Table {
                 (Arc::new(Schema::new(names)), rows)
             }
             Table::Groups(g) => {
-                let mut groups: Vec<_> = g.groups.into_values().collect();
+                let mut groups: Vec<_> =
+                    g.entries.into_iter().map(|e| (e.keys, e.states)).collect();
                 groups.sort_by(|(a, _), (b, _)| {
                     a.iter()
                         .zip(b)

@@ -28,8 +28,7 @@ use std::cmp::Ordering;
 use regex::bytes::Regex;
 
 use super::QueryError;
-use crate::stage::parse::Value;
-use crate::stage::parse::{parse_iso8601, Timestamp};
+use crate::stage::parse::{parse_iso8601, Record, Schema, Timestamp, Value};
 
 /// A compiled expression.
 #[derive(Debug, Clone)]
@@ -52,6 +51,37 @@ pub enum Expr {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FieldRef {
     pub name: String,
+    /// Where the field is in records of a known schema (see [`Expr::bind`]).
+    pub slot: BoundSlot,
+}
+
+impl FieldRef {
+    /// A field looked up by name.
+    pub fn new(name: impl Into<String>) -> FieldRef {
+        FieldRef {
+            name: name.into(),
+            slot: BoundSlot::default(),
+        }
+    }
+}
+
+/// A field's slot in records of one schema, found once per plan instead of by name per
+/// record. It is used only for records of that very schema (the same `Arc`, which the slot
+/// keeps alive, so it cannot be another schema at a reused address); any other record is
+/// looked up by name. Two refs to the same name are equal whatever their binding.
+#[derive(Debug, Clone, Default)]
+pub struct BoundSlot(Option<(std::sync::Arc<Schema>, usize)>);
+
+impl PartialEq for BoundSlot {
+    fn eq(&self, _: &BoundSlot) -> bool {
+        true
+    }
+}
+
+impl Eq for BoundSlot {}
+
+impl std::hash::Hash for BoundSlot {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,11 +138,28 @@ impl Function {
 pub trait Fields<'a> {
     /// The value of a field; `None` when the record has no such field (treated as null).
     fn field(&self, name: &str) -> Option<&Value<'a>>;
+
+    /// The value of a field of an expression: by its bound slot where the record has
+    /// that schema, else by name.
+    #[inline]
+    fn field_of(&self, r: &FieldRef) -> Option<&Value<'a>> {
+        self.field(&r.name)
+    }
 }
 
-impl<'a> Fields<'a> for crate::stage::parse::Record<'a> {
+impl<'a> Fields<'a> for Record<'a> {
     fn field(&self, name: &str) -> Option<&Value<'a>> {
         self.get_by_name(name)
+    }
+
+    #[inline]
+    fn field_of(&self, r: &FieldRef) -> Option<&Value<'a>> {
+        match (&r.slot.0, self.schema()) {
+            (Some((bound, slot)), Some(mine)) if std::sync::Arc::ptr_eq(bound, mine) => {
+                self.value(*slot)
+            }
+            _ => self.get_by_name(&r.name),
+        }
     }
 }
 
@@ -122,6 +169,33 @@ impl Expr {
         let mut out = Vec::new();
         self.visit_fields(&mut |f| out.push(f));
         out
+    }
+
+    /// Bind every field to its slot in records of `schema` (see [`BoundSlot`]); `None`
+    /// unbinds. Names the schema does not have stay looked up by name.
+    pub fn bind(&mut self, schema: Option<&std::sync::Arc<Schema>>) {
+        self.visit_refs_mut(&mut |r| {
+            r.slot = BoundSlot(schema.and_then(|s| Some((s.clone(), s.slot(&r.name)?))));
+        });
+    }
+
+    fn visit_refs_mut(&mut self, f: &mut impl FnMut(&mut FieldRef)) {
+        match self {
+            Expr::Literal(_) => {}
+            Expr::Field(r) => f(r),
+            Expr::Not(e) | Expr::Neg(e) | Expr::IsNull(e, _) | Expr::Match(e, _, _) => {
+                e.visit_refs_mut(f)
+            }
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Compare(a, _, b) | Expr::Arith(a, _, b) => {
+                a.visit_refs_mut(f);
+                b.visit_refs_mut(f);
+            }
+            Expr::In(e, list, _) => {
+                e.visit_refs_mut(f);
+                list.iter_mut().for_each(|x| x.visit_refs_mut(f));
+            }
+            Expr::Call(_, args) => args.iter_mut().for_each(|x| x.visit_refs_mut(f)),
+        }
     }
 
     fn visit_fields<'s>(&'s self, f: &mut impl FnMut(&'s str)) {
@@ -162,7 +236,7 @@ impl Expr {
     pub fn eval<'a>(&self, record: &impl Fields<'a>) -> Value<'a> {
         match self {
             Expr::Literal(v) => v.clone(),
-            Expr::Field(r) => record.field(&r.name).cloned().unwrap_or(Value::Null),
+            Expr::Field(r) => record.field_of(r).cloned().unwrap_or(Value::Null),
             Expr::Not(e) => Value::Bool(!e.test(record)),
             Expr::And(a, b) => Value::Bool(a.test(record) && b.test(record)),
             Expr::Or(a, b) => Value::Bool(a.test(record) || b.test(record)),
@@ -779,7 +853,7 @@ impl Parser<'_> {
                     }
                     return Ok(Expr::Call(f, args));
                 }
-                Ok(Expr::Field(FieldRef { name: w }))
+                Ok(Expr::Field(FieldRef::new(w)))
             }
             Tok::End => Err(QueryError::new(
                 self.text,
@@ -872,6 +946,38 @@ pub fn parse_prefix(
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::sync::Arc;
+
+    #[test]
+    fn bound_fields_use_the_slot_only_for_their_own_schema() {
+        let record = |schema: &Arc<Schema>, values: [i64; 2]| {
+            let mut r = Record::new();
+            r.push("x".into(), Value::Null); // dynamic first: begin_fixed must replace it
+            let slots = r.begin_fixed(schema);
+            for (slot, v) in slots.iter_mut().zip(values) {
+                *slot = Value::Int(v);
+            }
+            r
+        };
+        let ab = Arc::new(Schema::new(vec!["a".into(), "b".into()]));
+        // The same names in another order, in an equal but distinct schema.
+        let ba = Arc::new(Schema::new(vec!["b".into(), "a".into()]));
+        let expr = |t: &str| parse_expr(t, 0, t.len()).unwrap();
+        let mut e = expr("b - a");
+        e.bind(Some(&ab));
+        assert_eq!(e.eval(&record(&ab, [1, 10])), Value::Int(9));
+        assert_eq!(e.eval(&record(&ba, [1, 10])), Value::Int(-9));
+        let mut dynamic = Record::new();
+        dynamic.push("a".into(), Value::Int(2));
+        dynamic.push("b".into(), Value::Int(7));
+        assert_eq!(e.eval(&dynamic), Value::Int(5));
+        // A name the schema does not have stays looked up by name (and is null here).
+        let mut c = expr("c");
+        c.bind(Some(&ab));
+        assert_eq!(c.eval(&record(&ab, [1, 10])), Value::Null);
+        e.bind(None);
+        assert_eq!(e.eval(&record(&ba, [1, 10])), Value::Int(-9));
+    }
 
     struct Rec(HashMap<&'static str, Value<'static>>);
 

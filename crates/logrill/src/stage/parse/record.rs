@@ -23,14 +23,14 @@ use super::value::Value;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
     names: Vec<String>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, foldhash::quality::RandomState>,
 }
 
 impl Schema {
     /// A schema with these names, in slot order. If a name repeats, lookups by name find
     /// the first.
     pub fn new(names: Vec<String>) -> Schema {
-        let mut index = HashMap::with_capacity(names.len());
+        let mut index = HashMap::with_capacity_and_hasher(names.len(), Default::default());
         for (i, n) in names.iter().enumerate() {
             index.entry(n.clone()).or_insert(i);
         }
