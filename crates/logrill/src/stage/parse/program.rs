@@ -171,6 +171,10 @@ pub(crate) struct Program {
     pub fast: Vec<Fast>,
     /// Which slots are wanted (a projection, [`Program::project`]); `None`: all.
     pub wanted: Option<Vec<bool>>,
+    /// Whether each time group, and each split request line, has a wanted slot: computed
+    /// with `fast`, so that a line does not ask again.
+    pub times_wanted: Vec<bool>,
+    pub splits_wanted: Vec<bool>,
 }
 
 /// One operation of the fast path: the common kinds of field with the literal after them
@@ -263,7 +267,15 @@ impl Program {
                 }
             }
         }
+        self.plan_all();
+    }
+
+    /// Compute what depends on the projection: the fast path's plan and which time
+    /// groups and splits are wanted.
+    fn plan_all(&mut self) {
         self.fast = self.plan();
+        self.times_wanted = self.time_slots.iter().map(|&s| self.wants(s)).collect();
+        self.splits_wanted = self.splits.iter().map(|s| self.wants_split(s)).collect();
     }
 
     /// Whether slot `slot` is wanted.
@@ -288,7 +300,7 @@ impl Program {
     pub(crate) fn project(&self, wanted: Vec<bool>) -> Program {
         let mut p = self.clone();
         p.wanted = Some(wanted);
-        p.fast = p.plan();
+        p.plan_all();
         // A schema of its own, so that a record last filled by the full program is
         // cleared (not reused) before its first line.
         p.schema = Arc::new((*p.schema).clone());
@@ -450,14 +462,18 @@ impl Program {
         }
         let done = m.splits_done;
         let values = rec.slots_mut();
-        for (g, &slot) in self.time_slots.iter().enumerate() {
-            if self.wants(slot) {
-                values[slot as usize] =
-                    scratch.parts[g].assemble().map_or(Value::Null, Value::Time);
+        for ((&slot, parts), &want) in self
+            .time_slots
+            .iter()
+            .zip(&scratch.parts)
+            .zip(&self.times_wanted)
+        {
+            if want {
+                values[slot as usize] = parts.assemble().map_or(Value::Null, Value::Time);
             }
         }
-        for (k, s) in self.splits.iter().enumerate() {
-            if done & (1 << (k as u32 % 32)) == 0 && self.wants_split(s) {
+        for (k, (s, &want)) in self.splits.iter().zip(&self.splits_wanted).enumerate() {
+            if want && done & (1 << (k as u32 % 32)) == 0 {
                 split_request(values, s);
             }
         }
@@ -697,6 +713,8 @@ impl Builder {
             step_names: self.step_names,
             fast: Vec::new(),
             wanted: None,
+            times_wanted: Vec::new(),
+            splits_wanted: Vec::new(),
         };
         p.link();
         p
