@@ -565,6 +565,21 @@ impl Chain {
         }
     }
 
+    /// The most state any one table (or branch's kept values) holds, to check against
+    /// the state limit.
+    pub fn state_size(&self) -> usize {
+        match &self.end {
+            End::Table { table, .. } => table.size(),
+            End::Kept(values) => values.len(),
+            End::Tee { branches, .. } => branches
+                .iter()
+                .map(|(_, c)| c.state_size())
+                .max()
+                .unwrap_or(0),
+            End::Values | End::Seed { .. } | End::Records => 0,
+        }
+    }
+
     /// Fold in a partial state taken from a chain compiled from the same plan.
     pub fn merge_partial(&mut self, partial: Partial) {
         match (&mut self.end, partial) {

@@ -91,7 +91,7 @@ pub(super) fn run(
             });
         }
         drop(order_tx);
-        let result = emit(order_rx, &mut total, output, on_error);
+        let result = emit(order_rx, &mut total, output, on_error, options.state_limit);
         // On an output error, `emit` has dropped every channel: workers see their sends
         // fail; the flag also stops them before they open another input.
         if result.is_err() {
@@ -223,6 +223,7 @@ fn emit(
     total: &mut Compiled,
     output: &mut dyn Output,
     on_error: &mut dyn FnMut(Error),
+    state_limit: usize,
 ) -> io::Result<(Stats, u64)> {
     let mut stats: Option<Stats> = None;
     let mut failed = 0;
@@ -244,6 +245,15 @@ fn emit(
                 Msg::Done(done) => {
                     let done = *done;
                     total.chain.merge_partial(done.partial);
+                    // Each worker checks the limit on its own input only: the merged
+                    // state is checked here, so that the run fails as a single-threaded
+                    // one does.
+                    let mut error = done.error;
+                    if error.is_none() && total.chain.state_size() > state_limit {
+                        error = Some(Error::State(super::table::TableError {
+                            limit: state_limit,
+                        }));
+                    }
                     match &mut stats {
                         None => stats = Some(done.stats),
                         Some(s) => {
@@ -252,7 +262,7 @@ fn emit(
                             s.failures.merge(done.stats.failures);
                         }
                     }
-                    if let Some(e) = done.error {
+                    if let Some(e) = error {
                         failed += 1;
                         // Each worker may reach the state limit: it is one problem.
                         let repeat = matches!(e, Error::State(_)) && over_limit;

@@ -337,7 +337,10 @@ impl Program {
                         Out::Slot(slot) => self
                             .splits
                             .iter()
-                            .position(|s| s.request == slot && self.wants_split(s)),
+                            .position(|s| s.request == slot && self.wants_split(s))
+                            // The fast path notes the splits it did in a 32-bit mask; any
+                            // further ones are split after the match.
+                            .filter(|&k| k < 32),
                         _ => None,
                     };
                     let store = match f.out {
@@ -473,7 +476,7 @@ impl Program {
             }
         }
         for (k, (s, &want)) in self.splits.iter().zip(&self.splits_wanted).enumerate() {
-            if want && done & (1 << (k as u32 % 32)) == 0 {
+            if want && (k >= 32 || done & (1 << k) == 0) {
                 split_request(values, s);
             }
         }
