@@ -178,6 +178,20 @@ fn tee_runs_branches_over_one_pass() {
         out,
         "{\"branch\":0,\"pipeline\":\"count\",\"count\":9999}\n{\"branch\":1,\"pipeline\":\"max bytes\",\"max_bytes\":69192717}\n"
     );
+    // `parse auto` inside a branch chooses its parser too, and the lines its parser could
+    // not read are reported.
+    let (out, err, code) = run(&[
+        "tee (parse auto | count by status | where status >= 500) (count)",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "== parse auto | count by status | where status >= 500\nstatus\tcount\n500\t3\n\n\
+         == count\n10000\n"
+    );
+    assert!(err.contains("parse auto: chose combined"), "{err}");
+    assert!(err.contains("parse combined: 1 line not parsed"), "{err}");
     // A stage after tee is refused.
     let (_, err, code) = run(&["parse combined | tee (count) | head 1", f.to_str().unwrap()]);
     assert_eq!(code, 2);

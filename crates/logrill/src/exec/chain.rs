@@ -379,20 +379,29 @@ impl Chain {
         )
     }
 
-    /// Choose the parser of a `parse auto` step from sample lines; returns what was chosen.
-    pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Option<String>, Error> {
+    /// Choose the parser of every `parse auto` step (in `tee` branches too) from sample
+    /// lines; returns what was chosen, one line per step.
+    pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
+        let mut chosen = Vec::new();
         for step in &mut self.steps {
             if let Step::Parse(p) = step {
                 if matches!(p.parser, ParserSlot::Auto) {
                     let (parser, choice) =
                         Parser::auto(sample).map_err(|e| bad(format!("parse auto: {e}")))?;
                     p.parser = ParserSlot::Ready(parser);
-                    self.bind_fields();
-                    return Ok(Some(choice.to_string()));
+                    chosen.push(choice.to_string());
                 }
             }
         }
-        Ok(None)
+        if let End::Tee { branches, .. } = &mut self.end {
+            for (_, branch) in branches {
+                chosen.extend(branch.resolve_auto(sample)?);
+            }
+        }
+        if !chosen.is_empty() {
+            self.bind_fields();
+        }
+        Ok(chosen)
     }
 
     /// The parser of the chain's `parse` step, once built.
@@ -406,9 +415,20 @@ impl Chain {
         })
     }
 
-    /// Whether a `parse auto` step still waits for its sample.
+    /// Every built parser of the chain, `tee` branches' included, in order.
+    pub fn parsers(&self) -> Vec<&Parser> {
+        let mut all: Vec<&Parser> = self.parser().into_iter().collect();
+        if let End::Tee { branches, .. } = &self.end {
+            for (_, branch) in branches {
+                all.extend(branch.parsers());
+            }
+        }
+        all
+    }
+
+    /// Whether a `parse auto` step (in `tee` branches too) still waits for its sample.
     pub fn needs_auto(&self) -> bool {
-        self.steps.iter().any(|s| {
+        let here = self.steps.iter().any(|s| {
             matches!(
                 s,
                 Step::Parse(ParseStep {
@@ -416,7 +436,8 @@ impl Chain {
                     ..
                 })
             )
-        })
+        });
+        here || matches!(&self.end, End::Tee { branches, .. } if branches.iter().any(|(_, c)| c.needs_auto()))
     }
 
     /// The input is done: emit tables (through their follow-on chains), tee branches

@@ -271,9 +271,18 @@ fn conclude(
             on_error(e);
         }
     }
-    let parse_report = match compiled.chain.parser() {
-        Some(parser) => stats.failures.report(parser),
-        None => Vec::new(),
+    // Failures are described by the parser that met them; when `tee` branches parse
+    // with different formats, only their number is given.
+    let parsers = compiled.chain.parsers();
+    let parse_report = match parsers.split_first() {
+        Some((first, rest)) if rest.iter().all(|p| p.name() == first.name()) => {
+            stats.failures.report(first)
+        }
+        Some(_) if !stats.failures.is_empty() => vec![format!(
+            "parse: {} lines not parsed (by the parsers of several tee branches)",
+            stats.failures.total()
+        )],
+        _ => Vec::new(),
     };
     Ok(Summary {
         interrupted: false,

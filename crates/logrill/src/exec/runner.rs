@@ -80,14 +80,12 @@ impl<'o> Runner<'o> {
             };
             if self.compiled.chain.needs_auto() {
                 let sample: Vec<&[u8]> = batch.lines().take(AUTO_SAMPLE).collect();
-                if let Some(choice) = self
+                let chosen = self
                     .compiled
                     .chain
                     .resolve_auto(&sample)
-                    .map_err(RunError::Input)?
-                {
-                    self.stats.notes.push(choice);
-                }
+                    .map_err(RunError::Input)?;
+                self.stats.notes.extend(chosen);
             }
             let mut scratch = std::mem::take(&mut self.scratch).recycle();
             let flow = match self.compiled.batch_grep.take() {
