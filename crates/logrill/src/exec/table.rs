@@ -14,20 +14,20 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use smallvec::SmallVec;
+
+use crate::agg::{AggKind, Aggregate, Number};
+use crate::query::expr::order;
+use crate::query::{AggCall, AggFn, Column, SortKey};
+use crate::stage::parse::{Record, Schema, Value};
 
 /// Hash maps keyed by encoded values. foldhash rather than the standard SipHash: keys are
 /// hashed once per record, and SipHash costs more than the rest of a group's update. The
 /// seed is random per map, so crafted log lines cannot aim at collisions.
 type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 type Set<K> = HashSet<K, foldhash::quality::RandomState>;
-use std::sync::Arc;
-
-use crate::agg::{AggKind, Aggregate, Number};
-use crate::query::expr::order;
-use crate::query::{AggCall, AggFn, Column, SortKey};
-use crate::stage::parse::{Record, Schema, Value};
 
 /// Default limit on table state (groups and kept values).
 pub const DEFAULT_STATE_LIMIT: usize = 10_000_000;
@@ -677,14 +677,19 @@ impl Table {
                 (Arc::new(Schema::new(names)), rows)
             }
             Table::Groups(g) => {
-                let mut groups: Vec<_> = g.groups.into_iter().map(|e| (e.keys, e.states)).collect();
-                groups.sort_by(|(a, _), (b, _)| {
-                    a.iter()
-                        .zip(b)
+                let mut groups: Vec<_> = g.groups.into_iter().collect();
+                // Keys that order as equal but are different groups (`404` and `"404"` in
+                // JSON) come in the order of their encoded keys, not the hash table's
+                // (which is seeded at random).
+                groups.sort_by(|a, b| {
+                    a.keys
+                        .iter()
+                        .zip(&b.keys)
                         .map(|(x, y)| total_order(x, y))
                         .find(|o| o.is_ne())
-                        .unwrap_or(Ordering::Equal)
+                        .unwrap_or_else(|| a.key.cmp(&b.key))
                 });
+                let mut groups: Vec<_> = groups.into_iter().map(|e| (e.keys, e.states)).collect();
                 let mut names: Vec<String> = g.by.iter().map(|c| c.name.clone()).collect();
                 let expand = g.aggregates.len() == 1
                     && matches!(g.aggregates[0].function, AggFn::Distinct | AggFn::Top(_));
