@@ -161,13 +161,15 @@ BYTES=$(truth mixed raw_bytes) job "seed job, mixed tree (plain, gz, bz2, xz, zs
   "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $DIR/mixed -g 'access-log*'" \
   "zcat|grep|mawk=$DIR/zcat_all.sh $DIR/mixed | grep -aF $P | mawk '$AWK_SUM'"
 
-# Parse + aggregate: count and bytes per status over combined logs. Tables are compared
-# as sorted "status count bytes" rows.
-cat > "$DIR/parse_agg.py" <<'PY'
+# Parse + aggregate over combined logs, in Python: `status` prints "status count bytes"
+# rows (count and bytes per status); `tee` prints "status count" rows, then "host bytes"
+# rows (the issue's job: two tables in one pass). Tables are compared as sorted rows.
+cat > "$DIR/parse_tables.py" <<'PY'
 import os, re, sys, fnmatch
+mode, top = sys.argv[1], sys.argv[2]
 pat = re.compile(rb'^(\S+) (\S+) (\S+) \[([^\]]+)\] "(\S+) (\S+) (\S+)" (\d{3}) (\S+) "([^"]*)" "([^"]*)"$')
-count, total = {}, {}
-for path, _, names in os.walk(sys.argv[1]):
+count, total, by_host = {}, {}, {}
+for path, _, names in os.walk(top):
     for n in fnmatch.filter(names, "access-log*"):
         with open(os.path.join(path, n), "rb") as f:
             for line in f:
@@ -175,10 +177,21 @@ for path, _, names in os.walk(sys.argv[1]):
                 if not m:
                     continue
                 s = int(m.group(8)); b = m.group(9)
+                n_bytes = int(b) if b != b"-" else 0
                 count[s] = count.get(s, 0) + 1
-                total[s] = total.get(s, 0) + (int(b) if b != b"-" else 0)
+                if mode == "status":
+                    total[s] = total.get(s, 0) + n_bytes
+                else:
+                    h = m.group(1)
+                    by_host[h] = by_host.get(h, 0) + n_bytes
+out = sys.stdout.buffer
 for s in sorted(count):
-    print(f"{s}\t{count[s]}\t{total[s]}")
+    if mode == "status":
+        out.write(b"%d\t%d\t%d\n" % (s, count[s], total[s]))
+    else:
+        out.write(b"%d\t%d\n" % (s, count[s]))
+for h in sorted(by_host):
+    out.write(b"%s\t%d\n" % (h, by_host[h]))
 PY
 AWK_TABLE='$9 ~ /^[0-9][0-9][0-9]$/ { c[$9]++; if ($10 ~ /^[0-9]+$/) b[$9] += $10 } END { for (s in c) printf "%s\t%d\t%.0f\n", s, c[s], b[s] }'
 table_job() { # label, then name=command pairs; every command prints rows "status count bytes"
@@ -204,37 +217,16 @@ ROWS='^[0-9]{3}\s'
 table_job "parse combined + count, sum bytes by status ($MB MB)" \
   "logrill=$LOGRILL -q 'parse combined | count, sum bytes by status' $DIR/combined -g 'access-log*'" \
   "logrill -j1=$LOGRILL -j1 -q 'parse combined | count, sum bytes by status' $DIR/combined -g 'access-log*'" \
-  "python=python3 $DIR/parse_agg.py $DIR/combined" \
+  "python=python3 $DIR/parse_tables.py status $DIR/combined" \
   "mawk=$DIR/zcat_all.sh $DIR/combined | mawk '$AWK_TABLE'"
 
 # The issue's parse job: `count by status` and `sum bytes by host` in one pass (two
-# tables; the generated logs have tens of thousands of hosts). Compared as the sorted
-# rows "status count" and "host bytes" of both tables.
-cat > "$DIR/parse_tee.py" <<'PY'
-import os, re, sys, fnmatch
-pat = re.compile(rb'^(\S+) (\S+) (\S+) \[([^\]]+)\] "(\S+) (\S+) (\S+)" (\d{3}) (\S+) "([^"]*)" "([^"]*)"$')
-count, by_host = {}, {}
-for path, _, names in os.walk(sys.argv[1]):
-    for n in fnmatch.filter(names, "access-log*"):
-        with open(os.path.join(path, n), "rb") as f:
-            for line in f:
-                m = pat.match(line.rstrip(b"\r\n"))
-                if not m:
-                    continue
-                s = int(m.group(8)); b = m.group(9); h = m.group(1)
-                count[s] = count.get(s, 0) + 1
-                by_host[h] = by_host.get(h, 0) + (int(b) if b != b"-" else 0)
-out = sys.stdout.buffer
-for s in sorted(count):
-    out.write(b"%d\t%d\n" % (s, count[s]))
-for h in sorted(by_host):
-    out.write(b"%s\t%d\n" % (h, by_host[h]))
-PY
+# tables; the generated logs have tens of thousands of hosts).
 AWK_TEE='$9 ~ /^[0-9][0-9][0-9]$/ { c[$9]++; h[$1] += ($10 ~ /^[0-9]+$/) ? $10 : 0 } END { for (s in c) printf "%s\t%d\n", s, c[s]; for (x in h) printf "%s\t%.0f\n", x, h[x] }'
 ROWS=$'^[^[:space:]]+\t[0-9]+$'
 TEE_Q='parse combined | tee (count by status) (sum bytes by host)'
 table_job "parse combined + count by status, sum bytes by host ($MB MB)" \
   "logrill=$LOGRILL -q '$TEE_Q' $DIR/combined -g 'access-log*'" \
   "logrill -j1=$LOGRILL -j1 -q '$TEE_Q' $DIR/combined -g 'access-log*'" \
-  "python=python3 $DIR/parse_tee.py $DIR/combined" \
+  "python=python3 $DIR/parse_tables.py tee $DIR/combined" \
   "mawk=$DIR/zcat_all.sh $DIR/combined | mawk '$AWK_TEE'"
