@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use super::program::{Builder, Class, Out, Program, Scan, Split, TextConv, Token};
+use super::program::{Builder, Class, Out, Program, Scan, TextConv, Token};
 use super::timepart::TimePart;
 use super::{FormatError, FormatErrorKind, Naming};
 
@@ -380,15 +380,7 @@ fn build(
         b.field(scan, clf || conditioned, Out::Slot(slot), &text);
         if derive && d.letter == "r" && !split_done && naming == Naming::Readable {
             split_done = true;
-            let mut add = |n: &str| (!taken.contains(n)).then(|| b.slot(format!("{prefix}{n}")));
-            let split = Split {
-                request: slot,
-                method: add("method"),
-                path: add("path"),
-                query: add("query"),
-                protocol: add("protocol"),
-            };
-            b.split(split);
+            b.split_request(slot, taken, prefix);
         }
     }
     b.lit(lit.as_bytes());

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use super::apache::normalize;
-use super::program::{Builder, Class, Out, Program, Scan, Split, TextConv, Token};
+use super::program::{Builder, Class, Out, Program, Scan, TextConv, Token};
 use super::timepart::TimePart;
 use super::{FormatError, FormatErrorKind, Naming};
 
@@ -139,15 +139,7 @@ fn build(
         b.field(scan, dash, Out::Slot(slot), &text);
         if derive && name == "request" && !split_done && naming == Naming::Readable {
             split_done = true;
-            let mut add = |n: &str| (!taken.contains(n)).then(|| b.slot(n));
-            let split = Split {
-                request: slot,
-                method: add("method"),
-                path: add("path"),
-                query: add("query"),
-                protocol: add("protocol"),
-            };
-            b.split(split);
+            b.split_request(slot, taken, "");
         }
     }
     b.lit(lit.as_bytes());

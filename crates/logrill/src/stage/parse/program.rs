@@ -637,7 +637,23 @@ impl Builder {
     }
 
     /// Split the request line in `request` into the given slots.
-    pub(crate) fn split(&mut self, split: Split) {
+    /// Split the request line in slot `request` into method, path, query and protocol,
+    /// each in a slot of its own named `{prefix}method` and so on, except those whose
+    /// plain name is in `taken` (a directive of the format gives it already).
+    pub(crate) fn split_request(
+        &mut self,
+        request: u16,
+        taken: &std::collections::HashSet<String>,
+        prefix: &str,
+    ) {
+        let mut add = |n: &str| (!taken.contains(n)).then(|| self.slot(format!("{prefix}{n}")));
+        let split = Split {
+            request,
+            method: add("method"),
+            path: add("path"),
+            query: add("query"),
+            protocol: add("protocol"),
+        };
         self.splits.push(split);
     }
 
