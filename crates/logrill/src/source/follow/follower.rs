@@ -947,6 +947,16 @@ impl Follower {
 
     // ----- reading ----------------------------------------------------------------------
 
+    /// [`Self::fill`], then a checkpoint at once if a file was opened or replaced (so that
+    /// a restart knows it); whether lines were read.
+    fn fill_then_checkpoint(&mut self, now: Instant) -> bool {
+        let read = self.fill();
+        if read && self.files_changed {
+            self.maybe_checkpoint(now);
+        }
+        read
+    }
+
     /// Read the next chunk of complete lines from some stream. Streams take turns; within
     /// a stream, older files first.
     fn fill(&mut self) -> bool {
@@ -1169,10 +1179,7 @@ impl Follower {
                 self.rescan(now);
             }
             self.maybe_checkpoint(now);
-            if self.fill() {
-                if self.files_changed {
-                    self.maybe_checkpoint(now);
-                }
+            if self.fill_then_checkpoint(now) {
                 continue;
             }
             if self.retire_finished(now) {
@@ -1183,10 +1190,7 @@ impl Follower {
                 self.shared.take_dirty();
                 self.rescan(now);
                 self.maybe_checkpoint(now);
-                if self.fill() {
-                    if self.files_changed {
-                        self.maybe_checkpoint(now);
-                    }
+                if self.fill_then_checkpoint(now) {
                     continue;
                 }
             }
