@@ -8,20 +8,9 @@
 #   LOGRILL=path/to/logrill scripts/spark-demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LOGS=examples/logs
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-if [ -z "${LOGRILL:-}" ]; then
-  cargo build --release -q -p logrill-cli
-  LOGRILL="${CARGO_TARGET_DIR:-target}/release/logrill"
-fi
 command -v java >/dev/null || { echo "spark-demo: needs java (apt-get install default-jre-headless)" >&2; exit 2; }
-PY=python3
-if ! $PY -c 'import pyspark' 2>/dev/null; then
-  $PY -m venv "$work/venv" && PY="$work/venv/bin/python"
-  "$PY" -m pip install -q pyspark
-fi
+# shellcheck source=scripts/common.sh
+source scripts/common.sh pyspark
 
 "$LOGRILL" -q --output parquet "$work/logs" --partition-by day 'parse common' "$LOGS" -g 'access-log*'
 "$LOGRILL" -q --json 'parse common | count, sum bytes by status | sort status' "$LOGS" -g 'access-log*' \

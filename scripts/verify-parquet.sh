@@ -8,19 +8,8 @@
 #   LOGRILL=path/to/logrill scripts/verify-parquet.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LOGS=examples/logs
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-if [ -z "${LOGRILL:-}" ]; then
-  cargo build --release -q -p logrill-cli
-  LOGRILL="${CARGO_TARGET_DIR:-target}/release/logrill"
-fi
-PY=python3
-if ! $PY -c 'import pyarrow, duckdb' 2>/dev/null; then
-  $PY -m venv "$work/venv" && PY="$work/venv/bin/python"
-  "$PY" -m pip install -q pyarrow duckdb
-fi
+# shellcheck source=scripts/common.sh
+source scripts/common.sh pyarrow duckdb
 
 "$LOGRILL" -q --output parquet "$work/logs.parquet" 'parse common' "$LOGS" -g 'access-log*'
 "$LOGRILL" -q --output parquet "$work/by-day" --partition-by day 'parse common' "$LOGS" -g 'access-log*'
