@@ -3,6 +3,7 @@
 //! overflow would panic too). A step before real fuzzing.
 
 use logrill::stage::parse::{Naming, Parser, Record};
+use logrill_testgen::Rng;
 
 const FORMATS: &[&str] = &[
     r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i""#,
@@ -68,17 +69,6 @@ const PIECES: &[&str] = &[
     "ffffffffffffffffffff",
 ];
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[test]
 fn hostile_lines_never_panic() {
     let mut parsers = Vec::new();
@@ -93,15 +83,15 @@ fn hostile_lines_never_panic() {
     parsers.push(Parser::json());
     parsers.push(Parser::logfmt());
     parsers.push(Parser::regex(r"(?P<a>\d+)?(?P<b>.*)").unwrap());
-    let mut rng = Rng(0xDEAD_BEEF_CAFE_F00D);
+    let mut rng = Rng::new(0xDEAD_BEEF_CAFE_F00D);
     let mut parsed = 0;
     for _ in 0..6_000 {
         let mut line = Vec::new();
-        for _ in 0..rng.next() % 24 {
-            if rng.next() % 8 == 0 {
-                line.push((rng.next() % 256) as u8);
+        for _ in 0..rng.next_u64() % 24 {
+            if rng.next_u64() % 8 == 0 {
+                line.push((rng.next_u64() % 256) as u8);
             } else {
-                let p = PIECES[(rng.next() % PIECES.len() as u64) as usize];
+                let p = PIECES[(rng.next_u64() % PIECES.len() as u64) as usize];
                 line.extend_from_slice(p.as_bytes());
             }
         }
@@ -130,18 +120,18 @@ fn hostile_lines_never_panic() {
 fn near_misses_never_panic() {
     let line = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a?b HTTP/1.1" 200 2326 "http://x/" "Mozilla/5.0""#;
     let mut p = Parser::apache(FORMATS[0], Naming::Readable).unwrap();
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let bytes = line.as_bytes();
     for _ in 0..20_000 {
         let mut l = bytes.to_vec();
-        for _ in 0..1 + rng.next() % 3 {
-            let i = (rng.next() % l.len() as u64) as usize;
-            match rng.next() % 3 {
-                0 => l[i] = b"\" \\-[]:9"[(rng.next() % 8) as usize],
+        for _ in 0..1 + rng.next_u64() % 3 {
+            let i = (rng.next_u64() % l.len() as u64) as usize;
+            match rng.next_u64() % 3 {
+                0 => l[i] = b"\" \\-[]:9"[(rng.next_u64() % 8) as usize],
                 1 => {
                     l.remove(i);
                 }
-                _ => l.insert(i, b"\" \\-"[(rng.next() % 4) as usize]),
+                _ => l.insert(i, b"\" \\-"[(rng.next_u64() % 4) as usize]),
             }
             if l.is_empty() {
                 break;
