@@ -183,44 +183,37 @@ pub(crate) enum NumberShape {
 
 /// JSON's number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
 pub(crate) fn classify_number(b: &[u8]) -> NumberShape {
-    let mut i = 0;
-    if b.first() == Some(&b'-') {
-        i = 1;
-    }
+    // The position after the run of digits from `i`.
+    let digits = |mut i: usize| {
+        while matches!(b.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = usize::from(b.first() == Some(&b'-'));
     match b.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
-        }
+        Some(b'1'..=b'9') => i = digits(i),
         _ => return NumberShape::Not,
     }
     let mut float = false;
     if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while matches!(b.get(i), Some(b'0'..=b'9')) {
-            i += 1;
-        }
-        if i == start {
+        let end = digits(i + 1);
+        if end == i + 1 {
             return NumberShape::Not;
         }
-        float = true;
+        (i, float) = (end, true);
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        let start = i;
-        while matches!(b.get(i), Some(b'0'..=b'9')) {
-            i += 1;
-        }
-        if i == start {
+        let end = digits(i);
+        if end == i {
             return NumberShape::Not;
         }
-        float = true;
+        (i, float) = (end, true);
     }
     if i != b.len() {
         NumberShape::Not
