@@ -382,6 +382,15 @@ impl Chain {
     /// Choose the parser of every `parse auto` step (in `tee` branches too) from sample
     /// lines; returns what was chosen, one line per step.
     pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
+        let chosen = self.choose_auto(sample)?;
+        if !chosen.is_empty() {
+            // Once, from the top: a branch's records come from the parsers before it.
+            self.bind_fields();
+        }
+        Ok(chosen)
+    }
+
+    fn choose_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
         let mut chosen = Vec::new();
         for step in &mut self.steps {
             if let Step::Parse(p) = step {
@@ -395,11 +404,8 @@ impl Chain {
         }
         if let End::Tee { branches, .. } = &mut self.end {
             for (_, branch) in branches {
-                chosen.extend(branch.resolve_auto(sample)?);
+                chosen.extend(branch.choose_auto(sample)?);
             }
-        }
-        if !chosen.is_empty() {
-            self.bind_fields();
         }
         Ok(chosen)
     }
