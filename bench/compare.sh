@@ -81,7 +81,6 @@ SH
 chmod +x "$DIR/zcat_all.sh"
 AWK_SUM='{ if ($NF ~ /^[0-9]+$/) s += $NF } END { printf "%.0f\n", s }'
 
-declare -a NAMES CMDS
 job() { # label, expected, then name=command pairs
   local label=$1 expected=$2; shift 2
   echo
@@ -100,9 +99,19 @@ job() { # label, expected, then name=command pairs
     args+=(-n "$name" "$cmd")
   done
   [ $ok = 1 ] || { echo "answers differ: not timing $label" >&2; return 1; }
-  local json=$DIR/$(echo "$label" | tr -c 'a-zA-Z0-9' _).json
-  hyperfine -N --style none --warmup 1 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null 2>&1 \
-    || hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null
+  timed "$label" 1 "${args[@]}"
+}
+
+# Time the commands with hyperfine and print the table. no_shell=1: without a shell
+# first (less noise), with one if a command needs it (pipes).
+timed() { # label, no_shell, then hyperfine's -n NAME COMMAND arguments
+  local label=$1 no_shell=$2; shift 2
+  local json
+  json=$DIR/$(echo "$label" | tr -c 'a-zA-Z0-9' _).json
+  if [ "$no_shell" != 1 ] \
+    || ! hyperfine -N --style none --warmup 1 --runs "$RUNS" --export-json "$json" "$@" >/dev/null 2>&1; then
+    hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$json" "$@" >/dev/null
+  fi
   summarize "$json" "$label"
 }
 
@@ -208,9 +217,7 @@ table_job() { # label, then name=command pairs; every command prints rows "statu
     args+=(-n "$name" "$cmd")
   done
   [ $ok = 1 ] || { echo "answers differ: not timing $label" >&2; return 1; }
-  local json=$DIR/$(echo "$label" | tr -c 'a-zA-Z0-9' _).json
-  hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null
-  summarize "$json" "$label"
+  timed "$label" 0 "${args[@]}"
 }
 BYTES=$(truth combined raw_bytes)
 ROWS='^[0-9]{3}\s'
