@@ -203,10 +203,8 @@ impl Chain {
                     )),
                     columns: columns.clone(),
                 }),
-                StageSpec::Aggregate { .. } | StageSpec::Sort(_) => {
-                    if let (Terminal::Aggregate(kind), StageSpec::Aggregate { .. }) =
-                        (terminal, spec)
-                    {
+                StageSpec::Aggregate { aggregates, by } => {
+                    if let Terminal::Aggregate(kind) = terminal {
                         return Ok(Chain {
                             steps,
                             ordered,
@@ -217,45 +215,38 @@ impl Chain {
                             },
                         });
                     }
-                    let table = match spec {
-                        StageSpec::Aggregate { aggregates, by } => {
-                            let mut aggregates = aggregates.clone();
-                            if !records {
-                                // Before `parse`, an aggregate without argument takes the
-                                // current value, which a table sees as the field `value`.
-                                for a in &mut aggregates {
-                                    let counts = matches!(
-                                        a.function,
-                                        AggFn::Simple(crate::agg::AggKind::Count)
-                                    );
-                                    if a.arg.is_none() && !counts {
-                                        a.arg = Some(Expr::Field(FieldRef::new("value")));
-                                    }
-                                }
+                    let mut aggregates = aggregates.clone();
+                    if !records {
+                        // Before `parse`, an aggregate without argument takes the current
+                        // value, which a table sees as the field `value`.
+                        for a in &mut aggregates {
+                            let counts =
+                                matches!(a.function, AggFn::Simple(crate::agg::AggKind::Count));
+                            if a.arg.is_none() && !counts {
+                                a.arg = Some(Expr::Field(FieldRef::new("value")));
                             }
-                            Table::groups(aggregates, by.clone())
                         }
-                        StageSpec::Sort(keys) => Table::sorted(keys.clone()),
-                        _ => unreachable_table(),
-                    };
-                    // The rows come out when the input is done, so inside `tee` they already come
-                    // under the branch's heading: no need to keep them again.
-                    let then = Chain::compile(&stages[i + 1..], terminal, true, false, opts)?;
-                    let then_spec = Box::new(ThenSpec {
-                        stages: stages[i + 1..].to_vec(),
-                        terminal,
-                        opts,
-                    });
-                    return Ok(Chain {
+                    }
+                    let table = Table::groups(aggregates, by.clone());
+                    return Chain::ending_in(
+                        table,
                         steps,
                         ordered,
-                        end: End::Table {
-                            table,
-                            then: Box::new(then),
-                            value_schema: value_schema(),
-                            then_spec,
-                        },
-                    });
+                        &stages[i + 1..],
+                        terminal,
+                        opts,
+                    );
+                }
+                StageSpec::Sort(keys) => {
+                    let table = Table::sorted(keys.clone());
+                    return Chain::ending_in(
+                        table,
+                        steps,
+                        ordered,
+                        &stages[i + 1..],
+                        terminal,
+                        opts,
+                    );
                 }
                 StageSpec::Tee(plans) => {
                     let mut branches = Vec::new();
@@ -275,28 +266,49 @@ impl Chain {
             }
         }
         let end = match (records, kept) {
-            (_, true) if !records => End::Kept(Vec::new()),
-            (true, true) => End::Table {
-                value_schema: value_schema(),
-                then_spec: Box::new(ThenSpec {
-                    stages: Vec::new(),
-                    terminal,
-                    opts,
-                }),
-                table: Table::sorted(Vec::new()),
-                then: Box::new(Chain {
-                    steps: Vec::new(),
-                    end: End::Records,
-                    ordered: false,
-                }),
-            },
+            // Records inside `tee`: kept in input order (a sort buffer with no keys), to be
+            // printed under the branch's heading.
+            (true, true) => {
+                let keep = Table::sorted(Vec::new());
+                return Chain::ending_in(keep, steps, ordered, &[], terminal, opts);
+            }
+            (false, true) => End::Kept(Vec::new()),
             (true, false) => End::Records,
-            _ => End::Values,
+            (false, false) => End::Values,
         };
         Ok(Chain {
             steps,
             end,
             ordered,
+        })
+    }
+
+    /// `steps` ending in `table`, whose rows go on through `rest` when the input is done.
+    fn ending_in(
+        table: Table,
+        steps: Vec<Step>,
+        ordered: bool,
+        rest: &[StageSpec],
+        terminal: Terminal,
+        opts: CompileOptions,
+    ) -> Result<Chain, Error> {
+        // The rows come out when the input is done, so inside `tee` they already come
+        // under the branch's heading: no need to keep them again.
+        let then = Chain::compile(rest, terminal, true, false, opts)?;
+        let then_spec = Box::new(ThenSpec {
+            stages: rest.to_vec(),
+            terminal,
+            opts,
+        });
+        Ok(Chain {
+            steps,
+            ordered,
+            end: End::Table {
+                table,
+                then: Box::new(then),
+                value_schema: value_schema(),
+                then_spec,
+            },
         })
     }
 
@@ -716,10 +728,6 @@ fn bind_steps(steps: &mut [Step], end: &mut End, mut schema: Option<Arc<Schema>>
         }
         End::Values | End::Seed { .. } | End::Records | End::Kept(_) => {}
     }
-}
-
-fn unreachable_table() -> Table {
-    Table::sorted(Vec::new())
 }
 
 /// Run `steps` on a value (see [`Chain::push`]).

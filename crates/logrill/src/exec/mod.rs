@@ -261,7 +261,7 @@ fn conclude(
     let finish = if stats.over_limit {
         Ok(())
     } else {
-        runner::finish_chain(&mut compiled.chain, output, &mut stats)
+        compiled.chain.finish(output, &mut stats)
     };
     match finish {
         Ok(()) => {}

@@ -56,8 +56,11 @@ pub(super) fn run(
     on_error: &mut dyn FnMut(Error),
     options: &super::Options,
 ) -> io::Result<Summary> {
-    // The workers compile their own copies; this one gathers the merged results.
-    let Ok(mut worker_first) = Compiled::with(plan, options) else {
+    // Each worker has its own copy of the plan; `compiled` gathers the merged results.
+    let copies: Result<Vec<Compiled>, _> = (0..options.threads.max(1))
+        .map(|_| Compiled::with(plan, options))
+        .collect();
+    let Ok(copies) = copies else {
         return super::run_sequential(compiled, files, output, on_error, options);
     };
     let mut total = compiled;
@@ -65,16 +68,7 @@ pub(super) fn run(
     let cancel = AtomicBool::new(false);
     let (order_tx, order_rx) = channel::<Receiver<Msg>>();
     std::thread::scope(|scope| {
-        for i in 0..options.threads.max(1) {
-            // The plan compiled once already; compiling it again cannot fail.
-            let compiled = if i == 0 {
-                std::mem::replace(&mut worker_first, placeholder())
-            } else {
-                match Compiled::with(plan, options) {
-                    Ok(c) => c,
-                    Err(_) => break,
-                }
-            };
+        for compiled in copies {
             let (queue, cancel, order_tx) = (&queue, &cancel, order_tx.clone());
             let (limit, max_line) = (options.state_limit, options.max_line_bytes);
             let user_cancel = options.cancel.clone();
@@ -100,18 +94,6 @@ pub(super) fn run(
         result
     })
     .and_then(|(stats, failed)| conclude(total, stats, output, on_error, failed, false))
-}
-
-/// An empty compiled plan, to move a real one out of a variable.
-fn placeholder() -> Compiled {
-    Compiled {
-        batch_grep: None,
-        chain: super::chain::Chain {
-            steps: Vec::new(),
-            end: super::chain::End::Values,
-            ordered: false,
-        },
-    }
 }
 
 fn worker<I: Iterator<Item = Result<Input, Error>>>(

@@ -7,7 +7,7 @@ use crate::source::{Batch, Input, LineReader};
 use crate::stage::parse::Record;
 use crate::stage::Grep;
 
-use super::chain::{Chain, Ctx, Stats};
+use super::chain::{Ctx, Stats};
 use super::{Compiled, Output};
 
 /// Whether to go on.
@@ -160,13 +160,4 @@ fn note_too_long(stats: &mut Stats, name: &InputName, lines: Vec<u64>) {
             .skips
             .add(crate::stage::SkipReason::LineTooLong, name, line, b"");
     }
-}
-
-/// Run the chain's end-of-input work (tables, tee branches, the seed aggregate).
-pub(crate) fn finish_chain(
-    chain: &mut Chain,
-    output: &mut dyn Output,
-    stats: &mut Stats,
-) -> Result<(), RunError> {
-    chain.finish(output, stats)
 }
