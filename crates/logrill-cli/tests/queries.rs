@@ -368,3 +368,26 @@ fn groups_whose_keys_order_as_equal_come_out_in_a_fixed_order() {
         assert_eq!(out, "s\tcount\n404\t2\n404\t3\n");
     }
 }
+
+#[test]
+fn the_state_limit_counts_merged_values_once() {
+    // The log in 100 files: each file's `distinct method` keeps a few values, the same
+    // ones. Merged, the table keeps 4 values in 1 group, as a single thread does: under a
+    // limit of 20 with any number of threads, over a limit of 3.
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(elastic()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, part) in lines.chunks(100).enumerate() {
+        std::fs::write(d.path().join(format!("{i:03}.log")), part.join("\n") + "\n").unwrap();
+    }
+    let dir = d.path().to_str().unwrap();
+    let q = "parse combined | distinct method";
+    for threads in ["1", "2", "3"] {
+        let (out, err, code) = run(&["-q", "-j", threads, "--max-state", "20", q, dir]);
+        assert_eq!(code, 0, "-j {threads}: {err}");
+        assert_eq!(out, "method\nGET\nHEAD\nOPTIONS\nPOST\n", "-j {threads}");
+        let (out, err, code) = run(&["-q", "-j", threads, "--max-state", "3", q, dir]);
+        assert_eq!(code, 2, "-j {threads}: {out}");
+        assert!(err.contains("more than 3"), "-j {threads}: {err}");
+    }
+}

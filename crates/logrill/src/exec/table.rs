@@ -239,6 +239,20 @@ impl AggState {
         (added, unusable)
     }
 
+    /// How many values the state keeps (what [`AggState::add`] counts as added).
+    pub fn kept(&self) -> usize {
+        match self {
+            AggState::Distinct(set) => set.len(),
+            AggState::CountDistinct(set) => set.len(),
+            AggState::Percentile { values, .. } => values.len(),
+            AggState::Top { counts, .. } => counts.len(),
+            AggState::Simple { .. }
+            | AggState::Extreme { .. }
+            | AggState::First(_)
+            | AggState::Last(_) => 0,
+        }
+    }
+
     /// Fold in the state of the same aggregate from a later part of the input.
     pub fn merge(&mut self, other: AggState) {
         match (self, other) {
@@ -616,7 +630,6 @@ impl Table {
         match (self, other) {
             (Table::Sorted(a), Table::Sorted(b)) => a.rows.extend(b.rows),
             (Table::Groups(a), Table::Groups(b)) => {
-                a.kept += b.kept;
                 for group in b.groups {
                     let hasher = &a.hasher;
                     let entry = a.groups.entry(
@@ -635,6 +648,14 @@ impl Table {
                         }
                     }
                 }
+                // Counted again, not added: values both parts kept (the same distinct
+                // value, the same `top` key) are kept once.
+                a.kept = a
+                    .groups
+                    .iter()
+                    .flat_map(|g| &g.states)
+                    .map(AggState::kept)
+                    .sum();
             }
             _ => {}
         }
