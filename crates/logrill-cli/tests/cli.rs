@@ -220,6 +220,14 @@ fn sample_tree_totals_match_truth() {
     let want = int(&t, "total_bytes") as f64 / numeric as f64;
     let got: f64 = r.out().trim().parse().unwrap();
     assert!((got - want).abs() <= want * 1e-12, "avg {got} != {want}");
+
+    // Several aggregates of the value (a table before `parse`), on one thread and on all.
+    let fields = int(&t, "lines") - int(&t, "empty_lines");
+    let want = format!("count\tsum\n{fields}\t{}\n", int(&t, "total_bytes"));
+    for j in ["1", "4"] {
+        let r = logrill!("field -1 | count, sum", dir, "-g", g, "-q", "-j", j);
+        assert_eq!((r.code, r.out()), (Some(0), want.clone()), "-j {j}");
+    }
 }
 
 /// Every file of the sample, one codec each, named on the command line: its own totals.

@@ -897,11 +897,13 @@ fn take<'a>(
             let unusable = match record {
                 Some(r) => table.add(r),
                 None => {
-                    // Before `parse`: the value is the one field `value`.
-                    let mut r: Record<'a> = Record::new();
+                    // Before `parse`: the value is the one field `value`, in the batch's
+                    // record when there is one (no allocation per line).
+                    let mut own = Record::new();
+                    let r = scratch.unwrap_or(&mut own);
                     let slots = r.begin_fixed(value_schema);
                     slots[0] = Value::Str(Cow::Borrowed(value));
-                    table.add(&r)
+                    table.add(r)
                 }
             };
             match unusable {
