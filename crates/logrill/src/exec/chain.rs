@@ -77,6 +77,8 @@ pub(crate) enum Step {
     Select {
         columns: Vec<Column>,
         schema: Arc<Schema>,
+        /// The output record, emptied for each line (its allocation kept).
+        spare: Record<'static>,
     },
     Head(Head),
 }
@@ -202,6 +204,7 @@ impl Chain {
                         columns.iter().map(|c| c.name.clone()).collect(),
                     )),
                     columns: columns.clone(),
+                    spare: Record::new(),
                 }),
                 StageSpec::Aggregate { aggregates, by } => {
                     if let Terminal::Aggregate(kind) = terminal {
@@ -710,6 +713,7 @@ fn bind_steps(steps: &mut [Step], end: &mut End, mut schema: Option<Arc<Schema>>
             Step::Select {
                 columns,
                 schema: out,
+                ..
             } => {
                 columns
                     .iter_mut()
@@ -784,16 +788,22 @@ fn run_steps<'a>(
             Some(r) if e.test(r) => run_steps(rest, end, ctx, line, value, record, scratch),
             _ => Ok(Flow::Go),
         },
-        Step::Select { columns, schema } => {
+        Step::Select {
+            columns,
+            schema,
+            spare,
+        } => {
             let Some(r) = record else {
                 return Ok(Flow::Go);
             };
-            let mut out: Record<'a> = Record::new();
+            let mut out: Record<'a> = std::mem::take(spare).recycle();
             let slots = out.begin_fixed(schema);
             for (slot, c) in slots.iter_mut().zip(columns.iter()) {
                 *slot = c.expr.eval(r);
             }
-            run_steps(rest, end, ctx, line, value, Some(&out), scratch)
+            let result = run_steps(rest, end, ctx, line, value, Some(&out), scratch);
+            *spare = out.recycle();
+            result
         }
         Step::Head(h) => match h.apply(value) {
             StageStep::Pass(_) => run_steps(rest, end, ctx, line, value, record, scratch),
