@@ -74,6 +74,10 @@ pub(crate) fn report(args: &Args, summary: &exec::Summary) {
     for note in &summary.notes {
         eprintln!("logrill: {note}");
     }
+    // Not hidden by -q: the answer above is probably not the one asked for.
+    for line in &summary.unseen_fields {
+        eprintln!("logrill: {}", visible(line));
+    }
     if args.quiet {
         return;
     }
@@ -180,11 +184,13 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         eprintln!("logrill: interrupted: the result above is partial (reading stopped early)");
         return Ok(INTERRUPTED);
     }
-    Ok(if summary.failed_inputs > 0 {
-        FAILED
-    } else if plan.is_filter() && summary.values == 0 {
-        NOTHING_MATCHED
-    } else {
-        OK
-    })
+    Ok(
+        if summary.failed_inputs > 0 || !summary.unseen_fields.is_empty() {
+            FAILED
+        } else if plan.is_filter() && summary.values == 0 {
+            NOTHING_MATCHED
+        } else {
+            OK
+        },
+    )
 }

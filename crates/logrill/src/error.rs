@@ -84,6 +84,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this error ends the whole run rather than one input: a table past its state
+    /// limit (its results would be incomplete), or a pipeline found wrong while running (a
+    /// field the format chosen by `parse auto` does not have). What was gathered is then
+    /// not printed as if it were the answer.
+    pub fn ends_run(&self) -> bool {
+        matches!(self, Error::State(_) | Error::Query(_))
+    }
+
     /// The input this error is about, if it is about one.
     pub fn input(&self) -> Option<&InputName> {
         match self {

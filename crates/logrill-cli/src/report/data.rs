@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use logrill::exec::{self, RunFailure};
-use logrill::stage::parse::{Timestamp, Value};
+use logrill::stage::parse::{ParseSpec, Parser, Timestamp, Value};
 
 use super::collect::{Branches, Table};
 
@@ -170,13 +170,49 @@ const TOP_AGENTS: usize = STATUS + 5;
 const DURATIONS: usize = STATUS + 6;
 
 /// The whole pipeline for a format.
+///
+/// A format that lacks a field some branch reads (`common` has no `referer`, few formats
+/// have `duration`) would make the pipeline a wrong question, which logrill refuses
+/// (unknown field). Such a branch reads its fields through `select …, null as FIELD`
+/// first, so its table is there, empty, as the report expects.
 pub fn pipeline(format: &str, top: usize) -> String {
-    let words: Vec<String> = format_words(format).into_iter().map(quote).collect();
+    let format_words = format_words(format);
+    let names = ParseSpec::from_words(&format_words)
+        .ok()
+        .and_then(|spec| Parser::new(&spec).ok())
+        .and_then(|p| p.field_names().map(<[String]>::to_vec));
+    let words: Vec<String> = format_words.into_iter().map(quote).collect();
     let branches: Vec<String> = branches(top)
         .into_iter()
-        .map(|b| format!("({b})"))
+        .map(|b| match &names {
+            Some(names) => format!("({})", with_absent_as_null(&b, names)),
+            None => format!("({b})"),
+        })
         .collect();
     format!("parse {} | tee {}", words.join(" "), branches.join(" "))
+}
+
+/// `branch`, reading every field it names that `names` lacks as null.
+fn with_absent_as_null(branch: &str, names: &[String]) -> String {
+    // Parsed after a format whose fields are not checked, to learn what the branch reads.
+    let Ok(plan) = logrill::query::parse(&format!("parse json | {branch}")) else {
+        return branch.to_string();
+    };
+    let read = logrill::query::names::fields_read(&plan.stages[1..]);
+    if read.iter().all(|f| names.contains(f)) {
+        return branch.to_string();
+    }
+    let columns: Vec<String> = read
+        .iter()
+        .map(|f| {
+            if names.contains(f) {
+                f.clone()
+            } else {
+                format!("null as {f}")
+            }
+        })
+        .collect();
+    format!("select {} | {branch}", columns.join(", "))
 }
 
 fn ranked(table: &Table) -> Ranked {

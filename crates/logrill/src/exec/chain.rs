@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::agg::{parse_number, AggValue, Aggregate};
 use crate::error::{Error, InputName};
 use crate::query::expr::{Expr, FieldRef};
+use crate::query::names::{self, Unseen};
 use crate::query::{AggFn, Column, Plan, StageSpec, Terminal};
 use crate::stage::parse::{Failures, ParseSpec, Parser, Record, Schema, Value};
 use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
@@ -33,6 +34,8 @@ pub(crate) struct Stats {
     pub notes: Vec<String>,
     /// A table went past the state limit: its results are incomplete.
     pub over_limit: bool,
+    /// Fields named after a JSON or logfmt `parse` that no record has had yet.
+    pub unseen: Unseen,
 }
 
 impl Stats {
@@ -44,6 +47,7 @@ impl Stats {
             state_limit,
             notes: Vec::new(),
             over_limit: false,
+            unseen: Unseen::default(),
         }
     }
 }
@@ -66,6 +70,11 @@ pub(crate) struct ParseStep {
     pub parser: ParserSlot,
     spare: Record<'static>,
     strict: bool,
+    /// The fields the stages after this one read, while records that name their own
+    /// fields (JSON, logfmt) might still lack one (see [`Unseen`]); emptied once every
+    /// one was seen, or when the parser turns out to have a fixed schema (checked before
+    /// reading).
+    watch: Vec<String>,
 }
 
 pub(crate) enum Step {
@@ -191,10 +200,15 @@ impl Chain {
                             Parser::new(spec).map_err(|e| bad(format!("parse: {}", e.message)))?,
                         ),
                     };
+                    let watch = match &parser {
+                        ParserSlot::Ready(p) if p.field_names().is_some() => Vec::new(),
+                        _ => names::fields_read(&stages[i + 1..]),
+                    };
                     steps.push(Step::Parse(ParseStep {
                         parser,
                         spare: Record::new(),
                         strict: opts.strict,
+                        watch,
                     }));
                     records = true;
                 }
@@ -773,12 +787,12 @@ fn run_steps<'a>(
             let ParserSlot::Ready(parser) = &mut p.parser else {
                 return Ok(Flow::Go);
             };
+            let how = (p.strict, &mut p.watch);
             match scratch {
-                Some(rec) => parse_then(parser, p.strict, rest, end, ctx, line, value, rec),
+                Some(rec) => parse_then(parser, how, rest, end, ctx, line, value, rec),
                 None => {
                     let mut rec: Record<'a> = std::mem::take(&mut p.spare).recycle();
-                    let result =
-                        parse_then(parser, p.strict, rest, end, ctx, line, value, &mut rec);
+                    let result = parse_then(parser, how, rest, end, ctx, line, value, &mut rec);
                     p.spare = rec.recycle();
                     result
                 }
@@ -822,7 +836,7 @@ fn run_steps<'a>(
 #[inline]
 fn parse_then<'a>(
     parser: &mut Parser,
-    strict: bool,
+    (strict, watch): (bool, &mut Vec<String>),
     rest: &mut [Step],
     end: &mut End,
     ctx: &mut Ctx<'_>,
@@ -831,7 +845,12 @@ fn parse_then<'a>(
     rec: &mut Record<'a>,
 ) -> Result<Flow, RunError> {
     match parser.parse(value, rec) {
-        Ok(()) => run_steps(rest, end, ctx, line, value, Some(rec), None),
+        Ok(()) => {
+            if !watch.is_empty() {
+                watch_names(watch, &mut ctx.stats.unseen, rec);
+            }
+            run_steps(rest, end, ctx, line, value, Some(rec), None)
+        }
         Err(failure) => {
             if strict {
                 return Err(RunError::Input(Error::Parse {
@@ -845,6 +864,23 @@ fn parse_then<'a>(
                 .add(failure, ctx.input, ctx.line_no, value);
             Ok(Flow::Go)
         }
+    }
+}
+
+/// Note the field names of a record whose parser names them per record, until every
+/// name in `watch` was seen.
+#[cold]
+fn watch_names(watch: &mut Vec<String>, unseen: &mut Unseen, rec: &Record<'_>) {
+    if rec.schema().is_some() {
+        // A fixed schema (`parse auto` chose one): its names were checked when chosen.
+        watch.clear();
+        return;
+    }
+    unseen.watch(watch);
+    let names: Vec<&str> = rec.iter().map(|(name, _)| name).collect();
+    unseen.saw(names.iter().copied());
+    if !unseen.pending() {
+        watch.clear();
     }
 }
 

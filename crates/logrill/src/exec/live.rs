@@ -76,7 +76,7 @@ impl Live {
             }
             Err(RunError::Input(e)) => {
                 self.failed += 1;
-                if matches!(e, Error::State(_)) {
+                if e.ends_run() {
                     self.stats.over_limit = true;
                 }
                 Err(LiveError::Input(e))

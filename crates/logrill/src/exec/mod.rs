@@ -107,6 +107,11 @@ pub struct Summary {
     pub parse_report: Vec<String>,
     /// Things worth telling the user (what `parse auto` chose).
     pub notes: Vec<String>,
+    /// Fields the pipeline names that no record had, with a hint, a line each (after a
+    /// JSON or logfmt `parse`, whose records name their own fields: see
+    /// [`crate::query::names::Unseen`]). Probably a misspelled name: the answer is
+    /// likely not the one asked for.
+    pub unseen_fields: Vec<String>,
     /// Whether a stage (`head`) ended the run before the inputs ended.
     pub stopped_early: bool,
     /// Whether the run was cancelled ([`Options::cancel`]): results are partial.
@@ -125,6 +130,9 @@ pub struct Compiled {
     /// A leading grep searched batch-wide.
     pub(crate) batch_grep: Option<Grep>,
     pub(crate) chain: Chain,
+    /// The plan, kept while a `parse auto` waits for its sample: its field names are
+    /// checked once the parser is chosen (see [`crate::query::names::check_resolved`]).
+    pub(crate) auto_plan: Option<Plan>,
 }
 
 impl Compiled {
@@ -159,8 +167,10 @@ impl Compiled {
                 strict: options.strict,
             },
         )?;
+        let auto_plan = chain.needs_auto().then(|| plan.clone());
         Ok(Compiled {
             batch_grep: lead,
+            auto_plan,
             chain,
         })
     }
@@ -292,6 +302,7 @@ fn conclude(
         failed_inputs,
         skips: stats.skips,
         parse_failures: stats.failures,
+        unseen_fields: stats.unseen.report(),
         notes: stats.notes,
         stopped_early,
     })
@@ -329,7 +340,7 @@ fn run_sequential(
             }
             Err(RunError::Input(e)) => {
                 failed_inputs += 1;
-                let fatal = matches!(e, Error::State(_));
+                let fatal = e.ends_run();
                 on_error(e);
                 if fatal {
                     runner.stats.over_limit = true;

@@ -242,6 +242,7 @@ fn emit(
                             s.values += done.stats.values;
                             s.skips.merge(&done.stats.skips);
                             s.failures.merge(done.stats.failures);
+                            s.unseen.merge(&done.stats.unseen);
                         }
                     }
                     if let Some(e) = error {

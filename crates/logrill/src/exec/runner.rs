@@ -86,6 +86,17 @@ impl<'o> Runner<'o> {
                     .resolve_auto(&sample)
                     .map_err(RunError::Input)?;
                 self.stats.notes.extend(chosen);
+                if let Some(plan) = self.compiled.auto_plan.take() {
+                    let names: Vec<Option<Vec<String>>> = self
+                        .compiled
+                        .chain
+                        .parsers()
+                        .iter()
+                        .map(|p| p.field_names().map(<[String]>::to_vec))
+                        .collect();
+                    crate::query::names::check_resolved(&plan, &names)
+                        .map_err(|e| RunError::Input(Error::Query(e)))?;
+                }
             }
             let mut scratch = std::mem::take(&mut self.scratch).recycle();
             let flow = match self.compiled.batch_grep.take() {

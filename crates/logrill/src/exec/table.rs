@@ -20,6 +20,7 @@ use smallvec::SmallVec;
 
 use crate::agg::{AggKind, Aggregate, Number};
 use crate::query::expr::order;
+use crate::query::names::table_columns;
 use crate::query::{AggCall, AggFn, Column, SortKey};
 use crate::stage::parse::{Record, Schema, Value};
 
@@ -711,20 +712,11 @@ impl Table {
                         .unwrap_or_else(|| a.key.cmp(&b.key))
                 });
                 let mut groups: Vec<_> = groups.into_iter().map(|e| (e.keys, e.states)).collect();
-                let mut names: Vec<String> = g.by.iter().map(|c| c.name.clone()).collect();
+                let names = table_columns(&g.aggregates, &g.by);
                 let expand = g.aggregates.len() == 1
                     && matches!(g.aggregates[0].function, AggFn::Distinct | AggFn::Top(_));
                 if expand {
-                    let call = &g.aggregates[0];
-                    let arg_name = call
-                        .arg
-                        .as_ref()
-                        .map_or_else(|| call.name.clone(), |e| e.display_name(&call.name));
-                    let top = matches!(call.function, AggFn::Top(_));
-                    names.push(arg_name);
-                    if top {
-                        names.push("count".into());
-                    }
+                    let top = matches!(g.aggregates[0].function, AggFn::Top(_));
                     let schema = Arc::new(Schema::new(names));
                     let mut rows = Vec::new();
                     for (keys, states) in groups {
@@ -746,7 +738,6 @@ impl Table {
                     }
                     return (schema, rows);
                 }
-                names.extend(g.aggregates.iter().map(|a| a.name.clone()));
                 let schema = Arc::new(Schema::new(names));
                 let mut rows = Vec::new();
                 if groups.is_empty() && g.by.is_empty() {

@@ -47,12 +47,16 @@ pub enum Expr {
     Call(Function, Vec<Expr>),
 }
 
-/// A field named in an expression.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A field named in an expression. Two refs are equal when they name the same field,
+/// wherever they were written and whatever their binding.
+#[derive(Debug, Clone)]
 pub struct FieldRef {
     pub name: String,
     /// Where the field is in records of a known schema (see [`Expr::bind`]).
     pub slot: BoundSlot,
+    /// 1-based column of the name in the pipeline text, for messages (0: not written in
+    /// a pipeline text).
+    pub column: usize,
 }
 
 impl FieldRef {
@@ -61,7 +65,30 @@ impl FieldRef {
         FieldRef {
             name: name.into(),
             slot: BoundSlot::default(),
+            column: 0,
         }
+    }
+
+    /// A field written at `column` of a pipeline text.
+    pub fn at(name: impl Into<String>, column: usize) -> FieldRef {
+        FieldRef {
+            column,
+            ..FieldRef::new(name)
+        }
+    }
+}
+
+impl PartialEq for FieldRef {
+    fn eq(&self, other: &FieldRef) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for FieldRef {}
+
+impl std::hash::Hash for FieldRef {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.name.hash(h);
     }
 }
 
@@ -167,7 +194,7 @@ impl Expr {
     /// The fields this expression reads.
     pub fn fields(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        self.visit_fields(&mut |f| out.push(f));
+        self.visit_refs(&mut |r| out.push(r.name.as_str()));
         out
     }
 
@@ -198,22 +225,23 @@ impl Expr {
         }
     }
 
-    fn visit_fields<'s>(&'s self, f: &mut impl FnMut(&'s str)) {
+    /// Call `f` with every field this expression reads, in the order written.
+    pub fn visit_refs<'s>(&'s self, f: &mut impl FnMut(&'s FieldRef)) {
         match self {
             Expr::Literal(_) => {}
-            Expr::Field(r) => f(&r.name),
+            Expr::Field(r) => f(r),
             Expr::Not(e) | Expr::Neg(e) | Expr::IsNull(e, _) | Expr::Match(e, _, _) => {
-                e.visit_fields(f)
+                e.visit_refs(f)
             }
             Expr::And(a, b) | Expr::Or(a, b) | Expr::Compare(a, _, b) | Expr::Arith(a, _, b) => {
-                a.visit_fields(f);
-                b.visit_fields(f);
+                a.visit_refs(f);
+                b.visit_refs(f);
             }
             Expr::In(e, list, _) => {
-                e.visit_fields(f);
-                list.iter().for_each(|x| x.visit_fields(f));
+                e.visit_refs(f);
+                list.iter().for_each(|x| x.visit_refs(f));
             }
-            Expr::Call(_, args) => args.iter().for_each(|x| x.visit_fields(f)),
+            Expr::Call(_, args) => args.iter().for_each(|x| x.visit_refs(f)),
         }
     }
 
@@ -853,7 +881,7 @@ impl Parser<'_> {
                     }
                     return Ok(Expr::Call(f, args));
                 }
-                Ok(Expr::Field(FieldRef::new(w)))
+                Ok(Expr::Field(FieldRef::at(w, col)))
             }
             Tok::End => Err(QueryError::new(
                 self.text,

@@ -26,6 +26,7 @@
 
 pub mod expr;
 mod lex;
+pub mod names;
 
 use std::fmt;
 
@@ -261,7 +262,9 @@ pub fn parse(text: &str) -> Result<Plan, QueryError> {
         ));
     }
     let plan = parse_range(text, 0, chars)?;
-    check(text, plan, Phase::Values)
+    let plan = check(text, plan, Phase::Values)?;
+    names::check(text, &plan)?;
+    Ok(plan)
 }
 
 /// Parse characters `start..end` of `text` as a pipeline.

@@ -55,7 +55,7 @@ fn records_aggregates_and_tables() {
     );
 
     let p = parse(
-        "parse common | count, sum bytes, p99 duration as slow, top 3 path by host, hour(time)",
+        "parse json | count, sum bytes, p99 duration as slow, top 3 path by host, hour(time)",
     )
     .unwrap();
     let StageSpec::Aggregate { aggregates, by } = &p.stages[1] else {
@@ -75,8 +75,9 @@ fn records_aggregates_and_tables() {
     assert_eq!(p.terminal, Terminal::Rows);
     assert!(!p.is_filter());
 
-    let p = parse("parse json | percentile(latency, 99.9) by svc | sort percentile desc | head 5")
-        .unwrap();
+    let p =
+        parse("parse json | percentile(latency, 99.9) as p999 by svc | sort p999 desc | head 5")
+            .unwrap();
     assert!(matches!(
         &p.stages[1],
         StageSpec::Aggregate { aggregates, .. } if matches!(aggregates[0].function, AggFn::Percentile(q) if q == 99.9)

@@ -1,0 +1,463 @@
+//! Field names checked when a pipeline is prepared, so that a misspelled name is an error
+//! with a hint instead of a plausible empty answer (`count by stauts` printing one group
+//! with an empty key, `where stauts >= 500 | count` printing `0`).
+//!
+//! Where the names a stage sees are known before any line is read, every field an
+//! expression names must be one of them:
+//!
+//! * after `parse` of an Apache or nginx format (presets included) or a regex: the
+//!   format's fields;
+//! * after `select`: the selected columns (`as` names included);
+//! * after an aggregate: the table's columns (`by` columns, then the aggregates' names);
+//! * after `parse auto`: the chosen format's fields, checked once it is chosen
+//!   ([`check_resolved`]).
+//!
+//! JSON and logfmt lines name their own fields, so there a name can only be checked
+//! against the records that came: see [`Unseen`], which reports a name no record had.
+
+use std::collections::BTreeSet;
+
+use super::expr::{Expr, FieldRef};
+use super::{AggCall, AggFn, Column, Plan, QueryError, StageSpec};
+use crate::stage::parse::{ParseSpec, Parser};
+
+/// The names a finished aggregate table has, in order: its `by` columns, then a column per
+/// aggregate, or, for a lone `distinct X` / `top N X`, `X` (and `count` for `top`): one row
+/// per value.
+pub fn table_columns(aggregates: &[AggCall], by: &[Column]) -> Vec<String> {
+    let mut names: Vec<String> = by.iter().map(|c| c.name.clone()).collect();
+    let expand =
+        aggregates.len() == 1 && matches!(aggregates[0].function, AggFn::Distinct | AggFn::Top(_));
+    if expand {
+        let call = &aggregates[0];
+        names.push(
+            call.arg
+                .as_ref()
+                .map_or_else(|| call.name.clone(), |e| e.display_name(&call.name)),
+        );
+        if matches!(call.function, AggFn::Top(_)) {
+            names.push("count".into());
+        }
+    } else {
+        names.extend(aggregates.iter().map(|a| a.name.clone()));
+    }
+    names
+}
+
+/// Check every field named in `plan` against the names known at its stage. `parse auto`
+/// and the formats that name their own fields (JSON, logfmt) leave the names unknown until
+/// the next `select` or aggregate.
+pub fn check(text: &str, plan: &Plan) -> Result<(), QueryError> {
+    walk(text, &plan.stages, None, &mut |spec| fixed_names(spec))
+}
+
+/// Check `plan` again once every `parse auto` was resolved: `parsers` holds the field
+/// names of the parser of each `parse` stage (`None`: a format without fixed names), in the
+/// order the stages come (depth first: a `tee`'s branches after the stages before it).
+pub fn check_resolved(plan: &Plan, parsers: &[Option<Vec<String>>]) -> Result<(), QueryError> {
+    let mut next = parsers.iter();
+    walk(&plan.text, &plan.stages, None, &mut |_| {
+        next.next().cloned().flatten()
+    })
+}
+
+/// The names a parser of `spec` gives every record, where they are known before reading.
+fn fixed_names(spec: &ParseSpec) -> Option<Vec<String>> {
+    match spec {
+        ParseSpec::Auto => None,
+        spec => Parser::new(spec)
+            .ok()?
+            .field_names()
+            .map(<[String]>::to_vec),
+    }
+}
+
+fn walk(
+    text: &str,
+    stages: &[StageSpec],
+    mut known: Option<Vec<String>>,
+    parse_names: &mut dyn FnMut(&ParseSpec) -> Option<Vec<String>>,
+) -> Result<(), QueryError> {
+    for stage in stages {
+        match stage {
+            StageSpec::Grep { .. } | StageSpec::Field { .. } | StageSpec::Head(_) => {}
+            StageSpec::Parse(spec) => known = parse_names(spec),
+            StageSpec::Where(e) => check_expr(text, e, known.as_deref())?,
+            StageSpec::Select(columns) => {
+                for c in columns {
+                    check_expr(text, &c.expr, known.as_deref())?;
+                }
+                known = Some(columns.iter().map(|c| c.name.clone()).collect());
+            }
+            StageSpec::Sort(keys) => {
+                for k in keys {
+                    check_expr(text, &k.expr, known.as_deref())?;
+                }
+            }
+            StageSpec::Aggregate { aggregates, by } => {
+                for e in aggregates.iter().filter_map(|a| a.arg.as_ref()) {
+                    check_expr(text, e, known.as_deref())?;
+                }
+                for c in by {
+                    check_expr(text, &c.expr, known.as_deref())?;
+                }
+                known = Some(table_columns(aggregates, by));
+            }
+            StageSpec::Tee(branches) => {
+                for b in branches {
+                    walk(text, &b.stages, known.clone(), parse_names)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_expr(text: &str, e: &Expr, known: Option<&[String]>) -> Result<(), QueryError> {
+    let Some(known) = known else {
+        return Ok(());
+    };
+    let mut unknown: Option<&FieldRef> = None;
+    e.visit_refs(&mut |r| {
+        if unknown.is_none() && !known.contains(&r.name) {
+            unknown = Some(r);
+        }
+    });
+    match unknown {
+        None => Ok(()),
+        Some(r) => Err(QueryError::new(
+            text,
+            r.column.max(1),
+            unknown_message(&r.name, known.iter().map(String::as_str)),
+        )),
+    }
+}
+
+/// Names users reach for that a log format calls otherwise, with the name to suggest.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("url", "path"),
+    ("uri", "path"),
+    ("ip", "host"),
+    ("client", "host"),
+    ("remote_addr", "host"),
+    ("ua", "agent"),
+    ("user_agent", "agent"),
+    ("useragent", "agent"),
+    ("size", "bytes"),
+    ("body_bytes_sent", "bytes"),
+    ("code", "status"),
+    ("status_code", "status"),
+    ("verb", "method"),
+    ("referrer", "referer"),
+    ("ts", "time"),
+    ("timestamp", "time"),
+    ("date", "time"),
+];
+
+/// `unknown field `stauts` (did you mean `status`?); fields here: host, ident, …`.
+pub fn unknown_message<'n>(name: &str, known: impl Iterator<Item = &'n str> + Clone) -> String {
+    let near = nearest(name, known.clone());
+    let mut msg = format!("unknown field `{name}`");
+    if !near.is_empty() {
+        let list: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+        msg.push_str(&format!(" (did you mean {}?)", list.join(" or ")));
+    }
+    msg.push_str(&format!("; fields here: {}", listing(known)));
+    msg
+}
+
+/// At most this many names are listed in a message; the rest are counted.
+const LISTED: usize = 24;
+
+/// The names, comma-separated, the first [`LISTED`] of them.
+pub fn listing<'n>(names: impl Iterator<Item = &'n str>) -> String {
+    let names: Vec<&str> = names.collect();
+    let mut out = names
+        .iter()
+        .take(LISTED)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LISTED {
+        out.push_str(&format!(", … ({} more)", names.len() - LISTED));
+    }
+    if names.is_empty() {
+        out.push_str("(none)");
+    }
+    out
+}
+
+/// The known names closest to `name`: a small edit distance (typos, swapped letters), a
+/// known synonym (`url` → `path`), or a column that has `name` as a word of it (`sum` →
+/// `sum_bytes`). At most three, closest first.
+fn nearest<'n>(name: &str, known: impl Iterator<Item = &'n str>) -> Vec<&'n str> {
+    let lower = name.to_ascii_lowercase();
+    let limit = (lower.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, &str)> = Vec::new();
+    for k in known {
+        let kl = k.to_ascii_lowercase();
+        let score = if kl == lower {
+            Some(0)
+        } else if SYNONYMS
+            .iter()
+            .any(|(from, to)| *from == lower && *to == kl)
+        {
+            Some(1)
+        } else if kl.split(['_', '.']).any(|w| w == lower) {
+            Some(2)
+        } else {
+            let d = strsim::damerau_levenshtein(&lower, &kl);
+            (d <= limit).then_some(d + 1)
+        };
+        if let Some(s) = score {
+            scored.push((s, k));
+        }
+    }
+    scored.sort_by_key(|(s, _)| *s);
+    let mut seen = BTreeSet::new();
+    scored
+        .into_iter()
+        .filter(|(_, k)| seen.insert(*k))
+        .map(|(_, k)| k)
+        .take(3)
+        .collect()
+}
+
+/// The fields that `stages` read from the records they are given, in the order written:
+/// up to the first `select` or aggregate, whose own columns are what follows (`tee`
+/// branches each read from the same records).
+pub fn fields_read(stages: &[StageSpec]) -> Vec<String> {
+    fn add(out: &mut Vec<String>, name: &str) {
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut exprs: Vec<&Expr> = Vec::new();
+    for stage in stages {
+        match stage {
+            StageSpec::Where(e) => exprs.push(e),
+            StageSpec::Sort(keys) => exprs.extend(keys.iter().map(|k| &k.expr)),
+            StageSpec::Select(columns) => {
+                exprs.extend(columns.iter().map(|c| &c.expr));
+                break;
+            }
+            StageSpec::Aggregate { aggregates, by } => {
+                exprs.extend(aggregates.iter().filter_map(|a| a.arg.as_ref()));
+                exprs.extend(by.iter().map(|c| &c.expr));
+                break;
+            }
+            StageSpec::Tee(branches) => {
+                for e in exprs.drain(..) {
+                    e.visit_refs(&mut |r| add(&mut out, &r.name));
+                }
+                for b in branches {
+                    for n in fields_read(&b.stages) {
+                        add(&mut out, &n);
+                    }
+                }
+                return out;
+            }
+            _ => {}
+        }
+    }
+    for e in exprs {
+        e.visit_refs(&mut |r| add(&mut out, &r.name));
+    }
+    out
+}
+
+/// The fields named by the stages that read records straight from a parser whose records
+/// name their own fields (JSON, logfmt): those could not be checked before reading, so the
+/// run watches whether any record has them, and at the end [`Unseen::report`] names the
+/// ones none had, with the names that were seen.
+#[derive(Debug, Clone, Default)]
+pub struct Unseen {
+    /// Names still not seen in any record.
+    missing: Vec<String>,
+    /// Names that records had (bounded), for the message.
+    seen: BTreeSet<String>,
+    /// Whether any record was looked at.
+    any: bool,
+    /// Whether [`Unseen::watch`] set the names.
+    started: bool,
+}
+
+/// At most this many distinct seen names are kept for the message.
+const SEEN_KEPT: usize = 64;
+
+impl Unseen {
+    /// Watch for the fields that `stages` (those after a parser whose records name their
+    /// own fields) read from its records.
+    pub fn for_stages(stages: &[StageSpec]) -> Unseen {
+        Unseen {
+            missing: fields_read(stages),
+            seen: BTreeSet::new(),
+            any: false,
+            started: true,
+        }
+    }
+
+    /// Start watching for `names` (once: later calls change nothing).
+    pub fn watch(&mut self, names: &[String]) {
+        if !self.started {
+            self.started = true;
+            self.missing = names.to_vec();
+        }
+    }
+
+    /// Whether some name is still waiting to be seen (cheap: checked per record).
+    #[inline]
+    pub fn pending(&self) -> bool {
+        !self.missing.is_empty()
+    }
+
+    /// Look at one record's field names.
+    pub fn saw<'n>(&mut self, names: impl Iterator<Item = &'n str> + Clone) {
+        self.any = true;
+        self.missing.retain(|m| !names.clone().any(|n| n == m));
+        if !self.missing.is_empty() {
+            for n in names {
+                if self.seen.len() >= SEEN_KEPT {
+                    break;
+                }
+                if !self.seen.contains(n) {
+                    self.seen.insert(n.to_string());
+                }
+            }
+        }
+    }
+
+    /// Combine what another part of the run (a thread, a file) saw.
+    pub fn merge(&mut self, other: &Unseen) {
+        if !other.any {
+            return;
+        }
+        if self.any {
+            self.missing.retain(|m| other.missing.contains(m));
+        } else {
+            self.missing = other.missing.clone();
+        }
+        self.any = true;
+        for n in &other.seen {
+            if self.seen.len() >= SEEN_KEPT {
+                break;
+            }
+            self.seen.insert(n.clone());
+        }
+    }
+
+    /// One line per name no record had, once records were read: `field `stauts` was in no
+    /// record (did you mean `status`?); fields seen: …`.
+    pub fn report(&self) -> Vec<String> {
+        if !self.any {
+            return Vec::new();
+        }
+        self.missing
+            .iter()
+            .map(|m| {
+                let seen = self.seen.iter().map(String::as_str);
+                let near = nearest(m, seen.clone());
+                let mut msg = format!("field `{m}` was in no record");
+                if !near.is_empty() {
+                    let list: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+                    msg.push_str(&format!(" (did you mean {}?)", list.join(" or ")));
+                }
+                msg.push_str(&format!("; fields seen: {}", listing(seen)));
+                msg
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err_of(text: &str) -> QueryError {
+        match super::super::parse(text) {
+            Ok(_) => panic!("`{text}` was accepted"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn misspelled_field_points_at_it_and_suggests() {
+        let e = err_of("parse combined | count by stauts");
+        assert_eq!(e.column, 27, "{e}");
+        assert!(
+            e.message
+                .starts_with("unknown field `stauts` (did you mean `status`?); fields here: host"),
+            "{}",
+            e.message
+        );
+        let e = err_of("parse combined | where stauts >= 500 | count");
+        assert_eq!(e.column, 24);
+        assert!(
+            e.message.contains("did you mean `status`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn synonyms_and_table_columns() {
+        let e = err_of("parse combined | top 10 url");
+        assert!(e.message.contains("did you mean `path`?"), "{}", e.message);
+        let e = err_of("parse combined | sum bytes by host | sort -sum");
+        assert_eq!(e.column, 44);
+        assert!(
+            e.message
+                .contains("(did you mean `sum_bytes`?); fields here: host, sum_bytes"),
+            "{}",
+            e.message
+        );
+        // Renamed columns are the names that follow.
+        assert!(super::super::parse("parse common | count as n by host | where n > 1").is_ok());
+        let e = err_of("parse common | count as n by host | where count > 1");
+        assert!(e.message.contains("fields here: host, n"), "{}", e.message);
+        let e = err_of("parse common | select host as h | where host == 'x'");
+        assert!(e.message.ends_with("fields here: h"), "{}", e.message);
+        // A lone top gives the value's column and `count`.
+        assert!(super::super::parse("parse common | top 3 path | sort count desc").is_ok());
+        // Inside tee branches too.
+        let e = err_of("parse common | tee (count by host) (count by stauts)");
+        assert!(e.message.contains("`stauts`"), "{}", e.message);
+    }
+
+    #[test]
+    fn dynamic_formats_are_not_checked_before_reading() {
+        for text in [
+            "parse json | count by anything",
+            "parse logfmt | where x > 1 | count",
+            "parse auto | count by whatever",
+        ] {
+            assert!(super::super::parse(text).is_ok(), "{text}");
+        }
+        // A regex names its groups.
+        let e = err_of("parse regex '(?P<a>\\d+) (?P<b>\\w+)' | sum c");
+        assert!(e.message.contains("fields here: a, b"), "{}", e.message);
+    }
+
+    #[test]
+    fn unseen_names_are_reported_with_the_seen_ones() {
+        let plan = super::super::parse("parse json | where stauts >= 500 | count by service")
+            .expect("plan");
+        let mut u = Unseen::for_stages(&plan.stages[1..]);
+        assert!(u.pending());
+        u.saw(["status", "service"].into_iter());
+        u.saw(["status", "service", "level"].into_iter());
+        assert_eq!(
+            u.report(),
+            vec!["field `stauts` was in no record (did you mean `status`?); fields seen: level, service, status".to_string()]
+        );
+        let mut none = Unseen::for_stages(&plan.stages[1..]);
+        assert!(none.report().is_empty(), "nothing read, nothing to say");
+        none.merge(&u);
+        assert_eq!(none.report().len(), 1);
+        let mut other = Unseen::for_stages(&plan.stages[1..]);
+        other.saw(["stauts"].into_iter());
+        none.merge(&other);
+        assert!(none.report().is_empty(), "one part saw it");
+    }
+}
