@@ -23,6 +23,8 @@ const AFTER_HELP: &str = r#"PIPELINE
                                   LogFormat / nginx log_format string as written in the config
     where EXPR                    keep records: status >= 500 and path ~ '^/api',
                                   method in ('GET','HEAD'), referer is null, time >= 2023-10-01
+                                  (a date, bare or quoted, is midnight UTC; give an offset
+                                  for another zone: time >= 2023-10-01T00:00:00-06:00)
     select EXPR [as NAME], ...    columns (computed or renamed)
     sort EXPR [desc], ...         sort (kept in memory)
     AGG, ... [by EXPR, ...]       count, count X, sum X, min X, max X, avg X, distinct X,

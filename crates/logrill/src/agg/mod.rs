@@ -1,8 +1,11 @@
 //! Aggregates: `count`, `sum`, `min`, `max`, `avg`.
 //!
-//! Results are exact: integers are summed as integers (in 128 bits, so no realistic sum of
-//! byte counts overflows), and a sum prints as an integer unless a fractional value was
-//! added. (angle-grinder sums in `f64`, so `9007199254740993 + 1` comes out wrong there.)
+//! Results are exact: integers are read and summed as integers (in 128 bits; a sum that
+//! passes the 128-bit range on the way but ends inside it is still exact), and a sum prints
+//! as an integer unless a fractional value was added. A result that cannot be exact (a
+//! float, a sum that ends beyond 128 bits) never looks exact: floats of 2^53 and more are
+//! printed with an exponent (`1.7014118346046923e38`), since their digits past the 16th are
+//! not known. (angle-grinder sums in `f64`, so `9007199254740993 + 1` comes out wrong there.)
 //! Every aggregate can [`merge`](Aggregate::merge) another's partial state, so inputs can be
 //! processed separately and combined, and a running result can be read at any time.
 
@@ -64,14 +67,29 @@ pub enum AggValue {
 }
 
 impl fmt::Display for AggValue {
-    /// Integers exactly; floats in the shortest form that reads back the same; null as
-    /// nothing (as awk prints an unset variable).
+    /// Integers exactly; floats in the shortest form that reads back the same (see
+    /// [`write_float`]); null as nothing (as awk prints an unset variable).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AggValue::Int(i) => write!(f, "{i}"),
-            AggValue::Float(x) => write!(f, "{x}"),
+            AggValue::Float(x) => write_float(f, *x),
             AggValue::Null => Ok(()),
         }
+    }
+}
+
+/// Beyond this magnitude not every integer is a float, so a float's digits no longer say
+/// its exact value.
+const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// A float in the shortest form that reads back the same, with an exponent from 2^53 on
+/// (`1.7014118346046923e38`, not `170141183460469230000000000000000000000`, which reads
+/// as an exact integer that it is not).
+pub fn write_float(f: &mut impl fmt::Write, x: f64) -> fmt::Result {
+    if x.is_finite() && x.abs() >= EXACT_FLOAT_LIMIT {
+        write!(f, "{x:e}")
+    } else {
+        write!(f, "{x}")
     }
 }
 
@@ -91,10 +109,14 @@ impl AggValue {
     }
 }
 
-/// An exact running sum of integers and floats.
+/// An exact running sum of integers and floats. The integer part is kept in 128 bits plus
+/// a count of wraps, so a sum that passes the 128-bit range on the way but ends inside it
+/// (`i128::MAX + 1 - 1`) is exact; one that ends outside is a float.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Total {
     int: i128,
+    /// How many times `int` wrapped: the exact sum is `int + wraps × 2^128`.
+    wraps: i64,
     float: f64,
     has_float: bool,
 }
@@ -103,7 +125,7 @@ impl Total {
     #[inline]
     fn add(&mut self, n: Number) {
         match n {
-            Number::Int(i) => self.int += i as i128,
+            Number::Int(i) => self.add_int(i),
             Number::Float(x) => {
                 self.float += x;
                 self.has_float = true;
@@ -111,15 +133,32 @@ impl Total {
         }
     }
 
+    #[inline]
+    fn add_int(&mut self, i: i128) {
+        let (sum, wrapped) = self.int.overflowing_add(i);
+        self.int = sum;
+        if wrapped {
+            self.wraps += if i > 0 { 1 } else { -1 };
+        }
+    }
+
     fn merge(&mut self, o: &Total) {
-        self.int += o.int;
+        self.add_int(o.int);
+        self.wraps += o.wraps;
         self.float += o.float;
         self.has_float |= o.has_float;
     }
 
+    /// The integer part as a float (also when it is beyond 128 bits).
+    fn int_as_f64(&self) -> f64 {
+        self.int as f64 + self.wraps as f64 * 2f64.powi(128)
+    }
+
     fn value(&self) -> AggValue {
         if self.has_float {
-            AggValue::Float(self.int as f64 + self.float)
+            AggValue::Float(self.int_as_f64() + self.float)
+        } else if self.wraps != 0 {
+            AggValue::Float(self.int_as_f64())
         } else {
             AggValue::Int(self.int)
         }
@@ -230,7 +269,7 @@ impl Aggregate {
 impl From<Number> for AggValue {
     fn from(n: Number) -> AggValue {
         match n {
-            Number::Int(i) => AggValue::Int(i as i128),
+            Number::Int(i) => AggValue::Int(i),
             Number::Float(x) => AggValue::Float(x),
         }
     }
@@ -249,6 +288,44 @@ mod tests {
             }
         }
         a.value()
+    }
+
+    #[test]
+    fn sums_past_128_bits_are_exact_or_shown_inexact() {
+        let max = i128::MAX.to_string();
+        // Past the range on the way, back inside at the end: exact.
+        assert_eq!(
+            run(AggKind::Sum, &[&max, "1", "-1"]),
+            AggValue::Int(i128::MAX)
+        );
+        let min = i128::MIN.to_string();
+        assert_eq!(
+            run(AggKind::Sum, &[&min, "-5", &max, "6"]),
+            AggValue::Int(i128::MIN + i128::MAX + 1)
+        );
+        // Beyond it at the end: a float, printed with an exponent, not as digits that
+        // would read as exact.
+        let over = run(AggKind::Sum, &[&max, "1"]);
+        assert_eq!(over, AggValue::Float(1.7014118346046923e38));
+        assert_eq!(over.to_string(), "1.7014118346046923e38");
+        // Merging partial sums that each wrapped.
+        let mut a = Aggregate::new(AggKind::Sum);
+        a.add(Number::Int(i128::MAX));
+        a.add(Number::Int(i128::MAX));
+        let mut b = Aggregate::new(AggKind::Sum);
+        b.add(Number::Int(i128::MIN));
+        b.add(Number::Int(i128::MIN));
+        a.merge(&b);
+        assert_eq!(a.value(), AggValue::Int(-2));
+        // Floats that are integers below 2^53 print as before; above, with an exponent.
+        assert_eq!(AggValue::Float(3.0).to_string(), "3");
+        assert_eq!(AggValue::Float(1.5).to_string(), "1.5");
+        assert_eq!(
+            AggValue::Float(9007199254740991.0).to_string(),
+            "9007199254740991"
+        );
+        assert_eq!(AggValue::Float(1e20).to_string(), "1e20");
+        assert_eq!(AggValue::Float(-2.5e30).to_string(), "-2.5e30");
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! Numbers from bytes: integers exactly, decimals as `f64`, anything else (the seed's `'-'`,
-//! `inf`, `nan`, `0x10`, text) is not a number.
+//! Numbers from bytes: integers exactly (in 128 bits), decimals as `f64`, anything else
+//! (the seed's `'-'`, `inf`, `nan`, `0x10`, text) is not a number. An integer too long for
+//! 128 bits is read as a float, and shown as one (with an exponent: see
+//! [`super::AggValue`]), never as if it were exact.
 
 use std::cmp::Ordering;
 
 /// A parsed number.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Number {
-    Int(i64),
+    Int(i128),
     Float(f64),
 }
 
@@ -29,7 +31,7 @@ impl Number {
 }
 
 /// Parse a decimal number, allowing surrounding ASCII whitespace: `[+-]digits` as an
-/// integer (as a float if it does not fit in 64 bits), `[+-]digits.digits[e[+-]digits]`
+/// integer (as a float if it does not fit in 128 bits), `[+-]digits.digits[e[+-]digits]`
 /// as a float.
 #[inline]
 pub fn parse_number(bytes: &[u8]) -> Option<Number> {
@@ -41,15 +43,19 @@ pub fn parse_number(bytes: &[u8]) -> Option<Number> {
 }
 
 #[inline]
-fn parse_int(b: &[u8]) -> Option<i64> {
+fn parse_int(b: &[u8]) -> Option<i128> {
     let (neg, digits) = match b.first()? {
         b'-' => (true, &b[1..]),
         b'+' => (false, &b[1..]),
         _ => (false, b),
     };
-    if digits.is_empty() || digits.len() > 19 {
+    if digits.is_empty() {
         return None;
     }
+    if digits.len() > 19 {
+        return parse_wide_int(neg, digits);
+    }
+    // Up to 19 digits fit in a u64: the common case, without 128-bit multiplies.
     let mut v: u64 = 0;
     for &d in digits {
         let d = d.wrapping_sub(b'0');
@@ -58,14 +64,26 @@ fn parse_int(b: &[u8]) -> Option<i64> {
         }
         v = v * 10 + d as u64;
     }
-    if neg {
-        if v <= i64::MAX as u64 + 1 {
-            Some((v as i64).wrapping_neg())
-        } else {
-            None
+    let v = v as i128;
+    Some(if neg { -v } else { v })
+}
+
+/// An integer of more than 19 digits, exactly, if it fits in 128 bits.
+#[cold]
+fn parse_wide_int(neg: bool, digits: &[u8]) -> Option<i128> {
+    let mut v: i128 = 0;
+    for &d in digits {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
         }
+        // Accumulate negatively so that i128::MIN itself fits.
+        v = v.checked_mul(10)?.checked_sub(d as i128)?;
+    }
+    if neg {
+        Some(v)
     } else {
-        i64::try_from(v).ok()
+        v.checked_neg()
     }
 }
 
@@ -100,12 +118,26 @@ mod tests {
         assert_eq!(parse_number(b"+3"), Some(Number::Int(3)));
         assert_eq!(
             parse_number(b"-9223372036854775808"),
-            Some(Number::Int(i64::MIN))
+            Some(Number::Int(i64::MIN as i128))
         );
         assert_eq!(
             parse_number(b"9223372036854775808"),
-            Some(Number::Float(9223372036854775808.0))
+            Some(Number::Int(9223372036854775808))
         );
+        assert_eq!(
+            parse_number(b"170141183460469231731687303715884105727"),
+            Some(Number::Int(i128::MAX))
+        );
+        assert_eq!(
+            parse_number(b"-170141183460469231731687303715884105728"),
+            Some(Number::Int(i128::MIN))
+        );
+        // One past the 128-bit range: a float.
+        assert_eq!(
+            parse_number(b"170141183460469231731687303715884105728"),
+            Some(Number::Float(1.7014118346046923e38))
+        );
+        assert_eq!(parse_number(b"12345678901234567890x"), None);
         assert_eq!(parse_number(b"1.5"), Some(Number::Float(1.5)));
         assert_eq!(parse_number(b".5"), Some(Number::Float(0.5)));
         assert_eq!(parse_number(b"2e3"), Some(Number::Float(2000.0)));

@@ -403,7 +403,7 @@ impl Unusable {
 
 fn number(v: &Value<'_>) -> Option<Number> {
     match v {
-        Value::Int(i) => Some(Number::Int(*i)),
+        Value::Int(i) => Some(Number::Int(*i as i128)),
         Value::Float(x) => Some(Number::Float(*x)),
         Value::Str(s) => crate::agg::parse_number(s),
         _ => None,

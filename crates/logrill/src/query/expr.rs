@@ -338,7 +338,7 @@ fn number(v: &Value<'_>) -> Option<Num> {
         Value::Int(i) => Some(Num::I(*i)),
         Value::Float(x) => Some(Num::F(*x)),
         Value::Str(s) => match crate::agg::parse_number(s)? {
-            crate::agg::Number::Int(i) => Some(Num::I(i)),
+            crate::agg::Number::Int(i) => Some(i64::try_from(i).map_or(Num::F(i as f64), Num::I)),
             crate::agg::Number::Float(x) => Some(Num::F(x)),
         },
         _ => None,
@@ -353,10 +353,10 @@ pub fn order(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
         (Value::Null, _) | (_, Value::Null) => None,
         (Value::Time(x), Value::Time(y)) => Some(x.unix_micros().cmp(&y.unix_micros())),
         (Value::Time(x), Value::Str(s)) => {
-            parse_iso8601(s).map(|y| x.unix_micros().cmp(&y.unix_micros()))
+            time_of_text(s).map(|y| x.unix_micros().cmp(&y.unix_micros()))
         }
         (Value::Str(s), Value::Time(y)) => {
-            parse_iso8601(s).map(|x| x.unix_micros().cmp(&y.unix_micros()))
+            time_of_text(s).map(|x| x.unix_micros().cmp(&y.unix_micros()))
         }
         (Value::Str(x), Value::Str(y)) => Some(x.as_ref().cmp(y.as_ref())),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
@@ -636,22 +636,33 @@ impl<'t> Lexer<'t> {
     }
 }
 
+/// A time written in a pipeline, bare (`2023-10-01`) or quoted (`"2023-10-01"`, as SQL
+/// users write it): RFC 3339 (`2023-10-01T13:00:00-06:00`; without an offset, UTC), or a
+/// date alone, which means midnight **UTC** of that day. (A log's times carry their own
+/// offset; for midnight of a −06:00 log's day, write `2023-10-01T00:00:00-06:00`.)
+pub fn time_of_text(text: &[u8]) -> Option<Timestamp> {
+    if text.len() == 10 {
+        let mut full = text.to_vec();
+        full.extend_from_slice(b"T00:00:00Z");
+        return parse_iso8601(&full);
+    }
+    parse_iso8601(text)
+}
+
 /// A numeric word: an integer, a decimal, a time (RFC 3339 or a date) or a duration
 /// (`500ms`, `30s`, `5m`, `2h`, `1d`, in seconds).
 fn literal(word: &str) -> Option<Value<'static>> {
     if let Ok(i) = word.parse::<i64>() {
         return Some(Value::Int(i));
     }
-    if let Some(crate::agg::Number::Float(x)) = crate::agg::parse_number(word.as_bytes()) {
-        return Some(Value::Float(x));
+    match crate::agg::parse_number(word.as_bytes()) {
+        Some(crate::agg::Number::Float(x)) => return Some(Value::Float(x)),
+        // Past 64 bits (records hold 64-bit integers): a float, shown as one.
+        Some(crate::agg::Number::Int(i)) => return Some(Value::Float(i as f64)),
+        None => {}
     }
     if word.len() >= 10 && word.as_bytes()[4] == b'-' {
-        let full = if word.len() == 10 {
-            format!("{word}T00:00:00Z")
-        } else {
-            word.to_string()
-        };
-        return parse_iso8601(full.as_bytes()).map(Value::Time);
+        return time_of_text(word.as_bytes()).map(Value::Time);
     }
     let split = word.find(|c: char| c.is_ascii_alphabetic())?;
     let (n, unit) = word.split_at(split);
@@ -676,6 +687,8 @@ struct Parser<'t> {
     base: usize,
     toks: Vec<(Tok, usize)>,
     pos: usize,
+    /// Prefix operators (`not`, `-`) open around the token at hand.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -741,9 +754,25 @@ impl Parser<'_> {
 
     fn not(&mut self) -> Result<Expr, QueryError> {
         if self.eat_word("not") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            self.nest()?;
+            let inner = self.not();
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner?)));
         }
         self.compare()
+    }
+
+    /// One level deeper: into parentheses or a prefix operator (see
+    /// [`super::MAX_NESTING`]).
+    fn nest(&mut self) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > super::MAX_NESTING {
+            return Err(self.err(format!(
+                "expression nested more than {} deep (parentheses, `not`, `-`)",
+                super::MAX_NESTING
+            )));
+        }
+        Ok(())
     }
 
     fn compare(&mut self) -> Result<Expr, QueryError> {
@@ -831,9 +860,22 @@ impl Parser<'_> {
         }
     }
 
+    /// `expr (',' expr)* ')'`: a function's arguments, after its `(`.
+    fn arguments(&mut self) -> Result<Vec<Expr>, QueryError> {
+        let mut args = vec![self.or()?];
+        while self.eat_sym(",") {
+            args.push(self.or()?);
+        }
+        self.expect_sym(")")?;
+        Ok(args)
+    }
+
     fn unary(&mut self) -> Result<Expr, QueryError> {
         if self.eat_sym("-") {
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            self.nest()?;
+            let inner = self.unary();
+            self.depth -= 1;
+            return Ok(Expr::Neg(Box::new(inner?)));
         }
         self.atom()
     }
@@ -844,7 +886,10 @@ impl Parser<'_> {
             Tok::Num(v) => Ok(Expr::Literal(v)),
             Tok::Str(s) => Ok(Expr::Literal(Value::Str(Cow::Owned(s.into_bytes())))),
             Tok::Sym("(") => {
-                let e = self.or()?;
+                self.nest()?;
+                let e = self.or();
+                self.depth -= 1;
+                let e = e?;
                 self.expect_sym(")")?;
                 Ok(e)
             }
@@ -864,11 +909,10 @@ impl Parser<'_> {
                         ));
                     };
                     self.pos += 1;
-                    let mut args = vec![self.or()?];
-                    while self.eat_sym(",") {
-                        args.push(self.or()?);
-                    }
-                    self.expect_sym(")")?;
+                    self.nest()?;
+                    let args = self.arguments();
+                    self.depth -= 1;
+                    let args = args?;
                     if args.len() != arity {
                         return Err(QueryError::new(
                             self.text,
@@ -962,6 +1006,7 @@ pub fn parse_prefix(
         base: start + 1,
         toks,
         pos: 0,
+        depth: 0,
     };
     let e = p.or()?;
     if p.peek() != &Tok::End {

@@ -391,6 +391,11 @@ fn check(text: &str, plan: Plan, start: Phase) -> Result<Plan, QueryError> {
     })
 }
 
+/// How deep parentheses (and `not` / `-` before an expression) may nest. The parser and
+/// the evaluator recurse once per level, so without a bound a long enough pipeline (some
+/// thousands of `(`) would overflow the stack and abort; no real question needs more.
+pub const MAX_NESTING: usize = 100;
+
 /// Split characters `start..end` at each `|` outside quotes and parentheses.
 fn split_stages(text: &str, start: usize, end: usize) -> Result<Vec<(usize, usize)>, QueryError> {
     let chars: Vec<char> = text.chars().collect();
@@ -411,7 +416,16 @@ fn split_stages(text: &str, start: usize, end: usize) -> Result<Vec<(usize, usiz
             }
             None => match c {
                 '\'' | '"' | '`' => quote = Some((c, i)),
-                '(' => depth.push(i),
+                '(' => {
+                    depth.push(i);
+                    if depth.len() > MAX_NESTING {
+                        return Err(QueryError::new(
+                            text,
+                            i + 1,
+                            format!("parentheses nested more than {MAX_NESTING} deep"),
+                        ));
+                    }
+                }
                 ')' if depth.pop().is_none() => {
                     return Err(QueryError::new(text, i + 1, "`)` without `(`"));
                 }

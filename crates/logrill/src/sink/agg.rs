@@ -116,7 +116,7 @@ impl Sink<Number> for Agg {
 impl Sink<i64> for Agg {
     #[inline]
     fn send(&mut self, n: i64) -> Result<Flow, SinkError> {
-        self.add(Number::Int(n));
+        self.add(Number::Int(n as i128));
         Ok(Flow::Continue)
     }
 }

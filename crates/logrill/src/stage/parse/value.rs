@@ -166,7 +166,7 @@ impl fmt::Display for Value<'_> {
             Value::Null => Ok(()),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => write!(f, "{x}"),
+            Value::Float(x) => crate::agg::write_float(f, *x),
             Value::Str(s) => f.write_str(&String::from_utf8_lossy(s)),
             Value::Time(t) => write!(f, "{t}"),
         }
