@@ -1,7 +1,7 @@
 //! `--output parquet|arrow FILE [--partition-by day|hour]`: the results of a batch run as
 //! typed columns in a Parquet (zstd) or Arrow IPC file, for DuckDB, Spark, pandas and
 //! friends. The writer and its typing rules are in [`writer`] (behind the cargo feature
-//! `columnar`, on by default).
+//! `columnar`, or `full`; off by default).
 
 #[cfg(feature = "columnar")]
 pub mod writer;
@@ -15,7 +15,10 @@ use crate::args::Args;
 /// input failed).
 #[cfg(not(feature = "columnar"))]
 pub fn run(_args: &Args, _plan: &Plan) -> anyhow::Result<u8> {
-    anyhow::bail!("--output: this logrill was built without the `columnar` feature")
+    anyhow::bail!(
+        "--output: this logrill was built without the `columnar` feature \
+         (build with `--features columnar`, or `--features full`)"
+    )
 }
 
 /// Run `plan` in batch mode with its results written to the `--output` file. Returns the
