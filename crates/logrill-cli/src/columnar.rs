@@ -46,6 +46,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         );
     }
     let files = args.files()?;
+    let walk = files.walk_report();
     let mut out = ColumnarWriter::new(Options {
         format,
         path: path.into(),
@@ -70,6 +71,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     };
     let written = out.finish().map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     crate::report(args, &summary);
+    let nothing_read = walk.is_some_and(|w| crate::warn_empty_roots(&w));
     for (column, n) in &written.nulled {
         eprintln!("logrill: {path}: column `{column}`: {n} values of another type than the column's (fixed by the first row group) were written as null");
     }
@@ -95,7 +97,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     }
     Ok(if summary.failed_inputs > 0 {
         2
-    } else if plan.is_filter() && summary.values == 0 {
+    } else if nothing_read || (plan.is_filter() && summary.values == 0) {
         1
     } else {
         0

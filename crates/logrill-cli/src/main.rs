@@ -197,7 +197,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
 /// Warn about each directory given where the globs kept no file (a misspelled glob must
 /// not pass for "no match in the logs"); true when the whole run found no input at all,
 /// which exits 1 as for no match (the answer, an empty list or a zero, is still printed).
-fn warn_empty_roots(walk: &logrill::source::WalkReport) -> bool {
+pub(crate) fn warn_empty_roots(walk: &logrill::source::WalkReport) -> bool {
     for empty in walk.empty_roots() {
         eprintln!("logrill: warning: {empty}");
     }

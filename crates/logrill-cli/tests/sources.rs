@@ -189,3 +189,28 @@ fn pzstd_files_are_read_as_zstd() {
         "{r:?}"
     );
 }
+
+#[cfg(feature = "columnar")]
+#[test]
+fn output_to_parquet_warns_too_when_no_file_matches() {
+    let d = rotated_tree();
+    let web = d.path().join("web");
+    let out = d.path().join("out.parquet");
+    let r = logrill(&[
+        &"--output",
+        &"parquet",
+        &out,
+        &"grep line",
+        &web,
+        &"-g",
+        &"nope*",
+    ]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "logrill: warning: {}: no file matches -g 'nope*' (of 9 files there)\n",
+            web.display()
+        )),
+        "{r:?}"
+    );
+}

@@ -55,7 +55,8 @@ struct Walked {
     empty_roots: Vec<EmptyRoot>,
 }
 
-/// A directory given as a root in which the walk kept no file.
+/// A directory given as a root in which the walk kept no file (and met no problem, which
+/// would have been reported as an error of the stream).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmptyRoot {
     /// The directory, as given.
@@ -205,11 +206,12 @@ enum Walking {
     Failed(Option<Error>),
 }
 
-/// Files seen and kept under the directory being walked.
+/// Files seen and kept, and problems met, under the directory being walked.
 #[derive(Default)]
 struct RootCounts {
     seen: u64,
     kept: u64,
+    problems: u64,
 }
 
 /// The iterator behind [`Find`].
@@ -253,7 +255,9 @@ impl Iterator for FindIter {
                 Some(Walking::Dir(root, walk)) => match walk.next() {
                     None => {
                         let counts = std::mem::take(&mut self.root_counts);
-                        if counts.kept == 0 {
+                        // A walk that met a problem (an unreadable directory) has already
+                        // said why it may have found nothing.
+                        if counts.kept == 0 && counts.problems == 0 {
                             let empty = EmptyRoot {
                                 root: std::mem::take(root),
                                 globs: self.globs.clone(),
@@ -263,7 +267,10 @@ impl Iterator for FindIter {
                         }
                         self.walk = None;
                     }
-                    Some(Err(e)) => return Some(Err(walk_error(e))),
+                    Some(Err(e)) => {
+                        self.root_counts.problems += 1;
+                        return Some(Err(walk_error(e)));
+                    }
                     Some(Ok(entry)) => {
                         // With links followed, file_type() describes the target.
                         if entry.file_type().is_file() {
