@@ -119,7 +119,8 @@ impl Find {
     }
 
     /// The record of what the walk finds (see [`WalkReport`]); take it before the walk
-    /// and read it after.
+    /// and read it after. A clone of this `Find` shares the record: walk only one of them
+    /// if the record is to be read.
     pub fn report(&self) -> WalkReport {
         self.report.clone()
     }
