@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ -z "${LOGRILL:-}" ]; then
-  cargo build --release -q -p logrill-cli
+  cargo build --release -q -p logrill-cli --features columnar
   LOGRILL="${CARGO_TARGET_DIR:-target}/release/logrill"
 fi
 PY=python3

@@ -427,7 +427,7 @@ fn ranked(
             bar.extend(std::iter::repeat_n('#', units));
         } else {
             bar.extend(std::iter::repeat_n('█', units / 8));
-            if units % 8 > 0 {
+            if !units.is_multiple_of(8) {
                 bar.push(HORIZONTAL[units % 8 - 1]);
             }
         }

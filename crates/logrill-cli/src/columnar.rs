@@ -1,7 +1,7 @@
 //! `--output parquet|arrow FILE [--partition-by day|hour]`: the results of a batch run as
 //! typed columns in a Parquet (zstd) or Arrow IPC file, for DuckDB, Spark, pandas and
 //! friends. The writer and its typing rules are in [`writer`] (behind the cargo feature
-//! `columnar`, on by default).
+//! `columnar`, or `full`; off by default).
 
 #[cfg(feature = "columnar")]
 pub mod writer;
@@ -15,7 +15,10 @@ use crate::args::Args;
 /// input failed).
 #[cfg(not(feature = "columnar"))]
 pub fn run(_args: &Args, _plan: &Plan) -> anyhow::Result<u8> {
-    anyhow::bail!("--output: this logrill was built without the `columnar` feature")
+    anyhow::bail!(
+        "--output: this logrill was built without the `columnar` feature \
+         (build with `--features columnar`, or `--features full`)"
+    )
 }
 
 /// Run `plan` in batch mode with its results written to the `--output` file. Returns the
@@ -43,6 +46,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         );
     }
     let files = args.files()?;
+    let walk = files.walk_report();
     let mut out = ColumnarWriter::new(Options {
         format,
         path: path.into(),
@@ -67,6 +71,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     };
     let written = out.finish().map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     crate::report(args, &summary);
+    let nothing_read = walk.is_some_and(|w| crate::warn_empty_roots(&w));
     for (column, n) in &written.nulled {
         eprintln!("logrill: {path}: column `{column}`: {n} values of another type than the column's (fixed by the first row group) were written as null");
     }
@@ -92,7 +97,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     }
     Ok(if summary.failed_inputs > 0 {
         2
-    } else if plan.is_filter() && summary.values == 0 {
+    } else if nothing_read || (plan.is_filter() && summary.values == 0) {
         1
     } else {
         0

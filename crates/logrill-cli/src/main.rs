@@ -5,6 +5,9 @@ mod args;
 mod chart;
 mod columnar;
 mod follow;
+// Without the `nats` feature only the stand-ins are used; the URL and id helpers stay
+// compiled (and unit-tested) either way.
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 mod nats;
 mod output;
 mod progress;
@@ -125,6 +128,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         return columnar::run(args, &plan);
     }
     let mut files = args.files()?;
+    let walk = files.walk_report();
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
     // A bar only where it cannot get mixed up with values printed to the same terminal.
@@ -180,6 +184,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         other => other?,
     }
     report(args, &summary);
+    let nothing_read = walk.is_some_and(|w| warn_empty_roots(&w));
     if summary.interrupted {
         eprintln!("logrill: interrupted: the result above is partial (reading stopped early)");
         return Ok(INTERRUPTED);
@@ -187,10 +192,20 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     Ok(
         if summary.failed_inputs > 0 || !summary.unseen_fields.is_empty() {
             FAILED
-        } else if plan.is_filter() && summary.values == 0 {
+        } else if nothing_read || (plan.is_filter() && summary.values == 0) {
             NOTHING_MATCHED
         } else {
             OK
         },
     )
+}
+
+/// Warn about each directory given where the globs kept no file (a misspelled glob must
+/// not pass for "no match in the logs"); true when the whole run found no input at all,
+/// which exits 1 as for no match (the answer, an empty list or a zero, is still printed).
+pub(crate) fn warn_empty_roots(walk: &logrill::source::WalkReport) -> bool {
+    for empty in walk.empty_roots() {
+        eprintln!("logrill: warning: {empty}");
+    }
+    walk.paths_found() == 0
 }

@@ -1,4 +1,4 @@
-//! NATS JetStream transport (cargo feature `nats`, on by default).
+//! NATS JetStream transport (cargo feature `nats`, or `full`; off by default).
 //!
 //! * `--to nats://HOST:PORT/SUBJECT`: every output record (a value, a record, a table row,
 //!   an aggregate) is published as one JSON message with a `Nats-Msg-Id` that depends only
@@ -120,7 +120,8 @@ mod stub {
 
     use crate::args::Args;
 
-    const NO: &str = "this logrill was built without the `nats` feature";
+    const NO: &str = "this logrill was built without the `nats` feature \
+                      (build with `--features nats`, or `--features full`)";
 
     /// Stand-in for the sink when the `nats` feature is off: cannot be made.
     pub struct NatsSink(());

@@ -48,7 +48,7 @@ fn lines() -> Vec<Line> {
 
 /// Common log format; every other line written at +0200.
 fn render(l: &Line, i: usize) -> String {
-    let offset = if i % 2 == 0 { 0 } else { 7200 };
+    let offset = if i.is_multiple_of(2) { 0 } else { 7200 };
     let local = l.utc + offset - BASE;
     let (day, sod) = (1 + local / 86400, local % 86400);
     format!(

@@ -35,7 +35,7 @@ pub struct Outcome {
 
 /// The `i`-th line the pretend server writes; every third is for `/robots.txt`.
 pub fn server_line(i: u64) -> String {
-    let path = if i % 3 == 0 {
+    let path = if i.is_multiple_of(3) {
         "/robots.txt"
     } else {
         "/index.html"

@@ -79,13 +79,13 @@ fn generate(target: usize) -> Vec<u8> {
         );
         let status =
             ["200", "200", "200", "304", "404", "301", "206", "500"][(rng.next() % 8) as usize];
-        let bytes = if rng.next() % 15 == 0 {
+        let bytes = if rng.next().is_multiple_of(15) {
             "-".to_string()
         } else {
             (rng.next() % 300_000).to_string()
         };
         // One referer in a few hundred has escaped bytes.
-        let referer = if rng.next() % 300 == 0 {
+        let referer = if rng.next().is_multiple_of(300) {
             REFERERS[REFERERS.len() - 1]
         } else {
             REFERERS[(rng.next() % (REFERERS.len() as u64 - 1)) as usize]

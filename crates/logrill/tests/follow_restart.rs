@@ -77,7 +77,7 @@ fn follower_child() {
                 // One write(2) per line, no buffering: "processed" before the next call.
                 out.write_all(&buf).unwrap();
                 n += 1;
-                if n % CHECKPOINT_EVERY_LINES == 0 {
+                if n.is_multiple_of(CHECKPOINT_EVERY_LINES) {
                     f.checkpoint().unwrap();
                     out.write_all(b"#CKPT\n").unwrap();
                 }

@@ -88,7 +88,7 @@ fn hostile_lines_never_panic() {
     for _ in 0..6_000 {
         let mut line = Vec::new();
         for _ in 0..rng.next_u64() % 24 {
-            if rng.next_u64() % 8 == 0 {
+            if rng.next_u64().is_multiple_of(8) {
                 line.push((rng.next_u64() % 256) as u8);
             } else {
                 let p = PIECES[(rng.next_u64() % PIECES.len() as u64) as usize];

@@ -4,7 +4,7 @@ use crate::error::Error;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use crate::source::{find::FindIter, open_stdin_with, open_with, Find, Input};
+use crate::source::{find::FindIter, open_stdin_with, open_with, Find, Input, WalkReport};
 
 /// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
 /// `-` is standard input), or standard input alone.
@@ -60,6 +60,15 @@ impl Files {
     pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> Files {
         self.progress = Some(counter);
         self
+    }
+
+    /// What the search behind these files found (directories where it kept nothing), to be
+    /// read after the run; `None` for standard input.
+    pub fn walk_report(&self) -> Option<WalkReport> {
+        match &self.inner {
+            Inner::Found(it) => Some(it.report()),
+            Inner::Stdin(_) => None,
+        }
     }
 
     /// Read their lines (the seed's `gen_cat`): the start of a [`crate::Pipeline`].

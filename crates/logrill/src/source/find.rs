@@ -5,14 +5,30 @@
 //! detection, and problems (an unreadable directory, a symlink loop, a file that vanished
 //! mid-walk) yielded as errors in the stream rather than ending it.
 //!
+//! Each directory's entries are visited in *reading order*, not byte order: the copies of a
+//! rotated log oldest first (`access.log.3.gz`, `access.log.2`, `access.log.1`,
+//! `access.log`; dated copies by ascending date), numbers in other names numerically
+//! (`app-2.log` before `app-10.log`). The rule is [`crate::source::rotation`]'s; it makes
+//! records, `head`, `first`/`last` and time charts come out in time order. Roots are
+//! visited in the order given.
+//!
 //! A root that is not a directory is yielded as it is, whatever the globs say: a file named
 //! on the command line is always read (and a missing one is reported when it is opened).
+//!
+//! A directory in which no file is kept (a misspelled glob, `-g 'logs/*.log'` where globs
+//! see names, not paths, an empty directory) is not an error of the stream: the walk just
+//! yields nothing for it. So that such a search is not mistaken for "no match in the
+//! logs", it is recorded in the search's [`WalkReport`], which a caller reads after the
+//! walk to warn about each [`EmptyRoot`] and tell "nothing matched" from "nothing read".
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::error::{Error, InputName, Result};
+use crate::source::rotation::compare_names;
 
 /// Start a search under `root` (a directory, or a file that is taken as it is).
 pub fn find(root: impl AsRef<Path>) -> Find {
@@ -25,6 +41,68 @@ pub fn find(root: impl AsRef<Path>) -> Find {
 pub struct Find {
     roots: Vec<PathBuf>,
     globs: Vec<String>,
+    report: WalkReport,
+}
+
+/// What a walk found, shared between a [`Find`] (and its iterator) and whoever asked for it
+/// with [`Find::report`]: read it after the walk. Clones share the same record.
+#[derive(Debug, Clone, Default)]
+pub struct WalkReport(Arc<Mutex<Walked>>);
+
+#[derive(Debug, Default)]
+struct Walked {
+    paths: u64,
+    empty_roots: Vec<EmptyRoot>,
+}
+
+/// A directory given as a root in which the walk kept no file (and met no problem, which
+/// would have been reported as an error of the stream).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmptyRoot {
+    /// The directory, as given.
+    pub root: PathBuf,
+    /// The globs that kept nothing (empty: every file would have been kept).
+    pub globs: Vec<String>,
+    /// How many files the walk saw there (none of them matched).
+    pub files_seen: u64,
+}
+
+impl fmt::Display for EmptyRoot {
+    /// `DIR: no file matches -g 'acess*' (of 12 files there)`, or `DIR: no file in it`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.root.display())?;
+        if self.files_seen == 0 || self.globs.is_empty() {
+            return f.write_str("no file in it");
+        }
+        f.write_str("no file matches")?;
+        for g in &self.globs {
+            write!(f, " -g '{g}'")?;
+        }
+        let s = if self.files_seen == 1 { "" } else { "s" };
+        write!(f, " (of {} file{s} there", self.files_seen)?;
+        if self.globs.iter().any(|g| g.contains('/')) {
+            f.write_str("; globs match file names, not paths")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl WalkReport {
+    /// How many paths the walk has yielded so far (files found, and roots that are not
+    /// directories).
+    pub fn paths_found(&self) -> u64 {
+        self.lock().paths
+    }
+
+    /// The directories walked to their end without a file kept, in walk order.
+    pub fn empty_roots(&self) -> Vec<EmptyRoot> {
+        self.lock().empty_roots.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Walked> {
+        // The record is only ever appended to: a panic elsewhere leaves it valid.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl Find {
@@ -36,7 +114,15 @@ impl Find {
                 .map(|p| p.as_ref().to_path_buf())
                 .collect(),
             globs: Vec::new(),
+            report: WalkReport::default(),
         }
+    }
+
+    /// The record of what the walk finds (see [`WalkReport`]); take it before the walk
+    /// and read it after. A clone of this `Find` shares the record: walk only one of them
+    /// if the record is to be read.
+    pub fn report(&self) -> WalkReport {
+        self.report.clone()
     }
 
     /// Keep only files whose name matches `pattern` (fnmatch-style: `*`, `?`, `[abc]`,
@@ -61,6 +147,9 @@ impl Find {
             roots,
             walk: None,
             matcher,
+            globs: self.globs,
+            report: self.report,
+            root_counts: RootCounts::default(),
         })
     }
 
@@ -76,12 +165,16 @@ impl IntoIterator for Find {
 
     /// Walks the tree. A glob that does not compile comes out as the first (and only) item.
     fn into_iter(self) -> FindIter {
+        let report = self.report.clone();
         match self.walk() {
             Ok(it) => it,
             Err(e) => FindIter {
                 roots: Vec::new(),
                 walk: Some(Walking::Failed(Some(e))),
                 matcher: None,
+                globs: Vec::new(),
+                report,
+                root_counts: RootCounts::default(),
             },
         }
     }
@@ -110,8 +203,16 @@ fn compile_globs(globs: &[String]) -> Result<Option<GlobSet>> {
 }
 
 enum Walking {
-    Dir(walkdir::IntoIter),
+    Dir(PathBuf, walkdir::IntoIter),
     Failed(Option<Error>),
+}
+
+/// Files seen and kept, and problems met, under the directory being walked.
+#[derive(Default)]
+struct RootCounts {
+    seen: u64,
+    kept: u64,
+    problems: u64,
 }
 
 /// The iterator behind [`Find`].
@@ -119,9 +220,23 @@ pub struct FindIter {
     roots: Vec<PathBuf>,
     walk: Option<Walking>,
     matcher: Option<GlobSet>,
+    globs: Vec<String>,
+    report: WalkReport,
+    root_counts: RootCounts,
 }
 
 impl FindIter {
+    /// The record of what this walk finds (the same as [`Find::report`]'s).
+    pub fn report(&self) -> WalkReport {
+        self.report.clone()
+    }
+
+    /// A path is yielded.
+    fn found(&mut self, path: PathBuf) -> Option<Result<PathBuf>> {
+        self.report.lock().paths += 1;
+        Some(Ok(path))
+    }
+
     fn name_matches(&self, path: &Path) -> bool {
         match (&self.matcher, path.file_name()) {
             (None, _) => true,
@@ -138,26 +253,46 @@ impl Iterator for FindIter {
         loop {
             match self.walk.as_mut() {
                 Some(Walking::Failed(e)) => return e.take().map(Err),
-                Some(Walking::Dir(walk)) => match walk.next() {
-                    None => self.walk = None,
-                    Some(Err(e)) => return Some(Err(walk_error(e))),
+                Some(Walking::Dir(root, walk)) => match walk.next() {
+                    None => {
+                        let counts = std::mem::take(&mut self.root_counts);
+                        // A walk that met a problem (an unreadable directory) has already
+                        // said why it may have found nothing.
+                        if counts.kept == 0 && counts.problems == 0 {
+                            let empty = EmptyRoot {
+                                root: std::mem::take(root),
+                                globs: self.globs.clone(),
+                                files_seen: counts.seen,
+                            };
+                            self.report.lock().empty_roots.push(empty);
+                        }
+                        self.walk = None;
+                    }
+                    Some(Err(e)) => {
+                        self.root_counts.problems += 1;
+                        return Some(Err(walk_error(e)));
+                    }
                     Some(Ok(entry)) => {
                         // With links followed, file_type() describes the target.
-                        if entry.file_type().is_file() && self.name_matches(entry.path()) {
-                            return Some(Ok(entry.into_path()));
+                        if entry.file_type().is_file() {
+                            self.root_counts.seen += 1;
+                            if self.name_matches(entry.path()) {
+                                self.root_counts.kept += 1;
+                                return self.found(entry.into_path());
+                            }
                         }
                     }
                 },
                 None => {
                     let root = self.roots.pop()?;
                     if root.is_dir() {
-                        let walk = walkdir::WalkDir::new(root)
+                        let walk = walkdir::WalkDir::new(&root)
                             .follow_links(true)
-                            .sort_by_file_name()
+                            .sort_by(|a, b| compare_names(a.file_name(), b.file_name()))
                             .into_iter();
-                        self.walk = Some(Walking::Dir(walk));
+                        self.walk = Some(Walking::Dir(root, walk));
                     } else {
-                        return Some(Ok(root));
+                        return self.found(root);
                     }
                 }
             }
@@ -228,6 +363,83 @@ mod tests {
         let got = names(d.path(), find(d.path()).glob("*.txt").glob("error-*"));
         assert_eq!(got, vec!["a/error-log", "notes.txt"]);
         assert_eq!(names(d.path(), find(d.path())).len(), 6);
+    }
+
+    #[test]
+    fn rotated_logs_are_walked_oldest_first_and_numbers_numerically() {
+        let d = tempfile::tempdir().unwrap();
+        let want = [
+            "nginx/access.log-20261130.gz",
+            "nginx/access.log-20261201",
+            "nginx/access.log",
+            "web/access-log.10.gz",
+            "web/access-log.3.gz",
+            "web/access-log.2",
+            "web/access-log.1",
+            "web/access-log",
+            "web/part-2.log",
+            "web/part-10.log",
+        ];
+        // Created in reverse, so that no file system order can pass for the right one.
+        for n in want.iter().rev() {
+            touch(&d.path().join(n));
+        }
+        let got = names(d.path(), find(d.path()));
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn roots_where_nothing_was_kept_are_reported() {
+        let d = tempfile::tempdir().unwrap();
+        touch(&d.path().join("web/access-log"));
+        touch(&d.path().join("web/sub/access-log.1"));
+        touch(&d.path().join("db/slow.log"));
+        touch(&d.path().join("db/error.log"));
+        fs::create_dir_all(d.path().join("empty")).unwrap();
+        touch(&d.path().join("single.txt"));
+        let roots = ["web", "db", "empty", "single.txt"].map(|r| d.path().join(r));
+        let f = Find::new(&roots).glob("access-log*");
+        let report = f.report();
+        let got: Vec<_> = f.into_iter().map(|r| r.unwrap()).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(report.paths_found(), 3);
+        let empty = report.empty_roots();
+        assert_eq!(
+            empty,
+            vec![
+                EmptyRoot {
+                    root: roots[1].clone(),
+                    globs: vec!["access-log*".into()],
+                    files_seen: 2,
+                },
+                EmptyRoot {
+                    root: roots[2].clone(),
+                    globs: vec!["access-log*".into()],
+                    files_seen: 0,
+                },
+            ]
+        );
+        let db = roots[1].display();
+        assert_eq!(
+            empty[0].to_string(),
+            format!("{db}: no file matches -g 'access-log*' (of 2 files there)")
+        );
+        assert_eq!(
+            empty[1].to_string(),
+            format!("{}: no file in it", roots[2].display())
+        );
+        // A glob with a slash never matches a name: say so.
+        let f = find(d.path().join("db")).glob("db/*.log").glob("x*");
+        let report = f.report();
+        assert_eq!(f.into_iter().count(), 0);
+        assert_eq!(report.paths_found(), 0);
+        assert_eq!(
+            report.empty_roots()[0].to_string(),
+            format!(
+                "{db}: no file matches -g 'db/*.log' -g 'x*' \
+                 (of 2 files there; globs match file names, not paths)"
+            )
+        );
     }
 
     #[test]

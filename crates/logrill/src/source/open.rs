@@ -10,6 +10,7 @@
 //! | `BZh` | bzip2 (every stream) | `bzip2` |
 //! | `fd 37 7a 58 5a 00` | xz (every stream) | `liblzma` |
 //! | `28 b5 2f fd` | zstd (every frame) | `zstd` |
+//! | `5? 2a 4d 18` | zstd starting with a skippable frame (as `pzstd` writes) | `zstd` |
 //! | anything else | plain | none |
 //!
 //! All decoders run in this process; no external program is spawned.
@@ -57,11 +58,19 @@ pub fn detect(head: &[u8]) -> Codec {
         Codec::Bzip2
     } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
         Codec::Xz
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || is_skippable_frame(head) {
         Codec::Zstd
     } else {
         Codec::Plain
     }
+}
+
+/// A zstd skippable frame: magic `0x184D2A50`–`0x184D2A5F`, little-endian. `pzstd` (and
+/// other parallel or seekable writers) start their files with one, holding the size of the
+/// frame that follows; the zstd decoder steps over it. No text file starts with these
+/// bytes (`0x18` is a control character).
+fn is_skippable_frame(head: &[u8]) -> bool {
+    matches!(head, [low, 0x2a, 0x4d, 0x18, ..] if low & 0xf0 == 0x50)
 }
 
 /// Size of the buffer between a compressed file and its decoder.
@@ -408,6 +417,40 @@ mod tests {
             let (_, data) = read_all("t", c);
             assert!(data.is_err(), "{codec}: truncation not detected");
         }
+    }
+
+    /// What `pzstd` writes: each zstd frame preceded by a skippable frame (magic
+    /// `0x184D2A50`, 4 bytes of payload holding the next frame's size).
+    fn pzstd_like(chunks: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let frame = zstd::encode_all(*chunk, 3).unwrap();
+            // Any of the 16 skippable magics: use a different one for each frame.
+            out.extend_from_slice(&[0x50 + i as u8, 0x2a, 0x4d, 0x18]);
+            out.extend_from_slice(&4u32.to_le_bytes());
+            out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            out.extend_from_slice(&frame);
+        }
+        out
+    }
+
+    #[test]
+    fn zstd_starting_with_a_skippable_frame_is_zstd() {
+        let bytes = pzstd_like(&[b"one\ntwo\n", b"three\n", b"four\n"]);
+        assert_eq!(detect(&bytes), Codec::Zstd);
+        let (codec, data) = read_all("x.zst", bytes);
+        assert_eq!(codec, Codec::Zstd);
+        assert_eq!(data.unwrap(), b"one\ntwo\nthree\nfour\n");
+        for low in 0x50..=0x5f {
+            assert_eq!(
+                detect(&[low, 0x2a, 0x4d, 0x18, 4, 0]),
+                Codec::Zstd,
+                "{low:x}"
+            );
+        }
+        // Not a skippable magic: plain.
+        assert_eq!(detect(&[0x60, 0x2a, 0x4d, 0x18, 4, 0]), Codec::Plain);
+        assert_eq!(detect(&[0x50, 0x2a, 0x4d, 0x19, 4, 0]), Codec::Plain);
     }
 
     #[test]
