@@ -25,8 +25,11 @@
 //! ## Lines that do not match
 //! [`Parser::parse`] returns a [`ParseFailure`] with a [`Reason`] that can be counted (it
 //! is small, `Copy`, `Ord`), and [`Parser::describe`] says in words what went wrong, e.g.
-//! ``does not match the format at `%{User-agent}i` (agent)``. [`Failures`] counts them per
-//! reason and keeps the first few lines, for the end-of-run report on stderr.
+//! ``does not match the format at `%{User-agent}i` (agent)``, or, where a field was read
+//! but what follows it in the format is not there, the rest of the format from that point:
+//! ``the line ends where the format expects ` "%{Referer}i" "%{User-agent}i"` (after `%b`
+//! (bytes))``; the failure's offset is that point. [`Failures`] counts them per reason and
+//! keeps the first few lines, for the end-of-run report on stderr.
 //!
 //! ## Using it
 //! ```
@@ -135,8 +138,9 @@ impl std::error::Error for FormatError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
     /// The line does not match the format; `step` is the furthest step of the format the
-    /// line got to (a field or a literal).
-    NoMatch { step: u16 },
+    /// line got to (a field or a literal; past the last step: the line goes on after the
+    /// format), and `ended` says that the line ended there, before the format did.
+    NoMatch { step: u16, ended: bool },
     /// The format is ambiguous for this line and the scanner gave up after trying many
     /// ways to split it.
     Ambiguous,
@@ -152,6 +156,7 @@ impl fmt::Display for Reason {
     /// The reason without the parser's context (see [`Parser::describe`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Reason::NoMatch { ended: true, .. } => f.write_str("ends before the format does"),
             Reason::NoMatch { .. } => f.write_str("does not match the format"),
             Reason::Ambiguous => f.write_str("too ambiguous for the format"),
             Reason::Json(e) => write!(f, "{e}"),
@@ -533,11 +538,8 @@ impl Parser {
     /// the line did not match.
     pub fn describe(&self, reason: &Reason) -> String {
         match (reason, &self.inner) {
-            (Reason::NoMatch { step }, Inner::Format(f)) => {
-                match f.program.step_names.get(*step as usize) {
-                    Some(s) => format!("does not match the format at {s}"),
-                    None => "does not match the format (the line goes on after it)".into(),
-                }
+            (Reason::NoMatch { step, ended }, Inner::Format(f)) => {
+                f.program.describe_stop(*step as usize, *ended)
             }
             (Reason::Ambiguous, _) => format!(
                 "too ambiguous for the format: gave up after {} ways to split it",
