@@ -5,6 +5,7 @@
 use logrill::error::InputName;
 use logrill::stage::parse::{
     Failures, FormatErrorKind, Naming, ParseSpec, Parser, Preset, Reason, Record, Value,
+    MISMATCH_MIN_FAILED,
 };
 
 /// Parse `line` with an Apache format (readable names) and return `name = value` pairs,
@@ -665,6 +666,74 @@ fn failures_point_where_matching_stopped() {
             bad.find("2x0").unwrap(),
             "does not match the format at `%>s` (status)".to_string()
         )
+    );
+}
+
+/// Counts `lines` under `p` into a [`Failures`].
+fn count(p: &mut Parser, lines: &[&str]) -> Failures {
+    let mut rec = Record::new();
+    let input = InputName::Path("access.log".into());
+    let mut failures = Failures::default();
+    for (i, line) in lines.iter().enumerate() {
+        match p.parse(line.as_bytes(), &mut rec) {
+            Ok(()) => failures.add_parsed(),
+            Err(f) => failures.add(f, &input, i as u64 + 1, line.as_bytes()),
+        }
+    }
+    failures
+}
+
+/// Most lines failing (more than half of those read, at least five) is a mismatch, and
+/// says which format the unparsed lines have.
+#[test]
+fn most_lines_failing_names_the_format_they_have() {
+    let common = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 5"#;
+    let combined = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 5 "-" "curl""#;
+    let mut p = Parser::preset(Preset::Combined);
+    assert_eq!(MISMATCH_MIN_FAILED, 5);
+    // One bad line of one, four of four: too few to say.
+    for n in [1, 4] {
+        let f = count(&mut p, &vec![common; n]);
+        assert_eq!((f.total(), f.parsed()), (n as u64, 0));
+        assert_eq!(f.mismatch(&p), None, "{n}");
+    }
+    // Five failed and five parsed: not more than half.
+    let mut lines = vec![common; 5];
+    lines.extend([combined; 5]);
+    assert_eq!(count(&mut p, &lines).mismatch(&p), None);
+    // Six of eleven: more than half.
+    lines.push(common);
+    let m = count(&mut p, &lines).mismatch(&p).expect("a mismatch");
+    assert_eq!((m.failed, m.read), (6, 11));
+    assert_eq!(m.suggestion(), Some("common"));
+    assert_eq!(
+        m.to_string(),
+        "parse combined: 6 of 11 lines did not parse: is it the right format? \
+         The unparsed lines look like `common` (6 of the first 6 match it)"
+    );
+    // JSON lines under `common`.
+    let json = [r#"{"status":200}"#; 5];
+    let mut c = Parser::preset(Preset::Common);
+    let m = count(&mut c, &json).mismatch(&c).expect("a mismatch");
+    assert_eq!(m.suggestion(), Some("json"));
+    // Nothing known matches: said too.
+    let junk = ["hello world"; 7];
+    let m = count(&mut c, &junk).mismatch(&c).expect("a mismatch");
+    assert_eq!(m.suggestion(), None);
+    assert!(
+        m.to_string().ends_with(
+            "No known format (Apache/nginx presets, JSON, logfmt) matches the unparsed lines \
+             either: give their format as a LogFormat or log_format string"
+        ),
+        "{m}"
+    );
+    // Counts and samples merge (parallel workers).
+    let mut a = count(&mut p, &[common, common, common]);
+    a.merge(count(&mut p, &[common, common, combined]));
+    assert_eq!((a.total(), a.parsed()), (5, 1));
+    assert_eq!(
+        a.mismatch(&p).and_then(|m| m.looks_like).map(|c| c.sampled),
+        Some(5)
     );
 }
 

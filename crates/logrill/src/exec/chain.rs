@@ -831,7 +831,10 @@ fn parse_then<'a>(
     rec: &mut Record<'a>,
 ) -> Result<Flow, RunError> {
     match parser.parse(value, rec) {
-        Ok(()) => run_steps(rest, end, ctx, line, value, Some(rec), None),
+        Ok(()) => {
+            ctx.stats.failures.add_parsed();
+            run_steps(rest, end, ctx, line, value, Some(rec), None)
+        }
         Err(failure) => {
             if strict {
                 return Err(RunError::Input(Error::Parse {

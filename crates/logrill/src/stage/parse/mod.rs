@@ -29,7 +29,8 @@
 //! but what follows it in the format is not there, the rest of the format from that point:
 //! ``the line ends where the format expects ` "%{Referer}i" "%{User-agent}i"` (after `%b`
 //! (bytes))``; the failure's offset is that point. [`Failures`] counts them per reason and
-//! keeps the first few lines, for the end-of-run report on stderr.
+//! keeps the first few lines, for the end-of-run report on stderr, and says when most lines
+//! failed and which format they have ([`Mismatch`]).
 //!
 //! ## Using it
 //! ```
@@ -64,7 +65,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use escape::unescape;
-pub use failures::{FailureExample, Failures};
+pub use failures::{FailureExample, Failures, Mismatch, MISMATCH_MIN_FAILED};
 pub use json::{JsonError, JsonParser};
 pub use logfmt::{LogfmtError, LogfmtParser};
 pub use pattern::RegexParser;
