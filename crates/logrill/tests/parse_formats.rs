@@ -727,6 +727,14 @@ fn most_lines_failing_names_the_format_they_have() {
         ),
         "{m}"
     );
+    // A regex is searched, like grep: lines it does not match are expected, unless it
+    // matches none.
+    let mut re = Parser::regex(r"GET (?P<path>\S+)").unwrap();
+    let mut some = vec!["POST /a"; 9];
+    some.push("GET /b");
+    assert_eq!(count(&mut re, &some).mismatch(&re), None);
+    let none = vec!["POST /a"; 9];
+    assert!(count(&mut re, &none).mismatch(&re).is_some());
     // Counts and samples merge (parallel workers).
     let mut a = count(&mut p, &[common, common, common]);
     a.merge(count(&mut p, &[common, common, combined]));

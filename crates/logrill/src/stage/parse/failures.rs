@@ -161,8 +161,10 @@ impl Failures {
 
     /// When most lines did not parse ([`Failures::mostly_failed`]) with `parser`: say so,
     /// and which format the first unparsed lines have, as `parse auto` would choose it.
+    /// A regex is searched in each line, like `grep`, so lines it does not match are
+    /// expected: for a regex only no match at all is a mismatch.
     pub fn mismatch(&self, parser: &Parser) -> Option<Mismatch> {
-        if !self.mostly_failed() {
+        if !self.mostly_failed() || (parser.searches() && self.parsed > 0) {
             return None;
         }
         let sample: Vec<&[u8]> = self.sample.iter().map(Vec::as_slice).collect();

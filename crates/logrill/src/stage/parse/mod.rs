@@ -472,6 +472,12 @@ impl Parser {
         }
     }
 
+    /// Whether the parser searches each line for what it reads (a regex), rather than
+    /// reading whole lines of a format: lines it does not match are then expected.
+    pub fn searches(&self) -> bool {
+        matches!(self.inner, Inner::Regex(_))
+    }
+
     /// What the parser is (`combined`, `json`, `LogFormat "…"`), for messages.
     pub fn name(&self) -> &str {
         &self.name
