@@ -47,7 +47,9 @@ OUTPUT AND EXIT STATUS
   A pipeline ending in an aggregate prints the bare number; otherwise each value on its own
   line (bytes as they are). --json prints JSON lines instead. Exit status: 0 success;
   1 a pipeline without aggregate let nothing through; 2 an input failed (the others were
-  still read) or the pipeline is wrong; 141 the output was closed early.
+  still read), the pipeline is wrong, or most lines did not parse (more than half of those
+  that reached parse, and at least 5: stderr names the format they seem to have); 141 the
+  output was closed early.
 
 EXAMPLES
   Total bytes of requests for ply tarballs, over every access-log* under www/, compressed

@@ -95,7 +95,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         eprintln!("logrill: interrupted: {path} holds a partial result (reading stopped early)");
         return Ok(130);
     }
-    Ok(if summary.failed_inputs > 0 {
+    Ok(if summary.failed() {
         2
     } else if nothing_read || (plan.is_filter() && summary.values == 0) {
         1

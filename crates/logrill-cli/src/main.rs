@@ -72,7 +72,8 @@ fn main() -> ExitCode {
 }
 
 /// What stderr says at the end: what `parse auto` chose, lines that did not parse (count
-/// per reason and the first few with their place), values skipped.
+/// per reason and the first few with their place), values skipped; and, even with `-q`
+/// (it explains the exit status), that most lines did not parse and which format they have.
 pub(crate) fn report(args: &Args, summary: &exec::Summary) {
     for note in &summary.notes {
         eprintln!("logrill: {note}");
@@ -81,14 +82,19 @@ pub(crate) fn report(args: &Args, summary: &exec::Summary) {
     for line in &summary.unseen_fields {
         eprintln!("logrill: {}", visible(line));
     }
-    if args.quiet {
-        return;
+    if !args.quiet {
+        for line in &summary.parse_report {
+            eprintln!("logrill: {}", visible(line));
+        }
+        if summary.skips.total() > 0 {
+            eprintln!("logrill: {}", summary.skips);
+        }
     }
-    for line in &summary.parse_report {
-        eprintln!("logrill: {}", visible(line));
-    }
-    if summary.skips.total() > 0 {
-        eprintln!("logrill: {}", summary.skips);
+    if let Some(m) = &summary.format_mismatch {
+        let hint = m
+            .suggestion()
+            .map_or(String::new(), |name| format!(": try `parse {name}`"));
+        eprintln!("logrill: {}{hint}", visible(&m.to_string()));
     }
 }
 
@@ -189,15 +195,13 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         eprintln!("logrill: interrupted: the result above is partial (reading stopped early)");
         return Ok(INTERRUPTED);
     }
-    Ok(
-        if summary.failed_inputs > 0 || !summary.unseen_fields.is_empty() {
-            FAILED
-        } else if nothing_read || (plan.is_filter() && summary.values == 0) {
-            NOTHING_MATCHED
-        } else {
-            OK
-        },
-    )
+    Ok(if summary.failed() {
+        FAILED
+    } else if nothing_read || (plan.is_filter() && summary.values == 0) {
+        NOTHING_MATCHED
+    } else {
+        OK
+    })
 }
 
 /// Warn about each directory given where the globs kept no file (a misspelled glob must

@@ -391,3 +391,130 @@ fn the_state_limit_counts_merged_values_once() {
         assert!(err.contains("more than 3"), "-j {threads}: {err}");
     }
 }
+
+/// The first `n` lines of the combined log, cut to the common format (without the referer
+/// and the agent).
+fn common_log(dir: &std::path::Path, n: usize) -> PathBuf {
+    let text = std::fs::read_to_string(elastic()).unwrap();
+    let mut out = String::new();
+    for line in text.lines().take(n) {
+        // `host - user [time] "request" status bytes "referer" "agent"`
+        let parts: Vec<&str> = line.split('"').collect();
+        out.push_str(&format!(
+            "{}\"{}\"{}\n",
+            parts[0],
+            parts[1],
+            parts[2].trim_end()
+        ));
+    }
+    let path = dir.join("common.log");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// `parse combined` on a common log: the answer covers no line, so the run fails (exit 2)
+/// and says which format the lines have; the failure points where matching stopped.
+#[test]
+fn wrong_preset_fails_and_names_the_format_the_lines_have() {
+    let d = tempfile::tempdir().unwrap();
+    let f = common_log(d.path(), 200);
+    let path = f.to_str().unwrap();
+    let first_len = std::fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .len();
+    // The right format reads every line.
+    assert_eq!(
+        run(&["parse common | count", path]),
+        ("200\n".into(), String::new(), 0)
+    );
+    let hint = "logrill: parse combined: 200 of 200 lines did not parse: is it the right \
+                format? The unparsed lines look like `common` (50 of the first 50 match it): \
+                try `parse common`\n";
+    let (out, err, code) = run(&["parse combined | count", path]);
+    assert_eq!((out.as_str(), code), ("0\n", 2), "{err}");
+    assert!(err.ends_with(hint), "{err}");
+    // Where matching stopped: the end of the line, where the referer was expected.
+    let stop = format!(
+        "common.log:1: the line ends where the format expects ` \"%{{Referer}}i\" \
+         \"%{{User-agent}}i\"` (after `%b` (bytes)) (byte {first_len}): 83.149.9.216 - - "
+    );
+    assert!(err.contains(&stop), "{err}");
+    // A table: a header with no rows, and the same failure.
+    let (out, err, code) = run(&["parse combined | count by status", path]);
+    assert_eq!((out.as_str(), code), ("status\tcount\n", 2), "{err}");
+    // `-q` hides the report of unparsed lines, not the reason for the exit status.
+    let (out, err, code) = run(&["-q", "parse combined | count", path]);
+    assert_eq!((out.as_str(), err.as_str(), code), ("0\n", hint, 2));
+    // With several threads over several files: the same.
+    let g = d.path().join("more.log");
+    std::fs::copy(&f, &g).unwrap();
+    let (out, err, code) = run(&[
+        "-q",
+        "-j",
+        "2",
+        "parse combined | count",
+        path,
+        g.to_str().unwrap(),
+    ]);
+    assert_eq!((out.as_str(), code), ("0\n", 2));
+    assert!(err.contains("400 of 400 lines did not parse"), "{err}");
+    // The report: the same failure, the hint in its own words.
+    let html = d.path().join("r.html");
+    let (_, err, code) = run(&[
+        "report",
+        "--format",
+        "combined",
+        "-o",
+        html.to_str().unwrap(),
+        path,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.ends_with(
+            "logrill: parse combined: 200 of 200 lines did not parse: is it the right format? \
+             The unparsed lines look like `common` (50 of the first 50 match it): try \
+             `--format common`\n"
+        ),
+        "{err}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("200 of 200 lines did not parse"));
+    let (_, err, code) = run(&[
+        "report",
+        "--format",
+        "common",
+        "-o",
+        html.to_str().unwrap(),
+        path,
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// The rule: more than half of the lines that reached `parse` failed, and at least five.
+#[test]
+fn a_few_unparsed_lines_do_not_fail_the_run() {
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(elastic()).unwrap();
+    let combined: Vec<&str> = text.lines().take(5).collect();
+    let common = std::fs::read_to_string(common_log(d.path(), 6)).unwrap();
+    let common: Vec<&str> = common.lines().collect();
+    let f = d.path().join("mixed.log");
+    let check = |lines: Vec<&str>, count: &str, want: i32| {
+        std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+        let (out, err, code) = run(&["parse combined | count", f.to_str().unwrap()]);
+        assert_eq!((out.as_str(), code), (count, want), "{lines:?}: {err}");
+        assert_eq!(err.contains("try `parse common`"), want == 2, "{err}");
+    };
+    // One bad line of one; four of four: too few to tell.
+    check(common[..1].to_vec(), "0\n", 0);
+    check(common[..4].to_vec(), "0\n", 0);
+    // Five of five.
+    check(common[..5].to_vec(), "0\n", 2);
+    // Five of ten: not more than half.
+    check([&common[..5], &combined[..]].concat(), "5\n", 0);
+    // Six of eleven.
+    check([&common[..6], &combined[..]].concat(), "5\n", 2);
+}

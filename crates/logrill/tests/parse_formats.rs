@@ -5,6 +5,7 @@
 use logrill::error::InputName;
 use logrill::stage::parse::{
     Failures, FormatErrorKind, Naming, ParseSpec, Parser, Preset, Reason, Record, Value,
+    MISMATCH_MIN_FAILED,
 };
 
 /// Parse `line` with an Apache format (readable names) and return `name = value` pairs,
@@ -587,4 +588,253 @@ fn records_recycle_between_buffers() {
         );
         rec = r.recycle();
     }
+}
+
+/// The failure of `line` under `p`: (offset, reason in words).
+fn failure(p: &mut Parser, line: &str) -> (usize, String) {
+    let mut rec = Record::new();
+    match p.parse(line.as_bytes(), &mut rec) {
+        Ok(()) => panic!("{line:?} parsed"),
+        Err(f) => (f.offset, p.describe(&f.reason)),
+    }
+}
+
+/// A failure is reported where matching really stopped: a common line under `combined`
+/// matches up to the end of `%b`, where the line ends and the format wants the referer.
+#[test]
+fn failures_point_where_matching_stopped() {
+    let common = r#"140.180.132.213 - - [24/Feb/2008:00:08:59 -0600] "GET /ply/ply.html HTTP/1.1" 200 97238"#;
+    let mut combined = Parser::preset(Preset::Combined);
+    assert_eq!(
+        failure(&mut combined, common),
+        (
+            common.len(),
+            r#"the line ends where the format expects ` "%{Referer}i" "%{User-agent}i"` (after `%b` (bytes))"#
+                .to_string()
+        )
+    );
+    let mut rec = Record::new();
+    let f = combined.parse(common.as_bytes(), &mut rec).unwrap_err();
+    assert!(matches!(f.reason, Reason::NoMatch { ended: true, .. }));
+    // `-` for the bytes: the same.
+    let dash = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 304 -"#;
+    assert_eq!(failure(&mut combined, dash).0, dash.len());
+    // A combined line under `common`: `%b` matched, then the line goes on.
+    let line = format!(r#"{common} "-" "curl/8""#);
+    assert_eq!(
+        failure(&mut Parser::preset(Preset::Common), &line),
+        (
+            common.len(),
+            "does not match the format (the line goes on after it)".to_string()
+        )
+    );
+    // A raw quote inside the request: the closing `"` and what follows were expected there.
+    let raw = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a"b HTTP/1.0" 200 5 "-" "curl""#;
+    assert_eq!(
+        failure(&mut combined, raw),
+        (
+            raw.find("\"b").unwrap(),
+            r#"does not match where the format expects `" %>s %b "%{Referer}i" "%{User-agent}i"` (after `%r` (request))"#
+                .to_string()
+        )
+    );
+    // An agent without its closing quote: the line ends where the quote was expected.
+    let open = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 5 "-" "curl"#;
+    assert_eq!(
+        failure(&mut combined, open),
+        (
+            open.len(),
+            r#"the line ends where the format expects `"` (after `%{User-agent}i` (agent))"#
+                .to_string()
+        )
+    );
+    // Four digits for the status: `%>s` reads three, then the space was expected.
+    let four = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 2000 5 "-" "curl""#;
+    assert_eq!(
+        failure(&mut combined, four),
+        (
+            four.find("2000 5").unwrap() + 3,
+            r#"does not match where the format expects ` %b "%{Referer}i" "%{User-agent}i"` (after `%>s` (status))"#
+                .to_string()
+        )
+    );
+    // A field that cannot start is blamed on the field, at its start.
+    let bad = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 2x0 5 "-" "curl""#;
+    assert_eq!(
+        failure(&mut combined, bad),
+        (
+            bad.find("2x0").unwrap(),
+            "does not match the format at `%>s` (status)".to_string()
+        )
+    );
+}
+
+/// Counts `lines` under `p` into a [`Failures`].
+fn count(p: &mut Parser, lines: &[&str]) -> Failures {
+    let mut rec = Record::new();
+    let input = InputName::Path("access.log".into());
+    let mut failures = Failures::default();
+    for (i, line) in lines.iter().enumerate() {
+        match p.parse(line.as_bytes(), &mut rec) {
+            Ok(()) => failures.add_parsed(),
+            Err(f) => failures.add(f, &input, i as u64 + 1, line.as_bytes()),
+        }
+    }
+    failures
+}
+
+/// Most lines failing (more than half of those read, at least five) is a mismatch, and
+/// says which format the unparsed lines have.
+#[test]
+fn most_lines_failing_names_the_format_they_have() {
+    let common = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 5"#;
+    let combined = r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 5 "-" "curl""#;
+    let mut p = Parser::preset(Preset::Combined);
+    assert_eq!(MISMATCH_MIN_FAILED, 5);
+    // One bad line of one, four of four: too few to say.
+    for n in [1, 4] {
+        let f = count(&mut p, &vec![common; n]);
+        assert_eq!((f.total(), f.parsed()), (n as u64, 0));
+        assert_eq!(f.mismatch(&p), None, "{n}");
+    }
+    // Five failed and five parsed: not more than half.
+    let mut lines = vec![common; 5];
+    lines.extend([combined; 5]);
+    assert_eq!(count(&mut p, &lines).mismatch(&p), None);
+    // Six of eleven: more than half.
+    lines.push(common);
+    let m = count(&mut p, &lines).mismatch(&p).expect("a mismatch");
+    assert_eq!((m.failed, m.read), (6, 11));
+    assert_eq!(m.suggestion(), Some("common"));
+    assert_eq!(
+        m.to_string(),
+        "parse combined: 6 of 11 lines did not parse: is it the right format? \
+         The unparsed lines look like `common` (6 of the first 6 match it)"
+    );
+    // JSON lines under `common`.
+    let json = [r#"{"status":200}"#; 5];
+    let mut c = Parser::preset(Preset::Common);
+    let m = count(&mut c, &json).mismatch(&c).expect("a mismatch");
+    assert_eq!(m.suggestion(), Some("json"));
+    // Nothing known matches: said too.
+    let junk = ["hello world"; 7];
+    let m = count(&mut c, &junk).mismatch(&c).expect("a mismatch");
+    assert_eq!(m.suggestion(), None);
+    assert!(
+        m.to_string().ends_with(
+            "No known format (Apache/nginx presets, JSON, logfmt) matches the unparsed lines \
+             either: give their format as a LogFormat or log_format string"
+        ),
+        "{m}"
+    );
+    // A regex is searched, like grep: lines it does not match are expected, unless it
+    // matches none.
+    let mut re = Parser::regex(r"GET (?P<path>\S+)").unwrap();
+    let mut some = vec!["POST /a"; 9];
+    some.push("GET /b");
+    assert_eq!(count(&mut re, &some).mismatch(&re), None);
+    let none = vec!["POST /a"; 9];
+    assert!(count(&mut re, &none).mismatch(&re).is_some());
+    // Counts and samples merge (parallel workers).
+    let mut a = count(&mut p, &[common, common, common]);
+    a.merge(count(&mut p, &[common, common, combined]));
+    assert_eq!((a.total(), a.parsed()), (5, 1));
+    assert_eq!(
+        a.mismatch(&p).and_then(|m| m.looks_like).map(|c| c.sampled),
+        Some(5)
+    );
+}
+
+/// nginx never writes a space in `$remote_addr` (one address): a vhost in front or an
+/// `X-Forwarded-For` list there is another format, and the line does not parse.
+#[test]
+fn nginx_remote_addr_has_no_space() {
+    let line = |addr: &str| {
+        format!(r#"{addr} - - [09/Jun/2020:12:10:39 -0700] "GET / HTTP/1.1" 200 5 "-" "curl""#)
+    };
+    let mut preset = Parser::preset(Preset::Nginx);
+    let mut custom = Parser::nginx(
+        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
+        Naming::Readable,
+    )
+    .unwrap();
+    for p in [&mut preset, &mut custom] {
+        for good in ["192.168.0.1", "2001:db8::1", "unix:"] {
+            assert_eq!(get(&show(p, &line(good)), "host"), format!("{good}:string"));
+        }
+        let vhost = line("lessons.example.com 192.168.0.1");
+        assert_eq!(
+            failure(p, &vhost),
+            (
+                "lessons.example.com".len(),
+                r#"does not match where the format expects ` - $remote_user [$time_local] "$request" $status $body_bytes…` (after `$remote_addr` (host))"#
+                    .to_string()
+            )
+        );
+        let list = line("10.0.0.2, 10.0.0.1, 127.0.0.1");
+        assert_eq!(failure(p, &list).0, "10.0.0.2,".len());
+    }
+    // The same for the other variables that never hold a space.
+    let mut p = Parser::nginx("$server_protocol $scheme $request_id", Naming::Readable).unwrap();
+    assert_eq!(
+        get(&show(&mut p, "HTTP/1.1 https 0a1b"), "scheme"),
+        "https:string"
+    );
+    let mut rec = Record::new();
+    assert!(p.parse(b"HTTP/1.1 https x 0a1b", &mut rec).is_err());
+    // A header may hold spaces: an X-Forwarded-For list is read with its own variable.
+    let mut xff = Parser::nginx(
+        r#"$http_x_forwarded_for - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
+        Naming::Readable,
+    )
+    .unwrap();
+    assert_eq!(
+        get(
+            &show(&mut xff, &line("10.0.0.2, 10.0.0.1")),
+            "http_x_forwarded_for"
+        ),
+        "10.0.0.2, 10.0.0.1:string"
+    );
+}
+
+/// Whole epoch seconds keep the fraction written after them (`%{sec}t.%{msec_frac}t`).
+#[test]
+fn epoch_seconds_keep_their_fraction() {
+    // 1511642826 s after the epoch: 17 495 days (1970-01-01 + 17 495 d = 2017-11-25) and
+    // 74 826 s (20:47:06); checked by hand, and the same as apachelogs' vector for it.
+    assert_eq!(17_495 * 86_400 + 20 * 3600 + 47 * 60 + 6, 1_511_642_826_i64);
+    let time = |format: &str, line: &str| {
+        let mut rec = Record::new();
+        let mut p = Parser::apache(format, Naming::Readable).unwrap();
+        p.parse(line.as_bytes(), &mut rec).unwrap();
+        match rec.get_by_name("time") {
+            Some(Value::Time(t)) => (t.unix_micros(), t.to_string()),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        time("%{sec}t.%{msec_frac}t", "1511642826.123"),
+        (
+            1_511_642_826 * 1_000_000 + 123_000,
+            "2017-11-25T20:47:06.123+00:00".to_string()
+        )
+    );
+    assert_eq!(
+        time("%{sec}t.%{msec_frac}t", "1511642826.007").0,
+        1_511_642_826 * 1_000_000 + 7_000
+    );
+    assert_eq!(
+        time("%{sec}t.%{usec_frac}t %{%z}t", "1511642826.000042 -0400"),
+        (
+            1_511_642_826 * 1_000_000 + 42,
+            "2017-11-25T16:47:06.000042-04:00".to_string()
+        )
+    );
+    // strftime's `%s` is the same whole seconds.
+    assert_eq!(
+        time("%{%s}t.%{usec_frac}t", "1511642826.500000").0,
+        1_511_642_826 * 1_000_000 + 500_000
+    );
+    // Without a fraction, whole seconds.
+    assert_eq!(time("%{sec}t", "1511642826").0, 1_511_642_826 * 1_000_000);
 }

@@ -366,7 +366,7 @@ pub fn run_batch(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     if summary.interrupted {
         return Ok(130);
     }
-    Ok(if summary.failed_inputs > 0 {
+    Ok(if summary.failed() {
         2
     } else if plan.is_filter() && summary.values == 0 {
         1

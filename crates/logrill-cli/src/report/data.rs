@@ -62,6 +62,9 @@ pub struct ReportData {
     /// Lines that did not parse, and the report of them in words.
     pub unparsed: u64,
     pub unparsed_report: Vec<String>,
+    /// Most lines did not parse: the format asked for is likely wrong (and this says
+    /// which one the lines have).
+    pub mismatch: Option<logrill::stage::parse::Mismatch>,
     /// Inputs that could not be read, and their errors.
     pub failed_inputs: u64,
     pub errors: Vec<String>,
@@ -298,6 +301,7 @@ pub fn gather(inputs: &Inputs) -> anyhow::Result<ReportData> {
         summary: summary_table,
         unparsed: summary.parse_failures.total(),
         unparsed_report: summary.parse_report.clone(),
+        mismatch: summary.format_mismatch.clone(),
         failed_inputs: summary.failed_inputs,
         errors,
         bucket,

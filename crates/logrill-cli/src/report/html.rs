@@ -456,6 +456,10 @@ fn summary(h: &mut String, data: &ReportData) {
         );
     }
     h.push_str("</dl>\n");
+    // Most lines unparsed: the numbers above cover only the few that parsed.
+    if let Some(m) = &data.mismatch {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&m.to_string()));
+    }
     let untimed = number(&data.summary("untimed")).unwrap_or(0.0);
     if untimed > 0.0 {
         let _ = writeln!(

@@ -21,7 +21,8 @@ use anyhow::{bail, Context};
 
 /// Exit status: success.
 const OK: u8 = 0;
-/// Exit status: an input could not be read (the report was still made from the others).
+/// Exit status: an input could not be read (the report was still made from the others),
+/// or most lines did not parse (the format asked for is likely wrong).
 const FAILED: u8 = 2;
 
 /// The arguments of `logrill report`.
@@ -212,7 +213,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         last_inputs = now_inputs;
         let report = data::gather(&inputs)?;
         let now = SystemTime::now();
-        code = if report.failed_inputs > 0 { FAILED } else { OK };
+        // Most lines unparsed: the report's numbers cover only the few that parsed.
+        code = if report.failed_inputs > 0 || report.mismatch.is_some() {
+            FAILED
+        } else {
+            OK
+        };
         if round == 0 {
             for note in &report.notes {
                 eprintln!("logrill: {note}");
@@ -255,6 +261,13 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
                     "logrill: {} lines did not parse (the report lists why)",
                     report.unparsed
                 );
+            }
+            if let Some(m) = &report.mismatch {
+                let hint = m
+                    .suggestion()
+                    .map_or(String::new(), |name| format!(": try `--format {name}`"));
+                // (Numbers and the format as given: no byte of the logs.)
+                eprintln!("logrill: {m}{hint}");
             }
         }
         last_numbers = Some(numbers);

@@ -846,6 +846,7 @@ fn parse_then<'a>(
 ) -> Result<Flow, RunError> {
     match parser.parse(value, rec) {
         Ok(()) => {
+            ctx.stats.failures.add_parsed();
             if !watch.is_empty() {
                 watch_names(watch, &mut ctx.stats.unseen, rec);
             }

@@ -31,7 +31,7 @@ use crate::agg::AggValue;
 use crate::error::{Error, InputName};
 use crate::query::{Plan, StageSpec};
 use crate::source::Input;
-use crate::stage::parse::{Failures, Record};
+use crate::stage::parse::{Failures, Mismatch, Record};
 use crate::stage::Grep;
 
 use chain::{Chain, CompileOptions, Stats};
@@ -105,6 +105,9 @@ pub struct Summary {
     pub parse_failures: Failures,
     /// The same in words, a line each, for stderr (empty when every line parsed).
     pub parse_report: Vec<String>,
+    /// Most lines did not parse ([`Failures::mostly_failed`]): the format is likely wrong,
+    /// and this says which one the lines have. A run with a mismatch [`Summary::failed`].
+    pub format_mismatch: Option<Mismatch>,
     /// Things worth telling the user (what `parse auto` chose).
     pub notes: Vec<String>,
     /// Fields the pipeline names that no record had, with a hint, a line each (after a
@@ -122,6 +125,13 @@ impl Summary {
     /// The seed aggregate's result, if the pipeline ends in one.
     pub fn result(&self) -> Option<AggValue> {
         self.aggregate
+    }
+
+    /// Whether the run went wrong, so that its exit status must say so: an input failed,
+    /// most lines did not parse (the answer covers only the few that did), or a field the
+    /// pipeline names was in no record (probably misspelled).
+    pub fn failed(&self) -> bool {
+        self.failed_inputs > 0 || self.format_mismatch.is_some() || !self.unseen_fields.is_empty()
     }
 }
 
@@ -284,8 +294,10 @@ fn conclude(
     // Failures are described by the parser that met them; when `tee` branches parse
     // with different formats, only their number is given.
     let parsers = compiled.chain.parsers();
+    let mut format_mismatch = None;
     let parse_report = match parsers.split_first() {
         Some((first, rest)) if rest.iter().all(|p| p.name() == first.name()) => {
+            format_mismatch = stats.failures.mismatch(first);
             stats.failures.report(first)
         }
         Some(_) if !stats.failures.is_empty() => vec![format!(
@@ -297,6 +309,7 @@ fn conclude(
     Ok(Summary {
         interrupted: false,
         parse_report,
+        format_mismatch,
         aggregate: compiled.chain.seed_result(),
         values: stats.values,
         failed_inputs,

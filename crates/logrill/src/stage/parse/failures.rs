@@ -1,14 +1,31 @@
 //! Counting the lines a parser could not read, per reason, with the first few kept to be
 //! shown (file and line number) in the end-of-run report. A line that does not match is
 //! never dropped silently.
+//!
+//! When most lines do not parse, the format is the likely mistake (`parse combined` on a
+//! common log), not the lines: [`Failures::mismatch`] says so, and which format the
+//! unparsed lines do have, found by `parse auto`'s detection ([`Parser::auto`]) run on the
+//! first of them.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use super::{ParseFailure, Parser, Reason};
+use super::{AutoChoice, ParseFailure, Parser, Reason};
 use crate::error::InputName;
 
 /// Longest part of a failed line kept as an example (bytes).
 const EXAMPLE_LEN: usize = 200;
+
+/// How many failed lines are kept whole, for [`Failures::mismatch`] to recognise their
+/// format.
+const SAMPLE_LINES: usize = 50;
+
+/// Longest failed line kept for that (bytes): longer ones are left out of the sample.
+const SAMPLE_LINE_LEN: usize = 16 * 1024;
+
+/// Fewest failed lines that can make a [`Mismatch`]: one odd line of a one-line input is
+/// not a wrong format.
+pub const MISMATCH_MIN_FAILED: u64 = 5;
 
 /// A line that failed, kept to be shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,12 +38,60 @@ pub struct FailureExample {
     pub text: Vec<u8>,
 }
 
-/// Failed lines, counted per reason, and the first few of them.
+/// Failed lines, counted per reason, and the first few of them; and the lines that did
+/// parse, counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failures {
     by_reason: BTreeMap<Reason, u64>,
     examples: Vec<FailureExample>,
     keep: usize,
+    /// Lines that parsed.
+    parsed: u64,
+    /// The first failed lines, whole (up to [`SAMPLE_LINE_LEN`]).
+    sample: Vec<Vec<u8>>,
+}
+
+/// Most lines did not parse: the format, not the lines, is likely wrong
+/// ([`Failures::mismatch`]). Its `Display` says so in one line, with the format the
+/// unparsed lines seem to have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The parser used (`combined`, `LogFormat "…"`).
+    pub parser: String,
+    /// Lines that did not parse.
+    pub failed: u64,
+    /// Lines that reached `parse` (parsed or not).
+    pub read: u64,
+    /// What `parse auto` recognises in the first unparsed lines, if anything.
+    pub looks_like: Option<AutoChoice>,
+}
+
+impl Mismatch {
+    /// The parser name to suggest instead (`common`, `json`, …), if one matched.
+    pub fn suggestion(&self) -> Option<&'static str> {
+        self.looks_like.as_ref().map(|c| c.name)
+    }
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "parse {}: {} of {} lines did not parse: is it the right format? ",
+            self.parser, self.failed, self.read
+        )?;
+        match &self.looks_like {
+            Some(c) => write!(
+                f,
+                "The unparsed lines look like `{}` ({} of the first {} match it)",
+                c.name, c.matched, c.sampled
+            ),
+            None => f.write_str(
+                "No known format (Apache/nginx presets, JSON, logfmt) matches the unparsed \
+                 lines either: give their format as a LogFormat or log_format string",
+            ),
+        }
+    }
 }
 
 impl Default for Failures {
@@ -42,6 +107,8 @@ impl Failures {
             by_reason: BTreeMap::new(),
             examples: Vec::new(),
             keep,
+            parsed: 0,
+            sample: Vec::new(),
         }
     }
 
@@ -56,6 +123,15 @@ impl Failures {
                 text: line[..line.len().min(EXAMPLE_LEN)].to_vec(),
             });
         }
+        if self.sample.len() < SAMPLE_LINES && line.len() <= SAMPLE_LINE_LEN {
+            self.sample.push(line.to_vec());
+        }
+    }
+
+    /// Count one line that parsed (a counter only: this is on every line's path).
+    #[inline]
+    pub fn add_parsed(&mut self) {
+        self.parsed += 1;
     }
 
     /// Add the counts of another (a later input, or another thread's share): examples are
@@ -66,6 +142,38 @@ impl Failures {
         }
         let room = self.keep.saturating_sub(self.examples.len());
         self.examples.extend(other.examples.into_iter().take(room));
+        self.parsed += other.parsed;
+        let room = SAMPLE_LINES.saturating_sub(self.sample.len());
+        self.sample.extend(other.sample.into_iter().take(room));
+    }
+
+    /// Lines that parsed.
+    pub fn parsed(&self) -> u64 {
+        self.parsed
+    }
+
+    /// Whether most lines did not parse: more than half of the lines that reached `parse`,
+    /// and at least [`MISMATCH_MIN_FAILED`] of them.
+    pub fn mostly_failed(&self) -> bool {
+        let failed = self.total();
+        failed >= MISMATCH_MIN_FAILED && failed > self.parsed
+    }
+
+    /// When most lines did not parse ([`Failures::mostly_failed`]) with `parser`: say so,
+    /// and which format the first unparsed lines have, as `parse auto` would choose it.
+    /// A regex is searched in each line, like `grep`, so lines it does not match are
+    /// expected: for a regex only no match at all is a mismatch.
+    pub fn mismatch(&self, parser: &Parser) -> Option<Mismatch> {
+        if !self.mostly_failed() || (parser.searches() && self.parsed > 0) {
+            return None;
+        }
+        let sample: Vec<&[u8]> = self.sample.iter().map(Vec::as_slice).collect();
+        Some(Mismatch {
+            parser: parser.name().to_string(),
+            failed: self.total(),
+            read: self.total() + self.parsed,
+            looks_like: Parser::auto(&sample).ok().map(|(_, choice)| choice),
+        })
     }
 
     /// Failed lines in all.

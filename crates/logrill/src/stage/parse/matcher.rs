@@ -374,10 +374,7 @@ impl<'a> Matcher<'_, 'a, '_> {
     }
 
     fn run_step(&mut self, i: usize, pos: usize) -> bool {
-        if pos > self.far_pos || (pos == self.far_pos && i > self.far_step) {
-            self.far_pos = pos;
-            self.far_step = i;
-        }
+        self.note_far(pos, i);
         let prog = self.prog;
         let Some(step) = prog.steps.get(i) else {
             return pos == self.line.len();
@@ -432,6 +429,36 @@ impl<'a> Matcher<'_, 'a, '_> {
                     false
                 }
             },
+        }
+    }
+
+    /// Note that matching got to step `step` at `pos`, if that is further than before:
+    /// what a failure reports.
+    #[inline]
+    fn note_far(&mut self, pos: usize, step: usize) {
+        if pos > self.far_pos || (pos == self.far_pos && step > self.far_step) {
+            self.far_pos = pos;
+            self.far_step = step;
+        }
+    }
+
+    /// A token ends validly at `end` but the step after it cannot start there: matching
+    /// really stopped at `end` (where the next literal, or the end of the line, was
+    /// expected), not where the token began. Only on the way to a failure.
+    #[cold]
+    fn note_token_stuck(&mut self, f: &FieldStep, t: Token, pos: usize, end: usize) {
+        // What was expected at `end`: the literal after the token, or (past the last
+        // step) the end of the line. (A field follows a token at any position: no stop.)
+        let step = match f.next {
+            Next::Lit(j) => j as usize,
+            Next::End | Next::Any => self.prog.steps.len(),
+        };
+        if !(end > self.far_pos || (end == self.far_pos && step > self.far_step)) {
+            return;
+        }
+        let s = &self.line[pos..end];
+        if (f.dash_null && s == b"-") || token_valid(t, s) {
+            self.note_far(end, step);
         }
     }
 
@@ -557,7 +584,7 @@ impl<'a> Matcher<'_, 'a, '_> {
     /// The next end of a delimited field starting at `pos`, in the order a lazy regex
     /// would try them.
     fn next_candidate(
-        &self,
+        &mut self,
         f: &FieldStep,
         class: Class,
         conv: TextConv,
@@ -585,6 +612,7 @@ impl<'a> Matcher<'_, 'a, '_> {
                     while c.phase == 0 {
                         let Some(off) = f.stops.find(&line[c.p..]) else {
                             c.phase = 1;
+                            c.p = len;
                             break;
                         };
                         c.p += off;
@@ -598,6 +626,9 @@ impl<'a> Matcher<'_, 'a, '_> {
                         }
                         self.advance(class, c);
                     }
+                    // The field can go no further (the line ended, or a byte it may not
+                    // hold): the literal after it was expected there.
+                    self.note_far(c.p.min(len), j as usize);
                 }
                 Next::End => {
                     // Without a literal the stops are escapes and forbidden bytes only.
@@ -687,6 +718,7 @@ impl<'a> Matcher<'_, 'a, '_> {
                 Some((1, 0))
             };
             if !self.next_ok(f, end) {
+                self.note_token_stuck(f, t, pos, end);
                 continue;
             }
             let s = &line[pos..end];
@@ -700,10 +732,12 @@ impl<'a> Matcher<'_, 'a, '_> {
             }
         }
         c.done = true;
-        if !c.tried_dash && f.dash_null && line.get(pos) == Some(&b'-') && self.next_ok(f, pos + 1)
-        {
-            self.set_null(f);
-            return Some(pos + 1);
+        if !c.tried_dash && f.dash_null && line.get(pos) == Some(&b'-') {
+            if self.next_ok(f, pos + 1) {
+                self.set_null(f);
+                return Some(pos + 1);
+            }
+            self.note_token_stuck(f, t, pos, pos + 1);
         }
         None
     }
@@ -792,5 +826,24 @@ impl<'a> Matcher<'_, 'a, '_> {
             Out::Discard => {}
         }
         true
+    }
+}
+
+/// Whether `s` is a valid token `t`: what [`Matcher::emit_token`] accepts, without storing
+/// anything (a time part's `apply` is not idempotent). Only for failure reports, so the
+/// conversions are not shared with the hot path.
+fn token_valid(t: Token, s: &[u8]) -> bool {
+    let text = || std::str::from_utf8(s).ok();
+    match t {
+        Token::Time(part) => part.read(s).is_some(),
+        Token::Int | Token::Seconds { .. } => parse_i64(s).is_some(),
+        Token::Float => text().and_then(|x| x.parse::<f64>().ok()).is_some(),
+        Token::Status => s.len() == 3 && s.iter().all(u8::is_ascii_digit),
+        Token::Hex => text()
+            .and_then(|x| u64::from_str_radix(x, 16).ok())
+            .and_then(|v| i64::try_from(v).ok())
+            .is_some(),
+        Token::Ip => text().and_then(|x| x.parse::<IpAddr>().ok()).is_some(),
+        Token::LogId | Token::ConnStatus => true,
     }
 }

@@ -25,8 +25,12 @@
 //! ## Lines that do not match
 //! [`Parser::parse`] returns a [`ParseFailure`] with a [`Reason`] that can be counted (it
 //! is small, `Copy`, `Ord`), and [`Parser::describe`] says in words what went wrong, e.g.
-//! ``does not match the format at `%{User-agent}i` (agent)``. [`Failures`] counts them per
-//! reason and keeps the first few lines, for the end-of-run report on stderr.
+//! ``does not match the format at `%{User-agent}i` (agent)``, or, where a field was read
+//! but what follows it in the format is not there, the rest of the format from that point:
+//! ``the line ends where the format expects ` "%{Referer}i" "%{User-agent}i"` (after `%b`
+//! (bytes))``; the failure's offset is that point. [`Failures`] counts them per reason and
+//! keeps the first few lines, for the end-of-run report on stderr, and says when most lines
+//! failed and which format they have ([`Mismatch`]).
 //!
 //! ## Using it
 //! ```
@@ -61,7 +65,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use escape::unescape;
-pub use failures::{FailureExample, Failures};
+pub use failures::{FailureExample, Failures, Mismatch, MISMATCH_MIN_FAILED};
 pub use json::{JsonError, JsonParser};
 pub use logfmt::{LogfmtError, LogfmtParser};
 pub use pattern::RegexParser;
@@ -135,8 +139,9 @@ impl std::error::Error for FormatError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
     /// The line does not match the format; `step` is the furthest step of the format the
-    /// line got to (a field or a literal).
-    NoMatch { step: u16 },
+    /// line got to (a field or a literal; past the last step: the line goes on after the
+    /// format), and `ended` says that the line ended there, before the format did.
+    NoMatch { step: u16, ended: bool },
     /// The format is ambiguous for this line and the scanner gave up after trying many
     /// ways to split it.
     Ambiguous,
@@ -152,6 +157,7 @@ impl fmt::Display for Reason {
     /// The reason without the parser's context (see [`Parser::describe`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Reason::NoMatch { ended: true, .. } => f.write_str("ends before the format does"),
             Reason::NoMatch { .. } => f.write_str("does not match the format"),
             Reason::Ambiguous => f.write_str("too ambiguous for the format"),
             Reason::Json(e) => write!(f, "{e}"),
@@ -466,6 +472,12 @@ impl Parser {
         }
     }
 
+    /// Whether the parser searches each line for what it reads (a regex), rather than
+    /// reading whole lines of a format: lines it does not match are then expected.
+    pub fn searches(&self) -> bool {
+        matches!(self.inner, Inner::Regex(_))
+    }
+
     /// What the parser is (`combined`, `json`, `LogFormat "…"`), for messages.
     pub fn name(&self) -> &str {
         &self.name
@@ -533,11 +545,8 @@ impl Parser {
     /// the line did not match.
     pub fn describe(&self, reason: &Reason) -> String {
         match (reason, &self.inner) {
-            (Reason::NoMatch { step }, Inner::Format(f)) => {
-                match f.program.step_names.get(*step as usize) {
-                    Some(s) => format!("does not match the format at {s}"),
-                    None => "does not match the format (the line goes on after it)".into(),
-                }
+            (Reason::NoMatch { step, ended }, Inner::Format(f)) => {
+                f.program.describe_stop(*step as usize, *ended)
             }
             (Reason::Ambiguous, _) => format!(
                 "too ambiguous for the format: gave up after {} ways to split it",

@@ -24,6 +24,13 @@ pub(crate) fn compile(format: &str, naming: Naming) -> Result<Program, FormatErr
 
 /// What a variable becomes: scan, whether `-` is null, readable name. `None` for the time
 /// variables, handled apart.
+///
+/// Variables whose value can never hold a space are words ([`Class::Word`]): an address
+/// (`$remote_addr` is one IP address, or `unix:`, also after the realip module), the
+/// protocol, scheme, request id, TLS protocol and cipher, the method. So a line whose
+/// `$remote_addr` has a space (a vhost in front, an `X-Forwarded-For` list) is not one
+/// nginx wrote with that format, and is counted as unparsed instead of putting the list
+/// into `host`. (Headers, `$host`, `$uri` and the rest may hold spaces: they are text.)
 fn variable(name: &str) -> (Scan, bool, String) {
     let text = Scan::Delimited(Class::Text, TextConv::Str);
     let word = Scan::Delimited(Class::Word, TextConv::Str);
@@ -31,7 +38,7 @@ fn variable(name: &str) -> (Scan, bool, String) {
     let int = Scan::Token(Token::Int);
     let r = |scan: Scan, dash: bool, n: &str| (scan, dash, n.to_string());
     match name {
-        "remote_addr" => r(text, false, "host"),
+        "remote_addr" => r(word, false, "host"),
         "remote_user" => r(text, true, "user"),
         "request" => r(text, true, "request"),
         "status" => r(Scan::Token(Token::Status), true, "status"),
@@ -43,7 +50,9 @@ fn variable(name: &str) -> (Scan, bool, String) {
         "request_method" => r(word, true, "method"),
         "uri" => r(text, true, "path"),
         "args" | "query_string" => r(text, true, "query"),
-        "server_protocol" => r(text, true, "protocol"),
+        "server_protocol" => r(word, true, "protocol"),
+        "realip_remote_addr" | "server_addr" | "scheme" | "request_id" | "ssl_protocol"
+        | "ssl_cipher" => r(word, true, name),
         "bytes_sent"
         | "request_length"
         | "connection"

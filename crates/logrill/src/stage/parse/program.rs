@@ -167,6 +167,9 @@ pub(crate) struct Program {
     pub splits: Vec<Split>,
     /// Describe of each step, for messages (`` `%>s` (status) ``).
     pub step_names: Vec<String>,
+    /// Each step as the format writes it (the directive, or the literal text), to show
+    /// what the rest of a format expected where a line ended or stopped matching.
+    pub step_text: Vec<String>,
     /// The fast path's plan (see [`Fast`]), computed by `link`.
     pub fast: Vec<Fast>,
     /// Which slots are wanted (a projection, [`Program::project`]); `None`: all.
@@ -410,6 +413,43 @@ impl Program {
         ops
     }
 
+    /// Where a line stopped matching, in words (for [`Reason::NoMatch`]): at a field, which
+    /// one; at a literal, the rest of the format from there (what the line lacks) and the
+    /// field before it; past the last step, that the line goes on. `ended`: the line ended
+    /// there.
+    pub(crate) fn describe_stop(&self, step: usize, ended: bool) -> String {
+        /// Longest part of the format's rest shown (characters).
+        const REST: usize = 60;
+        let Some(name) = self.step_names.get(step) else {
+            return "does not match the format (the line goes on after it)".into();
+        };
+        let head = if ended {
+            "the line ends"
+        } else {
+            "does not match"
+        };
+        if !matches!(self.steps.get(step), Some(Step::Lit(_))) {
+            return if ended {
+                format!("the line ends where the format expects {name}")
+            } else {
+                format!("does not match the format at {name}")
+            };
+        }
+        let rest: String = self.step_text[step..].concat();
+        let mut shown: String = rest.chars().take(REST).collect();
+        if shown.len() < rest.len() {
+            shown.push('…');
+        }
+        let before = step
+            .checked_sub(1)
+            .filter(|&p| matches!(self.steps.get(p), Some(Step::Field(_))))
+            .and_then(|p| self.step_names.get(p));
+        match before {
+            Some(b) => format!("{head} where the format expects `{shown}` (after {b})"),
+            None => format!("{head} where the format expects `{shown}`"),
+        }
+    }
+
     /// Parse `line` into `rec`. Trailing CR/LF are ignored.
     pub(crate) fn parse<'a>(
         &self,
@@ -449,6 +489,9 @@ impl Program {
         if !fast {
             m.splits_done = 0;
             m.failed.clear();
+            // Where the search gets to is what the failure reports, not the fast path.
+            m.far_pos = 0;
+            m.far_step = 0;
         }
         if !fast && !m.run(0, 0) {
             let reason = if m.budget == 0 {
@@ -456,6 +499,7 @@ impl Program {
             } else {
                 Reason::NoMatch {
                     step: m.far_step.min(u16::MAX as usize) as u16,
+                    ended: m.far_pos >= line.len(),
                 }
             };
             let offset = m.far_pos;
@@ -555,6 +599,7 @@ pub(crate) struct Builder {
     steps: Vec<Step>,
     names: Vec<String>,
     step_names: Vec<String>,
+    step_text: Vec<String>,
     /// Time groups by name; the group's slot is in `time_slots`.
     groups: Vec<String>,
     time_slots: Vec<u16>,
@@ -574,10 +619,15 @@ impl Builder {
             if let Some(n) = self.step_names.last_mut() {
                 *n = format!("literal {:?}", String::from_utf8_lossy(prev));
             }
+            if let Some(t) = self.step_text.last_mut() {
+                *t = String::from_utf8_lossy(prev).into_owned();
+            }
             return;
         }
         self.step_names
             .push(format!("literal {:?}", String::from_utf8_lossy(bytes)));
+        self.step_text
+            .push(String::from_utf8_lossy(bytes).into_owned());
         self.steps.push(Step::Lit(bytes.into()));
     }
 
@@ -607,6 +657,7 @@ impl Builder {
             Out::Discard => format!("`{directive}`"),
         };
         self.step_names.push(label);
+        self.step_text.push(directive.to_string());
         self.steps.push(Step::Field(FieldStep {
             scan,
             dash_null,
@@ -619,6 +670,8 @@ impl Builder {
     /// Start a conditional group; returns a handle for [`Builder::end_alt`].
     pub(crate) fn begin_alt(&mut self, directive: &str) -> usize {
         self.step_names.push(format!("`{directive}`"));
+        // The group's own directives follow as steps of their own.
+        self.step_text.push(String::new());
         self.steps.push(Step::Alt { len: 0 });
         self.steps.len() - 1
     }
@@ -730,6 +783,7 @@ impl Builder {
             time_slots: self.time_slots,
             splits: self.splits,
             step_names: self.step_names,
+            step_text: self.step_text,
             fast: Vec::new(),
             wanted: None,
             times_wanted: Vec::new(),

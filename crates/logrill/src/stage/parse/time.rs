@@ -431,17 +431,28 @@ impl TimeParts {
     }
 
     /// Build the timestamp, if the parts are enough: a whole timestamp, else an epoch (in
-    /// UTC unless a `%z` says otherwise), else a calendar date with hour, minute and second
+    /// UTC unless a `%z` says otherwise; whole seconds with the `msec_frac`/`usec_frac`
+    /// fraction, if any), else a calendar date with hour, minute and second
     /// (local unless a `%z` gives the offset). `None` when something is missing (a date
     /// without a time, `%I` without `%p`) or out of range.
     pub fn assemble(&self) -> Option<Timestamp> {
         if let Some(t) = self.timestamp {
             return Some(t);
         }
+        // Whole seconds (`%{sec}t`, `%s`) keep a fraction written beside them
+        // (`%{sec}t.%{msec_frac}t`, `.%{usec_frac}t`), as a calendar time does.
+        let frac_us = self
+            .usec_frac
+            .or(self.msec_frac.map(|m| m * 1000))
+            .unwrap_or(0);
         let epoch_us = self
             .microepoch
             .or_else(|| self.milliepoch.and_then(|m| m.checked_mul(1000)))
-            .or_else(|| self.epoch.and_then(|s| s.checked_mul(MICROS)));
+            .or_else(|| {
+                self.epoch
+                    .and_then(|s| s.checked_mul(MICROS))
+                    .and_then(|us| us.checked_add(frac_us as i64))
+            });
         if let Some(us) = epoch_us {
             return Some(Timestamp::from_unix_micros(us, self.offset.unwrap_or(0)));
         }
@@ -494,11 +505,7 @@ impl TimeParts {
         };
         let minute = self.min.or(self.time.map(|t| t.1))?;
         let second = self.sec.or(self.time.and_then(|t| t.2))?;
-        let micros = self
-            .usec_frac
-            .or(self.msec_frac.map(|m| m * 1000))
-            .unwrap_or(0);
-        Timestamp::from_civil(year, month, day, hour, minute, second, micros, self.offset)
+        Timestamp::from_civil(year, month, day, hour, minute, second, frac_us, self.offset)
     }
 }
 
