@@ -101,8 +101,11 @@ fn json_records_are_printed_under_the_union_of_their_names() {
 #[test]
 fn logfmt_and_sorted_records_too() {
     let d = tempfile::tempdir().unwrap();
-    let r = logrill!(d.path(), b"a=1\nb=2 a=3\n"; "parse logfmt");
-    assert_eq!(r.out(), "a\tb\n1\t\n3\t2\n", "{r:?}");
+    // A name repeated in one record: the first value, as `--json` shows it.
+    let r = logrill!(d.path(), b"a=1\nb=2 a=3\na=5 a=6\n"; "parse logfmt");
+    assert_eq!(r.out(), "a\tb\n1\t\n3\t2\n5\t\n", "{r:?}");
+    let r = logrill!(d.path(), b"a=5 a=6\n"; "--json", "parse logfmt");
+    assert_eq!(r.out(), "{\"a\":5}\n", "{r:?}");
     // Sorted rows: the first record read names the first columns, the rest follow.
     let input = b"{\"a\":2,\"b\":\"x\"}\n{\"a\":1,\"c\":\"y\"}\n";
     let r = logrill!(d.path(), input; "parse json | sort a");
