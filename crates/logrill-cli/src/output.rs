@@ -592,6 +592,11 @@ impl<W: Write> Output for Printer<W> {
         if record.schema().is_none() {
             return self.union_row(tag.as_deref(), record);
         }
+        if self.union.is_some() {
+            // Records of another shape after held ones: those first, then a new header.
+            self.flush_union()?;
+            self.header_done = false;
+        }
         if !self.header_done {
             let mut names: Vec<String> = if self.columns.is_empty() {
                 record.iter().map(|(n, _)| n.to_string()).collect()
