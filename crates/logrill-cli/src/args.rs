@@ -51,6 +51,14 @@ OUTPUT AND EXIT STATUS
   that reached parse, and at least 5: stderr names the format they seem to have); 141 the
   output was closed early.
 
+COMMANDS
+  Besides `logrill [OPTIONS] PIPELINE [PATHS]...`, the first word may name a command:
+    logrill report [OPTIONS] PATHS...   a self-contained HTML report of access logs
+                                        (see `logrill report --help`)
+    logrill completions SHELL           the completion script for bash, zsh, fish,
+                                        elvish or powershell
+    logrill man                         this help as a man page (roff)
+
 EXAMPLES
   Total bytes of requests for ply tarballs, over every access-log* under www/, compressed
   or not (the seed's job):
@@ -75,7 +83,13 @@ EXAMPLES
 /// Find files, open them whatever their compression, read their lines, grep, take a field,
 /// aggregate: in one pass, in constant memory.
 #[derive(Debug, Parser)]
-#[command(name = "logrill", version, after_long_help = AFTER_HELP, after_help = "See --help for the stages and examples.")]
+#[command(
+    name = "logrill",
+    version,
+    override_usage = "logrill [OPTIONS] <PIPELINE> [PATHS]...\n       logrill report [OPTIONS] <PATHS>...\n       logrill completions <SHELL>\n       logrill man",
+    after_long_help = AFTER_HELP,
+    after_help = "See --help for the stages, the commands and examples."
+)]
 pub struct Args {
     /// The pipeline, e.g. 'grep robots.txt | field -1 | sum'.
     pub pipeline: String,
@@ -122,7 +136,9 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = logrill::exec::DEFAULT_STATE_LIMIT)]
     pub max_state: usize,
 
-    /// Do not report skipped values on stderr.
+    /// Say less on stderr: no report of skipped values or unparsed lines, no follow
+    /// notices (files rotated, removed, lost) or closing report, no summary of what
+    /// --output wrote. Errors are still reported.
     #[arg(short, long)]
     pub quiet: bool,
 
@@ -158,7 +174,8 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "100ms", requires = "follow", value_parser = crate::follow::parse_duration)]
     pub poll: Option<std::time::Duration>,
 
-    /// Print the file name before each value (`name:value`).
+    /// Tag what comes from an input with its name: `name:value` for values, a `file`
+    /// column first for records (after parse), {"file","line","record"} with --json.
     #[arg(short = 'H', long)]
     pub with_filename: bool,
 

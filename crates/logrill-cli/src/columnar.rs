@@ -63,36 +63,42 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     }
     let mut options = args.options();
     options.cancel = Some(cancel);
-    let mut on_error = |e: logrill::Error| eprintln!("logrill: {e}");
+    let mut on_error = |e: logrill::Error| crate::diag::say(e);
     let summary = match exec::run_with(plan, files, &mut out, &mut on_error, &options) {
         Ok(summary) => summary,
-        Err(RunFailure::Output(e)) => anyhow::bail!("{path}: {e}"),
+        Err(RunFailure::Output(e)) => anyhow::bail!(crate::diag::about(path, e)),
         Err(e) => return Err(e.into()),
     };
-    let written = out.finish().map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let written = out
+        .finish()
+        .map_err(|e| anyhow::anyhow!(crate::diag::about(path, e)))?;
     crate::report(args, &summary);
     let nothing_read = walk.is_some_and(|w| crate::warn_empty_roots(&w));
     for (column, n) in &written.nulled {
-        eprintln!("logrill: {path}: column `{column}`: {n} values of another type than the column's (fixed by the first row group) were written as null");
+        crate::diag::say(format_args!("{path}: column `{column}`: {} of another type than the column's (fixed by the first row group) written as null", logrill::plural(*n, "value", "values")));
     }
     for (field, n) in &written.dropped_fields {
-        eprintln!("logrill: {path}: field `{field}` first appeared after the first row group: its {n} values were dropped");
+        crate::diag::say(format_args!(
+            "{path}: field `{field}` first appeared after the first row group: its {} dropped",
+            logrill::plural(*n, "value was", "values were")
+        ));
     }
     if !args.quiet {
         if written.files.is_empty() {
-            eprintln!("logrill: no records: {path} not written");
+            crate::diag::say(format_args!("no records: {path} not written"));
         } else {
-            eprintln!(
-                "logrill: wrote {} rows in {} row groups to {} file{} under {path}",
-                written.rows,
-                written.row_groups,
-                written.files.len(),
-                if written.files.len() == 1 { "" } else { "s" },
-            );
+            crate::diag::say(format_args!(
+                "wrote {} in {} to {} under {path}",
+                logrill::plural(written.rows, "row", "rows"),
+                logrill::plural(written.row_groups, "row group", "row groups"),
+                logrill::plural(written.files.len(), "file", "files"),
+            ));
         }
     }
     if summary.interrupted {
-        eprintln!("logrill: interrupted: {path} holds a partial result (reading stopped early)");
+        crate::diag::say(format_args!(
+            "interrupted: {path} holds a partial result (reading stopped early)"
+        ));
         return Ok(130);
     }
     Ok(if summary.failed() {

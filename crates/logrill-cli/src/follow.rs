@@ -8,15 +8,61 @@
 //! that has all it wants), the follower is closed (checkpoint written, files closed) and
 //! the final result printed.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use logrill::exec::{live::LiveError, Live, Pushed};
 use logrill::query::Plan;
-use logrill::source::follow::{Follow, NextBatch, Start, Watch};
+use logrill::source::follow::{Follow, Follower, NextBatch, Start, Watch};
+use logrill::InputName;
 
 use crate::args::Args;
+use crate::diag;
 use crate::output::Printer;
+
+/// The longest a notice (a file removed, rotated, lost) waits before it is printed when no
+/// line comes: the follower queues notices, and is asked for lines with this deadline at
+/// most, so that they go out when they happen whatever the pipeline (not at the next line,
+/// or at exit).
+const NOTICE_CHECK: Duration = Duration::from_millis(200);
+
+/// Print the follower's notices now (unless `-q`).
+fn say_notices(follower: &mut Follower, quiet: bool) {
+    for notice in follower.take_notices() {
+        if !quiet {
+            diag::say(notice);
+        }
+    }
+}
+
+/// Line numbers of followed lines, where they are known: a file whose lines were all seen
+/// from its start (`--from-start`, a file that appeared while following, the new file after
+/// a rotation). The follower gives byte offsets; a batch that starts at byte 0 starts the
+/// count, a batch that starts where the last one of the same name ended goes on with it,
+/// anything else (following from the end, resuming from a checkpoint) is unknown: 0, which
+/// JSON output shows as `null`.
+#[derive(Default)]
+struct LineNumbers {
+    /// Per name: the byte where the last batch ended and the number of its next line.
+    next: HashMap<InputName, (u64, u64)>,
+}
+
+impl LineNumbers {
+    /// The number of the first line of a batch of `name` at `offset` (0: unknown).
+    fn start(&self, name: &InputName, offset: u64) -> u64 {
+        match self.next.get(name) {
+            _ if offset == 0 => 1,
+            Some(&(end, line)) if end == offset && line > 0 => line,
+            _ => 0,
+        }
+    }
+
+    /// The batch ended at byte `end`, before line `next` (0: unknown).
+    fn end(&mut self, name: InputName, end: u64, next: u64) {
+        self.next.insert(name, (end, next));
+    }
+}
 
 /// Parse a duration such as `500ms`, `1s`, `2.5s`, `5m`, `1h` (a bare number is seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -85,19 +131,24 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     let terminal = stdout.is_terminal();
     let escape = terminal && !args.raw;
     let mut out = Printer::new(stdout.lock(), args.format(), terminal, escape)
-        .with_filename(args.with_filename);
+        .with_filename(args.with_filename)
+        .with_row_limit(args.max_state)
+        .live();
     let every = args.every;
     let gathers = live.has_snapshot();
     let mut next_tick = Instant::now() + every;
     let mut shown_lines = 0usize;
     let mut failed = 0u64;
+    let mut numbers = LineNumbers::default();
 
     loop {
-        let deadline = gathers.then_some(next_tick);
+        let soon = Instant::now() + NOTICE_CHECK;
+        let deadline = if gathers { next_tick.min(soon) } else { soon };
         let mut done = false;
-        match follower.next_batch_until(deadline) {
+        match follower.next_batch_until(Some(deadline)) {
             NextBatch::Batch(batch) => {
                 let name = batch.name.clone();
+                let mut line_no = numbers.start(&name, batch.offset);
                 let mut pos = 0;
                 for line in batch.lines() {
                     let target: &mut dyn logrill::exec::Output = match sink.as_mut() {
@@ -110,7 +161,11 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                     pos += line.len()
                         + 1
                         + usize::from(batch.bytes.get(pos + line.len()) == Some(&b'\r'));
-                    match live.push(&name, 0, line, target) {
+                    let pushed = live.push(&name, line_no, line, target);
+                    if line_no > 0 {
+                        line_no += 1;
+                    }
+                    match pushed {
                         Ok(Pushed::More) => {}
                         Ok(Pushed::Done) => {
                             done = true;
@@ -118,7 +173,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         }
                         Err(LiveError::Input(e)) => {
                             failed += 1;
-                            eprintln!("logrill: {e}");
+                            diag::say(&e);
                             if matches!(e, logrill::Error::State(_)) {
                                 done = true;
                                 break;
@@ -130,6 +185,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         Err(LiveError::Output(e)) => return Err(e.into()),
                     }
                 }
+                numbers.end(name, batch.offset + pos as u64, line_no);
                 if !gathers {
                     out.flush()?;
                 }
@@ -138,15 +194,12 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             NextBatch::Closed(_) => break,
         }
         if let Err(e) = crate::nats::settle_commit(sink.as_mut(), &mut follower) {
-            eprintln!("logrill: {e}");
+            say_notices(&mut follower, args.quiet);
+            diag::say(e);
             std::mem::forget(follower); // not closed: the checkpoint stays where acked
             return Ok(2);
         }
-        for notice in follower.take_notices() {
-            if !args.quiet {
-                eprintln!("logrill: {notice}");
-            }
-        }
+        say_notices(&mut follower, args.quiet);
         if done {
             break;
         }
@@ -160,13 +213,17 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     // first.
     out.flush()?;
     if let Err(e) = crate::nats::settle_commit(sink.as_mut(), &mut follower) {
-        eprintln!("logrill: {e}");
+        say_notices(&mut follower, args.quiet);
+        diag::say(e);
         std::mem::forget(follower); // not closed: the checkpoint stays where acked
         return Ok(2);
     }
-    let report = follower.close()?;
+    let report = follower.close();
+    // What closing noticed (the last file finished, a checkpoint that failed) is said too.
+    say_notices(&mut follower, args.quiet);
+    let report = report?;
     if !args.quiet {
-        eprintln!("logrill: {report}");
+        diag::say(report);
     }
     if gathers && terminal && shown_lines > 0 {
         // The final result replaces the last running one.
@@ -176,7 +233,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     }
     let mut on_error = |e: logrill::Error| {
         failed += 1;
-        eprintln!("logrill: {e}");
+        diag::say(e);
     };
     let summary = match sink.as_mut() {
         Some(s) => {

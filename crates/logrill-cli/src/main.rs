@@ -4,6 +4,8 @@
 mod args;
 mod chart;
 mod columnar;
+mod diag;
+mod escape;
 mod follow;
 // Without the `nats` feature only the stand-ins are used; the URL and id helpers stay
 // compiled (and unit-tested) either way.
@@ -31,14 +33,24 @@ const NOTHING_MATCHED: u8 = 1;
 const FAILED: u8 = 2;
 /// Exit status after Ctrl-C (128 + SIGINT).
 const INTERRUPTED: u8 = 130;
-/// Exit status when the output was closed early (`| head -1`): 128 + SIGPIPE, what a
-/// process killed by SIGPIPE reports to the shell.
-const BROKEN_PIPE: u8 = 141;
+/// Exit status when the output (stdout, or stderr: see [`diag`]) was closed early
+/// (`| head -1`): 128 + SIGPIPE, what a process killed by SIGPIPE reports to the shell.
+const BROKEN_PIPE: u8 = diag::BROKEN_PIPE;
 
 fn main() -> ExitCode {
+    let code = run_main();
+    // Diagnostics that could not be written (stderr closed early) end like a closed stdout.
+    ExitCode::from(if diag::stderr_closed() {
+        BROKEN_PIPE
+    } else {
+        code
+    })
+}
+
+fn run_main() -> u8 {
     // `logrill completions SHELL` and `logrill man`: words seen before clap (see shell.rs).
     if let Some(code) = shell::dispatch(&std::env::args_os().collect::<Vec<_>>()) {
-        return ExitCode::from(code);
+        return code;
     }
     // `logrill report …`: the HTML report (see report/).
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -54,19 +66,19 @@ fn main() -> ExitCode {
             std::iter::once("logrill report".into()).chain(argv[2..].iter().cloned()),
         );
         return match report::run(&cli.args) {
-            Ok(code) => ExitCode::from(code),
+            Ok(code) => code,
             Err(e) => {
-                eprintln!("logrill: {e:#}");
-                ExitCode::from(FAILED)
+                diag::say(diag::chain(&e));
+                FAILED
             }
         };
     }
     let args = Args::parse();
     match run(&args) {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("logrill: {e:#}");
-            ExitCode::from(FAILED)
+            diag::say(diag::chain(&e));
+            FAILED
         }
     }
 }
@@ -76,40 +88,26 @@ fn main() -> ExitCode {
 /// (it explains the exit status), that most lines did not parse and which format they have.
 pub(crate) fn report(args: &Args, summary: &exec::Summary) {
     for note in &summary.notes {
-        eprintln!("logrill: {note}");
+        diag::say(note);
     }
     // Not hidden by -q: the answer above is probably not the one asked for.
     for line in &summary.unseen_fields {
-        eprintln!("logrill: {}", visible(line));
+        diag::say(line);
     }
     if !args.quiet {
         for line in &summary.parse_report {
-            eprintln!("logrill: {}", visible(line));
+            diag::say(line);
         }
         if summary.skips.total() > 0 {
-            eprintln!("logrill: {}", summary.skips);
+            diag::say(&summary.skips);
         }
     }
     if let Some(m) = &summary.format_mismatch {
         let hint = m
             .suggestion()
             .map_or(String::new(), |name| format!(": try `parse {name}`"));
-        eprintln!("logrill: {}{hint}", visible(&m.to_string()));
+        diag::say(format!("{m}{hint}"));
     }
-}
-
-/// Text from a log made safe for a terminal: control characters (ESC, NUL, C1, …) are
-/// shown as `\xNN` instead of being written raw.
-fn visible(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && c != '\t' {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn run(args: &Args) -> anyhow::Result<u8> {
@@ -117,7 +115,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     let plan = match query::parse(&args.pipeline) {
         Ok(plan) => plan,
         Err(e) => {
-            eprintln!("logrill: {e}");
+            diag::say_block(e);
             return Ok(FAILED);
         }
     };
@@ -152,13 +150,14 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     let escape = to_terminal && !args.raw;
     let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal, escape)
         .with_filename(args.with_filename)
+        .with_row_limit(args.max_state)
         .with_color(shell::use_color(&args.color, to_terminal))
         .with_chart(args.chart());
     let mut on_error = |e: logrill::Error| {
-        let message = format!("logrill: {e}");
+        let message = diag::line(&e.to_string(), false);
         match &progress {
             Some(p) => p.eprintln(&message),
-            None => eprintln!("{message}"),
+            None => diag::write_raw(&message),
         }
     };
     // Ctrl-C or SIGTERM stops reading; the partial result is printed and marked. A second
@@ -183,6 +182,10 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         Err(RunFailure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
             return Ok(BROKEN_PIPE)
         }
+        Err(RunFailure::Output(e)) if output::TooManyRows::within(&e).is_some() => {
+            diag::say(e);
+            return Ok(FAILED);
+        }
         Err(e) => return Err(e.into()),
     };
     match out.finish() {
@@ -192,7 +195,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     report(args, &summary);
     let nothing_read = walk.is_some_and(|w| warn_empty_roots(&w));
     if summary.interrupted {
-        eprintln!("logrill: interrupted: the result above is partial (reading stopped early)");
+        diag::say("interrupted: the result above is partial (reading stopped early)");
         return Ok(INTERRUPTED);
     }
     Ok(if summary.failed() {
@@ -209,7 +212,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
 /// which exits 1 as for no match (the answer, an empty list or a zero, is still printed).
 pub(crate) fn warn_empty_roots(walk: &logrill::source::WalkReport) -> bool {
     for empty in walk.empty_roots() {
-        eprintln!("logrill: warning: {empty}");
+        diag::say(format!("warning: {empty}"));
     }
     walk.paths_found() == 0
 }

@@ -4,7 +4,21 @@
 //! Column order is stable: a table's group keys in the order of `by`, then its aggregates
 //! in the order written; a record's fields in the parser's order (the format's directives
 //! left to right), or as `select` lists them.
+//!
+//! Records whose fields are named per record (JSON, logfmt: no schema) are printed under
+//! the union of their names, in first-seen order, each value under its own name and empty
+//! where a record lacks it. That header is known only once every record is read, so in a
+//! batch run such records are held until the end (at most `--max-state` of them:
+//! [`TooManyRows`] past it); fixed-schema records (Apache, nginx, regex, `select`) stream
+//! as they come. A live run (`-F`) cannot wait for the end: there, a header line is
+//! written again whenever a record brings a name not seen before.
+//!
+//! `-H` tags what came from an input with its name: `name:value` for values, a `file`
+//! column first for records, and `{"file":…,"line":…,"record":{…}}` in JSON (the record
+//! nested, so that a field of its own called `file` is not lost). Table rows (after an
+//! aggregate or `sort`) come from no single input and are not tagged.
 
+use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 
 use logrill::exec::{Emitted, Output};
@@ -20,32 +34,8 @@ pub enum Format {
     Json,
 }
 
-/// Append `bytes` to `out` so that a terminal shows them and does not obey them: control
-/// characters (C0 but tab, DEL, C1: what starts ESC/CSI/OSC sequences) and bytes that are
-/// not UTF-8 (a lone 0x9b is CSI to some terminals) become `\xNN`. Text is left alone.
-pub fn escape_controls(bytes: &[u8], out: &mut Vec<u8>) {
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c.is_control() && c != '\t' {
-                out.extend_from_slice(format!("\\x{:02x}", c as u32).as_bytes());
-            } else {
-                let mut b = [0; 4];
-                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-            }
-        }
-        for b in chunk.invalid() {
-            out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
-        }
-    }
-}
-
-/// Whether bytes hold anything [`escape_controls`] would change.
-fn needs_escape(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| b < 0x20 && b != b'\t' || b >= 0x7f)
-        && bytes.utf8_chunks().any(|c| {
-            !c.invalid().is_empty() || c.valid().chars().any(|ch| ch.is_control() && ch != '\t')
-        })
-}
+pub use crate::escape::escape_controls;
+use crate::escape::needs_escape;
 
 /// SGR bold and reset, for `--color`.
 const BOLD: &[u8] = b"\x1b[1m";
@@ -53,6 +43,95 @@ const RESET: &[u8] = b"\x1b[0m";
 
 /// Rows an aligned table buffers to size its columns (later rows use the same widths).
 const ALIGN_ROWS: usize = 1000;
+
+/// More records without a schema (JSON, logfmt) than may be held to find their columns.
+#[derive(Debug)]
+pub struct TooManyRows {
+    pub limit: usize,
+}
+
+impl std::fmt::Display for TooManyRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a table of JSON or logfmt records is printed when all of them are read (its \
+             columns are every name they use), and there are more than {} (raise \
+             --max-state, print them with --json, or `select` the fields to print)",
+            logrill::plural(self.limit, "record", "records")
+        )
+    }
+}
+
+impl std::error::Error for TooManyRows {}
+
+impl TooManyRows {
+    /// The error inside an output error, if that is what it is.
+    pub fn within(e: &io::Error) -> Option<&TooManyRows> {
+        e.get_ref().and_then(|inner| inner.downcast_ref())
+    }
+}
+
+/// The columns of records without a schema: the union of their names, first seen first.
+#[derive(Debug, Default)]
+struct Union {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    /// Rows held until the union is complete, packed in one buffer: each cell as its
+    /// column number (u32), its length (u64) and its bytes (already rendered and escaped).
+    /// One allocation for all of them rather than one per cell: about the size of the
+    /// values plus 12 bytes a cell (a `Vec` per cell cost about 3 times as much).
+    packed: Vec<u8>,
+    /// Where each held row ends in `packed`.
+    row_ends: Vec<usize>,
+    /// Live runs: how many names the last header written had.
+    written: usize,
+}
+
+impl Union {
+    fn column(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), self.names.len() - 1);
+        self.names.len() - 1
+    }
+
+    /// Append a cell to the row being packed; its bytes are written by `fill`.
+    fn pack(&mut self, column: usize, fill: impl FnOnce(&mut Vec<u8>)) {
+        let column = u32::try_from(column).unwrap_or(u32::MAX);
+        self.packed.extend(column.to_le_bytes());
+        let len_at = self.packed.len();
+        self.packed.extend([0; 8]);
+        fill(&mut self.packed);
+        let len = (self.packed.len() - len_at - 8) as u64;
+        self.packed[len_at..len_at + 8].copy_from_slice(&len.to_le_bytes());
+    }
+
+    /// The packed row `packed[from..to]` as dense cells under the current names (the
+    /// first value of a repeated name wins, as in JSON output).
+    fn dense(&self, from: usize, to: usize) -> Vec<Vec<u8>> {
+        let mut cells: Vec<Option<&[u8]>> = vec![None; self.names.len()];
+        let mut at = from;
+        while at + 12 <= to {
+            let mut column = [0; 4];
+            column.copy_from_slice(&self.packed[at..at + 4]);
+            let mut len = [0; 8];
+            len.copy_from_slice(&self.packed[at + 4..at + 12]);
+            let column = u32::from_le_bytes(column) as usize;
+            let len = usize::try_from(u64::from_le_bytes(len)).unwrap_or(usize::MAX);
+            let end = (at + 12).saturating_add(len).min(to);
+            if let Some(slot) = cells.get_mut(column).filter(|c| c.is_none()) {
+                *slot = Some(&self.packed[at + 12..end]);
+            }
+            at = end;
+        }
+        cells
+            .into_iter()
+            .map(|c| c.map(<[u8]>::to_vec).unwrap_or_default())
+            .collect()
+    }
+}
 
 /// Writes results to a stream.
 pub struct Printer<W: Write> {
@@ -80,6 +159,12 @@ pub struct Printer<W: Write> {
     /// `--chart`: tables drawn as charts `(width, ascii)`, and the rows of the current one.
     chart: Option<(usize, bool)>,
     chart_rows: Vec<Vec<Value<'static>>>,
+    /// Records without a schema: their columns, and their rows until the end.
+    union: Option<Union>,
+    /// Most rows [`Union`] may hold (`--max-state`).
+    row_limit: usize,
+    /// Following (`-F`): rows are written as they come (see the module documentation).
+    live: bool,
 }
 
 impl<W: Write> Printer<W> {
@@ -102,7 +187,23 @@ impl<W: Write> Printer<W> {
             header_next: false,
             chart: None,
             chart_rows: Vec::new(),
+            union: None,
+            row_limit: logrill::exec::DEFAULT_STATE_LIMIT,
+            live: false,
         }
+    }
+
+    /// Most records without a schema held to find their columns (`--max-state`).
+    pub fn with_row_limit(mut self, limit: usize) -> Self {
+        self.row_limit = limit.max(1);
+        self
+    }
+
+    /// Following: write rows as they come (a header again when new names appear), and
+    /// an aligned table's rows at every [`flush`](Printer::flush).
+    pub fn live(mut self) -> Self {
+        self.live = true;
+        self
     }
 
     /// `--chart`: draw each table as a chart `width` columns wide (only ASCII if `ascii`)
@@ -124,8 +225,11 @@ impl<W: Write> Printer<W> {
         self
     }
 
-    /// Flush what is buffered (the table being aligned stays).
+    /// Flush what is buffered (the table being aligned stays, but in a live run).
     pub fn flush(&mut self) -> io::Result<()> {
+        if self.live {
+            self.flush_table()?;
+        }
         self.out.flush()
     }
 
@@ -148,6 +252,7 @@ impl<W: Write> Printer<W> {
 
     /// Flush everything.
     pub fn finish(&mut self) -> io::Result<()> {
+        self.flush_union()?;
         self.flush_table()?;
         self.flush_branch()?;
         self.out.flush()
@@ -188,6 +293,107 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// One row of cells in the current format (aligned rows wait for their widths).
+    fn write_row(&mut self, cells: &[Vec<u8>]) -> io::Result<()> {
+        match self.format {
+            Format::Csv => write_csv(&mut self.out, cells),
+            Format::Text if self.aligned() => {
+                let row = cells
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                self.pending.push(row);
+                if self.pending.len() >= ALIGN_ROWS {
+                    self.flush_table()?;
+                }
+                Ok(())
+            }
+            _ => write_tsv(&mut self.out, cells),
+        }
+    }
+
+    /// A header line of `names` (in an aligned table: its first row, in bold if asked).
+    fn write_header_now(&mut self, names: &[String]) -> io::Result<()> {
+        if self.aligned() {
+            self.flush_table()?;
+            self.widths = None;
+            self.header_next = self.color;
+        }
+        let cells: Vec<Vec<u8>> = names.iter().map(|n| n.as_bytes().to_vec()).collect();
+        self.write_row(&cells)
+    }
+
+    /// The held rows of records without a schema, under the union of their names.
+    fn flush_union(&mut self) -> io::Result<()> {
+        let Some(mut union) = self.union.take() else {
+            return Ok(());
+        };
+        if !self.live && !union.names.is_empty() {
+            self.header_done = true;
+            let names = std::mem::take(&mut union.names);
+            self.write_header_now(&names)?;
+            union.names = names;
+        }
+        let mut from = 0;
+        for &to in &union.row_ends {
+            let cells = union.dense(from, to);
+            self.write_row(&cells)?;
+            from = to;
+        }
+        Ok(())
+    }
+
+    /// A record without a schema: its cells go under the union of names (`tag`: the
+    /// input's name in the first column).
+    fn union_row(&mut self, tag: Option<&[u8]>, record: &Record<'_>) -> io::Result<()> {
+        let aligned = self.aligned();
+        let escape = self.escape;
+        let union = self.union.get_or_insert_with(|| {
+            let mut u = Union::default();
+            if tag.is_some() {
+                u.column("file");
+            }
+            for name in &self.columns {
+                u.column(name);
+            }
+            u
+        });
+        if !self.live && union.row_ends.len() >= self.row_limit {
+            let limit = self.row_limit;
+            self.union = None;
+            return Err(io::Error::other(TooManyRows { limit }));
+        }
+        let from = union.packed.len();
+        if let Some(name) = tag {
+            union.pack(0, |out| out.extend_from_slice(name));
+        }
+        let scratch = &mut self.scratch;
+        for (name, v) in record.iter() {
+            let column = union.column(name);
+            union.pack(column, |out| {
+                scratch.clear();
+                write_cell(v, aligned, scratch);
+                if escape && needs_escape(scratch) {
+                    escape_controls(scratch, out);
+                } else {
+                    out.extend_from_slice(scratch);
+                }
+            });
+        }
+        if !self.live {
+            union.row_ends.push(union.packed.len());
+            return Ok(());
+        }
+        let cells = union.dense(from, union.packed.len());
+        union.packed.clear();
+        if union.names.len() > union.written {
+            union.written = union.names.len();
+            let names = union.names.clone();
+            self.write_header_now(&names)?;
+        }
+        self.write_row(&cells)
+    }
+
     fn flush_table(&mut self) -> io::Result<()> {
         if self.pending.is_empty() {
             return Ok(());
@@ -218,11 +424,26 @@ impl<W: Write> Printer<W> {
 /// A value as text for a table cell (null as `-` in an aligned table, empty otherwise).
 fn cell(v: &Value<'_>, aligned: bool) -> Vec<u8> {
     let mut out = Vec::new();
+    write_cell(v, aligned, &mut out);
+    out
+}
+
+/// [`cell`], appended to `out`.
+fn write_cell(v: &Value<'_>, aligned: bool, out: &mut Vec<u8>) {
     match v {
         Value::Null if aligned => out.push(b'-'),
-        v => v.write_text(&mut out),
+        v => v.write_text(out),
     }
-    out
+}
+
+/// A line number in JSON: `null` when unknown (0: a line of a followed file whose start
+/// was not read, or a value that stands for no line).
+fn write_line_no(out: &mut impl Write, line: u64) -> io::Result<()> {
+    if line == 0 {
+        out.write_all(b"null")
+    } else {
+        write!(out, "{line}")
+    }
 }
 
 fn write_tsv(out: &mut impl Write, cells: &[Vec<u8>]) -> io::Result<()> {
@@ -271,6 +492,8 @@ fn write_csv(out: &mut impl Write, cells: &[Vec<u8>]) -> io::Result<()> {
 }
 
 fn write_aligned(out: &mut impl Write, row: &[String], widths: &[usize]) -> io::Result<()> {
+    // Empty cells at the end (fields a record lacks) are not padded into trailing blanks.
+    let row = &row[..row.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1)];
     let mut line = String::new();
     for (i, c) in row.iter().enumerate() {
         if i > 0 {
@@ -304,7 +527,9 @@ impl<W: Write> Output for Printer<W> {
             // U+FFFD here (the plain output keeps them as they are).
             self.out.write_all(b"{\"file\":")?;
             serde_json::to_writer(&mut self.out, &v.input.to_string())?;
-            write!(self.out, ",\"line\":{},\"value\":", v.line)?;
+            self.out.write_all(b",\"line\":")?;
+            write_line_no(&mut self.out, v.line)?;
+            self.out.write_all(b",\"value\":")?;
             serde_json::to_writer(&mut self.out, &String::from_utf8_lossy(v.value))?;
             self.out.write_all(b"}\n")?;
         } else {
@@ -322,7 +547,7 @@ impl<W: Write> Output for Printer<W> {
         Ok(())
     }
 
-    fn record(&mut self, _input: &InputName, _line: u64, record: &Record<'_>) -> io::Result<()> {
+    fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
         // A table (its columns were announced) kept for its chart.
         if self.chart.is_some() && !self.columns.is_empty() {
             let row = record.values().iter().map(|v| v.clone().into_owned());
@@ -338,20 +563,55 @@ impl<W: Write> Output for Printer<W> {
             }
             return Ok(());
         }
+        // `-H`: records read from an input carry its name (table rows come from none).
+        let tag = (self.with_filename && self.columns.is_empty()).then(|| input.to_string());
         if self.format == Format::Json {
-            serde_json::to_writer(&mut self.out, &record.to_json())?;
-            return self.out.write_all(b"\n");
+            match tag {
+                Some(name) => {
+                    self.out.write_all(b"{\"file\":")?;
+                    serde_json::to_writer(&mut self.out, &name)?;
+                    self.out.write_all(b",\"line\":")?;
+                    write_line_no(&mut self.out, line)?;
+                    self.out.write_all(b",\"record\":")?;
+                    serde_json::to_writer(&mut self.out, &record.to_json())?;
+                    self.out.write_all(b"}\n")?;
+                }
+                None => {
+                    serde_json::to_writer(&mut self.out, &record.to_json())?;
+                    self.out.write_all(b"\n")?;
+                }
+            }
+            return Ok(());
+        }
+        let mut tag = tag.map(String::into_bytes);
+        if let Some(name) = tag.as_mut().filter(|n| self.escape && needs_escape(n)) {
+            let mut e = Vec::new();
+            escape_controls(name, &mut e);
+            *name = e;
+        }
+        if record.schema().is_none() {
+            return self.union_row(tag.as_deref(), record);
+        }
+        if self.union.is_some() {
+            // Records of another shape after held ones: those first, then a new header.
+            self.flush_union()?;
+            self.header_done = false;
         }
         if !self.header_done {
-            let names: Vec<String> = if self.columns.is_empty() {
+            let mut names: Vec<String> = if self.columns.is_empty() {
                 record.iter().map(|(n, _)| n.to_string()).collect()
             } else {
                 self.columns.clone()
             };
+            if tag.is_some() {
+                names.insert(0, "file".to_string());
+            }
             self.write_header(&names)?;
         }
         let aligned = self.aligned();
-        let mut cells: Vec<Vec<u8>> = record.values().iter().map(|v| cell(v, aligned)).collect();
+        let mut cells: Vec<Vec<u8>> = Vec::with_capacity(record.len() + 1);
+        cells.extend(tag);
+        cells.extend(record.values().iter().map(|v| cell(v, aligned)));
         if self.escape {
             for c in cells.iter_mut().filter(|c| needs_escape(c)) {
                 let mut e = Vec::new();
@@ -359,24 +619,11 @@ impl<W: Write> Output for Printer<W> {
                 *c = e;
             }
         }
-        match self.format {
-            Format::Csv => write_csv(&mut self.out, &cells),
-            Format::Text if aligned => {
-                let row = cells
-                    .iter()
-                    .map(|c| String::from_utf8_lossy(c).into_owned())
-                    .collect();
-                self.pending.push(row);
-                if self.pending.len() >= ALIGN_ROWS {
-                    self.flush_table()?;
-                }
-                Ok(())
-            }
-            _ => write_tsv(&mut self.out, &cells),
-        }
+        self.write_row(&cells)
     }
 
     fn columns(&mut self, names: &[String]) -> io::Result<()> {
+        self.flush_union()?;
         self.columns = names.to_vec();
         self.header_done = false;
         self.widths = None;
@@ -390,6 +637,7 @@ impl<W: Write> Output for Printer<W> {
             self.columns.clear();
             return self.out.write_all(text.as_bytes());
         }
+        self.flush_union()?;
         if !self.header_done && self.branch.is_none() && !self.columns.is_empty() {
             // An empty table still shows its columns.
             let names = self.columns.clone();
@@ -418,6 +666,7 @@ impl<W: Write> Output for Printer<W> {
     }
 
     fn branch(&mut self, index: usize, title: &str) -> io::Result<()> {
+        self.flush_union()?;
         self.flush_table()?;
         self.flush_branch()?;
         if self.format == Format::Json {
@@ -448,28 +697,6 @@ mod tests {
     use logrill::stage::parse::Schema;
     use std::borrow::Cow;
     use std::sync::Arc;
-
-    fn esc(b: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        escape_controls(b, &mut out);
-        out
-    }
-
-    #[test]
-    fn control_sequences_are_shown_not_obeyed() {
-        assert_eq!(esc(b"plain text\tok"), b"plain text\tok");
-        assert_eq!(
-            esc(b"\x1b[2J\x1b]0;title\x07"),
-            b"\\x1b[2J\\x1b]0;title\\x07"
-        );
-        assert_eq!(
-            esc("caf\u{e9} \u{9b}".as_bytes()),
-            "caf\u{e9} \\x9b".as_bytes()
-        );
-        assert_eq!(esc(b"bad \x9b byte\x00"), b"bad \\x9b byte\\x00");
-        assert!(!needs_escape("caf\u{e9}".as_bytes()));
-        assert!(needs_escape(b"\x7f"));
-    }
 
     fn printer(format: Format, terminal: bool, escape: bool) -> Printer<Vec<u8>> {
         Printer::new(Vec::new(), format, terminal, escape)
@@ -536,5 +763,63 @@ mod tests {
         p.value(v).unwrap();
         p.finish().unwrap();
         assert_eq!(p.out.into_inner().unwrap(), b"a\x1b[2Jb\n");
+    }
+
+    fn json_rows(p: &mut Printer<Vec<u8>>) {
+        let name = InputName::Path("a.log".into());
+        for (i, fields) in [
+            vec![("a", Value::Int(1))],
+            vec![("bb", Value::Int(2))],
+            vec![
+                ("bb", Value::Int(3)),
+                ("a", Value::Null),
+                ("c", Value::Int(4)),
+            ],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut r = Record::new();
+            for (k, v) in fields {
+                r.push(Cow::Borrowed(k), v);
+            }
+            p.record(&name, i as u64 + 1, &r).unwrap();
+        }
+        p.finish().unwrap();
+    }
+
+    #[test]
+    fn records_without_schema_aligned_under_the_union() {
+        let mut p = printer(Format::Text, true, true);
+        json_rows(&mut p);
+        let out = String::from_utf8(p.out.into_inner().unwrap()).unwrap();
+        // Absent: empty; null: `-` (as in any aligned table).
+        assert_eq!(out, "a  bb  c\n1\n   2\n-  3   4\n");
+    }
+
+    #[test]
+    fn records_without_schema_live_repeat_the_header_with_new_names() {
+        let mut p = printer(Format::Csv, false, false)
+            .live()
+            .with_filename(true);
+        json_rows(&mut p);
+        let out = String::from_utf8(p.out.into_inner().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "file,a\r\na.log,1\r\nfile,a,bb\r\na.log,,2\r\nfile,a,bb,c\r\na.log,,3,4\r\n"
+        );
+    }
+
+    #[test]
+    fn held_records_past_the_limit_are_an_error_and_nothing_is_printed() {
+        let mut p = printer(Format::Text, false, false).with_row_limit(2);
+        let mut r = Record::new();
+        r.push(Cow::Borrowed("a"), Value::Int(1));
+        p.record(&InputName::Stdin, 1, &r).unwrap();
+        p.record(&InputName::Stdin, 2, &r).unwrap();
+        let e = p.record(&InputName::Stdin, 3, &r).unwrap_err();
+        assert_eq!(TooManyRows::within(&e).map(|t| t.limit), Some(2));
+        p.finish().unwrap();
+        assert_eq!(p.out.into_inner().unwrap(), b"");
     }
 }

@@ -41,8 +41,8 @@ impl Progress {
     /// Print a message on stderr without tearing the bar.
     pub fn eprintln(&self, message: &str) {
         match self.bar.get() {
-            Some(bar) => bar.suspend(|| eprintln!("{message}")),
-            None => eprintln!("{message}"),
+            Some(bar) => bar.suspend(|| crate::diag::write_raw(message)),
+            None => crate::diag::write_raw(message),
         }
     }
 

@@ -26,7 +26,7 @@ pub fn dispatch(argv: &[std::ffi::OsString]) -> Option<u8> {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 141,
         Err(e) => {
-            eprintln!("logrill: {e}");
+            crate::diag::say(e);
             2
         }
     })

@@ -382,7 +382,7 @@ fn stdin_plain_and_compressed() {
     assert_eq!(r.number(), 3);
     assert_eq!(
         r.stderr,
-        "logrill: skipped 1 values: 1 not a number (first: \"-\" at <stdin>:2)\n"
+        "logrill: skipped 1 value: 1 not a number (first: \"-\" at <stdin>:2)\n"
     );
 }
 

@@ -392,7 +392,7 @@ fn non_utf8_is_binary_mixed_is_utf8_late_misfits_are_null() {
         log.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("column `n`: 1 values"), "{err}");
+    assert!(err.contains("column `n`: 1 value of another type"), "{err}");
     assert!(err.contains("field `late`"), "{err}");
     let batch = concat(&read_parquet(&out).0);
     assert_eq!(batch.schema().fields().len(), 2);

@@ -11,6 +11,11 @@
 
 #[path = "../src/report/mod.rs"]
 mod report;
+// What the report module uses of the command line: its diagnostics on stderr.
+#[path = "../src/diag.rs"]
+mod diag;
+#[path = "../src/escape.rs"]
+mod escape;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

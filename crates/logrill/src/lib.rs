@@ -52,6 +52,7 @@ pub mod agg;
 pub mod error;
 pub mod exec;
 mod pipeline;
+pub mod plural;
 pub mod query;
 pub mod sink;
 pub mod source;
@@ -61,6 +62,7 @@ pub use agg::AggValue;
 pub use error::{Error, InputName, Result};
 pub use exec::Files;
 pub use pipeline::{Pipeline, Report};
+pub use plural::plural;
 pub use source::find;
 
 /// The README's Rust examples, compiled and run as doc tests.

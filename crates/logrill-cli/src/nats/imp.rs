@@ -433,7 +433,12 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         terminal,
         terminal && !args.raw,
     )
-    .with_filename(args.with_filename);
+    .with_filename(args.with_filename)
+    .with_row_limit(args.max_state);
+    if args.follow {
+        // Records go out as they come (JSON records are not held for their union).
+        out = out.live();
+    }
     let gathers = live.has_snapshot();
     // Without -F, a stream with nothing (left) for the subject ends the run after this.
     let idle = if args.follow {

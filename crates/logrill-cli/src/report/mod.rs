@@ -183,7 +183,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
             check_serve_addr(addr, args.serve_any)?;
             let s = serve::Server::start(addr, args.serve_any)
                 .with_context(|| format!("--serve {addr}"))?;
-            eprintln!("logrill: serving the report on http://{}/", s.addr());
+            crate::diag::say(format_args!("serving the report on http://{}/", s.addr()));
             Some(s)
         }
         None => None,
@@ -221,7 +221,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         };
         if round == 0 {
             for note in &report.notes {
-                eprintln!("logrill: {note}");
+                crate::diag::say(note);
             }
         }
         if let Some(path) = &args.output {
@@ -254,20 +254,20 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         }
         if round == 0 || !live {
             for e in &report.errors {
-                eprintln!("logrill: {e}");
+                crate::diag::say(e);
             }
             if report.unparsed > 0 {
-                eprintln!(
-                    "logrill: {} lines did not parse (the report lists why)",
-                    report.unparsed
-                );
+                crate::diag::say(format_args!(
+                    "{} did not parse (the report lists why)",
+                    logrill::plural(report.unparsed, "line", "lines")
+                ));
             }
             if let Some(m) = &report.mismatch {
                 let hint = m
                     .suggestion()
                     .map_or(String::new(), |name| format!(": try `--format {name}`"));
                 // (Numbers and the format as given: no byte of the logs.)
-                eprintln!("logrill: {m}{hint}");
+                crate::diag::say(format!("{m}{hint}"));
             }
         }
         last_numbers = Some(numbers);

@@ -301,8 +301,8 @@ fn conclude(
             stats.failures.report(first)
         }
         Some(_) if !stats.failures.is_empty() => vec![format!(
-            "parse: {} lines not parsed (by the parsers of several tee branches)",
-            stats.failures.total()
+            "parse: {} not parsed (by the parsers of several tee branches)",
+            crate::plural(stats.failures.total(), "line", "lines")
         )],
         _ => Vec::new(),
     };

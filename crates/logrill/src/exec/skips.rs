@@ -72,7 +72,11 @@ impl Skips {
 impl fmt::Display for Skips {
     /// One line: `skipped 329 values: 329 not a number (first: "-" at access-log:12)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "skipped {} values:", self.total())?;
+        write!(
+            f,
+            "skipped {}:",
+            crate::plural(self.total(), "value", "values")
+        )?;
         for (i, (reason, n, e)) in self.iter().enumerate() {
             let sep = if i == 0 { " " } else { "; " };
             write!(

@@ -35,7 +35,10 @@ pub const DEFAULT_STATE_LIMIT: usize = 10_000_000;
 
 /// The table grew past its limit.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("the pipeline keeps more than {limit} groups or values in memory (raise --max-state, or aggregate by fewer distinct keys)")]
+#[error(
+    "the pipeline keeps more than {} in memory (raise --max-state, or aggregate by fewer distinct keys)",
+    crate::plural(.limit, "group or value", "groups or values")
+)]
 pub struct TableError {
     pub limit: usize,
 }
