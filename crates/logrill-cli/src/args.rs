@@ -187,6 +187,12 @@ pub struct Args {
     /// only acknowledged records (at-least-once, de-duplicated by message id).
     #[arg(long, value_name = "URL", conflicts_with = "output")]
     pub to: Option<String>,
+
+    /// With --to: this logrill's name in message ids (default: the host name). Ids are
+    /// instance + file identity + position, so JetStream drops only true re-sends; give
+    /// each host (container, pipeline) publishing to one subject its own.
+    #[arg(long, value_name = "ID", requires = "to")]
+    pub nats_instance: Option<String>,
 }
 
 impl Args {

@@ -77,7 +77,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         signal_hook::flag::register(signal, flag.clone())?;
     }
     let mut sink = match &args.to {
-        Some(url) => Some(crate::nats::NatsSink::connect(url, Some(flag.clone()))?),
+        Some(_) => Some(crate::nats::NatsSink::connect(args, Some(flag.clone()))?),
         None => None,
     };
 
@@ -102,7 +102,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                 for line in batch.lines() {
                     let target: &mut dyn logrill::exec::Output = match sink.as_mut() {
                         Some(s) => {
-                            s.at(Some(batch.offset + pos as u64));
+                            s.at_line(&batch, pos, line.len());
                             s
                         }
                         None => &mut out,
@@ -183,6 +183,9 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             s.at(None);
             let summary = live.finish(s, &mut on_error)?;
             s.settle()?;
+            if !s.report(args.quiet) {
+                failed += 1;
+            }
             summary
         }
         None => live.finish(&mut out, &mut on_error)?,

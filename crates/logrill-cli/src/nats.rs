@@ -1,9 +1,11 @@
 //! NATS JetStream transport (cargo feature `nats`, on by default).
 //!
 //! * `--to nats://HOST:PORT/SUBJECT`: every output record (a value, a record, a table row,
-//!   an aggregate) is published as one JSON message with a `Nats-Msg-Id` that depends only
-//!   on where it came from (input name, byte offset or line number, content), so a line read
-//!   again after a restart gets the same id and JetStream's duplicate window drops it.
+//!   an aggregate) is published as one JSON message with a `Nats-Msg-Id` that names its
+//!   source ([`ids`]: instance, file identity, position), so a line read again after a
+//!   restart gets the same id and JetStream's duplicate window drops it, while the same
+//!   text from another host or another generation of the file is stored. A duplicate the
+//!   broker reports for a record that is not such a re-send is counted and reported.
 //!   Messages are pipelined; [`NatsSink::settle`] waits until the server acknowledged all
 //!   of them, republishing (same id) after a broker outage. With `-F --state`, follow.rs
 //!   commits the follower only after `settle`: the checkpoint never covers a record the
@@ -70,27 +72,6 @@ impl Target {
     }
 }
 
-/// A message id that depends only on its parts: two 64-bit FNV-1a hashes, in hex.
-pub fn message_id(input: &str, position: u64, index: u64, payload: &[u8]) -> String {
-    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut b: u64 = 0x6c62_272e_07bb_0142;
-    let parts: [&[u8]; 4] = [
-        input.as_bytes(),
-        &position.to_le_bytes(),
-        &index.to_le_bytes(),
-        payload,
-    ];
-    for part in parts {
-        for &byte in part.iter().chain(&[0xffu8]) {
-            a = (a ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-            b = (b ^ u64::from(byte))
-                .wrapping_mul(0x0000_0100_0000_01b3)
-                .rotate_left(5);
-        }
-    }
-    format!("{a:016x}{b:016x}")
-}
-
 /// With `--to` in follow mode: wait until the broker acknowledged every record so far,
 /// then let the follower's checkpoints cover them. An error (Ctrl-C while the broker is
 /// away) means some records were never acknowledged: the caller must not close the
@@ -106,6 +87,8 @@ pub fn settle_commit(
     Ok(())
 }
 
+#[cfg(feature = "nats")]
+pub mod ids;
 #[cfg(feature = "nats")]
 mod imp;
 #[cfg(feature = "nats")]
@@ -126,10 +109,20 @@ mod stub {
     pub struct NatsSink(());
 
     impl NatsSink {
-        pub fn connect(_url: &str, _cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
+        pub fn connect(_args: &Args, _cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
             anyhow::bail!("--to: {NO}")
         }
-        pub fn at(&mut self, _offset: Option<u64>) {}
+        pub fn at(&mut self, _place: Option<std::convert::Infallible>) {}
+        pub fn at_line(
+            &mut self,
+            _batch: &logrill::source::follow::Batch<'_>,
+            _pos: usize,
+            _len: usize,
+        ) {
+        }
+        pub fn report(&self, _quiet: bool) -> bool {
+            true
+        }
         pub fn settle(&mut self) -> std::io::Result<()> {
             Ok(())
         }
@@ -167,16 +160,5 @@ mod tests {
         assert!(Target::parse("http://h:1/s").is_err());
         assert!(is_url(Path::new("nats://h/s")));
         assert!(!is_url(Path::new("logs/nats")));
-    }
-
-    #[test]
-    fn ids_are_stable_and_distinct() {
-        let a = message_id("a.log", 10, 0, b"x");
-        assert_eq!(a, message_id("a.log", 10, 0, b"x"));
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, message_id("a.log", 11, 0, b"x"));
-        assert_ne!(a, message_id("b.log", 10, 0, b"x"));
-        assert_ne!(a, message_id("a.log", 10, 1, b"x"));
-        assert_ne!(a, message_id("a.log", 10, 0, b"y"));
     }
 }

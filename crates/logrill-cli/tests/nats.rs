@@ -257,3 +257,141 @@ fn follower_survives_a_broker_crash_without_loss_or_duplicates() {
         "{row}"
     );
 }
+
+/// How many messages the stream of `url` holds (read back through logrill).
+fn stored(url: &str) -> u64 {
+    let out = run(&["--json", "count", url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = json_lines(&out).pop().expect("a count");
+    row["count"].as_u64().expect("a number")
+}
+
+/// [`stored`], or 0 while there is no stream yet.
+fn stored_so_far(url: &str) -> u64 {
+    let out = run(&["--json", "count", url]);
+    match json_lines(&out).pop() {
+        Some(row) if out.status.success() => row["count"].as_u64().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Health checks: the same line, many times.
+fn same_lines(n: usize) -> String {
+    "{\"check\":\"ok\"}\n".repeat(n)
+}
+
+#[test]
+fn two_hosts_publishing_identical_lines_are_both_stored() {
+    if !have_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(free_port(), &dir.path().join("store"));
+    let file = dir.path().join("health.log");
+    std::fs::write(&file, same_lines(100)).unwrap();
+    let url = broker.url("health");
+    for host in ["web-1", "web-2"] {
+        let out = run(&[
+            "--to",
+            &url,
+            "--nats-instance",
+            host,
+            "parse json",
+            file.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("100 records published to health, every one acknowledged"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(stored(&url), 200);
+
+    // The same host publishing the same file again: the broker drops every record as a
+    // duplicate, which is said, and the exit status is not 0.
+    let out = run(&[
+        "--to",
+        &url,
+        "--nats-instance",
+        "web-1",
+        "parse json",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "100 of 100 records NOT stored: health already held a record with the same id (web-1/"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("every one acknowledged"), "{err}");
+    assert_eq!(stored(&url), 200);
+}
+
+#[test]
+fn a_generation_repeating_the_last_ones_lines_is_stored_and_a_re_read_is_not() {
+    if !have_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(free_port(), &dir.path().join("store"));
+    let file = dir.path().join("app.log");
+    std::fs::write(&file, same_lines(100)).unwrap();
+    let url = broker.url("app");
+    let follow = || {
+        Command::new(BIN)
+            .args([
+                "-F",
+                "--from-start",
+                "--exit-on-idle",
+                "2s",
+                "--poll",
+                "100ms",
+            ])
+            .args(["--nats-instance", "web-1", "--to", &url, "parse json"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let child = follow();
+    // Rotation: the first generation renamed away once read, a second one created with
+    // the same 100 lines (the same names, offsets and text).
+    let end = Instant::now() + Duration::from_secs(20);
+    while stored_so_far(&url) < 100 {
+        assert!(
+            Instant::now() < end,
+            "the first generation was not published"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::rename(&file, dir.path().join("app.log.1")).unwrap();
+    std::fs::write(&file, same_lines(100)).unwrap();
+    let out = wait(child, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stored(&url), 200, "{}", stderr(&out));
+
+    // A follower started again reads the live file again from its start (no state): the
+    // same records, the same ids, dropped by the broker as the re-sends they are — no
+    // error, nothing stored twice.
+    let out = wait(follow(), Duration::from_secs(60));
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("100 records sent again (after a restart or an outage) were already stored"),
+        "{err}"
+    );
+    assert!(!err.contains("NOT stored"), "{err}");
+    assert_eq!(stored(&url), 200);
+}
