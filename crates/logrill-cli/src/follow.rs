@@ -95,6 +95,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     loop {
         let deadline = gathers.then_some(next_tick);
         let mut done = false;
+        let mut output_error = None;
         match follower.next_batch_until(deadline) {
             NextBatch::Batch(batch) => {
                 let name = batch.name.clone();
@@ -127,7 +128,10 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         Err(LiveError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
                             return Ok(141)
                         }
-                        Err(LiveError::Output(e)) => return Err(e.into()),
+                        Err(LiveError::Output(e)) => {
+                            output_error = Some(e);
+                            break;
+                        }
                     }
                 }
                 if !gathers {
@@ -136,6 +140,15 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             }
             NextBatch::Timeout => {}
             NextBatch::Closed(_) => break,
+        }
+        if let Some(e) = output_error {
+            if sink.is_some() {
+                // The sink failed (Ctrl-C while the broker was away, its window full):
+                // dropping the follower would checkpoint every line handed out, records
+                // the broker never acknowledged among them.
+                std::mem::forget(follower);
+            }
+            return Err(e.into());
         }
         if let Err(e) = crate::nats::settle_commit(sink.as_mut(), &mut follower) {
             eprintln!("logrill: {e}");

@@ -395,3 +395,63 @@ fn a_generation_repeating_the_last_ones_lines_is_stored_and_a_re_read_is_not() {
     assert!(!err.contains("NOT stored"), "{err}");
     assert_eq!(stored(&url), 200);
 }
+
+#[test]
+fn ctrl_c_while_the_broker_is_away_leaves_the_checkpoint_before_unacknowledged_records() {
+    if !have_server() {
+        return;
+    }
+    // More than the sink holds unacknowledged (1024): the pipeline itself waits for the
+    // broker, inside the batch, when Ctrl-C comes.
+    const N: usize = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = Broker::start(free_port(), &dir.path().join("store"));
+    let file = dir.path().join("app.log");
+    let state = dir.path().join("state");
+    std::fs::write(&file, "").unwrap();
+    let url = broker.url("outage");
+    let follower = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["-F", "--from-start", "--poll", "100ms", "--state"])
+            .arg(&state)
+            .args(extra)
+            .args(["--nats-instance", "h", "--to", &url, "parse json"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = follower(&[]);
+    // The stream exists once the follower is connected.
+    let end = Instant::now() + Duration::from_secs(20);
+    while run(&["--json", "count", &url]).status.code() != Some(0) {
+        assert!(
+            Instant::now() < end,
+            "the follower did not create the stream"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    broker.kill();
+    let text: String = (0..N).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+    std::fs::write(&file, text).unwrap();
+    std::thread::sleep(Duration::from_millis(3500));
+    let status = Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = wait(first, Duration::from_secs(30));
+    let err = stderr(&out);
+    assert!(err.contains("broker unreachable"), "{err}");
+    assert_ne!(out.status.code(), Some(0), "{err}");
+
+    // The broker back, a new follower resumes from the checkpoint: every line is stored.
+    broker.restart();
+    let out = wait(follower(&["--exit-on-idle", "2s"]), Duration::from_secs(60));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["--json", "parse json | count, count_distinct n", &url]);
+    let row = json_lines(&out).pop().expect("a result");
+    assert_eq!(row["count"], N, "{row}");
+    assert_eq!(row["count_distinct_n"], N, "{row}");
+}
