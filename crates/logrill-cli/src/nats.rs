@@ -17,31 +17,69 @@
 
 use std::path::Path;
 
-/// Whether an input path names a NATS subject (`nats://…`).
+/// Whether an input path names a NATS subject (`nats://…` or `tls://…`).
 pub fn is_url(path: &Path) -> bool {
-    path.to_str().is_some_and(|p| p.starts_with("nats://"))
+    path.to_str()
+        .is_some_and(|p| p.starts_with("nats://") || p.starts_with("tls://"))
 }
 
-/// A `nats://HOST:PORT/SUBJECT` URL, split.
+/// How to log in, as given in a URL or the environment.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Login {
+    UserPassword(String, String),
+    Token(String),
+}
+
+/// Never printed: secrets stay out of messages and logs.
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Login::UserPassword(user, _) => write!(f, "UserPassword({user:?}, …)"),
+            Login::Token(_) => f.write_str("Token(…)"),
+        }
+    }
+}
+
+/// A `nats://[USER:PASSWORD@|TOKEN@]HOST[:PORT]/SUBJECT` (or `tls://…`) URL, split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// `HOST:PORT` (4222 when no port is given).
     pub server: String,
     /// The subject.
     pub subject: String,
+    /// `tls://`: TLS required, the server's certificate verified.
+    pub tls: bool,
+    /// Credentials written in the URL.
+    pub login: Option<Login>,
 }
 
 impl Target {
-    /// Split `nats://HOST[:PORT]/SUBJECT`.
+    /// Split `nats://[USER:PASSWORD@|TOKEN@]HOST[:PORT]/SUBJECT` (or `tls://…`); user,
+    /// password and token may be percent-encoded (`%40` for `@`).
     pub fn parse(url: &str) -> anyhow::Result<Target> {
-        let rest = url
-            .strip_prefix("nats://")
-            .ok_or_else(|| anyhow::anyhow!("`{url}`: expected nats://HOST:PORT/SUBJECT"))?;
-        let (host, subject) = rest
+        const FORM: &str = "nats://[USER:PASSWORD@]HOST:PORT/SUBJECT or tls://…";
+        let (tls, rest) = match (url.strip_prefix("nats://"), url.strip_prefix("tls://")) {
+            (Some(rest), _) => (false, rest),
+            (_, Some(rest)) => (true, rest),
+            _ => anyhow::bail!("`{}`: expected {FORM}", redact(url)),
+        };
+        let (authority, subject) = rest
             .split_once('/')
-            .ok_or_else(|| anyhow::anyhow!("`{url}`: no subject (nats://HOST:PORT/SUBJECT)"))?;
+            .ok_or_else(|| anyhow::anyhow!("`{}`: no subject ({FORM})", redact(url)))?;
+        let (login, host) = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let login = match userinfo.split_once(':') {
+                    Some((user, password)) => {
+                        Login::UserPassword(percent_decode(user)?, percent_decode(password)?)
+                    }
+                    None => Login::Token(percent_decode(userinfo)?),
+                };
+                (Some(login), host)
+            }
+            None => (None, authority),
+        };
         if host.is_empty() || subject.is_empty() || subject.contains(char::is_whitespace) {
-            anyhow::bail!("`{url}`: expected nats://HOST:PORT/SUBJECT");
+            anyhow::bail!("`{}`: expected {FORM}", redact(url));
         }
         let server = if host.contains(':') {
             host.to_string()
@@ -51,7 +89,15 @@ impl Target {
         Ok(Target {
             server,
             subject: subject.to_string(),
+            tls,
+            login,
         })
+    }
+
+    /// The URL as it may be shown: without credentials.
+    pub fn display(&self) -> String {
+        let scheme = if self.tls { "tls" } else { "nats" };
+        format!("{scheme}://{}/{}", self.server, self.subject)
     }
 
     /// The name of the stream logrill creates for the subject (`LOGRILL_` and the subject
@@ -87,6 +133,41 @@ pub fn settle_commit(
     Ok(())
 }
 
+/// `url` with any credentials (what is between `//` and `@`) blanked out.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(i), Some(at)) if at > i && !url[i + 3..at].contains('/') => {
+            format!("{}***{}", &url[..i + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Decode `%XX` escapes (user names and passwords may hold `@`, `:` or `/`).
+fn percent_decode(text: &str) -> anyhow::Result<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("a bad %-escape in the credentials of a NATS URL")
+                })?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| anyhow::anyhow!("credentials in a NATS URL are not UTF-8"))
+}
+
+#[cfg(feature = "nats")]
+pub mod connect;
 #[cfg(feature = "nats")]
 pub mod ids;
 #[cfg(feature = "nats")]
@@ -160,5 +241,29 @@ mod tests {
         assert!(Target::parse("http://h:1/s").is_err());
         assert!(is_url(Path::new("nats://h/s")));
         assert!(!is_url(Path::new("logs/nats")));
+    }
+
+    #[test]
+    fn credentials_and_tls_in_urls() {
+        let t = Target::parse("tls://alice:p%40ss%3Aw@broker:4443/logs").unwrap();
+        assert!(t.tls);
+        assert_eq!(t.server, "broker:4443");
+        assert_eq!(
+            t.login,
+            Some(Login::UserPassword("alice".into(), "p@ss:w".into()))
+        );
+        assert_eq!(t.display(), "tls://broker:4443/logs");
+        assert!(!format!("{t:?}").contains("p@ss"));
+        let t = Target::parse("nats://s3cret@broker/logs").unwrap();
+        assert_eq!(t.login, Some(Login::Token("s3cret".into())));
+        assert!(!t.tls);
+        assert_eq!(t.display(), "nats://broker:4222/logs");
+        assert!(is_url(Path::new("tls://h/s")));
+        let bad = Target::parse("nats://alice:p%4@h/s")
+            .unwrap_err()
+            .to_string();
+        assert!(!bad.contains("alice:p"), "{bad}");
+        assert_eq!(redact("nats://a:b@h:1/s"), "nats://***@h:1/s");
+        assert_eq!(redact("nats://h:1/s@x"), "nats://h:1/s@x");
     }
 }

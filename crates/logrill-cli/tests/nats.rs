@@ -455,3 +455,336 @@ fn ctrl_c_while_the_broker_is_away_leaves_the_checkpoint_before_unacknowledged_r
     assert_eq!(row["count"], N, "{row}");
     assert_eq!(row["count_distinct_n"], N, "{row}");
 }
+
+fn run_env(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Output {
+    let child = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait(child, limit)
+}
+
+/// A `nats-server` run from a configuration file, killed when dropped.
+struct Configured(Child);
+
+impl Configured {
+    fn start(port: u16, config: &Path) -> Configured {
+        let child = Command::new("nats-server")
+            .arg("-c")
+            .arg(config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server");
+        let end = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < end, "nats-server did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Configured(child)
+    }
+}
+
+impl Drop for Configured {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A throw-away CA (`ca.pem`) and, signed by it, a server certificate for 127.0.0.1
+/// (`server.pem`, `server.key`) and a client certificate (`client.pem`, `client.key`).
+/// Another CA (`other.pem`) signs nothing.
+fn certificates(dir: &Path) -> bool {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: no openssl command to make test certificates");
+        return false;
+    }
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for ca in ["ca", "other"] {
+        let (key, pem, subj) = (
+            format!("{ca}.key"),
+            format!("{ca}.pem"),
+            format!("/CN={ca}"),
+        );
+        let mut args = vec![
+            "req", "-x509", "-days", "2", "-subj", &subj, "-keyout", &key,
+        ];
+        args.extend(["-out", &pem]);
+        args.extend(ec);
+        args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+        args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+        openssl(dir, &args);
+    }
+    for (who, ext) in [
+        (
+            "server",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+        ),
+        ("client", "extendedKeyUsage=clientAuth\n"),
+    ] {
+        let (key, csr, pem, cnf) = (
+            format!("{who}.key"),
+            format!("{who}.csr"),
+            format!("{who}.pem"),
+            format!("{who}.cnf"),
+        );
+        std::fs::write(dir.join(&cnf), ext).unwrap();
+        let mut args = vec![
+            "req",
+            "-subj",
+            "/CN=logrill-test",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+        ];
+        args.extend(ec);
+        openssl(dir, &args);
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-out",
+                &pem,
+                "-extfile",
+                &cnf,
+            ],
+        );
+    }
+    true
+}
+
+#[test]
+fn tls_with_a_client_certificate_and_a_password() {
+    if !have_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    if !certificates(d) {
+        return;
+    }
+    let port = free_port();
+    let config = d.join("server.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{store}\" }}\n\
+             tls {{ cert_file: \"{d}/server.pem\", key_file: \"{d}/server.key\", ca_file: \"{d}/ca.pem\", verify: true, timeout: 2 }}\n\
+             authorization {{ users: [ {{ user: \"alice\", password: \"s3cret\" }} ] }}\n",
+            store = d.join("store").display(),
+            d = d.display()
+        ),
+    )
+    .unwrap();
+    let _server = Configured::start(port, &config);
+    let file = d.join("in.jsonl");
+    std::fs::write(&file, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n").unwrap();
+    let path = |name: &str| d.join(name).to_string_lossy().into_owned();
+    let (ca, cert, key, other) = (
+        path("ca.pem"),
+        path("client.pem"),
+        path("client.key"),
+        path("other.pem"),
+    );
+    let tls: [&str; 6] = ["--nats-ca", &ca, "--nats-cert", &cert, "--nats-key", &key];
+    let limit = Duration::from_secs(20);
+    let publish = |url: &str, extra: &[&str]| {
+        let mut args = vec!["--to", url, "--nats-instance", "h"];
+        args.extend(extra);
+        args.extend(["parse json", file.to_str().unwrap()]);
+        run_env(&args, &[], limit)
+    };
+
+    // Password in the URL, the server verified against --nats-ca, our certificate shown.
+    let good = format!("tls://alice:s3cret@127.0.0.1:{port}/secure");
+    let out = publish(&good, &tls);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("3 records published"),
+        "{}",
+        stderr(&out)
+    );
+    // Reading back, the password from the environment.
+    let plain = format!("tls://127.0.0.1:{port}/secure");
+    let mut args = vec!["--json"];
+    args.extend(tls);
+    args.extend(["parse json | count, sum n", &plain]);
+    let env = [
+        ("LOGRILL_NATS_USER", "alice"),
+        ("LOGRILL_NATS_PASSWORD", "s3cret"),
+    ];
+    let out = run_env(&args, &env, limit);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&out),
+        [serde_json::json!({"count": 3, "sum_n": 6})]
+    );
+
+    // Refusals are errors at once, with the reason, and never show the password.
+    let checks: [(String, Vec<&str>, &[&str]); 5] = [
+        (
+            format!("tls://alice:wrong-pw@127.0.0.1:{port}/secure"),
+            tls.to_vec(),
+            &["refused", "authorization violation", "wrong user, password"],
+        ),
+        (
+            format!("tls://127.0.0.1:{port}/secure"),
+            tls.to_vec(),
+            &["refused", "no credentials given"],
+        ),
+        // The server's certificate is not signed by the authority we trust.
+        (
+            good.clone(),
+            vec![
+                "--nats-ca",
+                &other,
+                "--nats-cert",
+                &cert,
+                "--nats-key",
+                &key,
+            ],
+            &["refused", "TLS", "signed by --nats-ca"],
+        ),
+        // System roots only: a private authority is not trusted.
+        (good.clone(), vec![], &["refused", "TLS", "needs --nats-ca"]),
+        // No client certificate for a server that verifies clients.
+        (
+            good.clone(),
+            vec!["--nats-ca", &ca],
+            &["refused", "TLS", "wants a client certificate"],
+        ),
+    ];
+    for (url, options, expected) in checks {
+        let start = Instant::now();
+        let out = publish(&url, &options);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{url} {options:?}: {err}");
+        for e in expected {
+            assert!(err.contains(e), "{url} {options:?}: `{e}` not in {err}");
+        }
+        assert!(
+            !err.contains("wrong-pw") && !err.contains("s3cret"),
+            "{err}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+    // The source too.
+    let mut args = vec!["--json"];
+    args.extend(tls);
+    let wrong = format!("tls://alice:wrong-pw@127.0.0.1:{port}/secure");
+    args.extend(["count", &wrong]);
+    let out = run_env(&args, &[], limit);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("authorization violation"), "{err}");
+    assert!(!err.contains("wrong-pw"), "{err}");
+}
+
+#[test]
+fn a_token_from_the_url_or_the_environment() {
+    if !have_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = dir.path().join("server.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{}\" }}\nauthorization {{ token: \"t0ken\" }}\n",
+            dir.path().join("store").display()
+        ),
+    )
+    .unwrap();
+    let _server = Configured::start(port, &config);
+    let file = dir.path().join("in.jsonl");
+    std::fs::write(&file, "{\"n\":1}\n{\"n\":2}\n").unwrap();
+    let limit = Duration::from_secs(20);
+    let with_token = format!("nats://t0ken@127.0.0.1:{port}/tok");
+    let out = run_env(
+        &[
+            "--to",
+            &with_token,
+            "--nats-instance",
+            "h",
+            "parse json",
+            file.to_str().unwrap(),
+        ],
+        &[],
+        limit,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = format!("nats://127.0.0.1:{port}/tok");
+    let out = run_env(
+        &["--json", "count", &url],
+        &[("LOGRILL_NATS_TOKEN", "t0ken")],
+        limit,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out), [serde_json::json!({"count": 2})]);
+    let out = run_env(
+        &["--json", "count", &url],
+        &[("LOGRILL_NATS_TOKEN", "nope")],
+        limit,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("authorization violation"),
+        "{}",
+        stderr(&out)
+    );
+    // A credentials file that is not one is said to be so before any connection.
+    let creds = dir.path().join("bad.creds");
+    std::fs::write(&creds, "not a creds file\n").unwrap();
+    let out = run_env(
+        &[
+            "--json",
+            "--nats-creds",
+            creds.to_str().unwrap(),
+            "count",
+            &url,
+        ],
+        &[],
+        limit,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--nats-creds"), "{}", stderr(&out));
+}

@@ -16,6 +16,7 @@ use logrill::query::Plan;
 use logrill::stage::parse::Record;
 use logrill::{AggValue, InputName};
 
+use super::connect::{connect, Security};
 use super::ids::{self, Ids, Place};
 use super::Target;
 use crate::args::Args;
@@ -36,20 +37,6 @@ fn runtime() -> io::Result<tokio::runtime::Runtime> {
         .worker_threads(1)
         .enable_all()
         .build()
-}
-
-async fn connect(server: &str, background: bool) -> Result<async_nats::Client, String> {
-    let mut options = async_nats::ConnectOptions::new()
-        .name("logrill")
-        .connection_timeout(Duration::from_secs(2))
-        .reconnect_delay_callback(|n| Duration::from_millis((100 * n as u64).min(1000)));
-    if background {
-        options = options.retry_on_initial_connect();
-    }
-    options
-        .connect(server)
-        .await
-        .map_err(|e| format!("{server}: {e}"))
 }
 
 fn jetstream_context(client: async_nats::Client) -> Context {
@@ -128,6 +115,7 @@ impl NatsSink {
     pub fn connect(args: &Args, cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
         let url = args.to.as_deref().unwrap_or_default();
         let target = Target::parse(url)?;
+        let security = Security::new(&target, args, |name| std::env::var(name).ok())?;
         let instance = match &args.nats_instance {
             Some(id) => {
                 ids::check_instance(id).map_err(|e| anyhow::anyhow!("--nats-instance {e}"))?;
@@ -138,9 +126,9 @@ impl NatsSink {
             })?,
         };
         let rt = runtime()?;
-        let client = rt
-            .block_on(connect(&target.server, true))
-            .map_err(anyhow::Error::msg)?;
+        let (client, unreachable) = rt
+            .block_on(connect(&target, &security, true))
+            .map_err(|e| anyhow::anyhow!("nats: {e}"))?;
         // The context spawns a task: it is made inside the runtime.
         let js = {
             let _inside = rt.enter();
@@ -157,6 +145,9 @@ impl NatsSink {
             outage: false,
             tally: Tally::default(),
         };
+        if let Some(why) = unreachable {
+            sink.warn(&why);
+        }
         let mut delay = Duration::from_millis(100);
         loop {
             let attempt = sink.rt.block_on(async {
@@ -480,14 +471,16 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     if args.to.is_some() {
         anyhow::bail!("--to cannot be used with a nats:// input");
     }
-    let url = path.to_string_lossy().into_owned();
-    let target = Target::parse(&url)?;
+    let target = Target::parse(&path.to_string_lossy())?;
+    let security = Security::new(&target, args, |name| std::env::var(name).ok())?;
+    // Shown (`-H`, messages) without the credentials.
+    let url = target.display();
     let rt = runtime()?;
     // Subscriptions spawn when dropped: everything below lives inside the runtime.
     let _inside = rt.enter();
     let setup = rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(10), async {
-            let client = connect(&target.server, false).await?;
+            let (client, _) = connect(&target, &security, false).await?;
             let js = jetstream_context(client);
             let name = js
                 .stream_by_subject(target.subject.as_str())
