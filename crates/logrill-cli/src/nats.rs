@@ -24,6 +24,7 @@ pub fn is_url(path: &Path) -> bool {
 }
 
 /// How to log in, as given in a URL or the environment.
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 #[derive(Clone, PartialEq, Eq)]
 pub enum Login {
     UserPassword(String, String),
@@ -41,6 +42,7 @@ impl std::fmt::Debug for Login {
 }
 
 /// A `nats://[USER:PASSWORD@|TOKEN@]HOST[:PORT]/SUBJECT` (or `tls://…`) URL, split.
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// `HOST:PORT` (4222 when no port is given).
@@ -53,6 +55,7 @@ pub struct Target {
     pub login: Option<Login>,
 }
 
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 impl Target {
     /// Split `nats://[USER:PASSWORD@|TOKEN@]HOST[:PORT]/SUBJECT` (or `tls://…`); user,
     /// password and token may be percent-encoded (`%40` for `@`).
@@ -134,6 +137,7 @@ pub fn settle_commit(
 }
 
 /// `url` with any credentials (what is between `//` and `@`) blanked out.
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(i), Some(at)) if at > i && !url[i + 3..at].contains('/') => {
@@ -144,6 +148,7 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Decode `%XX` escapes (user names and passwords may hold `@`, `:` or `/`).
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 fn percent_decode(text: &str) -> anyhow::Result<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
