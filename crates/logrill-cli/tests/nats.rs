@@ -472,19 +472,26 @@ struct Configured(Child);
 
 impl Configured {
     fn start(port: u16, config: &Path) -> Configured {
+        let log = config.with_extension("log");
         let child = Command::new("nats-server")
             .arg("-c")
             .arg(config)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("nats-server");
+        let mut server = Configured(child);
         let end = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < end, "nats-server did not listen on {port}");
+            if Instant::now() > end || server.0.try_wait().unwrap().is_some() {
+                panic!(
+                    "nats-server did not listen on {port}:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Configured(child)
+        server
     }
 }
 
@@ -787,4 +794,131 @@ fn a_token_from_the_url_or_the_environment() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--nats-creds"), "{}", stderr(&out));
+}
+
+/// A NATS JWT (`header.claims.signature`, base64url), signed by `issuer`.
+fn jwt(issuer: &nkeys::KeyPair, subject: &str, name: &str, nats: serde_json::Value) -> String {
+    use data_encoding::BASE64URL_NOPAD as B64;
+    let header = serde_json::json!({"typ": "JWT", "alg": "ed25519-nkey"});
+    // `jti` is meant to be a hash of the claims; the server does not check it.
+    let claims = serde_json::json!({
+        "jti": format!("{name}-{subject}").to_uppercase(),
+        "iat": 1_700_000_000u64,
+        "iss": issuer.public_key(),
+        "name": name,
+        "sub": subject,
+        "nats": nats,
+    });
+    let signed = format!(
+        "{}.{}",
+        B64.encode(header.to_string().as_bytes()),
+        B64.encode(claims.to_string().as_bytes())
+    );
+    let signature = issuer.sign(signed.as_bytes()).unwrap();
+    format!("{signed}.{}", B64.encode(&signature))
+}
+
+#[test]
+fn a_creds_file_logs_in_to_an_operator_mode_server() {
+    if !have_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let operator = nkeys::KeyPair::new_operator();
+    let account = nkeys::KeyPair::new_account();
+    let user = nkeys::KeyPair::new_user();
+    let op_jwt = jwt(
+        &operator,
+        &operator.public_key(),
+        "op",
+        serde_json::json!({"type": "operator", "version": 2}),
+    );
+    let unlimited = serde_json::json!({
+        "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
+        "wildcards": true, "conn": -1, "leaf": -1,
+        "mem_storage": -1, "disk_storage": -1, "streams": -1, "consumer": -1,
+    });
+    let acc_jwt = jwt(
+        &operator,
+        &account.public_key(),
+        "acc",
+        serde_json::json!({"limits": unlimited, "type": "account", "version": 2}),
+    );
+    // JetStream needs a system account.
+    let system = nkeys::KeyPair::new_account();
+    let sys_jwt = jwt(
+        &operator,
+        &system.public_key(),
+        "sys",
+        serde_json::json!({"type": "account", "version": 2}),
+    );
+    let user_jwt = jwt(
+        &account,
+        &user.public_key(),
+        "user",
+        serde_json::json!({"pub": {}, "sub": {}, "subs": -1, "data": -1, "payload": -1,
+                           "type": "user", "version": 2}),
+    );
+    let creds = d.join("user.creds");
+    std::fs::write(
+        &creds,
+        format!(
+            "-----BEGIN NATS USER JWT-----\n{user_jwt}\n------END NATS USER JWT------\n\n\
+             -----BEGIN USER NKEY SEED-----\n{}\n------END USER NKEY SEED------\n",
+            user.seed().unwrap()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let config = d.join("server.conf");
+    std::fs::write(d.join("op.jwt"), &op_jwt).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{}\" }}\n\
+             operator: \"{}\"\nsystem_account: {sys}\nresolver: MEMORY\n\
+             resolver_preload: {{ {}: \"{acc_jwt}\", {sys}: \"{sys_jwt}\" }}\n",
+            d.join("store").display(),
+            d.join("op.jwt").display(),
+            account.public_key(),
+            sys = system.public_key(),
+        ),
+    )
+    .unwrap();
+    let _server = Configured::start(port, &config);
+    let file = d.join("in.jsonl");
+    std::fs::write(&file, "{\"n\":1}\n{\"n\":2}\n").unwrap();
+    let url = format!("nats://127.0.0.1:{port}/creds");
+    let limit = Duration::from_secs(20);
+    let out = run_env(
+        &[
+            "--to",
+            &url,
+            "--nats-instance",
+            "h",
+            "--nats-creds",
+            creds.to_str().unwrap(),
+            "parse json",
+            file.to_str().unwrap(),
+        ],
+        &[],
+        limit,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_env(
+        &["--json", "count", &url],
+        &[("LOGRILL_NATS_CREDS", creds.to_str().unwrap())],
+        limit,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out), [serde_json::json!({"count": 2})]);
+    // Without them: refused at once.
+    let out = run_env(&["--json", "count", &url], &[], limit);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no credentials given"),
+        "{}",
+        stderr(&out)
+    );
 }
