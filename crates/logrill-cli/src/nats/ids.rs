@@ -99,9 +99,11 @@ pub struct Ids {
     index: u64,
     /// Batch inputs' keys, read once.
     inputs: HashMap<InputName, Option<FileKey>>,
-    /// The last followed file's key: past its first KiB, every line of a file has the
-    /// same, and hashing that KiB per line would cost more than the rest of the id.
-    last_key: Option<FileKey>,
+    /// The last followed line's file key and offset: past its first KiB, every line of a
+    /// file has the same key, and hashing that KiB per line would cost more than the rest
+    /// of the id. Valid for a later line of the same file only: a file's head changes
+    /// only when it is truncated, and then its lines start again from 0.
+    last_key: Option<(FileKey, u64)>,
 }
 
 impl Ids {
@@ -129,10 +131,16 @@ impl Ids {
             .saturating_add(len)
             .min(origin.head.len()) as u32;
         let key = match self.last_key {
-            Some(k) if k.file() == (origin.id.dev, origin.id.ino) && k.head_len == covered => k,
+            Some((k, at))
+                if k.file() == (origin.id.dev, origin.id.ino)
+                    && k.head_len == covered
+                    && at < start =>
+            {
+                k
+            }
             _ => FileKey::of_line(origin, start, len),
         };
-        self.last_key = Some(key);
+        self.last_key = Some((key, start));
         Some(Place::Offset(key, start))
     }
 
@@ -266,6 +274,36 @@ mod tests {
         // Two records made from one line.
         assert_eq!(base, ids.id(Place::Offset(key, 0), b"ok"));
         assert_ne!(base, ids.id(Place::Offset(key, 0), b"ok"));
+    }
+
+    #[test]
+    fn a_file_truncated_and_rewritten_gets_a_new_key() {
+        let batch = |head: &'static [u8], offset: u64| Batch {
+            name: &InputName::Stdin,
+            bytes: b"",
+            offset,
+            origin: Some(origin(7, head)),
+        };
+        let old: &[u8] = &[b'a'; HEAD_MAX];
+        let new: &[u8] = &[b'b'; HEAD_MAX];
+        let mut ids = Ids::new("h".into());
+        let before = ids.line_place(&batch(old, 5000), 0, 10);
+        assert_eq!(
+            before,
+            ids.line_place(&batch(old, 4000), 1000, 10)
+                .map(|p| match p {
+                    Place::Offset(k, _) => Place::Offset(k, 5000),
+                    other => other,
+                })
+        );
+        // Truncated: lines start again from 0, with another head (a first line of 2 KiB).
+        let after = ids.line_place(&batch(new, 0), 0, 2048);
+        let key = |p: Option<Place>| match p {
+            Some(Place::Offset(k, _)) => k,
+            other => panic!("{other:?}"),
+        };
+        assert_ne!(key(before), key(after));
+        assert_eq!(key(after), FileKey::of_line(&origin(7, new), 0, 2048));
     }
 
     #[test]
