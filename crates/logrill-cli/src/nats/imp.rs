@@ -67,8 +67,8 @@ struct Pending {
     id: String,
     payload: Vec<u8>,
     ack: Option<PublishAckFuture>,
-    /// How many times it was published (more than once: after an outage, when the broker
-    /// may have stored it without the acknowledgement arriving).
+    /// How many times publishing it was tried (more than once: after an outage, when the
+    /// broker may have stored it without the acknowledgement arriving).
     sends: u32,
     /// The followed file it came from (device, inode): the start of what a restarted
     /// follower reads again may already be stored.
@@ -324,9 +324,10 @@ impl NatsSink {
     fn try_settle(&mut self) -> Result<(), String> {
         for i in 0..self.pending.len() {
             if self.pending[i].ack.is_none() {
+                // Counted as sent even if it fails: it may have reached the broker.
+                self.pending[i].sends += 1;
                 let ack = self.publish(&self.pending[i].id, &self.pending[i].payload)?;
                 self.pending[i].ack = Some(ack);
-                self.pending[i].sends += 1;
             }
         }
         while let Some(front) = self.pending.front_mut() {
@@ -368,7 +369,7 @@ impl NatsSink {
         } else {
             self.publish(&id, &payload).ok()
         };
-        let sends = u32::from(ack.is_some());
+        let sends = u32::from(!self.outage);
         self.pending.push_back(Pending {
             id,
             payload,
