@@ -778,6 +778,15 @@ fn a_token_from_the_url_or_the_environment() {
         "{}",
         stderr(&out)
     );
+    // tls:// to a server without TLS: refused at once, and said why.
+    let tls = format!("tls://t0ken@127.0.0.1:{port}/tok");
+    let out = run_env(&["--json", "count", &tls], &[], limit);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not speak TLS"),
+        "{}",
+        stderr(&out)
+    );
     // A credentials file that is not one is said to be so before any connection.
     let creds = dir.path().join("bad.creds");
     std::fs::write(&creds, "not a creds file\n").unwrap();

@@ -182,7 +182,11 @@ fn refused(target: &Target, security: &Security, e: &async_nats::ConnectError) -
         _ if e.kind() == ConnectErrorKind::Tls
             || io_kind(e) == Some(std::io::ErrorKind::InvalidData) =>
         {
-            if e.to_string().contains("received fatal alert") {
+            let message = e.to_string();
+            if message.contains("corrupt message") {
+                " (the server does not speak TLS: nats://, without --nats-ca/--nats-cert)"
+                    .to_string()
+            } else if message.contains("received fatal alert") {
                 // The server ended the handshake: it did not accept us.
                 if security.cert.is_some() {
                     " (the server did not accept our --nats-cert)".to_string()
