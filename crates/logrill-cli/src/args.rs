@@ -208,6 +208,32 @@ pub struct Args {
     /// only acknowledged records (at-least-once, de-duplicated by message id).
     #[arg(long, value_name = "URL", conflicts_with = "output")]
     pub to: Option<String>,
+
+    /// With --to: this logrill's name in message ids (default: the host name). Ids are
+    /// instance + file identity + position, so JetStream drops only true re-sends; give
+    /// each host (container, pipeline) publishing to one subject its own.
+    #[arg(long, value_name = "ID", requires = "to")]
+    pub nats_instance: Option<String>,
+
+    /// NATS (--to and nats:// inputs): trust only the certificate authorities in FILE (PEM)
+    /// instead of the system's, and require TLS.
+    #[arg(long, value_name = "FILE")]
+    pub nats_ca: Option<std::path::PathBuf>,
+
+    /// NATS: present this client certificate (PEM; with --nats-key), and require TLS.
+    #[arg(long, value_name = "FILE", requires = "nats_key")]
+    pub nats_cert: Option<std::path::PathBuf>,
+
+    /// NATS: the private key of --nats-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "nats_cert")]
+    pub nats_key: Option<std::path::PathBuf>,
+
+    /// NATS: log in with this credentials file (JWT + NKey seed, `.creds`); also
+    /// $LOGRILL_NATS_CREDS. User and password, or a token: in the URL
+    /// (nats://USER:PASSWORD@HOST/SUBJECT) or $LOGRILL_NATS_USER + $LOGRILL_NATS_PASSWORD,
+    /// $LOGRILL_NATS_TOKEN.
+    #[arg(long, value_name = "FILE")]
+    pub nats_creds: Option<std::path::PathBuf>,
 }
 
 impl Args {

@@ -123,7 +123,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         signal_hook::flag::register(signal, flag.clone())?;
     }
     let mut sink = match &args.to {
-        Some(url) => Some(crate::nats::NatsSink::connect(url, Some(flag.clone()))?),
+        Some(_) => Some(crate::nats::NatsSink::connect(args, Some(flag.clone()))?),
         None => None,
     };
 
@@ -145,6 +145,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         let soon = Instant::now() + NOTICE_CHECK;
         let deadline = if gathers { next_tick.min(soon) } else { soon };
         let mut done = false;
+        let mut output_error = None;
         match follower.next_batch_until(Some(deadline)) {
             NextBatch::Batch(batch) => {
                 let name = batch.name.clone();
@@ -153,7 +154,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                 for line in batch.lines() {
                     let target: &mut dyn logrill::exec::Output = match sink.as_mut() {
                         Some(s) => {
-                            s.at(Some(batch.offset + pos as u64));
+                            s.at_line(&batch, pos, line.len());
                             s
                         }
                         None => &mut out,
@@ -182,7 +183,10 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         Err(LiveError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
                             return Ok(141)
                         }
-                        Err(LiveError::Output(e)) => return Err(e.into()),
+                        Err(LiveError::Output(e)) => {
+                            output_error = Some(e);
+                            break;
+                        }
                     }
                 }
                 numbers.end(name, batch.offset + pos as u64, line_no);
@@ -192,6 +196,15 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             }
             NextBatch::Timeout => {}
             NextBatch::Closed(_) => break,
+        }
+        if let Some(e) = output_error {
+            if sink.is_some() {
+                // The sink failed (Ctrl-C while the broker was away, its window full):
+                // dropping the follower would checkpoint every line handed out, records
+                // the broker never acknowledged among them.
+                std::mem::forget(follower);
+            }
+            return Err(e.into());
         }
         if let Err(e) = crate::nats::settle_commit(sink.as_mut(), &mut follower) {
             say_notices(&mut follower, args.quiet);
@@ -240,6 +253,9 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             s.at(None);
             let summary = live.finish(s, &mut on_error)?;
             s.settle()?;
+            if !s.report(args.quiet) {
+                failed += 1;
+            }
             summary
         }
         None => live.finish(&mut out, &mut on_error)?,

@@ -1,9 +1,11 @@
 //! NATS JetStream transport (cargo feature `nats`, or `full`; off by default).
 //!
 //! * `--to nats://HOST:PORT/SUBJECT`: every output record (a value, a record, a table row,
-//!   an aggregate) is published as one JSON message with a `Nats-Msg-Id` that depends only
-//!   on where it came from (input name, byte offset or line number, content), so a line read
-//!   again after a restart gets the same id and JetStream's duplicate window drops it.
+//!   an aggregate) is published as one JSON message with a `Nats-Msg-Id` that names its
+//!   source ([`ids`]: instance, file identity, position), so a line read again after a
+//!   restart gets the same id and JetStream's duplicate window drops it, while the same
+//!   text from another host or another generation of the file is stored. A duplicate the
+//!   broker reports for a record that is not such a re-send is counted and reported.
 //!   Messages are pipelined; [`NatsSink::settle`] waits until the server acknowledged all
 //!   of them, republishing (same id) after a broker outage. With `-F --state`, follow.rs
 //!   commits the follower only after `settle`: the checkpoint never covers a record the
@@ -15,31 +17,72 @@
 
 use std::path::Path;
 
-/// Whether an input path names a NATS subject (`nats://…`).
+/// Whether an input path names a NATS subject (`nats://…` or `tls://…`).
 pub fn is_url(path: &Path) -> bool {
-    path.to_str().is_some_and(|p| p.starts_with("nats://"))
+    path.to_str()
+        .is_some_and(|p| p.starts_with("nats://") || p.starts_with("tls://"))
 }
 
-/// A `nats://HOST:PORT/SUBJECT` URL, split.
+/// How to log in, as given in a URL or the environment.
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
+#[derive(Clone, PartialEq, Eq)]
+pub enum Login {
+    UserPassword(String, String),
+    Token(String),
+}
+
+/// Never printed: secrets stay out of messages and logs.
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Login::UserPassword(user, _) => write!(f, "UserPassword({user:?}, …)"),
+            Login::Token(_) => f.write_str("Token(…)"),
+        }
+    }
+}
+
+/// A `nats://[USER:PASSWORD@|TOKEN@]HOST[:PORT]/SUBJECT` (or `tls://…`) URL, split.
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// `HOST:PORT` (4222 when no port is given).
     pub server: String,
     /// The subject.
     pub subject: String,
+    /// `tls://`: TLS required, the server's certificate verified.
+    pub tls: bool,
+    /// Credentials written in the URL.
+    pub login: Option<Login>,
 }
 
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
 impl Target {
-    /// Split `nats://HOST[:PORT]/SUBJECT`.
+    /// Split `nats://[USER:PASSWORD@|TOKEN@]HOST[:PORT]/SUBJECT` (or `tls://…`); user,
+    /// password and token may be percent-encoded (`%40` for `@`).
     pub fn parse(url: &str) -> anyhow::Result<Target> {
-        let rest = url
-            .strip_prefix("nats://")
-            .ok_or_else(|| anyhow::anyhow!("`{url}`: expected nats://HOST:PORT/SUBJECT"))?;
-        let (host, subject) = rest
+        const FORM: &str = "nats://[USER:PASSWORD@]HOST:PORT/SUBJECT or tls://…";
+        let (tls, rest) = match (url.strip_prefix("nats://"), url.strip_prefix("tls://")) {
+            (Some(rest), _) => (false, rest),
+            (_, Some(rest)) => (true, rest),
+            _ => anyhow::bail!("`{}`: expected {FORM}", redact(url)),
+        };
+        let (authority, subject) = rest
             .split_once('/')
-            .ok_or_else(|| anyhow::anyhow!("`{url}`: no subject (nats://HOST:PORT/SUBJECT)"))?;
+            .ok_or_else(|| anyhow::anyhow!("`{}`: no subject ({FORM})", redact(url)))?;
+        let (login, host) = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let login = match userinfo.split_once(':') {
+                    Some((user, password)) => {
+                        Login::UserPassword(percent_decode(user)?, percent_decode(password)?)
+                    }
+                    None => Login::Token(percent_decode(userinfo)?),
+                };
+                (Some(login), host)
+            }
+            None => (None, authority),
+        };
         if host.is_empty() || subject.is_empty() || subject.contains(char::is_whitespace) {
-            anyhow::bail!("`{url}`: expected nats://HOST:PORT/SUBJECT");
+            anyhow::bail!("`{}`: expected {FORM}", redact(url));
         }
         let server = if host.contains(':') {
             host.to_string()
@@ -49,7 +92,15 @@ impl Target {
         Ok(Target {
             server,
             subject: subject.to_string(),
+            tls,
+            login,
         })
+    }
+
+    /// The URL as it may be shown: without credentials.
+    pub fn display(&self) -> String {
+        let scheme = if self.tls { "tls" } else { "nats" };
+        format!("{scheme}://{}/{}", self.server, self.subject)
     }
 
     /// The name of the stream logrill creates for the subject (`LOGRILL_` and the subject
@@ -70,27 +121,6 @@ impl Target {
     }
 }
 
-/// A message id that depends only on its parts: two 64-bit FNV-1a hashes, in hex.
-pub fn message_id(input: &str, position: u64, index: u64, payload: &[u8]) -> String {
-    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut b: u64 = 0x6c62_272e_07bb_0142;
-    let parts: [&[u8]; 4] = [
-        input.as_bytes(),
-        &position.to_le_bytes(),
-        &index.to_le_bytes(),
-        payload,
-    ];
-    for part in parts {
-        for &byte in part.iter().chain(&[0xffu8]) {
-            a = (a ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-            b = (b ^ u64::from(byte))
-                .wrapping_mul(0x0000_0100_0000_01b3)
-                .rotate_left(5);
-        }
-    }
-    format!("{a:016x}{b:016x}")
-}
-
 /// With `--to` in follow mode: wait until the broker acknowledged every record so far,
 /// then let the follower's checkpoints cover them. An error (Ctrl-C while the broker is
 /// away) means some records were never acknowledged: the caller must not close the
@@ -106,6 +136,45 @@ pub fn settle_commit(
     Ok(())
 }
 
+/// `url` with any credentials (what is between `//` and `@`) blanked out.
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(i), Some(at)) if at > i && !url[i + 3..at].contains('/') => {
+            format!("{}***{}", &url[..i + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Decode `%XX` escapes (user names and passwords may hold `@`, `:` or `/`).
+#[cfg_attr(not(feature = "nats"), allow(dead_code))]
+fn percent_decode(text: &str) -> anyhow::Result<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("a bad %-escape in the credentials of a NATS URL")
+                })?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| anyhow::anyhow!("credentials in a NATS URL are not UTF-8"))
+}
+
+#[cfg(feature = "nats")]
+pub mod connect;
+#[cfg(feature = "nats")]
+pub mod ids;
 #[cfg(feature = "nats")]
 mod imp;
 #[cfg(feature = "nats")]
@@ -127,10 +196,20 @@ mod stub {
     pub struct NatsSink(());
 
     impl NatsSink {
-        pub fn connect(_url: &str, _cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
+        pub fn connect(_args: &Args, _cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
             anyhow::bail!("--to: {NO}")
         }
-        pub fn at(&mut self, _offset: Option<u64>) {}
+        pub fn at(&mut self, _place: Option<std::convert::Infallible>) {}
+        pub fn at_line(
+            &mut self,
+            _batch: &logrill::source::follow::Batch<'_>,
+            _pos: usize,
+            _len: usize,
+        ) {
+        }
+        pub fn report(&self, _quiet: bool) -> bool {
+            true
+        }
         pub fn settle(&mut self) -> std::io::Result<()> {
             Ok(())
         }
@@ -171,13 +250,26 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_stable_and_distinct() {
-        let a = message_id("a.log", 10, 0, b"x");
-        assert_eq!(a, message_id("a.log", 10, 0, b"x"));
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, message_id("a.log", 11, 0, b"x"));
-        assert_ne!(a, message_id("b.log", 10, 0, b"x"));
-        assert_ne!(a, message_id("a.log", 10, 1, b"x"));
-        assert_ne!(a, message_id("a.log", 10, 0, b"y"));
+    fn credentials_and_tls_in_urls() {
+        let t = Target::parse("tls://alice:p%40ss%3Aw@broker:4443/logs").unwrap();
+        assert!(t.tls);
+        assert_eq!(t.server, "broker:4443");
+        assert_eq!(
+            t.login,
+            Some(Login::UserPassword("alice".into(), "p@ss:w".into()))
+        );
+        assert_eq!(t.display(), "tls://broker:4443/logs");
+        assert!(!format!("{t:?}").contains("p@ss"));
+        let t = Target::parse("nats://s3cret@broker/logs").unwrap();
+        assert_eq!(t.login, Some(Login::Token("s3cret".into())));
+        assert!(!t.tls);
+        assert_eq!(t.display(), "nats://broker:4222/logs");
+        assert!(is_url(Path::new("tls://h/s")));
+        let bad = Target::parse("nats://alice:p%4@h/s")
+            .unwrap_err()
+            .to_string();
+        assert!(!bad.contains("alice:p"), "{bad}");
+        assert_eq!(redact("nats://a:b@h:1/s"), "nats://***@h:1/s");
+        assert_eq!(redact("nats://h:1/s@x"), "nats://h:1/s@x");
     }
 }

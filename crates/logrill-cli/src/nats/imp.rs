@@ -1,7 +1,7 @@
 //! The JetStream side of [`super`]: a small tokio runtime (one worker) owned by the sink or
 //! the source, so the rest of logrill stays synchronous.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +16,9 @@ use logrill::query::Plan;
 use logrill::stage::parse::Record;
 use logrill::{AggValue, InputName};
 
-use super::{message_id, Target};
+use super::connect::{connect, Security};
+use super::ids::{self, Ids, Place};
+use super::Target;
 use crate::args::Args;
 use crate::output::Printer;
 
@@ -35,20 +37,6 @@ fn runtime() -> io::Result<tokio::runtime::Runtime> {
         .worker_threads(1)
         .enable_all()
         .build()
-}
-
-async fn connect(server: &str, background: bool) -> Result<async_nats::Client, String> {
-    let mut options = async_nats::ConnectOptions::new()
-        .name("logrill")
-        .connection_timeout(Duration::from_secs(2))
-        .reconnect_delay_callback(|n| Duration::from_millis((100 * n as u64).min(1000)));
-    if background {
-        options = options.retry_on_initial_connect();
-    }
-    options
-        .connect(server)
-        .await
-        .map_err(|e| format!("{server}: {e}"))
 }
 
 fn jetstream_context(client: async_nats::Client) -> Context {
@@ -79,6 +67,30 @@ struct Pending {
     id: String,
     payload: Vec<u8>,
     ack: Option<PublishAckFuture>,
+    /// How many times publishing it was tried (more than once: after an outage, when the
+    /// broker may have stored it without the acknowledgement arriving).
+    sends: u32,
+    /// The followed file it came from (device, inode): the start of what a restarted
+    /// follower reads again may already be stored.
+    file: Option<(u64, u64)>,
+}
+
+/// What the broker answered, counted.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Stored now.
+    stored: u64,
+    /// Already stored, as expected: sent again after an outage, or read again from a
+    /// followed file's checkpoint after a restart (before any new line of that file).
+    resent: u64,
+    /// Already stored, though this run never sent it and it was not a re-read: another
+    /// run or host published a record under the same id. Reported; the exit status says so.
+    collisions: u64,
+    /// The first such id, for the message.
+    first_collision: Option<String>,
+    /// Followed files (device, inode) with a record stored now: a duplicate after that is
+    /// not a re-read.
+    fresh_files: HashSet<(u64, u64)>,
 }
 
 /// An [`Output`] that publishes each result as JSON to a JetStream subject.
@@ -88,26 +100,35 @@ pub struct NatsSink {
     target: Target,
     pending: VecDeque<Pending>,
     cancel: Option<Arc<AtomicBool>>,
-    /// The byte offset of the line being pushed (follow mode), for stable ids.
-    offset: Option<u64>,
-    /// Outputs so far for the same input and position (they get distinct ids).
-    last: Option<(String, u64)>,
-    index: u64,
+    /// Where the line being pushed came from (follow mode), for its message id.
+    place: Option<Place>,
+    ids: Ids,
     /// Whether the broker is away (warned once per outage).
     outage: bool,
-    acked: u64,
+    tally: Tally,
 }
 
 impl NatsSink {
-    /// Connect to `url` (`nats://HOST:PORT/SUBJECT`), creating the stream if no stream holds
-    /// the subject. While the broker cannot be reached this waits (one warning), until
-    /// `cancel` is set.
-    pub fn connect(url: &str, cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
+    /// Connect to `--to` (`nats://HOST:PORT/SUBJECT`), creating the stream if no stream
+    /// holds the subject. While the broker cannot be reached this waits (one warning),
+    /// until `cancel` is set.
+    pub fn connect(args: &Args, cancel: Option<Arc<AtomicBool>>) -> anyhow::Result<NatsSink> {
+        let url = args.to.as_deref().unwrap_or_default();
         let target = Target::parse(url)?;
+        let security = Security::new(&target, args, |name| std::env::var(name).ok())?;
+        let instance = match &args.nats_instance {
+            Some(id) => {
+                ids::check_instance(id).map_err(|e| anyhow::anyhow!("--nats-instance {e}"))?;
+                id.clone()
+            }
+            None => ids::host_name().ok_or_else(|| {
+                anyhow::anyhow!("--to: this host's name cannot be read; give each host its own --nats-instance ID")
+            })?,
+        };
         let rt = runtime()?;
-        let client = rt
-            .block_on(connect(&target.server, true))
-            .map_err(anyhow::Error::msg)?;
+        let (client, unreachable) = rt
+            .block_on(connect(&target, &security, true))
+            .map_err(|e| anyhow::anyhow!("nats: {e}"))?;
         // The context spawns a task: it is made inside the runtime.
         let js = {
             let _inside = rt.enter();
@@ -119,12 +140,14 @@ impl NatsSink {
             target,
             pending: VecDeque::new(),
             cancel,
-            offset: None,
-            last: None,
-            index: 0,
+            place: None,
+            ids: Ids::new(instance),
             outage: false,
-            acked: 0,
+            tally: Tally::default(),
         };
+        if let Some(why) = unreachable {
+            sink.warn(&why);
+        }
         let mut delay = Duration::from_millis(100);
         loop {
             let attempt = sink.rt.block_on(async {
@@ -144,14 +167,44 @@ impl NatsSink {
         Ok(sink)
     }
 
-    /// The byte offset of the line about to be pushed (`None`: use the line number).
-    pub fn at(&mut self, offset: Option<u64>) {
-        self.offset = offset;
+    /// Where the line about to be pushed came from (follow mode; `None`: the records
+    /// that follow are not from a file's line, or batch mode, where each record's input
+    /// and line number say it).
+    pub fn at(&mut self, place: Option<Place>) {
+        self.place = place;
     }
 
-    /// How many records the server acknowledged so far.
+    /// The line about to be pushed is the one at `pos` (`len` bytes) in `batch` (`-F`).
+    pub fn at_line(&mut self, batch: &logrill::source::follow::Batch<'_>, pos: usize, len: usize) {
+        self.place = self.ids.line_place(batch, pos, len);
+    }
+
+    /// How many records the server acknowledged so far (stored, or held already).
     pub fn acknowledged(&self) -> u64 {
-        self.acked
+        self.tally.stored + self.tally.resent + self.tally.collisions
+    }
+
+    /// Say on stderr what the broker did with the records: how many it already held
+    /// (re-sent, expected) unless `quiet`, and always the records it dropped as
+    /// duplicates of another run's. Whether none was dropped so.
+    pub fn report(&self, quiet: bool) -> bool {
+        let t = &self.tally;
+        if t.resent > 0 && !quiet {
+            crate::diag::say(format!(
+                "nats: {} records sent again (after a restart or an outage) were already stored; not stored twice",
+                t.resent
+            ));
+        }
+        if t.collisions > 0 {
+            crate::diag::say(format!(
+                "nats: {} of {} records NOT stored: {} already held a record with the same id ({}), not sent by this run: the same files published by an earlier run within the stream's duplicate window, or another host with the same --nats-instance",
+                t.collisions,
+                self.acknowledged(),
+                self.target.subject,
+                t.first_collision.as_deref().unwrap_or_default(),
+            ));
+        }
+        t.collisions == 0
     }
 
     /// Wait until the server acknowledged every record given so far, republishing (same
@@ -194,21 +247,21 @@ impl NatsSink {
     fn warn(&mut self, why: &str) {
         if !self.outage {
             self.outage = true;
-            eprintln!(
-                "logrill: nats: broker unreachable ({}: {why}), holding {} records; retrying",
+            crate::diag::say(format!(
+                "nats: broker unreachable ({}: {why}), holding {} records; retrying",
                 self.target.server,
                 self.pending.len()
-            );
+            ));
         }
     }
 
     fn recovered(&mut self) {
         if self.outage {
             self.outage = false;
-            eprintln!(
-                "logrill: nats: broker back ({}): every record acknowledged",
+            crate::diag::say(format!(
+                "nats: broker back ({}): every record acknowledged",
                 self.target.server
-            );
+            ));
         }
     }
 
@@ -245,9 +298,34 @@ impl NatsSink {
         }
     }
 
+    /// Count the broker's answer for `p`.
+    fn count(&mut self, p: Pending, duplicate: bool) {
+        let t = &mut self.tally;
+        if !duplicate {
+            t.stored += 1;
+            if let Some(file) = p.file {
+                t.fresh_files.insert(file);
+            }
+        } else if p.sends > 1 || p.file.is_some_and(|f| !t.fresh_files.contains(&f)) {
+            t.resent += 1;
+        } else {
+            t.collisions += 1;
+            if t.first_collision.is_none() {
+                // Said at once (a follower may run for days); the total at the end.
+                crate::diag::say(format!(
+                    "nats: the broker dropped record {} as a duplicate of a record this run never sent (same --nats-instance on two hosts?)",
+                    p.id
+                ));
+                t.first_collision = Some(p.id);
+            }
+        }
+    }
+
     fn try_settle(&mut self) -> Result<(), String> {
         for i in 0..self.pending.len() {
             if self.pending[i].ack.is_none() {
+                // Counted as sent even if it fails: it may have reached the broker.
+                self.pending[i].sends += 1;
                 let ack = self.publish(&self.pending[i].id, &self.pending[i].payload)?;
                 self.pending[i].ack = Some(ack);
             }
@@ -260,9 +338,10 @@ impl NatsSink {
                 tokio::time::timeout(OP_TIMEOUT, std::future::IntoFuture::into_future(ack)).await
             });
             match answer {
-                Ok(Ok(_)) => {
-                    self.pending.pop_front();
-                    self.acked += 1;
+                Ok(Ok(ack)) => {
+                    if let Some(p) = self.pending.pop_front() {
+                        self.count(p, ack.duplicate);
+                    }
                 }
                 Ok(Err(e)) => return Err(e.to_string()),
                 Err(_) => return Err("no acknowledgement".to_string()),
@@ -271,24 +350,33 @@ impl NatsSink {
         Ok(())
     }
 
-    fn send(&mut self, input: &str, line: u64, payload: Vec<u8>) -> io::Result<()> {
+    /// Publish a record of line `line` of `input` (`None`: of no line).
+    fn send(&mut self, input: Option<&InputName>, line: u64, payload: Vec<u8>) -> io::Result<()> {
         let rt = self.rt.clone();
         let _inside = rt.enter();
-        let position = self.offset.unwrap_or(line);
-        match &self.last {
-            Some((i, p)) if i == input && *p == position => self.index += 1,
-            _ => {
-                self.last = Some((input.to_string(), position));
-                self.index = 0;
-            }
-        }
-        let id = message_id(input, position, self.index, &payload);
+        let place = match (self.place, input) {
+            (Some(place), _) => place,
+            (None, Some(input)) => self.ids.input_place(input, line),
+            (None, None) => Place::Run,
+        };
+        let file = match place {
+            Place::Offset(key, _) => Some(key.file()),
+            _ => None,
+        };
+        let id = self.ids.id(place, &payload);
         let ack = if self.outage {
             None
         } else {
             self.publish(&id, &payload).ok()
         };
-        self.pending.push_back(Pending { id, payload, ack });
+        let sends = u32::from(!self.outage);
+        self.pending.push_back(Pending {
+            id,
+            payload,
+            ack,
+            sends,
+            file,
+        });
         if self.pending.len() >= WINDOW {
             self.settle()?;
         }
@@ -306,24 +394,23 @@ impl Drop for NatsSink {
 
 impl Output for NatsSink {
     fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        let input = v.input.to_string();
         let json = serde_json::json!({
-            "file": input,
+            "file": v.input.to_string(),
             "line": v.line,
             "value": String::from_utf8_lossy(v.value),
         });
-        self.send(&input, v.line, serde_json::to_vec(&json)?)
+        self.send(Some(v.input), v.line, serde_json::to_vec(&json)?)
     }
 
     fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
         let payload = serde_json::to_vec(&record.to_json())?;
-        self.send(&input.to_string(), line, payload)
+        self.send(Some(input), line, payload)
     }
 
     fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
         let mut obj = serde_json::Map::new();
         obj.insert(name.to_string(), value.to_json());
-        self.send("", 0, serde_json::to_vec(&obj)?)
+        self.send(None, 0, serde_json::to_vec(&obj)?)
     }
 }
 
@@ -339,34 +426,34 @@ fn cancel_flag() -> anyhow::Result<Arc<AtomicBool>> {
 /// `--to nats://…` in batch mode: run `plan` over the inputs, publishing the results, and
 /// wait for every acknowledgement. Returns the exit status.
 pub fn run_batch(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
-    let url = args.to.as_deref().unwrap_or_default();
     let files = args.files()?;
     let cancel = cancel_flag()?;
-    let mut sink = NatsSink::connect(url, Some(cancel.clone()))?;
+    let mut sink = NatsSink::connect(args, Some(cancel.clone()))?;
     let mut options = args.options();
     options.cancel = Some(cancel);
-    let mut on_error = |e: logrill::Error| eprintln!("logrill: {e}");
+    let mut on_error = |e: logrill::Error| crate::diag::say(format!("{e}"));
     let summary = match exec::run_with(plan, files, &mut sink, &mut on_error, &options) {
         Ok(summary) => summary,
         Err(RunFailure::Output(e)) => anyhow::bail!("{e}"),
         Err(e) => return Err(e.into()),
     };
     if let Err(e) = sink.settle() {
-        eprintln!("logrill: {e}");
+        crate::diag::say(format!("{e}"));
         return Ok(2);
     }
     crate::report(args, &summary);
-    if !args.quiet {
-        eprintln!(
-            "logrill: nats: {} records published to {}, every one acknowledged",
+    let all_stored = sink.report(args.quiet);
+    if !args.quiet && all_stored {
+        crate::diag::say(format!(
+            "nats: {} records published to {}, every one acknowledged",
             sink.acknowledged(),
             sink.target.subject
-        );
+        ));
     }
     if summary.interrupted {
         return Ok(130);
     }
-    Ok(if summary.failed() {
+    Ok(if summary.failed() || !all_stored {
         2
     } else if plan.is_filter() && summary.values == 0 {
         1
@@ -385,14 +472,16 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     if args.to.is_some() {
         anyhow::bail!("--to cannot be used with a nats:// input");
     }
-    let url = path.to_string_lossy().into_owned();
-    let target = Target::parse(&url)?;
+    let target = Target::parse(&path.to_string_lossy())?;
+    let security = Security::new(&target, args, |name| std::env::var(name).ok())?;
+    // Shown (`-H`, messages) without the credentials.
+    let url = target.display();
     let rt = runtime()?;
     // Subscriptions spawn when dropped: everything below lives inside the runtime.
     let _inside = rt.enter();
     let setup = rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(10), async {
-            let client = connect(&target.server, false).await?;
+            let (client, _) = connect(&target, &security, false).await?;
             let js = jetstream_context(client);
             let name = js
                 .stream_by_subject(target.subject.as_str())
@@ -470,7 +559,7 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                     Ok(Pushed::Done) => break,
                     Err(LiveError::Input(e)) => {
                         failed += 1;
-                        eprintln!("logrill: {e}");
+                        crate::diag::say(format!("{e}"));
                         if matches!(e, logrill::Error::State(_)) {
                             break;
                         }
@@ -487,7 +576,7 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             Ok(Some(Err(e))) => {
                 stream_errors += 1;
                 if !args.quiet && stream_errors == 1 {
-                    eprintln!("logrill: nats: {url}: {e}; retrying");
+                    crate::diag::say(format!("nats: {url}: {e}; retrying"));
                 }
                 if !args.follow && stream_errors > 20 {
                     anyhow::bail!("nats: {url}: {e}");
@@ -517,7 +606,7 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     }
     let mut on_error = |e: logrill::Error| {
         failed += 1;
-        eprintln!("logrill: {e}");
+        crate::diag::say(format!("{e}"));
     };
     let summary = live.finish(&mut out, &mut on_error)?;
     out.finish()?;

@@ -2,11 +2,22 @@
 //!
 //! A deliberately small server on `std::net`: `GET /` gives the page, `GET /events?since=N`
 //! is a Server-Sent Events stream that says `update` as soon as a report newer than N is
-//! there (the page's few lines of inline script then reload it). Every connection has its
-//! own thread, at most [`MAX_CONNECTIONS`] at once; requests are read with a time limit
-//! and a size limit; an event stream lasts at most [`MAX_STREAM`] (browsers reconnect by
-//! themselves). Unless told otherwise, only requests whose `Host` is a loopback name are
-//! answered (a web page elsewhere cannot read the report through DNS rebinding).
+//! there (the page's few lines of inline script then reload it). Unless told otherwise,
+//! only requests whose `Host` is a loopback name are answered (a web page elsewhere cannot
+//! read the report through DNS rebinding).
+//!
+//! Slow clients must not keep others out (a client sending one byte every few seconds
+//! defeats a time limit per read, and a few dozen such held every slot). So:
+//!
+//! * every connection has its own thread (small stack), at most [`MAX_CONNECTIONS`] at once
+//!   — many more than browsers open, so a crowd of slow ones still leaves room;
+//! * the whole request head must arrive within [`HEAD_DEADLINE`] of the connection, and a
+//!   response must be taken within [`WRITE_DEADLINE`] (total times, not per read or
+//!   write), so a slot held by a slow client is freed within seconds;
+//! * event streams, the only long connections, are counted apart ([`MAX_STREAMS`]); when
+//!   they are all taken a new one is answered 503 (the browser retries), and page requests
+//!   are never refused on their account;
+//! * an event stream lasts at most [`MAX_STREAM`] (browsers reconnect by themselves).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -15,7 +26,15 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Most connections served at once; more are answered 503 and closed.
-pub const MAX_CONNECTIONS: usize = 32;
+pub const MAX_CONNECTIONS: usize = 512;
+/// Most event streams open at once.
+pub const MAX_STREAMS: usize = 32;
+/// How long a client has to send its whole request head.
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
+/// How long a client has to take a whole response (or one event).
+const WRITE_DEADLINE: Duration = Duration::from_secs(10);
+/// Stack of a connection's thread: it reads a head and writes a shared page.
+const CONN_STACK: usize = 128 * 1024;
 /// Longest request head read.
 const MAX_HEAD: usize = 8 * 1024;
 /// How long an event stream stays open.
@@ -32,6 +51,7 @@ struct Shared {
     state: Mutex<State>,
     changed: Condvar,
     connections: AtomicUsize,
+    streams: AtomicUsize,
     any_host: bool,
 }
 
@@ -58,6 +78,7 @@ impl Server {
             }),
             changed: Condvar::new(),
             connections: AtomicUsize::new(0),
+            streams: AtomicUsize::new(0),
             any_host,
         });
         let s = shared.clone();
@@ -101,6 +122,7 @@ fn accept(listener: TcpListener, shared: Arc<Shared>) {
         let Ok(mut stream) = stream else { continue };
         if shared.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             shared.connections.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
             let _ = respond(
                 &mut stream,
                 "503 Service Unavailable",
@@ -113,6 +135,7 @@ fn accept(listener: TcpListener, shared: Arc<Shared>) {
         let s = shared.clone();
         let spawned = std::thread::Builder::new()
             .name("report-conn".into())
+            .stack_size(CONN_STACK)
             .spawn(move || {
                 let _ = handle(stream, &s);
                 s.connections.fetch_sub(1, Ordering::SeqCst);
@@ -130,6 +153,10 @@ fn respond(
     body: &[u8],
     with_body: bool,
 ) -> io::Result<()> {
+    let mut stream = Timed {
+        stream,
+        deadline: Instant::now() + WRITE_DEADLINE,
+    };
     write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
@@ -142,21 +169,69 @@ fn respond(
     stream.flush()
 }
 
-/// Read the request head: up to the blank line, within [`MAX_HEAD`] bytes.
-fn read_head(stream: &mut TcpStream) -> io::Result<Option<String>> {
+/// What reading a request head gave.
+enum Head {
+    Complete(String),
+    /// Too long, or the client closed before the end.
+    Bad,
+    /// Not all there by the deadline.
+    TooSlow,
+}
+
+/// Read the request head: up to the blank line, within [`MAX_HEAD`] bytes and by
+/// `deadline` (each read may wait only for what is left of it).
+fn read_head(stream: &mut TcpStream, deadline: Instant) -> io::Result<Head> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
         if head.len() > MAX_HEAD {
-            return Ok(None);
+            return Ok(Head::Bad);
         }
-        let n = stream.read(&mut buf)?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(Head::TooSlow);
+        }
+        stream.set_read_timeout(Some(left))?;
+        let n = match stream.read(&mut buf) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok(Head::TooSlow)
+            }
+            Err(e) => return Err(e),
+        };
         if n == 0 {
-            return Ok(None);
+            return Ok(Head::Bad);
         }
         head.extend_from_slice(&buf[..n]);
     }
-    Ok(Some(String::from_utf8_lossy(&head).into_owned()))
+    Ok(Head::Complete(String::from_utf8_lossy(&head).into_owned()))
+}
+
+/// A stream whose writes must all be done by a deadline: a client that takes the
+/// response a byte at a time cannot hold its thread longer than that.
+struct Timed<'a> {
+    stream: &'a mut TcpStream,
+    deadline: Instant,
+}
+
+impl Write for Timed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "client too slow"));
+        }
+        self.stream.set_write_timeout(Some(left))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
 }
 
 /// Whether a `Host` header names this machine's loopback.
@@ -173,16 +248,26 @@ fn loopback_host(host: &str) -> bool {
 }
 
 fn handle(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let Some(head) = read_head(&mut stream)? else {
-        return respond(
-            &mut stream,
-            "400 Bad Request",
-            "text/plain",
-            b"bad request\n",
-            true,
-        );
+    let head = match read_head(&mut stream, Instant::now() + HEAD_DEADLINE)? {
+        Head::Complete(head) => head,
+        Head::Bad => {
+            return respond(
+                &mut stream,
+                "400 Bad Request",
+                "text/plain",
+                b"bad request\n",
+                true,
+            )
+        }
+        Head::TooSlow => {
+            return respond(
+                &mut stream,
+                "408 Request Timeout",
+                "text/plain",
+                b"request head too slow\n",
+                true,
+            )
+        }
     };
     let mut lines = head.split("\r\n");
     let mut first = lines.next().unwrap_or("").split(' ');
@@ -229,7 +314,19 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
                 .find_map(|kv| kv.strip_prefix("since="))
                 .and_then(|n| n.parse::<u64>().ok())
                 .unwrap_or(0);
-            events(stream, shared, since)
+            if shared.streams.fetch_add(1, Ordering::SeqCst) >= MAX_STREAMS {
+                shared.streams.fetch_sub(1, Ordering::SeqCst);
+                return respond(
+                    &mut stream,
+                    "503 Service Unavailable",
+                    "text/plain",
+                    b"too many event streams\n",
+                    true,
+                );
+            }
+            let done = events(stream, shared, since);
+            shared.streams.fetch_sub(1, Ordering::SeqCst);
+            done
         }
         _ => respond(
             &mut stream,
@@ -243,19 +340,30 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
 
 /// An event stream: `update` once a report newer than `since` is there, then the end.
 fn events(mut stream: TcpStream, shared: &Shared, since: u64) -> io::Result<()> {
-    stream.write_all(
+    // Each write (the head, an event, a keep-alive) must be taken within the deadline.
+    let timed = |stream: &mut TcpStream, bytes: &[u8]| {
+        let mut t = Timed {
+            stream,
+            deadline: Instant::now() + WRITE_DEADLINE,
+        };
+        t.write_all(bytes)?;
+        t.flush()
+    };
+    timed(
+        &mut stream,
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\
           X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n",
     )?;
-    stream.flush()?;
     let start = Instant::now();
     let mut state = lock(shared);
     loop {
         if state.generation > since {
             let g = state.generation;
             drop(state);
-            write!(stream, "event: update\ndata: {g}\n\n")?;
-            return stream.flush();
+            return timed(
+                &mut stream,
+                format!("event: update\ndata: {g}\n\n").as_bytes(),
+            );
         }
         if start.elapsed() >= MAX_STREAM {
             return Ok(());
@@ -267,8 +375,7 @@ fn events(mut stream: TcpStream, shared: &Shared, since: u64) -> io::Result<()> 
         state = s;
         if timeout.timed_out() && state.generation <= since {
             drop(state);
-            stream.write_all(b": keep-alive\n\n")?;
-            stream.flush()?;
+            timed(&mut stream, b": keep-alive\n\n")?;
             state = lock(shared);
         }
     }
@@ -324,6 +431,83 @@ mod tests {
         assert!(get(addr, "/", "localhost").ends_with("<p>second</p>"));
         // DNS rebinding: a foreign Host is refused.
         assert!(get(addr, "/", "evil.example:80").starts_with("HTTP/1.1 403"));
+    }
+
+    fn loopback_server() -> Server {
+        match Server::start(([127, 0, 0, 1], 0).into(), false) {
+            Ok(s) => s,
+            Err(e) => panic!("cannot listen on loopback: {e}"),
+        }
+    }
+
+    #[test]
+    fn slow_clients_do_not_keep_others_out() {
+        let server = loopback_server();
+        let addr = server.addr();
+        server.publish(1, "<p>page</p>".into());
+        // 100 clients that began a request and send the rest slowly (here: not at all).
+        let slow: Vec<TcpStream> = (0..100)
+            .filter_map(|_| {
+                let mut s = TcpStream::connect(addr).ok()?;
+                s.write_all(b"GET / HT").ok()?;
+                Some(s)
+            })
+            .collect();
+        assert_eq!(slow.len(), 100);
+        std::thread::sleep(Duration::from_millis(300));
+        let start = Instant::now();
+        let page = get(addr, "/", &addr.to_string());
+        assert!(
+            page.starts_with("HTTP/1.1 200 OK") && page.ends_with("<p>page</p>"),
+            "{page}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
+        drop(slow);
+    }
+
+    #[test]
+    fn a_request_head_must_arrive_within_the_deadline() {
+        let server = loopback_server();
+        let mut s = match TcpStream::connect(server.addr()) {
+            Ok(s) => s,
+            Err(e) => panic!("connect: {e}"),
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+        // One byte every half second: each read is quick, the head never ends.
+        let drip = b"GET / HTTP/1.1\r\nX-Slow: "
+            .iter()
+            .chain(std::iter::repeat(&b'a'));
+        let start = Instant::now();
+        let mut answer = Vec::new();
+        for &b in drip {
+            if start.elapsed() > Duration::from_secs(15) || s.write_all(&[b]).is_err() {
+                break;
+            }
+            let mut buf = [0u8; 256];
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    let _ = s.read_to_end(&mut answer);
+                    break;
+                }
+                Err(_) => {}
+            }
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 408 Request Timeout"),
+            "{answer:?}"
+        );
+        let took = start.elapsed();
+        assert!(
+            took >= HEAD_DEADLINE && took < HEAD_DEADLINE + Duration::from_secs(3),
+            "{took:?}"
+        );
     }
 
     #[test]

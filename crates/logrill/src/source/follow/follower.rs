@@ -314,6 +314,20 @@ impl Follower {
         &self.chunk_name
     }
 
+    /// The identity of the file the chunk was read from.
+    pub(super) fn chunk_origin(&self) -> Option<super::Origin<'_>> {
+        let o = self.owner?;
+        let r = self
+            .streams
+            .get(o.stream)?
+            .readers()
+            .find(|r| r.serial == o.serial)?;
+        Some(super::Origin {
+            id: r.id,
+            head: r.head.bytes(),
+        })
+    }
+
     fn notice(&mut self, n: Notice) {
         if self.notices.len() >= MAX_NOTICES {
             self.notices.pop_front();

@@ -297,6 +297,21 @@ pub struct Batch<'a> {
     pub bytes: &'a [u8],
     /// The byte offset of the first in its file.
     pub offset: u64,
+    /// Which file it is, beyond its name (`None` only if the file is no longer tracked).
+    pub origin: Option<Origin<'a>>,
+}
+
+/// The file a [`Batch`] was read from, told apart from every other file with the same name
+/// or the same lines: a consumer that must name each line uniquely and stably (a message id
+/// that survives restarts, say) builds it from this and the line's byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin<'a> {
+    /// Device and inode of the open file (exact while it is followed; kept by a rename).
+    pub id: identity::DevIno,
+    /// The file's first bytes as read so far (at most [`identity::HEAD_MAX`]): they cover
+    /// every byte up to the end of the batch, or the whole `HEAD_MAX`. Two files that get
+    /// the same inode number one after the other differ here unless their starts are equal.
+    pub head: &'a [u8],
 }
 
 impl<'a> Batch<'a> {
@@ -591,6 +606,7 @@ impl Follower {
                     name,
                     bytes,
                     offset,
+                    origin: self.chunk_origin(),
                 })
             }
             Step::Timeout => NextBatch::Timeout,
