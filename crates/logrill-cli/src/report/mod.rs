@@ -37,7 +37,8 @@ pub struct ReportArgs {
 
     /// The log format, as for `parse`: auto, common, combined, vhost_common,
     /// vhost_combined, nginx, json, logfmt, 'regex PATTERN', or a LogFormat / log_format
-    /// string.
+    /// string. If most lines do not parse with it (more than half, at least 5), the report
+    /// is still made, stderr names the format the lines have, and the exit status is 2.
     #[arg(long, value_name = "FORMAT", default_value = "auto")]
     pub format: String,
 

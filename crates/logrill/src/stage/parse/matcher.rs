@@ -436,10 +436,16 @@ impl<'a> Matcher<'_, 'a, '_> {
     /// what a failure reports.
     #[inline]
     fn note_far(&mut self, pos: usize, step: usize) {
-        if pos > self.far_pos || (pos == self.far_pos && step > self.far_step) {
+        if self.further(pos, step) {
             self.far_pos = pos;
             self.far_step = step;
         }
+    }
+
+    /// Whether step `step` at `pos` is further than matching got so far.
+    #[inline]
+    fn further(&self, pos: usize, step: usize) -> bool {
+        pos > self.far_pos || (pos == self.far_pos && step > self.far_step)
     }
 
     /// A token ends validly at `end` but the step after it cannot start there: matching
@@ -453,7 +459,7 @@ impl<'a> Matcher<'_, 'a, '_> {
             Next::Lit(j) => j as usize,
             Next::End | Next::Any => self.prog.steps.len(),
         };
-        if !(end > self.far_pos || (end == self.far_pos && step > self.far_step)) {
+        if !self.further(end, step) {
             return;
         }
         let s = &self.line[pos..end];
