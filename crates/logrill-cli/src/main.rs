@@ -154,7 +154,10 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         .with_color(shell::use_color(&args.color, to_terminal))
         .with_chart(args.chart());
     let mut on_error = |e: logrill::Error| {
-        let message = diag::line(&e.to_string(), false);
+        // A pipeline found wrong while running (a field the format `parse auto` chose does
+        // not have) keeps its caret line under the column.
+        let block = matches!(e, logrill::Error::Query(_));
+        let message = diag::line(&e.to_string(), block);
         match &progress {
             Some(p) => p.eprintln(&message),
             None => diag::write_raw(&message),
