@@ -129,11 +129,11 @@ pub struct Args {
     pub strict: bool,
 
     /// Skip (and count) lines longer than N bytes instead of reading them into memory.
-    #[arg(long, value_name = "N", default_value_t = logrill::source::lines::DEFAULT_MAX_LINE)]
+    #[arg(long, value_name = "N", default_value_t = logrill::source::lines::DEFAULT_MAX_LINE, value_parser = at_least_one)]
     pub max_line_bytes: usize,
 
     /// Most groups and kept values an aggregate or sort may hold in memory.
-    #[arg(long, value_name = "N", default_value_t = logrill::exec::DEFAULT_STATE_LIMIT)]
+    #[arg(long, value_name = "N", default_value_t = logrill::exec::DEFAULT_STATE_LIMIT, value_parser = at_least_one)]
     pub max_state: usize,
 
     /// Say less on stderr: no report of skipped values or unparsed lines, no follow
@@ -244,8 +244,8 @@ impl Args {
             options.threads = n.max(1);
         }
         options.strict = self.strict;
-        options.state_limit = self.max_state.max(1);
-        options.max_line_bytes = self.max_line_bytes.max(1);
+        options.state_limit = self.max_state;
+        options.max_line_bytes = self.max_line_bytes;
         options
     }
 
@@ -285,5 +285,15 @@ impl Args {
             Some(find) => Files::try_found(find)?,
         };
         Ok(files.with_decode_threads(if single { cores } else { 1 }))
+    }
+}
+
+/// A limit of at least 1: 0 would make every run fail (or, taken as 1, say a limit the
+/// user did not give).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
     }
 }

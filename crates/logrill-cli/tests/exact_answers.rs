@@ -115,3 +115,22 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let (out, err, code) = run_stdin(&ok, DAY_EDGE);
     assert_eq!((out.as_str(), code), ("3\n", 0), "{err}");
 }
+
+#[test]
+fn a_limit_of_zero_is_refused_not_taken_as_one() {
+    for option in ["--max-state", "--max-line-bytes"] {
+        let out = Command::new(BIN)
+            .args([option, "0", "count"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run logrill");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "invalid value '0' for '{option} <N>': must be at least 1"
+            )),
+            "{err}"
+        );
+    }
+}

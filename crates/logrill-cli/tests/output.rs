@@ -390,7 +390,7 @@ fn an_error_and_its_cause_are_said_once() {
 fn counts_of_one_are_singular() {
     let d = tempfile::tempdir().unwrap();
     let r = logrill!(d.path(), b"{\"a\":1}\n{\"a\":2}\n";
-        "--max-state", "0", "parse json | count by a");
+        "--max-state", "1", "parse json | count by a");
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(
         r.err()
