@@ -155,14 +155,25 @@ const SYNONYMS: &[(&str, &str)] = &[
 ];
 
 /// `unknown field `stauts` (did you mean `status`?); fields here: host, ident, …`.
-pub fn unknown_message<'n>(name: &str, known: impl Iterator<Item = &'n str> + Clone) -> String {
-    let near = nearest(name, known.clone());
-    let mut msg = format!("unknown field `{name}`");
+fn unknown_message<'n>(name: &str, known: impl Iterator<Item = &'n str> + Clone) -> String {
+    hint(format!("unknown field `{name}`"), name, "fields here", known)
+}
+
+/// `WHAT (did you mean `a` or `b`?); LISTED: a, b, …`: what is wrong with `name`, the
+/// nearest of `names` (if any is near), and the names.
+fn hint<'n>(
+    what: String,
+    name: &str,
+    listed: &str,
+    names: impl Iterator<Item = &'n str> + Clone,
+) -> String {
+    let near = nearest(name, names.clone());
+    let mut msg = what;
     if !near.is_empty() {
         let list: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
         msg.push_str(&format!(" (did you mean {}?)", list.join(" or ")));
     }
-    msg.push_str(&format!("; fields here: {}", listing(known)));
+    msg.push_str(&format!("; {listed}: {}", listing(names)));
     msg
 }
 
@@ -170,7 +181,7 @@ pub fn unknown_message<'n>(name: &str, known: impl Iterator<Item = &'n str> + Cl
 const LISTED: usize = 24;
 
 /// The names, comma-separated, the first [`LISTED`] of them.
-pub fn listing<'n>(names: impl Iterator<Item = &'n str>) -> String {
+fn listing<'n>(names: impl Iterator<Item = &'n str>) -> String {
     let names: Vec<&str> = names.collect();
     let mut out = names
         .iter()
@@ -357,14 +368,7 @@ impl Unseen {
             .iter()
             .map(|m| {
                 let seen = self.seen.iter().map(String::as_str);
-                let near = nearest(m, seen.clone());
-                let mut msg = format!("field `{m}` was in no record");
-                if !near.is_empty() {
-                    let list: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
-                    msg.push_str(&format!(" (did you mean {}?)", list.join(" or ")));
-                }
-                msg.push_str(&format!("; fields seen: {}", listing(seen)));
-                msg
+                hint(format!("field `{m}` was in no record"), m, "fields seen", seen)
             })
             .collect()
     }
