@@ -69,6 +69,7 @@ fn write_line(message: &str, keep_newlines: bool) {
 }
 
 /// `NAME: PROBLEM`, unless the problem's text already starts with the name.
+#[cfg_attr(not(feature = "columnar"), allow(dead_code))] // only --output uses it
 pub fn about(name: impl Display, problem: impl Display) -> String {
     let (name, problem) = (name.to_string(), problem.to_string());
     if problem.starts_with(&format!("{name}: ")) {

@@ -156,7 +156,12 @@ const SYNONYMS: &[(&str, &str)] = &[
 
 /// `unknown field `stauts` (did you mean `status`?); fields here: host, ident, …`.
 fn unknown_message<'n>(name: &str, known: impl Iterator<Item = &'n str> + Clone) -> String {
-    hint(format!("unknown field `{name}`"), name, "fields here", known)
+    hint(
+        format!("unknown field `{name}`"),
+        name,
+        "fields here",
+        known,
+    )
 }
 
 /// `WHAT (did you mean `a` or `b`?); LISTED: a, b, …`: what is wrong with `name`, the
@@ -368,7 +373,12 @@ impl Unseen {
             .iter()
             .map(|m| {
                 let seen = self.seen.iter().map(String::as_str);
-                hint(format!("field `{m}` was in no record"), m, "fields seen", seen)
+                hint(
+                    format!("field `{m}` was in no record"),
+                    m,
+                    "fields seen",
+                    seen,
+                )
             })
             .collect()
     }
