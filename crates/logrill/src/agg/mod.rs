@@ -11,8 +11,7 @@
 
 mod number;
 
-pub use number::{parse_number, Number};
-
+pub use number::{parse_number, parse_wide_int, Number};
 use std::fmt;
 
 /// Which aggregate.
@@ -125,7 +124,7 @@ impl Total {
     #[inline]
     fn add(&mut self, n: Number) {
         match n {
-            Number::Int(i) => self.add_int(i),
+            Number::Int(i) => self.add_int(i as i128),
             Number::Float(x) => {
                 self.float += x;
                 self.has_float = true;
@@ -221,6 +220,35 @@ impl Aggregate {
         }
     }
 
+    /// Add the number written in `text`, as [`parse_number`] reads it, except that an
+    /// integer past 64 bits (but within 128) stays exact in `sum` and `avg` (for `min` and
+    /// `max` it is a float). Returns false, adding nothing, when `text` is not a number.
+    #[inline]
+    pub fn add_text(&mut self, text: &[u8]) -> bool {
+        match parse_number(text) {
+            Some(Number::Float(x)) => match parse_wide_int(text) {
+                Some(i) => self.add_wide(i),
+                None => self.add(Number::Float(x)),
+            },
+            Some(n) => self.add(n),
+            None => return false,
+        }
+        true
+    }
+
+    /// Add an integer past 64 bits (see [`Aggregate::add_text`]).
+    #[cold]
+    fn add_wide(&mut self, i: i128) {
+        match self {
+            Aggregate::Sum(t) => t.add_int(i),
+            Aggregate::Avg { total, n } => {
+                total.add_int(i);
+                *n += 1;
+            }
+            other => other.add(Number::Float(i as f64)),
+        }
+    }
+
     /// Fold another partial state of the same kind into this one. States of different
     /// kinds are left as they are.
     pub fn merge(&mut self, other: &Aggregate) {
@@ -269,7 +297,7 @@ impl Aggregate {
 impl From<Number> for AggValue {
     fn from(n: Number) -> AggValue {
         match n {
-            Number::Int(i) => AggValue::Int(i),
+            Number::Int(i) => AggValue::Int(i as i128),
             Number::Float(x) => AggValue::Float(x),
         }
     }
@@ -283,9 +311,7 @@ mod tests {
         let mut a = Aggregate::new(kind);
         for x in xs {
             a.add_item();
-            if let Some(n) = parse_number(x.as_bytes()) {
-                a.add(n);
-            }
+            a.add_text(x.as_bytes());
         }
         a.value()
     }
@@ -310,11 +336,11 @@ mod tests {
         assert_eq!(over.to_string(), "1.7014118346046923e38");
         // Merging partial sums that each wrapped.
         let mut a = Aggregate::new(AggKind::Sum);
-        a.add(Number::Int(i128::MAX));
-        a.add(Number::Int(i128::MAX));
+        a.add_text(max.as_bytes());
+        a.add_text(max.as_bytes());
         let mut b = Aggregate::new(AggKind::Sum);
-        b.add(Number::Int(i128::MIN));
-        b.add(Number::Int(i128::MIN));
+        b.add_text(min.as_bytes());
+        b.add_text(min.as_bytes());
         a.merge(&b);
         assert_eq!(a.value(), AggValue::Int(-2));
         // Floats that are integers below 2^53 print as before; above, with an exponent.

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::io;
 use std::sync::Arc;
 
-use crate::agg::{parse_number, AggValue, Aggregate};
+use crate::agg::{AggValue, Aggregate};
 use crate::error::{Error, InputName};
 use crate::query::expr::{Expr, FieldRef};
 use crate::query::names::{self, Unseen};
@@ -907,15 +907,10 @@ fn take<'a>(
             agg, needs_numbers, ..
         } => {
             agg.add_item();
-            if *needs_numbers {
-                match parse_number(value) {
-                    Some(n) => agg.add(n),
-                    None => {
-                        ctx.stats
-                            .skips
-                            .add(SkipReason::NotANumber, ctx.input, ctx.line_no, value)
-                    }
-                }
+            if *needs_numbers && !agg.add_text(value) {
+                ctx.stats
+                    .skips
+                    .add(SkipReason::NotANumber, ctx.input, ctx.line_no, value)
             }
         }
         End::Records => {

@@ -161,6 +161,14 @@ impl AggState {
                         agg.add_item();
                     }
                 }
+                (Some(Value::Str(s)), _) => {
+                    // Text, as the line stages see it: an integer past 64 bits stays exact.
+                    if agg.add_text(s) {
+                        agg.add_item();
+                    } else {
+                        unusable = Unusable::NotANumber;
+                    }
+                }
                 (Some(v), _) => match number(v) {
                     Some(n) => {
                         agg.add_item();
@@ -406,7 +414,7 @@ impl Unusable {
 
 fn number(v: &Value<'_>) -> Option<Number> {
     match v {
-        Value::Int(i) => Some(Number::Int(*i as i128)),
+        Value::Int(i) => Some(Number::Int(*i)),
         Value::Float(x) => Some(Number::Float(*x)),
         Value::Str(s) => crate::agg::parse_number(s),
         _ => None,

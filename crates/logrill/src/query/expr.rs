@@ -338,7 +338,7 @@ fn number(v: &Value<'_>) -> Option<Num> {
         Value::Int(i) => Some(Num::I(*i)),
         Value::Float(x) => Some(Num::F(*x)),
         Value::Str(s) => match crate::agg::parse_number(s)? {
-            crate::agg::Number::Int(i) => Some(i64::try_from(i).map_or(Num::F(i as f64), Num::I)),
+            crate::agg::Number::Int(i) => Some(Num::I(i)),
             crate::agg::Number::Float(x) => Some(Num::F(x)),
         },
         _ => None,
@@ -655,11 +655,8 @@ fn literal(word: &str) -> Option<Value<'static>> {
     if let Ok(i) = word.parse::<i64>() {
         return Some(Value::Int(i));
     }
-    match crate::agg::parse_number(word.as_bytes()) {
-        Some(crate::agg::Number::Float(x)) => return Some(Value::Float(x)),
-        // Past 64 bits (records hold 64-bit integers): a float, shown as one.
-        Some(crate::agg::Number::Int(i)) => return Some(Value::Float(i as f64)),
-        None => {}
+    if let Some(crate::agg::Number::Float(x)) = crate::agg::parse_number(word.as_bytes()) {
+        return Some(Value::Float(x));
     }
     if word.len() >= 10 && word.as_bytes()[4] == b'-' {
         return time_of_text(word.as_bytes()).map(Value::Time);

@@ -4,7 +4,7 @@
 //! pipeline and a pull pipeline over the same data give the same number.
 
 use super::{Consumer, Flow, Sink, SinkError, SkipCounts, SkipReason};
-use crate::agg::{parse_number, AggKind, AggValue, Aggregate, Number};
+use crate::agg::{AggKind, AggValue, Aggregate, Number};
 
 /// An aggregate sink. Takes values as bytes (parsing them: non-numbers are skipped and
 /// counted), or [`Number`]s, or `i64`s.
@@ -96,9 +96,10 @@ impl<'a> Sink<&'a [u8]> for Agg {
         if !self.numbers {
             self.state.add_item();
         } else {
-            match parse_number(value) {
-                Some(n) => self.add(n),
-                None => self.skips.add(SkipReason::NotANumber, 1),
+            if self.state.add_text(value) {
+                self.state.add_item();
+            } else {
+                self.skips.add(SkipReason::NotANumber, 1);
             }
         }
         Ok(Flow::Continue)
@@ -116,7 +117,7 @@ impl Sink<Number> for Agg {
 impl Sink<i64> for Agg {
     #[inline]
     fn send(&mut self, n: i64) -> Result<Flow, SinkError> {
-        self.add(Number::Int(n as i128));
+        self.add(Number::Int(n));
         Ok(Flow::Continue)
     }
 }
