@@ -414,3 +414,37 @@ fn bad_arguments_are_refused_before_reading() {
     a.output = Some(std::env::temp_dir().join("never-written.html"));
     assert!(report::run(&a).is_err());
 }
+
+/// The default `--format auto` on common and combined logs: the format is chosen before the
+/// report's pipeline is built, so branches reading a field the chosen format lacks
+/// (`referer` in common, `duration` in both) read it as null instead of stopping the run
+/// with an unknown-field error (which made every report of such logs fail).
+#[test]
+fn auto_format_reports_common_and_combined_logs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let combined = repo().join("examples/real-logs/elastic-examples/apache_logs");
+    // The same lines cut to the common format (the first ten fields).
+    let common = dir.path().join("common.log");
+    let text = std::fs::read_to_string(&combined).expect("the real log");
+    let cut: String = text
+        .lines()
+        .map(|l| l.split(' ').take(10).collect::<Vec<_>>().join(" ") + "\n")
+        .collect();
+    std::fs::write(&common, cut).expect("write");
+    for (log, format) in [(&combined, "combined"), (&common, "common")] {
+        let out = dir.path().join(format!("{format}.html"));
+        let (_, data) = make_report(std::slice::from_ref(log), None, "auto", &out);
+        let p = [log.as_path()];
+        assert_eq!(
+            data["summary"]["requests"],
+            scalar(&format!("parse {format} | count"), &p, None),
+            "{format}"
+        );
+        assert_eq!(data["durations"]["requests"], 0, "{format}");
+        let notes = data["notes"].to_string();
+        assert!(
+            notes.contains(&format!("parse auto: chose {format}")),
+            "{format}: {notes}"
+        );
+    }
+}

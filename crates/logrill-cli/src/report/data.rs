@@ -248,18 +248,91 @@ pub fn choose_bucket(period: Option<(Timestamp, Timestamp)>) -> (usize, (i64, &'
     (last, BUCKETS[last])
 }
 
+/// Lines of sample `--format auto` chooses from (as `parse auto` does).
+const AUTO_SAMPLE: usize = 20;
+/// Most bytes read for that sample.
+const AUTO_SAMPLE_BYTES: usize = 1 << 20;
+
+/// What to read: the files found, or standard input (with its first bytes, read to choose
+/// the format, put back in front).
+type Sources = Box<dyn Iterator<Item = logrill::Result<logrill::source::Input>> + Send>;
+
+/// `--format auto`: the format is chosen from the first lines of the first input *before*
+/// the report's pipeline is built, so that the pipeline knows which fields the logs have (a
+/// branch that reads a field the format lacks reads it as null: see [`pipeline`]). Returns
+/// the format to use, the note saying what was chosen, and, for standard input, the input
+/// with the sample's bytes put back in front.
+fn choose_auto(
+    inputs: &Inputs,
+) -> anyhow::Result<(String, Option<String>, Option<logrill::source::Input>)> {
+    use std::io::Read;
+    if inputs.format.trim() != "auto" {
+        return Ok((inputs.format.clone(), None, None));
+    }
+    let mut input = if inputs.paths.is_empty() {
+        logrill::source::open_stdin()?
+    } else {
+        let find = logrill::source::Find::new(&inputs.paths).globs(inputs.globs.iter().cloned());
+        match find.into_iter().find_map(Result::ok) {
+            Some(path) => logrill::source::open(&path)?,
+            // Nothing to read: the run says so.
+            None => return Ok((inputs.format.clone(), None, None)),
+        }
+    };
+    let mut head = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    while head.len() < AUTO_SAMPLE_BYTES && newlines(&head) < AUTO_SAMPLE {
+        match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) => return Err(input.read_error(e, 0).into()),
+        }
+    }
+    let sample: Vec<&[u8]> = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .take(AUTO_SAMPLE)
+        .collect();
+    let choice = match Parser::auto(&sample) {
+        Ok((_, choice)) => choice,
+        Err(e) => bail!("--format auto: {}: {e}", input.name()),
+    };
+    let rest = if inputs.paths.is_empty() {
+        let name = input.name().clone();
+        Some(logrill::source::open_reader(
+            name,
+            std::io::Cursor::new(head).chain(input),
+        )?)
+    } else {
+        None
+    };
+    Ok((choice.name.to_string(), Some(choice.to_string()), rest))
+}
+
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
 /// Run the report's pipeline over the inputs.
 pub fn gather(inputs: &Inputs) -> anyhow::Result<ReportData> {
-    let text = pipeline(&inputs.format, inputs.top);
+    let (format, chosen, stdin) = choose_auto(inputs)?;
+    let text = pipeline(&format, inputs.top);
     let plan = match logrill::query::parse(&text) {
         Ok(plan) => plan,
         Err(e) => bail!("--format {:?}: {e}", inputs.format),
     };
-    let files = if inputs.paths.is_empty() {
-        logrill::Files::stdin()
-    } else {
-        let find = logrill::source::Find::new(&inputs.paths).globs(inputs.globs.iter().cloned());
-        logrill::Files::try_found(find).context("finding the inputs")?
+    let files: Sources = match stdin {
+        Some(input) => Box::new(std::iter::once(Ok(input))),
+        None if inputs.paths.is_empty() => Box::new(logrill::Files::stdin().into_iter()),
+        None => {
+            let find =
+                logrill::source::Find::new(&inputs.paths).globs(inputs.globs.iter().cloned());
+            Box::new(
+                logrill::Files::try_found(find)
+                    .context("finding the inputs")?
+                    .into_iter(),
+            )
+        }
     };
     let mut out = Branches::default();
     let mut errors = Vec::new();
@@ -280,9 +353,14 @@ pub fn gather(inputs: &Inputs) -> anyhow::Result<ReportData> {
     };
     let n = branches(inputs.top).len();
     if out.tables.len() != n {
+        // The run ended early: its errors say why.
         bail!(
-            "the report's pipeline gave {} tables instead of {n}",
-            out.tables.len()
+            "the report's pipeline gave {} tables instead of {n}{}",
+            out.tables.len(),
+            errors
+                .iter()
+                .map(|e| format!("\n  {e}"))
+                .collect::<String>()
         );
     }
     let mut tables = out.tables;
@@ -296,7 +374,10 @@ pub fn gather(inputs: &Inputs) -> anyhow::Result<ReportData> {
     Ok(ReportData {
         pipeline: text,
         format: inputs.format.clone(),
-        notes: summary.notes.clone(),
+        notes: chosen
+            .into_iter()
+            .chain(summary.notes.iter().cloned())
+            .collect(),
         inputs: inputs.clone(),
         summary: summary_table,
         unparsed: summary.parse_failures.total(),
