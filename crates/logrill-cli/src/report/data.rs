@@ -323,15 +323,11 @@ pub fn gather(inputs: &Inputs) -> anyhow::Result<ReportData> {
     };
     let files: Sources = match stdin {
         Some(input) => Box::new(std::iter::once(Ok(input))),
-        None if inputs.paths.is_empty() => Box::new(logrill::Files::stdin().into_iter()),
+        None if inputs.paths.is_empty() => Box::new(logrill::Files::stdin()),
         None => {
             let find =
                 logrill::source::Find::new(&inputs.paths).globs(inputs.globs.iter().cloned());
-            Box::new(
-                logrill::Files::try_found(find)
-                    .context("finding the inputs")?
-                    .into_iter(),
-            )
+            Box::new(logrill::Files::try_found(find).context("finding the inputs")?)
         }
     };
     let mut out = Branches::default();
