@@ -63,6 +63,8 @@
 //! out: nothing is read twice after it.
 
 mod checkpoint;
+mod core;
+mod discover;
 mod error;
 mod follower;
 pub mod identity;
@@ -360,7 +362,8 @@ pub enum CloseReason {
 pub struct CloseReport {
     /// Why it closed.
     pub reason: CloseReason,
-    /// Lines handed out over its life.
+    /// Lines handed out over its life (however they were handed out: one by one or in
+    /// batches).
     pub lines: u64,
     /// Files that were open and were closed.
     pub files_closed: usize,
@@ -375,14 +378,20 @@ impl fmt::Display for CloseReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "closed ({:?}): {} lines, {} files closed",
-            self.reason, self.lines, self.files_closed
+            "closed ({:?}): {}, {} closed",
+            self.reason,
+            plural(self.lines, "line", "lines"),
+            plural(self.files_closed as u64, "file", "files"),
         )?;
         if self.partial_lines_held > 0 {
             write!(
                 f,
-                ", {} incomplete lines held back",
-                self.partial_lines_held
+                ", {} held back",
+                plural(
+                    self.partial_lines_held as u64,
+                    "incomplete line",
+                    "incomplete lines"
+                )
             )?;
         }
         if let Some(p) = &self.checkpoint {
@@ -436,6 +445,15 @@ pub enum Notice {
     /// The checkpointed file of `name` was not found (neither under its name nor renamed or
     /// copied next to it): its lines after `offset` could not be read.
     Lost { name: PathBuf, offset: u64 },
+    /// More older files of `name` were waiting to be read than a follower holds open
+    /// (`limit`, while the consumer did not ask for lines): the oldest, `path`, was closed
+    /// with `unread` bytes not read.
+    GaveUp {
+        name: PathBuf,
+        path: PathBuf,
+        unread: u64,
+        limit: usize,
+    },
     /// A file or directory cannot be read now; it is tried again.
     Unreadable { name: PathBuf, message: String },
     /// Change notification is not available; polling instead.
@@ -523,12 +541,28 @@ impl fmt::Display for Notice {
                 "{}: checkpointed file not found; lines after byte {offset} lost",
                 name.display()
             ),
+            Notice::GaveUp {
+                name,
+                path,
+                unread,
+                limit,
+            } => write!(
+                f,
+                "{}: more than {limit} older files waiting to be read; gave up {} with {unread} bytes unread",
+                name.display(),
+                path.display()
+            ),
             Notice::Unreadable { name, message } => write!(f, "{}: {message}", name.display()),
             Notice::Polling { reason } => f.write_str(reason),
             Notice::CheckpointFailed { message } => write!(f, "writing the checkpoint: {message}"),
             Notice::Dropped { count } => write!(f, "{count} notices dropped"),
         }
     }
+}
+
+/// `1 line`, `2 lines`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

@@ -98,6 +98,11 @@ impl Reader {
         })
     }
 
+    /// The file's size now (`None` if it cannot be looked at).
+    pub fn size(&self) -> Option<u64> {
+        self.file.metadata().ok().map(|m| m.len())
+    }
+
     /// Start again at offset 0 (after a truncation): what was held is dropped.
     pub fn restart(&mut self) -> io::Result<()> {
         self.head = Head::read(&self.file)?;

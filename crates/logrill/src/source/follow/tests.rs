@@ -4,7 +4,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -474,7 +474,7 @@ fn crash_then_copy_truncate_while_down() {
     std::thread::sleep(Duration::from_millis(5));
     quiet(&mut f, Duration::from_millis(20));
     // A crash: no clean-up at all.
-    std::mem::forget(f);
+    f.crash();
     append(&p, "4\n5\n");
     fs::copy(&p, dir.path().join("a.log.1")).unwrap();
     OpenOptions::new()
@@ -486,4 +486,144 @@ fn crash_then_copy_truncate_while_down() {
     append(&p, "6\n7\n8\n9\n10\n11\n");
     let mut f = open();
     assert_eq!(take(&mut f, 8), ["4", "5", "6", "7", "8", "9", "10", "11"]);
+}
+
+/// Write lines `from..to` (one number each) to `path`.
+fn write_seq(path: &Path, from: u64, to: u64) {
+    let text: String = (from..to).map(|i| format!("{i}\n")).collect();
+    append(path, &text);
+}
+
+/// Every line until nothing comes for `quiet`, as numbers.
+fn drain_seq(f: &mut Follower, quiet: Duration) -> Vec<u64> {
+    let mut out = Vec::new();
+    while let Next::Line(l) = f.next_line_timeout(quiet) {
+        let s = std::str::from_utf8(l.bytes).unwrap();
+        out.push(s.parse().unwrap_or_else(|_| panic!("not a number: {s:?}")));
+    }
+    out
+}
+
+/// Issue 13, item 1: a consumer that does not ask for lines (output blocked) while the log
+/// is rotated twice by rename. The generation in between was created, written and renamed
+/// away without the consumer ever looking; it must still be found (by the discovery
+/// thread) and every line delivered once, in order.
+#[test]
+fn rotations_while_the_consumer_is_stuck_lose_nothing() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("app.log");
+        let rotated = |n: u32| dir.path().join(format!("app.log.{n}"));
+        fs::write(&p, "").unwrap();
+        let mut f = Follow::new()
+            .path(&p)
+            .watch(w)
+            .rotate_grace(Duration::from_millis(30))
+            .open()
+            .unwrap();
+        write_seq(&p, 0, 1000);
+        assert_eq!(take(&mut f, 1), ["0"]);
+        // From here on nobody asks for lines.
+        let pause = Duration::from_millis(150);
+        write_seq(&p, 1000, 2000);
+        fs::rename(&p, rotated(1)).unwrap();
+        write_seq(&p, 2000, 3000); // generation B, never seen by the consumer
+        std::thread::sleep(pause);
+        fs::rename(rotated(1), rotated(2)).unwrap();
+        fs::rename(&p, rotated(1)).unwrap();
+        write_seq(&p, 3000, 4000);
+        std::thread::sleep(pause);
+        // The consumer is back.
+        let got = drain_seq(&mut f, Duration::from_millis(300));
+        assert_eq!(got, (1..4000).collect::<Vec<_>>(), "{w:?}");
+    });
+}
+
+/// Past the bound of older files held per name, the oldest is given up, and said: the
+/// notice names it and its unread bytes, and everything else arrives.
+#[test]
+fn too_many_rotations_while_stuck_give_up_the_oldest_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    fs::write(&p, "").unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .watch(Watch::Poll(Duration::from_millis(10)))
+        .open()
+        .unwrap();
+    quiet(&mut f, Duration::from_millis(30));
+    let gens = core::MAX_DRAINING as u64 + 2;
+    for g in 0..gens {
+        write_seq(&p, g * 10, g * 10 + 10);
+        // Seen (and opened) by the discovery thread before it is renamed away.
+        std::thread::sleep(Duration::from_millis(60));
+        fs::rename(&p, dir.path().join(format!("app.log.r{g}"))).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(60));
+    let got = drain_seq(&mut f, Duration::from_millis(300));
+    let notices: Vec<Notice> = f.take_notices().collect();
+    let gave_up: Vec<(PathBuf, u64)> = notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::GaveUp { path, unread, .. } => Some((path.clone(), *unread)),
+            _ => None,
+        })
+        .collect();
+    // Held: MAX_DRAINING older files (the last one is not current: it was renamed too).
+    let lost = gens - core::MAX_DRAINING as u64;
+    let expect_gave_up: Vec<(PathBuf, u64)> = (0..lost)
+        .map(|g| {
+            let path = dir.path().join(format!("app.log.r{g}"));
+            let len = fs::metadata(&path).unwrap().len();
+            (path, len)
+        })
+        .collect();
+    assert_eq!(gave_up, expect_gave_up, "{notices:?} {got:?}");
+    assert_eq!(
+        got,
+        (lost * 10..gens * 10).collect::<Vec<_>>(),
+        "{notices:?}"
+    );
+}
+
+/// Issue 14: `seq 1 1000 > n.log; logrill -F --from-start count n.log`, Ctrl-C, said
+/// `closed (Requested): 1 lines` — lines handed out in batches were counted as one each.
+#[test]
+fn close_report_counts_lines_of_batches_and_says_them_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("n.log");
+    write_seq(&p, 1, 1001);
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .open()
+        .unwrap();
+    let mut seen = 0;
+    while seen < 1000 {
+        match f.next_batch_timeout(WAIT) {
+            NextBatch::Batch(b) => seen += b.lines().count(),
+            other => panic!("{other:?}"),
+        }
+    }
+    f.close_handle().close();
+    assert!(matches!(
+        f.next_batch_timeout(WAIT),
+        NextBatch::Closed(CloseReason::Requested)
+    ));
+    let r = f.close().unwrap();
+    assert_eq!(r.lines, 1000);
+    assert_eq!(
+        r.to_string(),
+        "closed (Requested): 1000 lines, 1 file closed"
+    );
+    let one = CloseReport {
+        lines: 1,
+        files_closed: 2,
+        partial_lines_held: 1,
+        ..CloseReport::default()
+    };
+    assert_eq!(
+        one.to_string(),
+        "closed (Closed): 1 line, 2 files closed, 1 incomplete line held back"
+    );
 }
