@@ -78,6 +78,11 @@ impl StateFile {
         &self.path
     }
 
+    /// When it was last written (`None` if it does not exist).
+    pub fn modified(&self) -> Option<std::time::SystemTime> {
+        fs::metadata(&self.path).and_then(|m| m.modified()).ok()
+    }
+
     /// The saved entries; none when the file does not exist yet.
     pub fn load(&mut self) -> Result<Vec<Entry>, FollowError> {
         // An interrupted write: the rename did not happen, `path` is the last good state.

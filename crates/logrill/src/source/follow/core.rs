@@ -19,7 +19,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::checkpoint::{Entry, StateFile};
 use super::error::FollowError;
@@ -51,6 +51,25 @@ const DRAIN_TICK: Duration = Duration::from_millis(100);
 const DIR_TICK: Duration = Duration::from_secs(1);
 /// While lines keep coming, change events are looked at no more often than this.
 const BUSY_RESCAN: Duration = Duration::from_millis(5);
+
+/// A copy of a file next to it (copy-truncate's, perhaps compressed since), open.
+struct Copy {
+    path: PathBuf,
+    file: File,
+    id: DevIno,
+    compressed: bool,
+}
+
+/// A generation found at restart that no follower has seen.
+struct Unseen {
+    path: PathBuf,
+    file: File,
+    id: DevIno,
+    mtime: SystemTime,
+    compressed: bool,
+    len: u64,
+    head: Vec<u8>,
+}
 
 /// A file that was read to its end and closed.
 #[derive(Debug, Clone)]
@@ -313,14 +332,34 @@ impl Core {
                 }
             }
         }
-        // Resume from the checkpoint first, so that aliases are recognised afterwards.
+        // Resume from the checkpoint first, so that aliases are recognised afterwards. A
+        // stream whose checkpointed file is no longer at its name was rotated while no
+        // follower ran: what was written since, in generations nobody saw, is found next.
+        let saved_at = self.state.as_ref().and_then(|s| s.modified());
+        let mut rotated: Vec<(usize, SystemTime)> = Vec::new();
         for e in &saved {
             if let Some(i) = self.streams.iter().position(|s| s.path == e.name) {
                 self.streams[i].fresh = false;
-                self.restore(i, e);
+                let live = !e.done;
+                let found = self.restore(i, e);
+                if !live {
+                    continue;
+                }
+                // The newest checkpointed file of the name decides (older ones first).
+                rotated.retain(|r| r.0 != i);
+                // Generations written since the last checkpoint was saved are newer than
+                // it (the checkpointed file's own time is no bound once it is compressed).
+                match found {
+                    Some((at, _)) if at == e.name => {}
+                    Some((_, mtime)) => rotated.push((i, saved_at.unwrap_or(mtime).min(mtime))),
+                    None => rotated.push((i, saved_at.unwrap_or(SystemTime::UNIX_EPOCH))),
+                }
             } else if e.done {
                 self.remember_entry(e);
             }
+        }
+        for (i, since) in rotated {
+            self.unseen_generations(i, since);
         }
         self.ensure_watches()?;
         let now = Instant::now();
@@ -393,20 +432,21 @@ impl Core {
     }
 
     /// Find the file of a checkpoint entry: at its name, or among its siblings (renamed
-    /// by a rotation, or left as a copy by copy-truncate), and go on from its offset.
-    fn restore(&mut self, i: usize, e: &Entry) {
+    /// by a rotation, left as a copy by copy-truncate, compressed since), and go on from
+    /// its offset. Returns where it was found, if it was, and its modification time.
+    fn restore(&mut self, i: usize, e: &Entry) -> Option<(PathBuf, SystemTime)> {
         if e.done {
             self.remember_entry(e);
-            return;
+            return None;
         }
         let path = self.streams[i].path.clone();
         let mut candidates = vec![path.clone()];
         candidates.extend(siblings(&path));
-        let mut copy: Option<(PathBuf, File, DevIno)> = None;
-        let mut compressed: Option<PathBuf> = None;
+        let mut copy: Option<(PathBuf, File, DevIno, SystemTime)> = None;
+        let mut compressed: Option<(PathBuf, File, DevIno, SystemTime)> = None;
         for c in candidates {
             let Ok(meta) = fs::metadata(&c) else { continue };
-            if !meta.is_file() || meta.len() < e.offset {
+            if !meta.is_file() {
                 continue;
             }
             let id = DevIno::of(&meta);
@@ -414,42 +454,47 @@ impl Core {
                 continue;
             }
             let Ok(file) = File::open(&c) else { continue };
-            let mut head = vec![0; e.fp.len as usize];
+            let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let mut head = vec![0; (e.fp.len as usize).max(crate::source::open::MAGIC_LEN)];
             let got = super::identity::read_full_at(&file, &mut head, 0).unwrap_or(0);
             head.truncate(got);
-            if e.fp.matches(&head) {
-                if id == e.id {
-                    let at_name = c == path;
-                    self.attach(i, c, file, id, e.offset, at_name, false);
-                    return;
-                }
+            if crate::source::detect(&head) != Codec::Plain {
+                // Its offsets are decoded ones: its size on disk says nothing about them.
                 // A copy is recognised by content only: an empty fingerprint matches
                 // anything and recognises nothing.
-                if copy.is_none() && e.fp.len > 0 {
-                    copy = Some((c, file, id));
-                }
-            } else if copy.is_none() && compressed.is_none() {
-                if let Ok((codec, content)) = content_head(&c) {
-                    if codec != Codec::Plain && e.fp.len > 0 && e.fp.matches(&content) {
-                        compressed = Some(c);
+                if compressed.is_none() && e.fp.len > 0 {
+                    if let Ok((_, content)) = content_head(&c) {
+                        if e.fp.matches(&content) {
+                            compressed = Some((c, file, id, mtime));
+                        }
                     }
                 }
+                continue;
+            }
+            if meta.len() < e.offset || !e.fp.matches(&head) {
+                continue;
+            }
+            if id == e.id {
+                let at_name = c == path;
+                self.attach(i, c.clone(), file, id, e.offset, at_name, false);
+                return Some((c, mtime));
+            }
+            if copy.is_none() && e.fp.len > 0 {
+                copy = Some((c, file, id, mtime));
             }
         }
-        if let Some((c, file, id)) = copy {
-            self.attach(i, c, file, id, e.offset, false, true);
-        } else if let Some(c) = compressed {
-            self.notice(Notice::Recognised {
-                name: e.name.clone(),
-                path: c,
-                unread: true,
-            });
-            self.remember_entry(e);
+        if let Some((c, file, id, mtime)) = copy {
+            self.attach(i, c.clone(), file, id, e.offset, false, true);
+            Some((c, mtime))
+        } else if let Some((c, file, id, mtime)) = compressed {
+            self.attach_decoded(i, c.clone(), file, id, e.offset);
+            Some((c, mtime))
         } else {
             self.notice(Notice::Lost {
                 name: e.name.clone(),
                 offset: e.offset,
             });
+            None
         }
     }
 
@@ -478,13 +523,103 @@ impl Core {
                 if current && s.current.is_none() {
                     s.current = Some(r);
                 } else {
-                    s.draining.push_back(r);
+                    self.hold_older(i, r);
                 }
             }
             Err(e) => self.notice(Notice::Unreadable {
                 name: path,
                 message: e.to_string(),
             }),
+        }
+    }
+
+    /// [`Self::attach`] for a compressed file: read through its decoder from decoded
+    /// offset `offset`, as an older file of stream `i`.
+    fn attach_decoded(&mut self, i: usize, path: PathBuf, file: File, id: DevIno, offset: u64) {
+        let serial = self.next_serial();
+        let name = self.streams[i].name.clone();
+        match Reader::open_decoded(serial, name, path.clone(), file, id, offset) {
+            Ok(r) => {
+                self.notice(Notice::Resumed {
+                    name: self.streams[i].path.clone(),
+                    path,
+                    offset,
+                });
+                self.hold_older(i, r);
+            }
+            Err(e) => self.notice(Notice::Unreadable {
+                name: path,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// After a restart that found the checkpointed file of stream `i` renamed away (or not
+    /// at all): the generations of its name that were created *and* rotated away while no
+    /// follower ran. They sit next to it under rotated names (`.1`, `.N`, `-DATE`, perhaps
+    /// compressed), were written after the last checkpoint was saved (`since`), and are
+    /// not a file (or a copy of a file) already known. Each is read from its start, oldest first, before the file now
+    /// at the name.
+    fn unseen_generations(&mut self, i: usize, since: SystemTime) {
+        let path = self.streams[i].path.clone();
+        let live_head = File::open(&path)
+            .ok()
+            .and_then(|f| super::identity::Head::read(&f).ok());
+        let mut found: Vec<Unseen> = Vec::new();
+        for c in siblings(&path) {
+            let Ok(meta) = fs::metadata(&c) else { continue };
+            let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let id = DevIno::of(&meta);
+            if !meta.is_file() || mtime < since || self.is_open(id) {
+                continue;
+            }
+            let Ok((codec, head)) = content_head(&c) else {
+                continue;
+            };
+            // Empty: nothing to read. Known: read already, or being read.
+            if head.is_empty() || self.known_content(&head).is_some() {
+                continue;
+            }
+            // A copy of what the name holds now (copy-truncate's copy is found otherwise).
+            if live_head
+                .as_ref()
+                .is_some_and(|l| !l.is_empty() && relate(&head, l.bytes()) != HeadRelation::Differs)
+            {
+                continue;
+            }
+            let Ok(file) = File::open(&c) else { continue };
+            let u = Unseen {
+                path: c,
+                file,
+                id,
+                mtime,
+                compressed: codec != Codec::Plain,
+                len: meta.len(),
+                head,
+            };
+            // The same generation twice (`app.log.1` and its compressed `app.log.1.gz`,
+            // or a compressed file being written): read one, the plain one if any.
+            match found
+                .iter()
+                .position(|f| relate(&f.head, &u.head) != HeadRelation::Differs)
+            {
+                Some(k) => {
+                    let better = (found[k].compressed && !u.compressed)
+                        || (found[k].compressed == u.compressed && u.len > found[k].len);
+                    if better {
+                        found[k] = u;
+                    }
+                }
+                None => found.push(u),
+            }
+        }
+        found.sort_by(|a, b| a.mtime.cmp(&b.mtime).then_with(|| b.path.cmp(&a.path)));
+        for u in found {
+            if u.compressed {
+                self.attach_decoded(i, u.path, u.file, u.id, 0);
+            } else {
+                self.attach(i, u.path, u.file, u.id, 0, false, false);
+            }
         }
     }
 
@@ -835,25 +970,12 @@ impl Core {
 
     /// A file of stream `i` (its current file, or the older one with `serial`) was
     /// truncated. If copy-truncate left a copy next to it (same first bytes, at least as
-    /// long as what was read), the rest is read from the copy, in its place. Then the
-    /// current file starts again at 0; an older file is finished.
+    /// long as what was read; plain, or compressed by a `compress` that ran before we
+    /// looked), the rest is read from the copy, in its place. Then the current file starts
+    /// again at 0; an older file is finished.
     fn on_truncated(&mut self, i: usize, serial: Option<u64>) {
         let path = self.streams[i].path.clone();
-        let found = {
-            let s = &self.streams[i];
-            let r = match serial {
-                None => s.current.as_ref(),
-                Some(k) => s.draining.iter().find(|r| r.serial == k),
-            };
-            match r {
-                Some(r) => self.find_copy(&path, r),
-                None => return,
-            }
-        };
-        let copy_serial = self.next_serial();
-        let copy_path = found.as_ref().map(|f| f.0.clone());
-        self.files_changed = true;
-        let s = &mut self.streams[i];
+        let s = &self.streams[i];
         let at = match serial {
             None if s.current.is_none() => return,
             None => None,
@@ -862,46 +984,59 @@ impl Core {
                 None => return,
             },
         };
-        let copy = match found {
-            Some((c, file, id)) => {
-                let r = match at {
-                    None => s.current.as_mut(),
-                    Some(at) => s.draining.get_mut(at),
-                };
-                let Some(r) = r else { return };
-                // The copy goes on with the same bytes at the same offsets: it takes the
-                // serial of the reader it replaces, so lines of it still being handed out
-                // are recorded in the right place; the restarted file gets a new one.
-                let serial = std::mem::replace(&mut r.serial, copy_serial);
-                Some(Reader {
-                    serial,
-                    name: r.name.clone(),
-                    path: c,
-                    file,
-                    id,
-                    head: r.head.clone(),
-                    read_pos: r.read_pos,
-                    partial: std::mem::take(&mut r.partial),
-                    delivered: r.delivered,
-                    committed: r.committed,
-                    last_growth: Instant::now(),
-                    finite: true,
-                    at_eof: false,
-                })
+        let found = {
+            let r = match at {
+                None => s.current.as_ref(),
+                Some(at) => s.draining.get(at),
+            };
+            match r {
+                Some(r) => self.find_copy(&path, r),
+                None => return,
             }
-            None => None,
         };
+        let new_serial = self.next_serial();
+        self.files_changed = true;
+        let s = &mut self.streams[i];
+        let Some(r) = (match at {
+            None => s.current.as_mut(),
+            Some(at) => s.draining.get_mut(at),
+        }) else {
+            return;
+        };
+        // The copy goes on with the same bytes at the same offsets: it takes the serial
+        // of the reader it replaces, so lines of it still being handed out are recorded
+        // in the right place; the restarted file gets a new one.
         let mut problem = None;
+        let copy = found.and_then(|c| {
+            let opened = if c.compressed {
+                Reader::open_decoded(r.serial, r.name.clone(), c.path.clone(), c.file, c.id, 0)
+            } else {
+                Reader::open(r.serial, r.name.clone(), c.path.clone(), c.file, c.id, 0)
+            };
+            match opened {
+                Ok(mut copy) => {
+                    copy.head = r.head.clone();
+                    copy.read_pos = r.read_pos;
+                    copy.partial = std::mem::take(&mut r.partial);
+                    copy.delivered = r.delivered;
+                    copy.committed = r.committed;
+                    copy.finite = true;
+                    Some(copy)
+                }
+                Err(e) => {
+                    problem = Some(format!("{}: {e}", c.path.display()));
+                    None
+                }
+            }
+        });
+        r.serial = new_serial;
+        let copy_path = copy.as_ref().map(|c| c.path.clone());
         match at {
             None => {
-                let copied = copy.is_some();
                 if let Some(copy) = copy {
                     s.draining.push_back(copy);
                 }
                 if let Some(r) = s.current.as_mut() {
-                    if !copied {
-                        r.serial = copy_serial;
-                    }
                     if let Err(e) = r.restart() {
                         problem = Some(e.to_string());
                     }
@@ -927,29 +1062,53 @@ impl Core {
     }
 
     /// A file next to `path` that is a copy of `r`'s file as far as it was read: same
-    /// first bytes, at least as long, not open already. The newest if there are several.
-    fn find_copy(&self, path: &Path, r: &Reader) -> Option<(PathBuf, File, DevIno)> {
+    /// first bytes, at least as long, not open already. The newest plain one if there are
+    /// several; a compressed one (whose decoded start matches) only if there is none.
+    fn find_copy(&self, path: &Path, r: &Reader) -> Option<Copy> {
         if r.head.bytes().is_empty() {
             return None;
         }
-        let mut found: Option<(PathBuf, File, DevIno, std::time::SystemTime)> = None;
+        let mut found: Option<(Copy, std::time::SystemTime)> = None;
+        let mut compressed: Option<Copy> = None;
         let mut buf = Vec::new();
         for c in siblings(path) {
             let Ok(meta) = fs::metadata(&c) else { continue };
             let id = DevIno::of(&meta);
-            if !meta.is_file() || id == r.id || meta.len() < r.read_pos || self.is_open(id) {
+            if !meta.is_file() || id == r.id || self.is_open(id) {
                 continue;
             }
             let Ok(file) = File::open(&c) else { continue };
-            if !r.head.still_matches(&file, &mut buf).unwrap_or(false) {
+            let mut magic = [0u8; crate::source::open::MAGIC_LEN];
+            let n = super::identity::read_full_at(&file, &mut magic, 0).unwrap_or(0);
+            if crate::source::detect(&magic[..n]) != Codec::Plain {
+                if compressed.is_none()
+                    && content_head(&c)
+                        .is_ok_and(|(_, h)| relate(&h, r.head.bytes()) == HeadRelation::Covers)
+                {
+                    compressed = Some(Copy {
+                        path: c,
+                        file,
+                        id,
+                        compressed: true,
+                    });
+                }
+                continue;
+            }
+            if meta.len() < r.read_pos || !r.head.still_matches(&file, &mut buf).unwrap_or(false) {
                 continue;
             }
             let mtime = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-            if found.as_ref().is_none_or(|f| mtime > f.3) {
-                found = Some((c, file, id, mtime));
+            if found.as_ref().is_none_or(|f| mtime > f.1) {
+                let copy = Copy {
+                    path: c,
+                    file,
+                    id,
+                    compressed: false,
+                };
+                found = Some((copy, mtime));
             }
         }
-        found.map(|(c, f, id, _)| (c, f, id))
+        found.map(|f| f.0).or(compressed)
     }
 
     // ----- reading ----------------------------------------------------------------------
