@@ -223,7 +223,10 @@ impl Core {
         };
         let mut state = cfg.state.as_ref().map(StateFile::new);
         let saved = match state.as_mut() {
-            Some(s) => s.load()?,
+            Some(s) => {
+                s.lock()?;
+                s.load()?
+            }
             None => Vec::new(),
         };
         let now = Instant::now();
@@ -1417,6 +1420,8 @@ impl Core {
             }
         }
         self.closed = true;
+        // Its lock is released with it: another follower may take the state file over.
+        self.state = None;
         self.shared.close();
         self.watches.stop();
         Shut {

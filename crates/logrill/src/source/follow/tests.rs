@@ -758,3 +758,29 @@ fn copy_truncate_then_compress_while_lagging_reads_the_gz_copy() {
         got.len()
     );
 }
+
+/// Issue 13, item 6: two followers sharing one state file overwrote each other's
+/// checkpoints; the second one now fails to start, with an error that says why.
+#[test]
+fn a_second_follower_on_the_same_state_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    let q = dir.path().join("other.log");
+    let state = dir.path().join("state");
+    fs::write(&p, "").unwrap();
+    fs::write(&q, "").unwrap();
+    let first = open_with_state(&p, &state);
+    let err = Follow::new().path(&q).state(&state).open().unwrap_err();
+    assert!(matches!(&err, FollowError::StateLocked { path } if *path == state));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: this state file is in use by another follower (locked); give each follower its own state file",
+            state.display()
+        )
+    );
+    drop(first);
+    // Free again once the first one closed.
+    let mut again = Follow::new().path(&q).state(&state).open().unwrap();
+    again.close().unwrap();
+}
