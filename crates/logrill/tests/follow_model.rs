@@ -375,6 +375,22 @@ fn model_regressions() {
         true,
     )
     .unwrap();
+    // Generations rotated away before the follower was asked for a line, then a restart:
+    // those the discovery thread opened come back from the checkpoint, the others are
+    // found next to the name, and all come out in order.
+    run(
+        &[
+            Write(1),
+            Rename,
+            Write(1),
+            Rename,
+            Write(1),
+            Rename,
+            Restart,
+        ],
+        false,
+    )
+    .unwrap();
     // A half line across a rename.
     run(&[Write(1), Read, WriteHalf, Rename, Write(2), Read], false).unwrap();
     // Delete without re-create, then create.

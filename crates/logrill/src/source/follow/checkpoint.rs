@@ -97,7 +97,11 @@ impl StateFile {
             .truncate(false)
             .open(&lock_path)
             .map_err(|e| FollowError::io(&lock_path, e))?;
-        match file.try_lock() {
+        // `File::try_lock` is Rust 1.89; the locked dependencies already need 1.91
+        // (notify-types), which is the true minimum whatever `rust-version` says.
+        #[allow(clippy::incompatible_msrv)]
+        let locked = file.try_lock();
+        match locked {
             Ok(()) => {
                 self.lock = Some(file);
                 Ok(())

@@ -101,6 +101,11 @@ struct Stream {
     ignored: Option<(DevIno, u64)>,
     /// A problem with `path` was reported (reported once until it changes).
     reported: Option<String>,
+    /// Found by listing its directory, not yet opened: announced once, when it is.
+    appeared: bool,
+    /// The file last said to be left alone (compressed, a copy): said once per file, not
+    /// again each time it grows while it is being written.
+    noticed_ignored: Option<DevIno>,
 }
 
 impl Stream {
@@ -115,6 +120,8 @@ impl Stream {
             alias: None,
             ignored: None,
             reported: None,
+            appeared: false,
+            noticed_ignored: None,
         }
     }
 
@@ -339,7 +346,10 @@ impl Core {
         // stream whose checkpointed file is no longer at its name was rotated while no
         // follower ran: what was written since, in generations nobody saw, is found next.
         let saved_at = self.state.as_ref().and_then(|s| s.modified());
-        let mut rotated: Vec<(usize, SystemTime)> = Vec::new();
+        // Per stream: whether its newest checkpointed file is no longer at its name, and
+        // the oldest time a generation nobody saw can have (the last save, or the last
+        // write to the oldest checkpointed file still being read, if earlier).
+        let mut rotated: Vec<(usize, bool, SystemTime)> = Vec::new();
         for e in &saved {
             if let Some(i) = self.streams.iter().position(|s| s.path == e.name) {
                 self.streams[i].fresh = false;
@@ -348,20 +358,28 @@ impl Core {
                 if !live {
                     continue;
                 }
+                let k = match rotated.iter().position(|r| r.0 == i) {
+                    Some(k) => k,
+                    None => {
+                        let t = saved_at.unwrap_or(SystemTime::UNIX_EPOCH);
+                        rotated.push((i, false, t));
+                        rotated.len() - 1
+                    }
+                };
                 // The newest checkpointed file of the name decides (older ones first).
-                rotated.retain(|r| r.0 != i);
-                // Generations written since the last checkpoint was saved are newer than
-                // it (the checkpointed file's own time is no bound once it is compressed).
                 match found {
-                    Some((at, _)) if at == e.name => {}
-                    Some((_, mtime)) => rotated.push((i, saved_at.unwrap_or(mtime).min(mtime))),
-                    None => rotated.push((i, saved_at.unwrap_or(SystemTime::UNIX_EPOCH))),
+                    Some((at, _)) if at == e.name => rotated[k].1 = false,
+                    Some((_, mtime)) => {
+                        rotated[k].1 = true;
+                        rotated[k].2 = rotated[k].2.min(mtime);
+                    }
+                    None => rotated[k].1 = true,
                 }
             } else if e.done {
                 self.remember_entry(e);
             }
         }
-        for (i, since) in rotated {
+        for (i, _, since) in rotated.into_iter().filter(|r| r.1) {
             self.unseen_generations(i, since);
         }
         self.ensure_watches()?;
@@ -560,9 +578,10 @@ impl Core {
     /// After a restart that found the checkpointed file of stream `i` renamed away (or not
     /// at all): the generations of its name that were created *and* rotated away while no
     /// follower ran. They sit next to it under rotated names (`.1`, `.N`, `-DATE`, perhaps
-    /// compressed), were written after the last checkpoint was saved (`since`), and are
-    /// not a file (or a copy of a file) already known. Each is read from its start, oldest first, before the file now
-    /// at the name.
+    /// compressed), were written after `since` (the last save of the checkpoint, or the
+    /// last write to the oldest checkpointed file, if earlier), and are not a file (or a
+    /// copy of a file) already known. Each is read from its start, in time order among
+    /// the checkpointed files, before the file now at the name.
     fn unseen_generations(&mut self, i: usize, since: SystemTime) {
         let path = self.streams[i].path.clone();
         let live_head = File::open(&path)
@@ -616,12 +635,35 @@ impl Core {
                 None => found.push(u),
             }
         }
-        found.sort_by(|a, b| a.mtime.cmp(&b.mtime).then_with(|| b.path.cmp(&a.path)));
+        // Oldest first. Times are often coarser than a burst of rotations (a few ms); files
+        // created one after another mostly get increasing inode numbers, a better guess
+        // than names (`.1` is the newest in one scheme, the oldest in another).
+        found.sort_by_key(|u| (u.mtime, u.id.ino));
         for u in found {
+            let before = self.streams[i].draining.len();
+            let key = (u.mtime, u.id.ino);
             if u.compressed {
                 self.attach_decoded(i, u.path, u.file, u.id, 0);
             } else {
                 self.attach(i, u.path, u.file, u.id, 0, false, false);
+            }
+            // Among the checkpointed older files, in time order: before the first plain
+            // one written later (a compressed file's time is when it was compressed, which
+            // says nothing of its lines, so those keep their checkpoint order).
+            let s = &mut self.streams[i];
+            if s.draining.len() == before + 1 {
+                let later = s.draining.iter().position(|r| {
+                    r.decoded.is_none()
+                        && r.file
+                            .metadata()
+                            .and_then(|m| m.modified())
+                            .is_ok_and(|t| t > key.0)
+                });
+                if let Some(k) = later {
+                    if let Some(r) = s.draining.pop_back() {
+                        s.draining.insert(k, r);
+                    }
+                }
             }
         }
     }
@@ -678,9 +720,9 @@ impl Core {
             for d in dirs {
                 for p in self.list_dir(&d) {
                     if !self.streams.iter().any(|s| s.path == p) {
-                        self.notice(Notice::Appeared { name: p.clone() });
                         let mut s = Stream::new(p, true);
                         s.fresh = false;
+                        s.appeared = true;
                         self.streams.push(s);
                     }
                 }
@@ -863,6 +905,9 @@ impl Core {
         let codec = crate::source::detect(&magic[..n]);
         if codec != Codec::Plain {
             self.streams[i].ignored = Some((id, size));
+            if !self.first_notice_of(i, id) {
+                return;
+            }
             let known = content_head(path)
                 .ok()
                 .and_then(|(_, head)| self.known_content(&head));
@@ -920,7 +965,7 @@ impl Core {
                     .map(|k| k.name.clone())
             });
             if let Some(of) = copy_of {
-                if self.streams[i].ignored.is_none() {
+                if self.first_notice_of(i, id) {
                     self.notice(Notice::Recognised {
                         name: of,
                         path: path.to_path_buf(),
@@ -946,12 +991,25 @@ impl Core {
         r.delivered = pos;
         r.committed = pos;
         self.files_changed = true;
-        if !s.fresh {
-            self.notice(Notice::Following {
-                name: path.to_path_buf(),
-            });
+        // Announced once: a file found in a directory as new, a followed name as having
+        // appeared (again).
+        let name = path.to_path_buf();
+        match (s.fresh, s.appeared) {
+            (true, _) => {}
+            (false, true) => self.notice(Notice::Appeared { name }),
+            (false, false) => self.notice(Notice::Following { name }),
         }
-        self.streams[i].current = Some(r);
+        let s = &mut self.streams[i];
+        s.appeared = false;
+        s.current = Some(r);
+    }
+
+    /// Whether the file `id` at stream `i`'s path is to be announced as left alone: only
+    /// the first time (a file being written, compressed, changes size at every look).
+    fn first_notice_of(&mut self, i: usize, id: DevIno) -> bool {
+        let s = &mut self.streams[i];
+        s.appeared = false;
+        s.noticed_ignored.replace(id) != Some(id)
     }
 
     /// The name of a known (finished or open) file whose content starts like `head`.
@@ -1203,6 +1261,28 @@ impl Core {
                     Ok(Read::Truncated) => {
                         let serial = s.draining.get(slot).map(|r| r.serial);
                         self.on_truncated(si, serial);
+                    }
+                    Ok(Read::Compressed(codec)) => {
+                        // Rewritten in place as compressed data (or a new file that is
+                        // compressed): its bytes are not lines. Said, and left alone
+                        // until it changes.
+                        let r = if slot < n_draining {
+                            s.draining.remove(slot)
+                        } else {
+                            s.current.take()
+                        };
+                        if let Some(r) = r {
+                            let size = r.size().unwrap_or(0);
+                            if slot >= n_draining {
+                                s.ignored = Some((r.id, size));
+                            }
+                            if self.first_notice_of(si, r.id) {
+                                self.notice(Notice::SkippedCompressed {
+                                    path: r.path.clone(),
+                                    codec,
+                                });
+                            }
+                        }
                     }
                     Err(e) => {
                         let msg = e.to_string();

@@ -40,6 +40,9 @@ pub enum Read {
     /// The file's first bytes changed or it shrank below what was read: truncated (and
     /// perhaps rewritten). The read was discarded.
     Truncated,
+    /// Its first bytes are compressed data (a file rewritten in place by `gzip`, say):
+    /// not lines. The read was discarded.
+    Compressed(crate::source::Codec),
 }
 
 /// A followed file, open.
@@ -258,6 +261,12 @@ impl Reader {
         // bytes are new content.)
         if !self.head.still_matches(&self.file, scratch)? {
             return Ok(Read::Truncated);
+        }
+        if self.read_pos == 0 && held == 0 {
+            let codec = crate::source::detect(&chunk[..n.min(crate::source::open::MAGIC_LEN)]);
+            if codec != crate::source::Codec::Plain {
+                return Ok(Read::Compressed(codec));
+            }
         }
         Ok(self.took(chunk, held, n, max_line))
     }

@@ -784,3 +784,66 @@ fn a_second_follower_on_the_same_state_file_is_refused() {
     let mut again = Follow::new().path(&q).state(&state).open().unwrap();
     again.close().unwrap();
 }
+
+/// Issue 14: a new file in a followed directory was announced twice ("new file; following
+/// it" and "has appeared; following new file").
+#[test]
+fn a_new_file_in_a_directory_is_announced_once() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut f = Follow::new().path(d).watch(w).open().unwrap();
+        quiet(&mut f, Duration::from_millis(20));
+        fs::write(d.join("new.log"), "n1\n").unwrap();
+        assert_eq!(take(&mut f, 1), ["n1"]);
+        quiet(&mut f, Duration::from_millis(50));
+        let notices: Vec<Notice> = f.take_notices().collect();
+        assert_eq!(
+            notices,
+            [Notice::Appeared {
+                name: d.join("new.log")
+            }],
+            "{w:?}"
+        );
+    });
+}
+
+/// Issue 13, item 9: a followed file rewritten in place as gzip was followed on as text,
+/// printing raw compressed bytes. It is said to be compressed and left alone.
+#[test]
+fn a_file_rewritten_in_place_as_gzip_is_not_read_as_text() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("app.log");
+        fs::write(&p, "").unwrap();
+        let mut f = Follow::new().path(&p).watch(w).open().unwrap();
+        append(&p, "plain 1\n");
+        assert_eq!(take(&mut f, 1), ["plain 1"]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"plain 1\nmore lines\nof text\n").unwrap();
+        let gz = gz.finish().unwrap();
+        // The same file (same inode), truncated and rewritten.
+        let mut same = OpenOptions::new().write(true).open(&p).unwrap();
+        same.set_len(0).unwrap();
+        same.write_all(&gz).unwrap();
+        drop(same);
+        quiet(&mut f, Duration::from_millis(300));
+        let notices: Vec<Notice> = f.take_notices().collect();
+        let said: Vec<&Notice> = notices
+            .iter()
+            .filter(|n| matches!(n, Notice::SkippedCompressed { .. }))
+            .collect();
+        assert_eq!(
+            said,
+            [&Notice::SkippedCompressed {
+                path: p.clone(),
+                codec: crate::source::Codec::Gzip
+            }],
+            "{w:?} {notices:?}"
+        );
+        // A plain file at the name again is followed again.
+        fs::remove_file(&p).unwrap();
+        fs::write(&p, "plain again\n").unwrap();
+        assert_eq!(take(&mut f, 1), ["plain again"]);
+    });
+}
