@@ -60,6 +60,24 @@ struct Copy {
     compressed: bool,
 }
 
+/// A stream's current file without its descriptor: everything needed to reopen it where
+/// it was and to be sure it is the same file.
+#[derive(Debug)]
+struct Parked {
+    serial: u64,
+    name: Arc<InputName>,
+    path: PathBuf,
+    id: DevIno,
+    head: super::identity::Head,
+    /// Where reading goes on (its size when it was closed, unless it was closed for want
+    /// of room before it was read).
+    read_pos: u64,
+    delivered: u64,
+    committed: u64,
+    /// Its modification time when it was closed: a rewrite to the same size changes it.
+    mtime: Option<SystemTime>,
+}
+
 /// A generation found at restart that no follower has seen.
 struct Unseen {
     path: PathBuf,
@@ -103,6 +121,9 @@ struct Stream {
     reported: Option<String>,
     /// Found by listing its directory, not yet opened: announced once, when it is.
     appeared: bool,
+    /// Its current file, closed to stay within the open-file budget while it is idle:
+    /// reopened (by path, identity checked) when it changes.
+    parked: Option<Parked>,
     /// The file last said to be left alone (compressed, a copy): said once per file, not
     /// again each time it grows while it is being written.
     noticed_ignored: Option<DevIno>,
@@ -122,6 +143,7 @@ impl Stream {
             reported: None,
             appeared: false,
             noticed_ignored: None,
+            parked: None,
         }
     }
 
@@ -134,7 +156,7 @@ impl Stream {
     }
 
     fn is_idle(&self) -> bool {
-        self.current.is_none() && self.draining.is_empty()
+        self.current.is_none() && self.draining.is_empty() && self.parked.is_none()
     }
 }
 
@@ -200,6 +222,13 @@ pub(super) struct Core {
     next_checkpoint: Instant,
     /// Closed (or abandoned): the discovery thread stops.
     pub(super) closed: bool,
+    /// How many files may be open at once (see [`super::limits`]).
+    max_open: usize,
+    /// The notice that files are watched without a descriptor was given.
+    parking_said: bool,
+    /// A closed file changed but there was no room to reopen it: look again as soon as
+    /// the open files have been read (then idle ones can be closed).
+    pub(super) parked_waiting: bool,
     /// A file was opened or replaced since the last checkpoint: write one now, not at the
     /// next interval (a file first opened after the last checkpoint and rotated away while
     /// no follower runs would otherwise be unknown to the next run).
@@ -236,6 +265,7 @@ impl Core {
             }
             None => Vec::new(),
         };
+        let max_open = cfg.max_open.unwrap_or_else(super::limits::default_max_open);
         let now = Instant::now();
         let mut f = Core {
             sources: specs
@@ -263,6 +293,9 @@ impl Core {
             next_dir_scan: now,
             next_checkpoint: now,
             closed: false,
+            max_open,
+            parking_said: false,
+            parked_waiting: false,
             files_changed: false,
         };
         if let Some(msg) = fallback {
@@ -292,6 +325,9 @@ impl Core {
         for s in &mut self.streams {
             for r in s.readers_mut() {
                 r.committed = r.delivered;
+            }
+            if let Some(p) = s.parked.as_mut() {
+                p.committed = p.delivered;
             }
         }
         for k in &mut self.known {
@@ -390,6 +426,7 @@ impl Core {
         for s in &mut self.streams {
             s.fresh = false;
         }
+        self.say_parking();
         self.last_rescan = now;
         self.next_tick = now + self.tick;
         self.next_dir_scan = now + DIR_TICK.max(self.tick);
@@ -731,6 +768,7 @@ impl Core {
         for i in 0..self.streams.len() {
             self.check_stream(i, now);
         }
+        self.say_parking();
         // Forget directory streams whose file is gone and finished.
         let before = self.streams.len();
         self.streams
@@ -758,6 +796,11 @@ impl Core {
         }
 
         let path = self.streams[i].path.clone();
+        let looked = fs::metadata(&path).ok();
+        if self.streams[i].parked.is_some() && self.look_at_parked(i, looked.as_ref()) {
+            self.scratch = scratch;
+            return;
+        }
         let meta = match fs::metadata(&path) {
             Ok(m) if m.is_file() => m,
             Ok(_) => {
@@ -881,8 +924,172 @@ impl Core {
         }
     }
 
+    /// Whether the file `id` is being read (open, or parked without its descriptor).
     fn is_open(&self, id: DevIno) -> bool {
-        self.streams.iter().any(|s| s.readers().any(|r| r.id == id))
+        self.streams.iter().any(|s| {
+            s.readers().any(|r| r.id == id) || s.parked.as_ref().is_some_and(|p| p.id == id)
+        })
+    }
+
+    // ----- the open-file budget ---------------------------------------------------------
+
+    /// Descriptors held by readers (a decoded one holds two: the file and its decoder's).
+    fn open_count(&self) -> usize {
+        self.streams
+            .iter()
+            .flat_map(|s| s.readers())
+            .map(|r| 1 + usize::from(r.decoded.is_some()))
+            .sum()
+    }
+
+    /// Make room for one more open file, closing (parking) the current file that has been
+    /// idle longest, in a stream other than `except`, if need be. Only a file read to its
+    /// end and handed out entirely is parked. Whether there is room now.
+    fn make_room(&mut self, except: usize) -> bool {
+        if self.open_count() < self.max_open {
+            return true;
+        }
+        let victim = self
+            .streams
+            .iter()
+            .enumerate()
+            .filter(|(k, s)| *k != except && s.parked.is_none())
+            .filter_map(|(k, s)| {
+                let r = s.current.as_ref()?;
+                let idle = r.decoded.is_none()
+                    && r.partial.is_empty()
+                    && r.delivered == r.read_pos
+                    && r.size() == Some(r.read_pos);
+                idle.then_some((k, r.last_growth))
+            })
+            .min_by_key(|(_, t)| *t)
+            .map(|(k, _)| k);
+        match victim {
+            Some(k) => {
+                self.park(k);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Close stream `k`'s current file, keeping what is needed to reopen it.
+    fn park(&mut self, k: usize) {
+        let s = &mut self.streams[k];
+        if let Some(r) = s.current.take() {
+            let mtime = r.file.metadata().and_then(|m| m.modified()).ok();
+            s.parked = Some(Parked {
+                serial: r.serial,
+                name: r.name,
+                path: r.path,
+                id: r.id,
+                head: r.head,
+                read_pos: r.read_pos,
+                delivered: r.delivered,
+                committed: r.committed,
+                mtime,
+            });
+        }
+    }
+
+    /// Stream `i`'s file is parked and `meta` is what its path names now. Reopen it if it
+    /// changed (and there is room); if it was renamed or deleted while parked, read what it
+    /// got since from where it went, as an older file. Whether the path is settled (no
+    /// further look needed this pass).
+    fn look_at_parked(&mut self, i: usize, meta: Option<&fs::Metadata>) -> bool {
+        let Some(p) = self.streams[i].parked.as_ref() else {
+            return false;
+        };
+        let (pid, read_pos, mtime) = (p.id, p.read_pos, p.mtime);
+        if let Some(m) = meta.filter(|m| DevIno::of(m) == pid) {
+            let changed = m.len() != read_pos || m.modified().ok() != mtime;
+            if !changed {
+                return true;
+            }
+            // Once there was no room in a pass, there is none for the others either (until
+            // the consumer has read the open files and takes the flag).
+            if self.parked_waiting || !self.make_room(i) {
+                self.parked_waiting = true;
+                return true;
+            }
+            let path = self.streams[i].path.clone();
+            match File::open(&path) {
+                Ok(file) if file.metadata().is_ok_and(|m| DevIno::of(&m) == pid) => {
+                    self.unpark(i, file, true);
+                }
+                // Replaced between the two looks: the next pass sees the new file.
+                Ok(_) | Err(_) => {}
+            }
+            return true;
+        }
+        // Renamed away or deleted while closed: whatever it got since is where it went.
+        let name = self.streams[i].path.clone();
+        let found = siblings(&name).into_iter().find_map(|c| {
+            let m = fs::metadata(&c).ok()?;
+            (DevIno::of(&m) == pid && m.len() > read_pos)
+                .then(|| File::open(&c).ok())
+                .flatten()
+        });
+        match found {
+            Some(file) => self.unpark(i, file, false),
+            None => {
+                if let Some(p) = self.streams[i].parked.take() {
+                    self.remember(Known {
+                        name: name.clone(),
+                        id: p.id,
+                        fp: p.head.fingerprint(),
+                        end: p.read_pos,
+                        committed: p.committed,
+                        delivered: p.delivered,
+                    });
+                }
+            }
+        }
+        false
+    }
+
+    /// Give stream `i`'s parked file its descriptor back: as its current file, or as an
+    /// older one (it was rotated away while closed).
+    fn unpark(&mut self, i: usize, file: File, current: bool) {
+        let Some(p) = self.streams[i].parked.take() else {
+            return;
+        };
+        let r = Reader {
+            serial: p.serial,
+            name: p.name,
+            path: p.path,
+            file,
+            id: p.id,
+            head: p.head,
+            read_pos: p.read_pos,
+            partial: Vec::new(),
+            delivered: p.delivered,
+            committed: p.committed,
+            last_growth: Instant::now(),
+            finite: false,
+            at_eof: false,
+            decoded: None,
+        };
+        if current {
+            self.streams[i].current = Some(r);
+        } else {
+            self.hold_older(i, r);
+        }
+    }
+
+    /// Say once that files are watched without a descriptor, and how many.
+    fn say_parking(&mut self) {
+        if self.parking_said {
+            return;
+        }
+        let parked = self.streams.iter().filter(|s| s.parked.is_some()).count();
+        if parked > 0 {
+            self.parking_said = true;
+            self.notice(Notice::Parked {
+                files: parked,
+                limit: self.max_open,
+            });
+        }
     }
 
     /// A file at a stream's path that no reader has: read it (from where?), or note that
@@ -1002,6 +1209,21 @@ impl Core {
         let s = &mut self.streams[i];
         s.appeared = false;
         s.current = Some(r);
+        self.keep_budget(i);
+    }
+
+    /// Back within the open-file budget after stream `i` opened a file: close the file idle
+    /// longest elsewhere, or else this one (nothing of it was handed out yet): it waits,
+    /// closed, for room, and is reopened where it was once the open files were read.
+    fn keep_budget(&mut self, i: usize) {
+        if self.open_count() <= self.max_open || self.make_room(i) {
+            return;
+        }
+        let r = self.streams[i].current.as_ref();
+        if r.is_some_and(|r| r.delivered == r.read_pos && r.partial.is_empty()) {
+            self.park(i);
+            self.parked_waiting = true;
+        }
     }
 
     /// Whether the file `id` at stream `i`'s path is to be announced as left alone: only
@@ -1464,6 +1686,17 @@ impl Core {
                     fp: r.head.fingerprint(),
                     offset: r.committed,
                     done: gone,
+                });
+            }
+        }
+        for s in &self.streams {
+            if let Some(p) = &s.parked {
+                out.push(Entry {
+                    name: s.path.clone(),
+                    id: p.id,
+                    fp: p.head.fingerprint(),
+                    offset: p.committed,
+                    done: false,
                 });
             }
         }

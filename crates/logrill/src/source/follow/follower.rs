@@ -243,8 +243,9 @@ impl Follower {
                 Retired::Again => continue,
                 Retired::Nothing => {}
             }
-            if self.shared.take_dirty() {
-                // Changed while reading: look again before sleeping.
+            if self.shared.take_dirty() || std::mem::take(&mut core.parked_waiting) {
+                // Changed while reading (or closed files changed and the open ones are
+                // read now, so some can make room): look again before sleeping.
                 core.rescan(now);
                 core.maybe_checkpoint(now);
                 if let Some(f) = core.fill_then_checkpoint(now, &mut self.chunk) {

@@ -68,6 +68,7 @@ mod discover;
 mod error;
 mod follower;
 pub mod identity;
+mod limits;
 mod reader;
 mod watcher;
 
@@ -137,6 +138,8 @@ pub(crate) struct Config {
     pub exit_on_idle: Option<Duration>,
     pub auto_commit: bool,
     pub max_line: usize,
+    /// The open-file budget (`None`: from the descriptor limit, see [`limits`]).
+    pub max_open: Option<usize>,
 }
 
 impl Default for Config {
@@ -151,6 +154,7 @@ impl Default for Config {
             exit_on_idle: None,
             auto_commit: true,
             max_line: 8 * 1024 * 1024,
+            max_open: None,
         }
     }
 }
@@ -266,6 +270,15 @@ impl Follow {
     /// handed out in pieces of this size, so memory stays bounded.
     pub fn max_line(mut self, bytes: usize) -> Follow {
         self.cfg.max_line = bytes.max(1);
+        self
+    }
+
+    /// How many files may be open at once (default: the process's descriptor limit, raised
+    /// to its hard maximum at start, less 64 for everything else). Past it, followed files
+    /// that are idle (read to their end) are closed, and reopened — by path, their
+    /// identity checked — when they change; a [`Notice::Parked`] says so once.
+    pub fn max_open_files(mut self, files: usize) -> Follow {
+        self.cfg.max_open = Some(files.max(1));
         self
     }
 
@@ -462,6 +475,9 @@ pub enum Notice {
     CheckpointFailed { message: String },
     /// Notices were dropped because nobody took them.
     Dropped { count: u64 },
+    /// More files are followed than may be open at once (`limit`): `files` idle ones are
+    /// watched without a descriptor and reopened when they change. Said once.
+    Parked { files: usize, limit: usize },
 }
 
 impl fmt::Display for Notice {
@@ -556,6 +572,11 @@ impl fmt::Display for Notice {
             Notice::Polling { reason } => f.write_str(reason),
             Notice::CheckpointFailed { message } => write!(f, "writing the checkpoint: {message}"),
             Notice::Dropped { count } => write!(f, "{count} notices dropped"),
+            Notice::Parked { files, limit } => write!(
+                f,
+                "{} watched without an open descriptor (at most {limit} files are kept open); each is reopened when it changes",
+                plural(*files as u64, "file", "files")
+            ),
         }
     }
 }

@@ -847,3 +847,51 @@ fn a_file_rewritten_in_place_as_gzip_is_not_read_as_text() {
         assert_eq!(take(&mut f, 1), ["plain again"]);
     });
 }
+
+/// Issue 13, item 12: more files than may be open at once. Idle ones are closed and
+/// reopened when they change; nothing is lost, and it is said once.
+#[test]
+fn more_files_than_descriptors_lose_nothing() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let files = 200u64;
+        let name = |k: u64| d.join(format!("c{k:04}.log"));
+        for k in 0..files {
+            fs::write(name(k), format!("{}\n", 1_000_000 + k)).unwrap();
+        }
+        let mut f = Follow::new()
+            .path(d)
+            .watch(w)
+            .max_open_files(30)
+            .rotate_grace(Duration::from_millis(20))
+            .open()
+            .unwrap();
+        for round in 0..2 {
+            for k in 0..files {
+                write_seq(&name(k), round * files + k, round * files + k + 1);
+            }
+            let mut got = drain_seq(&mut f, Duration::from_millis(300));
+            got.sort_unstable();
+            let want: Vec<u64> = (round * files..(round + 1) * files).collect();
+            assert_eq!(got, want, "{w:?} round {round}");
+        }
+        // A closed (idle) file rotated by rename: what it got before, then the new one.
+        write_seq(&name(0), 500, 501);
+        fs::rename(name(0), d.join("c0000.log.1")).unwrap();
+        write_seq(&name(0), 501, 502);
+        assert_eq!(drain_seq(&mut f, Duration::from_millis(300)), [500, 501]);
+        let notices: Vec<Notice> = f.take_notices().collect();
+        let parked: Vec<&Notice> = notices
+            .iter()
+            .filter(|n| matches!(n, Notice::Parked { .. }))
+            .collect();
+        assert_eq!(parked.len(), 1, "{notices:?}");
+        assert!(
+            !notices
+                .iter()
+                .any(|n| matches!(n, Notice::Unreadable { .. })),
+            "{notices:?}"
+        );
+    });
+}
