@@ -1122,7 +1122,6 @@ impl Core {
                 Some(of) => self.notice(Notice::Recognised {
                     name: of,
                     path: path.to_path_buf(),
-                    unread: false,
                 }),
                 None => self.notice(Notice::SkippedCompressed {
                     path: path.to_path_buf(),
@@ -1176,7 +1175,6 @@ impl Core {
                     self.notice(Notice::Recognised {
                         name: of,
                         path: path.to_path_buf(),
-                        unread: false,
                     });
                 }
                 self.streams[i].ignored = Some((id, size));

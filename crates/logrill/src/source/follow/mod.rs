@@ -439,13 +439,9 @@ pub enum Notice {
     /// An older file was read to its end and closed.
     Finished { name: PathBuf, path: PathBuf },
     /// A file is a copy of (or a compressed copy of) the file followed as `name`, so it is
-    /// not read again. `unread`: found at restart with lines after the checkpoint, which
-    /// are not read from a compressed file.
-    Recognised {
-        name: PathBuf,
-        path: PathBuf,
-        unread: bool,
-    },
+    /// not read again. (A compressed copy with lines not read yet is read through its
+    /// decoder instead: see [`Notice::Resumed`].)
+    Recognised { name: PathBuf, path: PathBuf },
     /// A compressed file in a followed directory that is not a copy of a known file: not
     /// followed (compressed files do not grow; read them in batch mode).
     SkippedCompressed { path: PathBuf, codec: Codec },
@@ -520,23 +516,9 @@ impl fmt::Display for Notice {
                 name.display(),
                 path.display()
             ),
-            Notice::Recognised {
-                name,
-                path,
-                unread: false,
-            } => write!(
+            Notice::Recognised { name, path } => write!(
                 f,
                 "{}: copy of {}; not read again",
-                path.display(),
-                name.display()
-            ),
-            Notice::Recognised {
-                name,
-                path,
-                unread: true,
-            } => write!(
-                f,
-                "{}: compressed copy of {}; its lines after the checkpoint were not read",
                 path.display(),
                 name.display()
             ),

@@ -389,7 +389,7 @@ fn compressed_rotation_is_recognised_not_reread() {
     assert!(
         notices
             .iter()
-            .any(|n| matches!(n, Notice::Recognised { unread: false, .. })),
+            .any(|n| matches!(n, Notice::Recognised { .. })),
         "{notices:?}"
     );
 }
