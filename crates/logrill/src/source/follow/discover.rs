@@ -7,7 +7,8 @@
 //! its lines were lost although they were still on disk under `app.log.1`.
 //!
 //! So looking is not the consumer's job alone. This thread wakes on every change event (at
-//! most every [`MIN_GAP`]) and at every tick, and — when the consumer has not looked
+//! most every [`MIN_GAP`] after a create, rename or delete, [`DATA_GAP`] after writes) and
+//! at every tick, and — when the consumer has not looked
 //! recently itself — runs the same pass the consumer runs ([`Core::rescan`]): a rotated
 //! file is moved to its stream's older files, the new one is opened and held, new files of
 //! followed directories are opened, truncations are matched with their copies. An open
@@ -28,9 +29,13 @@ use std::time::{Duration, Instant};
 use super::core::Core;
 use super::watcher::Shared;
 
-/// The least time between two passes of this thread (and since the consumer's last one):
-/// a busy writer sends an event per write.
+/// The least time between two passes of this thread (and since the consumer's last one)
+/// after a file was created, renamed or deleted: a rotation is to be seen at once.
 const MIN_GAP: Duration = Duration::from_millis(10);
+
+/// The same after writes only (a busy writer sends an event per write, and a pass over
+/// thousands of files costs a `stat` each): truncations are still seen within this.
+const DATA_GAP: Duration = Duration::from_millis(50);
 
 /// Start the thread. It ends when the follower closes (or is dropped).
 pub(super) fn spawn(core: &Arc<Mutex<Core>>, shared: &Arc<Shared>) -> io::Result<JoinHandle<()>> {
@@ -58,13 +63,18 @@ fn run(core: Weak<Mutex<Core>>, shared: Arc<Shared>) {
         let now = Instant::now();
         let since = now.saturating_duration_since(c.last_rescan);
         let tick = c.tick;
-        if (pending && since >= MIN_GAP) || since >= tick {
+        let gap = if shared.has_structure() {
+            MIN_GAP
+        } else {
+            DATA_GAP
+        };
+        if (pending && since >= gap) || since >= tick {
             pending = false;
             c.rescan(now);
             c.maybe_checkpoint(now);
             timeout = tick;
         } else if pending {
-            timeout = MIN_GAP - since;
+            timeout = gap - since;
         } else {
             timeout = tick - since;
         }

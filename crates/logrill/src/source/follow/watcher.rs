@@ -99,6 +99,11 @@ impl Shared {
         self.dirty.load(Ordering::Acquire)
     }
 
+    /// Whether a change of directory entries is pending (without forgetting it).
+    pub(super) fn has_structure(&self) -> bool {
+        self.structure.load(Ordering::Acquire)
+    }
+
     /// Whether a change was signalled since the discovery thread last asked.
     pub(super) fn take_discover(&self) -> bool {
         self.discover.swap(false, Ordering::AcqRel)
