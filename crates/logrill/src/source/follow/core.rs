@@ -821,10 +821,14 @@ impl Core {
         };
         let id = DevIno::of(&meta);
         let s = &mut self.streams[i];
-        if let Some(cur) = s.current.as_ref() {
+        if let Some(cur) = s.current.as_mut() {
             if cur.id == id {
                 match cur.truncated(meta.len(), &mut scratch) {
-                    Ok(false) => {}
+                    // Its first bytes are learnt as soon as they are written, read or not:
+                    // a consumer that lags far behind would otherwise know nothing of a
+                    // generation that copy-truncate replaces before it read a byte of it
+                    // (and could neither see that truncation nor find its copy).
+                    Ok(false) => cur.learn_head(meta.len()),
                     Ok(true) => self.on_truncated(i, None),
                     Err(e) => {
                         let msg = e.to_string();

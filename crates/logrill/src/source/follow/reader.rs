@@ -188,6 +188,21 @@ impl Reader {
         })
     }
 
+    /// Extend the known head with the file's first bytes written since (up to
+    /// `HEAD_MAX`; the file is `size` bytes now), if they continue it. Bytes that do not
+    /// are left for the truncation check to find.
+    pub fn learn_head(&mut self, size: u64) {
+        let have = self.head.len();
+        if self.decoded.is_some() || have >= super::identity::HEAD_MAX || size <= have as u64 {
+            return;
+        }
+        if let Ok(now) = Head::read(&self.file) {
+            if now.bytes().starts_with(self.head.bytes()) {
+                self.head = now;
+            }
+        }
+    }
+
     /// The file's size now (`None` if it cannot be looked at).
     pub fn size(&self) -> Option<u64> {
         match self.decoded {

@@ -895,3 +895,48 @@ fn more_files_than_descriptors_lose_nothing() {
         );
     });
 }
+
+/// Issue 13, item 3, found end to end: two copy-truncates while the consumer is stuck.
+/// After the first, the file starts again empty; the consumer reads none of the second
+/// generation before it is copied and truncated in turn. Its first bytes are learnt as
+/// soon as they are written, so the second truncation is seen and its copy read.
+#[test]
+fn two_copy_truncates_while_the_consumer_is_stuck_lose_nothing() {
+    both_modes(|w| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let p = d.join("app.log");
+        fs::write(&p, "").unwrap();
+        let mut f = Follow::new()
+            .path(&p)
+            .watch(w)
+            .rotate_grace(Duration::from_millis(20))
+            .open()
+            .unwrap();
+        write_seq(&p, 0, 1000);
+        assert_eq!(take(&mut f, 1), ["0"]);
+        let copy_truncate = || {
+            if d.join("app.log.1").exists() {
+                fs::rename(d.join("app.log.1"), d.join("app.log.2")).unwrap();
+            }
+            fs::copy(&p, d.join("app.log.1")).unwrap();
+            OpenOptions::new()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+        };
+        // From here on nobody asks for lines.
+        copy_truncate();
+        std::thread::sleep(Duration::from_millis(150));
+        write_seq(&p, 1000, 2000);
+        std::thread::sleep(Duration::from_millis(150));
+        copy_truncate();
+        write_seq(&p, 2000, 3000);
+        std::thread::sleep(Duration::from_millis(150));
+        let got = drain_seq(&mut f, Duration::from_millis(300));
+        let notices: Vec<Notice> = f.take_notices().collect();
+        assert_eq!(got, (1..3000).collect::<Vec<_>>(), "{w:?} {notices:?}");
+    });
+}
