@@ -391,6 +391,13 @@ fn model_regressions() {
         false,
     )
     .unwrap();
+    // Copy-truncate, then the file deleted, then a restart: the deleted file was read to
+    // its end, but it had been truncated first, so the copy has the rest.
+    run(
+        &[Write(1), Read, Write(1), CopyTruncate, Delete, Restart],
+        false,
+    )
+    .unwrap();
     // A half line across a rename.
     run(&[Write(1), Read, WriteHalf, Rename, Write(2), Read], false).unwrap();
     // Delete without re-create, then create.

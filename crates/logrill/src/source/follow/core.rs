@@ -394,6 +394,13 @@ impl Core {
         for (i, _, since) in rotated.into_iter().filter(|r| r.1) {
             self.unseen_generations(i, since);
         }
+        // Names followed for the first time: what is already rotated next to them is old.
+        for i in 0..self.streams.len() {
+            let s = &self.streams[i];
+            if s.fresh && !s.from_dir {
+                self.remember_existing(i);
+            }
+        }
         self.ensure_watches()?;
         let now = Instant::now();
         for i in 0..self.streams.len() {
@@ -1263,10 +1270,14 @@ impl Core {
         let mut out = Vec::new();
         for s in &self.streams {
             for r in s.readers() {
-                // A deleted file read and processed to its end: nothing left to find.
+                // A deleted file read and processed to its end: nothing left to find. Not if
+                // it was truncated first (copy-truncate, then deleted): the rest is in the
+                // copy, which a restart must look for.
                 let gone = r.at_eof
                     && r.committed == r.read_pos
-                    && r.file.metadata().is_ok_and(|m| m.nlink() == 0);
+                    && r.file.metadata().is_ok_and(|m| {
+                        m.nlink() == 0 && !r.truncated(m.len(), &mut Vec::new()).unwrap_or(true)
+                    });
                 out.push(Entry {
                     name: s.path.clone(),
                     id: r.id,
@@ -1365,6 +1376,44 @@ fn where_now(name: &Path, r: &Reader) -> PathBuf {
         .into_iter()
         .find(|p| is_it(p))
         .unwrap_or_else(|| r.path.clone())
+}
+
+/// [`siblings`] whose names are rotated names of `path`: its name, then `.`, `-` or `_`
+/// and a number or a date (`app.log.1`, `app.log-20261204`, `app.log.2026-12-04_13`), then
+/// perhaps a compression suffix (`.gz`, `.bz2`, `.xz`, `.zst`). Not `app.logger.log`.
+fn rotated_siblings(path: &Path) -> Vec<PathBuf> {
+    let Some(base) = path.file_name().map(|b| b.as_bytes().len()) else {
+        return Vec::new();
+    };
+    siblings(path)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| is_rotation_suffix(&n.as_bytes()[base..]))
+        })
+        .collect()
+}
+
+/// Whether `suffix` (what follows a log's name) is a rotation suffix: see
+/// [`rotated_siblings`].
+fn is_rotation_suffix(suffix: &[u8]) -> bool {
+    let mut s = suffix;
+    for ext in [&b".gz"[..], b".bz2", b".xz", b".zst", b".zstd"] {
+        if let Some(rest) = s.strip_suffix(ext) {
+            s = rest;
+            break;
+        }
+    }
+    match s.split_first() {
+        Some((sep, rest)) if b".-_".contains(sep) => {
+            !rest.is_empty()
+                && rest[0].is_ascii_digit()
+                && rest
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || b".-_T:".contains(c))
+        }
+        _ => false,
+    }
 }
 
 /// Files next to `path` whose name starts with its name (`app.log.1`, `app.log-2024.gz`):

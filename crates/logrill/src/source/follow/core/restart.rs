@@ -147,6 +147,31 @@ impl Core {
         }
     }
 
+    /// The rotated files next to stream `i`'s name when it is first followed: remembered
+    /// (by content) as known, so that none of them is ever taken for a generation nobody
+    /// saw — not even once compressed later (`delaycompress` compresses `app.log.1` at the
+    /// next rotation, with a new time).
+    pub(super) fn remember_existing(&mut self, i: usize) {
+        let path = self.streams[i].path.clone();
+        for c in rotated_siblings(&path) {
+            let Ok(meta) = fs::metadata(&c) else { continue };
+            let Ok((_, head)) = content_head(&c) else {
+                continue;
+            };
+            if !meta.is_file() || head.is_empty() || self.known_content(&head).is_some() {
+                continue;
+            }
+            self.remember(Known {
+                name: path.clone(),
+                id: DevIno::of(&meta),
+                fp: Fingerprint::of(&head),
+                end: 0,
+                committed: 0,
+                delivered: 0,
+            });
+        }
+    }
+
     /// After a restart that found the checkpointed file of stream `i` renamed away (or not
     /// at all): the generations of its name that were created *and* rotated away while no
     /// follower ran. They sit next to it under rotated names (`.1`, `.N`, `-DATE`, perhaps
@@ -160,11 +185,14 @@ impl Core {
             .ok()
             .and_then(|f| crate::source::follow::identity::Head::read(&f).ok());
         let mut found: Vec<Unseen> = Vec::new();
-        for c in siblings(&path) {
+        for c in rotated_siblings(&path) {
             let Ok(meta) = fs::metadata(&c) else { continue };
             let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
             let id = DevIno::of(&meta);
-            if !meta.is_file() || mtime < since || self.is_open(id) {
+            // Strictly newer: file times are coarse (often 4 ms), and copy-truncate's copy,
+            // made in the same tick as the last write to the checkpointed file, is older
+            // content, not a newer generation.
+            if !meta.is_file() || mtime <= since || self.is_open(id) {
                 continue;
             }
             let Ok((codec, head)) = content_head(&c) else {
