@@ -398,6 +398,13 @@ fn model_regressions() {
         false,
     )
     .unwrap();
+    // A half line, copy-truncated, then renamed away, then a restart: the half line is
+    // handed out once, from the copy; the old file it came from is done with.
+    run(
+        &[WriteHalf, Read, CopyTruncate, Rename, Read, Restart],
+        false,
+    )
+    .unwrap();
     // A half line across a rename.
     run(&[Write(1), Read, WriteHalf, Rename, Write(2), Read], false).unwrap();
     // Delete without re-create, then create.

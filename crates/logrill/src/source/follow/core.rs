@@ -921,7 +921,14 @@ impl Core {
             }
             Some(at) => {
                 let old = match copy {
-                    Some(copy) => Some(std::mem::replace(&mut s.draining[at], copy)),
+                    Some(copy) => {
+                        // Its lines go on in the copy, which carries its offsets: the
+                        // old file is done with (a restart must not read them again).
+                        let mut old = std::mem::replace(&mut s.draining[at], copy);
+                        old.delivered = old.read_pos;
+                        old.committed = old.read_pos;
+                        Some(old)
+                    }
                     None => s.draining.remove(at),
                 };
                 if let Some(old) = old {
