@@ -191,7 +191,7 @@ fn follow_close_hands_out_the_lines_written_then_shuts_down() {
     assert_eq!(report.reason, logrill::source::follow::CloseReason::Closed);
     let out = text(out);
     assert!(
-        out.ends_with("Shutting down: closed (Closed): 5 lines, 1 files closed\n"),
+        out.ends_with("Shutting down: closed (Closed): 5 lines, 1 file closed\n"),
         "{out}"
     );
 }

@@ -375,6 +375,36 @@ fn model_regressions() {
         true,
     )
     .unwrap();
+    // Generations rotated away before the follower was asked for a line, then a restart:
+    // those the discovery thread opened come back from the checkpoint, the others are
+    // found next to the name, and all come out in order.
+    run(
+        &[
+            Write(1),
+            Rename,
+            Write(1),
+            Rename,
+            Write(1),
+            Rename,
+            Restart,
+        ],
+        false,
+    )
+    .unwrap();
+    // Copy-truncate, then the file deleted, then a restart: the deleted file was read to
+    // its end, but it had been truncated first, so the copy has the rest.
+    run(
+        &[Write(1), Read, Write(1), CopyTruncate, Delete, Restart],
+        false,
+    )
+    .unwrap();
+    // A half line, copy-truncated, then renamed away, then a restart: the half line is
+    // handed out once, from the copy; the old file it came from is done with.
+    run(
+        &[WriteHalf, Read, CopyTruncate, Rename, Read, Restart],
+        false,
+    )
+    .unwrap();
     // A half line across a rename.
     run(&[Write(1), Read, WriteHalf, Rename, Write(2), Read], false).unwrap();
     // Delete without re-create, then create.

@@ -13,7 +13,9 @@
 //!
 //! Deleted files are the exception to "lost = 0" (a killed follower's descriptor dies with
 //! it, and with it the only way to the file's unread lines), so the writer here deletes a
-//! generation only after a follower read all of it. See `docs/follow.md`.
+//! generation only after a follower read all of it. Generations created and renamed away
+//! while no follower runs are not: the restarted follower finds them next to the name.
+//! See `docs/follow.md`.
 
 #[path = "follow_support.rs"]
 mod support;
@@ -210,14 +212,14 @@ fn kill_and_restart_loses_nothing() {
             w.rotate(scheme);
         }
         w.burst(1 + rng.below(400));
-        // Let it get somewhere (at least into the current file: a file created and
-        // rotated away again while no follower looks is invisible to any follower by
-        // name), then kill it mid-flight.
+        // Let it get somewhere, then kill it mid-flight.
         wait_progress(&mut runs, w.gen_first() + 1);
         std::thread::sleep(Duration::from_millis(rng.below(15)));
         runs.kill();
         // While nobody follows: more lines, and sometimes a rotation that keeps the
-        // bytes (the restarted follower must find them by identity or by content).
+        // bytes (the restarted follower must find them by identity or by content), or
+        // two renames: a generation created, written and rotated away while no follower
+        // ran, which the restarted one must find next to the name (issue 13, item 2).
         w.burst(rng.below(300));
         if k % 3 == 1 {
             w.rotate(if k % 2 == 0 {
@@ -226,6 +228,11 @@ fn kill_and_restart_loses_nothing() {
                 Scheme::CopyTruncate
             });
             w.burst(1 + rng.below(50));
+        } else if k % 3 == 2 {
+            for _ in 0..2 {
+                w.rotate(Scheme::Rename);
+                w.burst(1 + rng.below(50));
+            }
         }
         runs.top = None;
         runs.spawn();

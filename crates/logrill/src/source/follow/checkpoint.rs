@@ -25,6 +25,14 @@
 //! write and is ignored: the rename never happened, so `FILE` is the last complete state.
 //! (Vector prefers the temporary file when it finds one; an interrupted write can leave it
 //! incomplete, so here it is not trusted.)
+//!
+//! ## One follower per state file
+//! Two followers saving to one file would overwrite each other's progress (and after a
+//! crash of one, its files would be resumed from the other's offsets). A follower holds an
+//! exclusive advisory lock (`flock`) on `FILE.lock` for its whole life; a second one fails
+//! to start with [`FollowError::StateLocked`]. The lock is on a file of its own because
+//! `FILE` is replaced at every save. The kernel releases it when the process ends, however
+//! it ends, so a `kill -9` leaves nothing to clean up (the empty `FILE.lock` stays).
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -58,6 +66,8 @@ pub struct StateFile {
     path: PathBuf,
     tmp: PathBuf,
     last: Option<String>,
+    /// `FILE.lock`, locked while this follower runs.
+    lock: Option<File>,
 }
 
 impl StateFile {
@@ -70,12 +80,45 @@ impl StateFile {
             path,
             tmp: PathBuf::from(tmp),
             last: None,
+            lock: None,
+        }
+    }
+
+    /// Take the exclusive lock of this state file (`FILE.lock`) for as long as this value
+    /// lives: another follower using the same state file is an error, not a silent
+    /// overwrite of each other's checkpoints.
+    pub fn lock(&mut self) -> Result<(), FollowError> {
+        let mut lock_path = self.path.clone().into_os_string();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| FollowError::io(&lock_path, e))?;
+        // `File::try_lock`: Rust 1.89, within `rust-version`.
+        let locked = file.try_lock();
+        match locked {
+            Ok(()) => {
+                self.lock = Some(file);
+                Ok(())
+            }
+            Err(fs::TryLockError::WouldBlock) => Err(FollowError::StateLocked {
+                path: self.path.clone(),
+            }),
+            Err(fs::TryLockError::Error(e)) => Err(FollowError::io(&lock_path, e)),
         }
     }
 
     /// Where it is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// When it was last written (`None` if it does not exist).
+    pub fn modified(&self) -> Option<std::time::SystemTime> {
+        fs::metadata(&self.path).and_then(|m| m.modified()).ok()
     }
 
     /// The saved entries; none when the file does not exist yet.
@@ -257,6 +300,19 @@ mod tests {
         assert_eq!(decode(b"{\"version\":1}").unwrap_err().0, 1);
         let bad = format!("{MAGIC}\nlive 1 2 3 zz 5 /x\n");
         assert_eq!(decode(bad.as_bytes()).unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn a_second_user_of_a_state_file_is_refused_until_the_first_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state");
+        let mut first = StateFile::new(&p);
+        first.lock().unwrap();
+        let mut second = StateFile::new(&p);
+        let err = second.lock().unwrap_err();
+        assert!(matches!(&err, FollowError::StateLocked { path } if *path == p));
+        drop(first);
+        second.lock().unwrap();
     }
 
     #[test]

@@ -29,6 +29,14 @@ pub enum FollowError {
         message: String,
     },
 
+    /// Another follower (in this or another process) uses the same state file: two would
+    /// overwrite each other's checkpoints.
+    #[error(
+        "{}: this state file is in use by another follower (locked); give each follower its own state file",
+        path.display()
+    )]
+    StateLocked { path: PathBuf },
+
     /// A glob did not compile.
     #[error(transparent)]
     Glob(#[from] crate::Error),

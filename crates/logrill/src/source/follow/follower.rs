@@ -1,4 +1,12 @@
-//! The follower: streams of files, rotation, reading, checkpoints, closing.
+//! The follower: the consumer's side of following — the chunk of lines being handed out,
+//! the wait for more, closing.
+//!
+//! What the follower knows about its files ([`Core`]: streams, rotation, checkpoints) sits
+//! behind a lock shared with a discovery thread ([`super::discover`]), which keeps finding
+//! and opening files while the consumer is busy elsewhere. The lines themselves are read
+//! into the follower's own buffer, so the lending API ([`Follower::next_line`]) hands out
+//! slices of it without holding the lock, and handing out the lines of one read takes no
+//! lock at all.
 //!
 //! A *stream* is a name followed: a path given as a file (followed by name, like `tail -F`),
 //! or a file found in a followed directory. A stream has at most one *current* file (what
@@ -6,116 +14,18 @@
 //! being finished (*draining*, oldest first). Lines of one stream come out in the order of
 //! its files: a newer file is read only when every older one has nothing more to give, so a
 //! rename rotation never interleaves old and new lines.
-//!
-//! Every open file is also indexed by device + inode, so a file is never read twice at
-//! once: in a directory followed with `app.log*`, `app.log` renamed to `app.log.1` is still
-//! the file being read under its old name, and the stream of `app.log.1` only notes that it
-//! is an alias.
 
 use std::collections::VecDeque;
-use std::fs::{self, File};
-use std::io;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::checkpoint::{Entry, StateFile};
+use super::core::{Core, Filled, Owner, Retired};
 use super::error::FollowError;
-use super::identity::{content_head, relate, DevIno, Fingerprint, HeadRelation};
-use super::reader::{last_lines_start, Read, Reader};
-use super::watcher::{CloseHandle, Shared, Watch, Watches, DEFAULT_POLL};
-use super::{CloseReason, CloseReport, Config, Notice, SourceSpec, Start};
+use super::identity::DevIno;
+use super::watcher::{CloseHandle, Shared};
+use super::{CloseReason, CloseReport, Config, Notice, SourceSpec};
 use crate::error::InputName;
-use crate::source::Codec;
-
-/// How many older files one stream keeps open at most: beyond that the oldest is closed as
-/// soon as it has nothing more to read, grace period or not (so a burst of rotations cannot
-/// exhaust descriptors).
-const MAX_DRAINING: usize = 16;
-/// How many finished files are remembered (to recognise them, or compressed copies of them,
-/// and not read them again).
-const MAX_KNOWN: usize = 1024;
-/// How many notices wait for [`Follower::take_notices`]; older ones are dropped.
-const MAX_NOTICES: usize = 1024;
-/// With change notification, the safety-net pass over everything (missed events, NFS,
-/// parent directories that do not exist yet).
-const SAFETY_TICK: Duration = Duration::from_secs(1);
-/// While older files are being finished (writes to a deleted or moved-away file send no
-/// event to the directory's watch).
-const DRAIN_TICK: Duration = Duration::from_millis(100);
-/// A directory is listed again on a create/delete/rename event, or at least this often.
-const DIR_TICK: Duration = Duration::from_secs(1);
-/// While lines keep coming, change events are looked at no more often than this.
-const BUSY_RESCAN: Duration = Duration::from_millis(5);
-
-/// A file that was read to its end and closed.
-#[derive(Debug, Clone)]
-struct Known {
-    name: PathBuf,
-    id: DevIno,
-    fp: Fingerprint,
-    /// Where it was closed: its end.
-    end: u64,
-    committed: u64,
-    delivered: u64,
-}
-
-/// A name followed.
-#[derive(Debug)]
-struct Stream {
-    name: Arc<InputName>,
-    path: PathBuf,
-    /// Found in a followed directory (dropped when it is gone and finished).
-    from_dir: bool,
-    /// At start-up, with no checkpoint for it: the start position applies.
-    fresh: bool,
-    current: Option<Reader>,
-    draining: VecDeque<Reader>,
-    /// The file at `path` is read through another stream.
-    alias: Option<DevIno>,
-    /// The file at `path` is deliberately not read (a copy, a compressed file), until its
-    /// size changes.
-    ignored: Option<(DevIno, u64)>,
-    /// A problem with `path` was reported (reported once until it changes).
-    reported: Option<String>,
-}
-
-impl Stream {
-    fn new(path: PathBuf, from_dir: bool) -> Stream {
-        Stream {
-            name: Arc::new(InputName::Path(path.clone())),
-            path,
-            from_dir,
-            fresh: true,
-            current: None,
-            draining: VecDeque::new(),
-            alias: None,
-            ignored: None,
-            reported: None,
-        }
-    }
-
-    fn readers(&self) -> impl Iterator<Item = &Reader> {
-        self.draining.iter().chain(self.current.iter())
-    }
-
-    fn readers_mut(&mut self) -> impl Iterator<Item = &mut Reader> {
-        self.draining.iter_mut().chain(self.current.iter_mut())
-    }
-
-    fn is_idle(&self) -> bool {
-        self.current.is_none() && self.draining.is_empty()
-    }
-}
-
-/// Which reader the lines in the chunk belong to.
-#[derive(Debug, Clone, Copy)]
-struct Owner {
-    stream: usize,
-    serial: u64,
-}
 
 /// What one step of the follower produced (indices only, so the lending API can borrow).
 pub(super) enum Step {
@@ -127,15 +37,10 @@ pub(super) enum Step {
 
 /// A live stream of lines from followed files; see the [module documentation](super).
 pub struct Follower {
-    cfg: Config,
-    sources: Vec<SourceSpec>,
-    streams: Vec<Stream>,
+    core: Arc<Mutex<Core>>,
     shared: Arc<Shared>,
-    watches: Watches,
-    tick: Duration,
-    known: VecDeque<Known>,
-    state: Option<StateFile>,
-    serial: u64,
+    discoverer: Option<JoinHandle<()>>,
+    exit_on_idle: Option<Duration>,
 
     chunk: Vec<u8>,
     chunk_pos: usize,
@@ -145,67 +50,32 @@ pub struct Follower {
     owner: Option<Owner>,
     /// The chunk is a final partial line: its end is not a line end.
     chunk_final: bool,
-    scratch: Vec<u8>,
-    rr: usize,
+    /// The file the chunk came from (see [`super::Origin`]): kept beside the chunk, since
+    /// the file's state sits behind the lock.
+    chunk_id: Option<DevIno>,
+    chunk_head: Vec<u8>,
 
     notices: VecDeque<Notice>,
-    notices_dropped: u64,
-    last_rescan: Instant,
-    next_tick: Instant,
-    next_dir_scan: Instant,
-    next_checkpoint: Instant,
     last_line: Instant,
     lines: u64,
     closed: Option<CloseReport>,
     close_error: Option<FollowError>,
-    /// A file was opened or replaced since the last checkpoint: write one now, not at the
-    /// next interval (a file first opened after the last checkpoint and rotated away while
-    /// no follower runs would otherwise be unknown to the next run).
-    files_changed: bool,
 }
 
 impl Follower {
     pub(super) fn open(cfg: Config, specs: Vec<SourceSpec>) -> Result<Follower, FollowError> {
-        if specs.is_empty() {
-            return Err(FollowError::NoSources);
-        }
-        // Globs are compiled once here so that a bad one is reported before anything runs.
-        if !cfg.globs.is_empty() {
-            crate::source::Find::new(Vec::<PathBuf>::new())
-                .globs(cfg.globs.iter().cloned())
-                .walk()?;
-        }
         let shared = Shared::new();
-        let (watches, fallback) = Watches::new(cfg.watch, &shared).map_err(FollowError::Watch)?;
-        let tick = match cfg.watch {
-            Watch::Poll(d) if !d.is_zero() => d,
-            Watch::Poll(_) => DEFAULT_POLL,
-            _ if watches.notifying() => SAFETY_TICK,
-            _ => DEFAULT_POLL,
-        };
-        let mut state = cfg.state.as_ref().map(StateFile::new);
-        let saved = match state.as_mut() {
-            Some(s) => s.load()?,
-            None => Vec::new(),
-        };
-        let now = Instant::now();
-        let mut f = Follower {
-            sources: specs
-                .into_iter()
-                .map(|s| match s {
-                    SourceSpec::Path(p) if p.is_dir() => SourceSpec::Dir(p),
-                    SourceSpec::Path(p) => SourceSpec::File(p),
-                    other => other,
-                })
-                .collect(),
-            cfg,
-            streams: Vec::new(),
+        let exit_on_idle = cfg.exit_on_idle;
+        let core = Arc::new(Mutex::new(Core::open(cfg, specs, shared.clone())?));
+        let discoverer = super::discover::spawn(&core, &shared).map_err(|e| {
+            let path = std::path::PathBuf::from("(discovery thread)");
+            FollowError::io(path, e)
+        })?;
+        Ok(Follower {
+            core,
             shared,
-            watches,
-            tick,
-            known: VecDeque::new(),
-            state,
-            serial: 0,
+            discoverer: Some(discoverer),
+            exit_on_idle,
             chunk: Vec::new(),
             chunk_pos: 0,
             chunk_end: 0,
@@ -213,25 +83,20 @@ impl Follower {
             chunk_name: Arc::new(InputName::Stdin),
             owner: None,
             chunk_final: false,
-            scratch: Vec::new(),
-            rr: 0,
+            chunk_id: None,
+            chunk_head: Vec::new(),
             notices: VecDeque::new(),
-            notices_dropped: 0,
-            last_rescan: now,
-            next_tick: now,
-            next_dir_scan: now,
-            next_checkpoint: now,
-            last_line: now,
+            last_line: Instant::now(),
             lines: 0,
             closed: None,
             close_error: None,
-            files_changed: false,
-        };
-        if let Some(msg) = fallback {
-            f.notice(Notice::Polling { reason: msg });
-        }
-        f.start(saved)?;
-        Ok(f)
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        // A panic while the lock was held left the state as it was at some point: going on
+        // with it is better than losing every line.
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A handle that closes this follower from any thread.
@@ -243,17 +108,16 @@ impl Follower {
 
     /// Whether change notification (rather than polling) is in use.
     pub fn is_notifying(&self) -> bool {
-        self.watches.notifying()
+        self.lock().is_notifying()
     }
 
     /// Problems and events since the last call (files appearing, rotated, truncated,
     /// unreadable...), oldest first. Following goes on whatever they say; a command-line
     /// tool prints them on stderr like `tail -F` does.
     pub fn take_notices(&mut self) -> std::collections::vec_deque::Drain<'_, Notice> {
-        if self.notices_dropped > 0 {
-            let n = self.notices_dropped;
-            self.notices_dropped = 0;
-            self.notices.push_back(Notice::Dropped { count: n });
+        if self.closed.is_none() {
+            let mut core = self.core.lock().unwrap_or_else(|e| e.into_inner());
+            core.take_notices(&mut self.notices);
         }
         self.notices.drain(..)
     }
@@ -265,24 +129,13 @@ impl Follower {
     /// [`Follow::auto_commit(false)`]: super::Follow::auto_commit
     pub fn commit(&mut self) {
         self.settle();
-        for s in &mut self.streams {
-            for r in s.readers_mut() {
-                r.committed = r.delivered;
-            }
-        }
-        for k in &mut self.known {
-            k.committed = k.delivered;
-        }
+        self.lock().commit();
     }
 
     /// Write the checkpoint now (when there is a state file and something changed).
     pub fn checkpoint(&mut self) -> Result<bool, FollowError> {
         self.settle();
-        let entries = self.entries();
-        match self.state.as_mut() {
-            Some(s) => s.save(&entries),
-            None => Ok(false),
-        }
+        self.lock().checkpoint()
     }
 
     /// Close: the checkpoint is written (every line handed out counts as processed: flush
@@ -302,6 +155,13 @@ impl Follower {
         self.closed.is_some()
     }
 
+    /// Stop as a crash would: no checkpoint, nothing closed cleanly (tests of restarts).
+    #[cfg(test)]
+    pub(super) fn crash(self) {
+        self.lock().abandon();
+        std::mem::forget(self);
+    }
+
     pub(super) fn chunk_bytes(&self, from: usize, to: usize) -> (&InputName, &[u8], u64) {
         (
             &self.chunk_name,
@@ -316,839 +176,35 @@ impl Follower {
 
     /// The identity of the file the chunk was read from.
     pub(super) fn chunk_origin(&self) -> Option<super::Origin<'_>> {
-        let o = self.owner?;
-        let r = self
-            .streams
-            .get(o.stream)?
-            .readers()
-            .find(|r| r.serial == o.serial)?;
         Some(super::Origin {
-            id: r.id,
-            head: r.head.bytes(),
+            id: self.chunk_id?,
+            head: &self.chunk_head,
         })
     }
 
-    fn notice(&mut self, n: Notice) {
-        if self.notices.len() >= MAX_NOTICES {
-            self.notices.pop_front();
-            self.notices_dropped += 1;
-        }
-        self.notices.push_back(n);
-    }
-
-    fn next_serial(&mut self) -> u64 {
-        self.serial += 1;
-        self.serial
-    }
-
-    // ----- start-up -------------------------------------------------------------------
-
-    fn start(&mut self, saved: Vec<Entry>) -> Result<(), FollowError> {
-        // Streams: every file source, every file in every directory source, and every
-        // checkpointed name inside a directory source (it may have been rotated away).
-        let sources = self.sources.clone();
-        for s in &sources {
-            match s {
-                SourceSpec::File(p) | SourceSpec::Path(p) => self.add_stream(p.clone(), false),
-                SourceSpec::Dir(d) => {
-                    for p in self.list_dir(d) {
-                        self.add_stream(p, true);
-                    }
-                    for e in &saved {
-                        if e.name.starts_with(d) && self.matches_globs(&e.name) {
-                            self.add_stream(e.name.clone(), true);
-                        }
-                    }
-                }
-            }
-        }
-        // Resume from the checkpoint first, so that aliases are recognised afterwards.
-        for e in &saved {
-            if let Some(i) = self.streams.iter().position(|s| s.path == e.name) {
-                self.streams[i].fresh = false;
-                self.restore(i, e);
-            } else if e.done {
-                self.remember_entry(e);
-            }
-        }
-        self.ensure_watches()?;
-        let now = Instant::now();
-        for i in 0..self.streams.len() {
-            self.check_stream(i, now);
-        }
-        for s in &mut self.streams {
-            s.fresh = false;
-        }
-        self.last_rescan = now;
-        self.next_tick = now + self.tick;
-        self.next_dir_scan = now + DIR_TICK.max(self.tick);
-        self.next_checkpoint = now + self.cfg.checkpoint_every;
-        self.last_line = now;
-        self.files_changed = true;
-        Ok(())
-    }
-
-    fn add_stream(&mut self, path: PathBuf, from_dir: bool) {
-        if !self.streams.iter().any(|s| s.path == path) {
-            self.streams.push(Stream::new(path, from_dir));
-        }
-    }
-
-    fn matches_globs(&self, path: &Path) -> bool {
-        if self.cfg.globs.is_empty() {
-            return true;
-        }
-        let Some(name) = path.file_name() else {
-            return false;
-        };
-        // Reuse `find`'s glob semantics on a one-entry "walk" would be heavy; a glob here is
-        // compiled by globset exactly as `find` does.
-        globset_match(&self.cfg.globs, Path::new(name))
-    }
-
-    fn list_dir(&mut self, dir: &Path) -> Vec<PathBuf> {
-        let find = crate::source::Find::new([dir]).globs(self.cfg.globs.iter().cloned());
-        let mut out = Vec::new();
-        for item in find {
-            match item {
-                Ok(p) => out.push(p),
-                Err(e) => {
-                    let msg = e.to_string();
-                    self.notice(Notice::Unreadable {
-                        name: dir.to_path_buf(),
-                        message: msg,
-                    });
-                }
-            }
-        }
-        out
-    }
-
-    fn remember_entry(&mut self, e: &Entry) {
-        self.remember(Known {
-            name: e.name.clone(),
-            id: e.id,
-            fp: e.fp,
-            end: e.offset,
-            committed: e.offset,
-            delivered: e.offset,
-        });
-    }
-
-    fn remember(&mut self, k: Known) {
-        if self.known.len() >= MAX_KNOWN {
-            self.known.pop_front();
-        }
-        self.known.push_back(k);
-    }
-
-    /// Find the file of a checkpoint entry: at its name, or among its siblings (renamed
-    /// by a rotation, or left as a copy by copy-truncate), and go on from its offset.
-    fn restore(&mut self, i: usize, e: &Entry) {
-        if e.done {
-            self.remember_entry(e);
-            return;
-        }
-        let path = self.streams[i].path.clone();
-        let mut candidates = vec![path.clone()];
-        candidates.extend(siblings(&path));
-        let mut copy: Option<(PathBuf, File, DevIno)> = None;
-        let mut compressed: Option<PathBuf> = None;
-        for c in candidates {
-            let Ok(meta) = fs::metadata(&c) else { continue };
-            if !meta.is_file() || meta.len() < e.offset {
-                continue;
-            }
-            let id = DevIno::of(&meta);
-            if self.is_open(id) {
-                continue;
-            }
-            let Ok(file) = File::open(&c) else { continue };
-            let mut head = vec![0; e.fp.len as usize];
-            let got = super::identity::read_full_at(&file, &mut head, 0).unwrap_or(0);
-            head.truncate(got);
-            if e.fp.matches(&head) {
-                if id == e.id {
-                    let at_name = c == path;
-                    self.attach(i, c, file, id, e.offset, at_name, false);
-                    return;
-                }
-                // A copy is recognised by content only: an empty fingerprint matches
-                // anything and recognises nothing.
-                if copy.is_none() && e.fp.len > 0 {
-                    copy = Some((c, file, id));
-                }
-            } else if copy.is_none() && compressed.is_none() {
-                if let Ok((codec, content)) = content_head(&c) {
-                    if codec != Codec::Plain && e.fp.len > 0 && e.fp.matches(&content) {
-                        compressed = Some(c);
-                    }
-                }
-            }
-        }
-        if let Some((c, file, id)) = copy {
-            self.attach(i, c, file, id, e.offset, false, true);
-        } else if let Some(c) = compressed {
-            self.notice(Notice::Recognised {
-                name: e.name.clone(),
-                path: c,
-                unread: true,
-            });
-            self.remember_entry(e);
-        } else {
-            self.notice(Notice::Lost {
-                name: e.name.clone(),
-                offset: e.offset,
-            });
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn attach(
-        &mut self,
-        i: usize,
-        path: PathBuf,
-        file: File,
-        id: DevIno,
-        offset: u64,
-        current: bool,
-        finite: bool,
-    ) {
-        let serial = self.next_serial();
-        let name = self.streams[i].name.clone();
-        match Reader::open(serial, name, path.clone(), file, id, offset) {
-            Ok(mut r) => {
-                r.finite = finite;
-                self.notice(Notice::Resumed {
-                    name: self.streams[i].path.clone(),
-                    path,
-                    offset,
-                });
-                let s = &mut self.streams[i];
-                if current && s.current.is_none() {
-                    s.current = Some(r);
-                } else {
-                    s.draining.push_back(r);
-                }
-            }
-            Err(e) => self.notice(Notice::Unreadable {
-                name: path,
-                message: e.to_string(),
-            }),
-        }
-    }
-
-    // ----- watching and rescanning ------------------------------------------------------
-
-    fn ensure_watches(&mut self) -> Result<(), FollowError> {
-        let mut dirs: Vec<(PathBuf, bool)> = Vec::new();
-        for s in &self.sources {
-            match s {
-                SourceSpec::Dir(d) => dirs.push((d.clone(), true)),
-                SourceSpec::File(p) | SourceSpec::Path(p) => {
-                    dirs.push((parent_dir(p), false));
-                }
-            }
-        }
-        for (d, rec) in dirs {
-            match self.watches.ensure(&d, rec) {
-                Ok(None) => {}
-                Ok(Some(msg)) => {
-                    self.tick = match self.cfg.watch {
-                        Watch::Poll(t) if !t.is_zero() => t,
-                        _ => DEFAULT_POLL,
-                    };
-                    self.notice(Notice::Polling { reason: msg });
-                }
-                Err(msg) => return Err(FollowError::Watch(msg)),
-            }
-        }
-        Ok(())
-    }
-
-    fn rescan(&mut self, now: Instant) {
-        self.last_rescan = now;
-        let has_draining = self.streams.iter().any(|s| !s.draining.is_empty());
-        self.next_tick = now
-            + if has_draining {
-                self.tick.min(DRAIN_TICK)
-            } else {
-                self.tick
-            };
-        let structure = self.shared.take_structure();
-        if structure || now >= self.next_dir_scan {
-            self.next_dir_scan = now + DIR_TICK.max(self.tick);
-            let _ = self.ensure_watches();
-            let dirs: Vec<PathBuf> = self
-                .sources
-                .iter()
-                .filter_map(|s| match s {
-                    SourceSpec::Dir(d) => Some(d.clone()),
-                    _ => None,
-                })
-                .collect();
-            for d in dirs {
-                for p in self.list_dir(&d) {
-                    if !self.streams.iter().any(|s| s.path == p) {
-                        self.notice(Notice::Appeared { name: p.clone() });
-                        let mut s = Stream::new(p, true);
-                        s.fresh = false;
-                        self.streams.push(s);
-                    }
-                }
-            }
-        }
-        for i in 0..self.streams.len() {
-            self.check_stream(i, now);
-        }
-        // Forget directory streams whose file is gone and finished.
-        let before = self.streams.len();
-        self.streams
-            .retain(|s| !(s.from_dir && s.is_idle() && s.alias.is_none() && !s.path.exists()));
-        if self.streams.len() != before {
-            self.rr = 0;
-        }
-    }
-
-    /// Look at one stream's path: rotated, truncated, gone, appeared?
-    fn check_stream(&mut self, i: usize, now: Instant) {
-        // Older files that shrank are finished: a copy-truncate of a rotated file is not
-        // a rotation scheme, and their remaining bytes are gone anyway.
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let mut shrunk = Vec::new();
-        for r in self.streams[i].draining.iter() {
-            if let Ok(m) = r.file.metadata() {
-                if r.truncated(m.len(), &mut scratch).unwrap_or(false) {
-                    shrunk.push(r.serial);
-                }
-            }
-        }
-        for serial in shrunk {
-            self.on_truncated(i, Some(serial));
-        }
-
-        let path = self.streams[i].path.clone();
-        let meta = match fs::metadata(&path) {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => {
-                self.path_gone(i, now, Some("not a regular file".into()));
-                self.scratch = scratch;
-                return;
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                self.path_gone(i, now, None);
-                self.scratch = scratch;
-                return;
-            }
-            Err(e) => {
-                self.path_gone(i, now, Some(e.to_string()));
-                self.scratch = scratch;
-                return;
-            }
-        };
-        let id = DevIno::of(&meta);
-        let s = &mut self.streams[i];
-        if let Some(cur) = s.current.as_ref() {
-            if cur.id == id {
-                match cur.truncated(meta.len(), &mut scratch) {
-                    Ok(false) => {}
-                    Ok(true) => self.on_truncated(i, None),
-                    Err(e) => {
-                        let msg = e.to_string();
-                        self.report(i, msg);
-                    }
-                }
-                self.scratch = scratch;
-                return;
-            }
-        }
-        self.scratch = scratch;
-        if s.alias == Some(id) && self.is_open(id) {
-            return;
-        }
-        let s = &mut self.streams[i];
-        if s.ignored == Some((id, meta.len())) {
-            return;
-        }
-        s.alias = None;
-        s.ignored = None;
-        s.reported = None;
-        if let Some(mut cur) = s.current.take() {
-            cur.last_growth = now;
-            s.draining.push_back(cur);
-            let name = s.path.clone();
-            self.notice(Notice::Rotated { name });
-        }
-        self.adopt(i, &path, &meta, id);
-    }
-
-    fn report(&mut self, i: usize, msg: String) {
-        let s = &mut self.streams[i];
-        if s.reported.as_deref() != Some(msg.as_str()) {
-            s.reported = Some(msg.clone());
-            let name = s.path.clone();
-            self.notice(Notice::Unreadable { name, message: msg });
-        }
-    }
-
-    /// The path names nothing readable now: its file (if any) is finished as an older
-    /// file, and the name is waited for.
-    fn path_gone(&mut self, i: usize, now: Instant, problem: Option<String>) {
-        let s = &mut self.streams[i];
-        s.alias = None;
-        s.ignored = None;
-        if let Some(mut cur) = s.current.take() {
-            cur.last_growth = now;
-            s.draining.push_back(cur);
-            let name = s.path.clone();
-            self.notice(Notice::Gone { name });
-        }
-        match problem {
-            Some(msg) => self.report(i, msg),
-            None => {
-                let s = &mut self.streams[i];
-                if s.reported.is_none() && !s.from_dir {
-                    s.reported = Some(String::from("missing"));
-                    let name = s.path.clone();
-                    self.notice(Notice::Missing { name });
-                }
-            }
-        }
-    }
-
-    fn is_open(&self, id: DevIno) -> bool {
-        self.streams.iter().any(|s| s.readers().any(|r| r.id == id))
-    }
-
-    /// A file at a stream's path that no reader has: read it (from where?), or note that
-    /// it is read elsewhere, or leave it alone (compressed, a copy of a file being read).
-    fn adopt(&mut self, i: usize, path: &Path, meta: &fs::Metadata, id: DevIno) {
-        if self.is_open(id) {
-            self.streams[i].alias = Some(id);
-            return;
-        }
-        let size = meta.len();
-        let file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                self.report(i, e.to_string());
-                return;
-            }
-        };
-        let mut magic = [0u8; crate::source::open::MAGIC_LEN];
-        let n = super::identity::read_full_at(&file, &mut magic, 0).unwrap_or(0);
-        let codec = crate::source::detect(&magic[..n]);
-        if codec != Codec::Plain {
-            self.streams[i].ignored = Some((id, size));
-            let known = content_head(path)
-                .ok()
-                .and_then(|(_, head)| self.known_content(&head));
-            match known {
-                Some(of) => self.notice(Notice::Recognised {
-                    name: of,
-                    path: path.to_path_buf(),
-                    unread: false,
-                }),
-                None => self.notice(Notice::SkippedCompressed {
-                    path: path.to_path_buf(),
-                    codec,
-                }),
-            }
-            return;
-        }
-        let serial = self.next_serial();
-        let name = self.streams[i].name.clone();
-        let mut r = match Reader::open(serial, name, path.to_path_buf(), file, id, 0) {
-            Ok(r) => r,
-            Err(e) => {
-                self.report(i, e.to_string());
-                return;
-            }
-        };
-        // A finished file that came back (renamed into view): go on from where it ended.
-        if let Some(k) = self
-            .known
-            .iter()
-            .position(|k| k.id == id && k.fp.matches(r.head.bytes()) && size >= k.end)
-        {
-            if let Some(k) = self.known.remove(k) {
-                r.read_pos = k.end;
-                r.delivered = k.delivered;
-                r.committed = k.committed;
-                self.streams[i].current = Some(r);
-                return;
-            }
-        }
-        if self.streams[i].from_dir {
-            // A copy of a file being read (copy-truncate's copy, perhaps still being
-            // written) or of a finished one: not new lines.
-            let copy_of = self.streams.iter().find_map(|s| {
-                s.readers().find_map(|o| {
-                    let rel = relate(r.head.bytes(), o.head.bytes());
-                    let copy = !o.head.bytes().is_empty()
-                        && (rel == HeadRelation::Covers || rel == HeadRelation::PrefixOf);
-                    copy.then(|| s.path.clone())
-                })
-            });
-            let copy_of = copy_of.or_else(|| {
-                self.known
-                    .iter()
-                    .find(|k| k.fp.len > 0 && k.fp.matches(r.head.bytes()))
-                    .map(|k| k.name.clone())
-            });
-            if let Some(of) = copy_of {
-                if self.streams[i].ignored.is_none() {
-                    self.notice(Notice::Recognised {
-                        name: of,
-                        path: path.to_path_buf(),
-                        unread: false,
-                    });
-                }
-                self.streams[i].ignored = Some((id, size));
-                return;
-            }
-        }
-        let s = &self.streams[i];
-        let start = if s.fresh {
-            self.cfg.start
-        } else {
-            Start::Beginning
-        };
-        let pos = match start {
-            Start::Beginning => 0,
-            Start::End => size,
-            Start::LastLines(n) => last_lines_start(&r.file, size, n).unwrap_or(0),
-        };
-        r.read_pos = pos;
-        r.delivered = pos;
-        r.committed = pos;
-        self.files_changed = true;
-        if !s.fresh {
-            self.notice(Notice::Following {
-                name: path.to_path_buf(),
-            });
-        }
-        self.streams[i].current = Some(r);
-    }
-
-    /// The name of a known (finished or open) file whose content starts like `head`.
-    fn known_content(&self, head: &[u8]) -> Option<PathBuf> {
-        for s in &self.streams {
-            for r in s.readers() {
-                if !r.head.bytes().is_empty()
-                    && relate(head, r.head.bytes()) == HeadRelation::Covers
-                {
-                    return Some(s.path.clone());
-                }
-            }
-        }
-        self.known
-            .iter()
-            .find(|k| k.fp.len > 0 && k.fp.matches(head))
-            .map(|k| k.name.clone())
-    }
-
-    /// A file of stream `i` (its current file, or the older one with `serial`) was
-    /// truncated. If copy-truncate left a copy next to it (same first bytes, at least as
-    /// long as what was read), the rest is read from the copy, in its place. Then the
-    /// current file starts again at 0; an older file is finished.
-    fn on_truncated(&mut self, i: usize, serial: Option<u64>) {
-        let path = self.streams[i].path.clone();
-        let found = {
-            let s = &self.streams[i];
-            let r = match serial {
-                None => s.current.as_ref(),
-                Some(k) => s.draining.iter().find(|r| r.serial == k),
-            };
-            match r {
-                Some(r) => self.find_copy(&path, r),
-                None => return,
-            }
-        };
-        let copy_serial = self.next_serial();
-        let copy_path = found.as_ref().map(|f| f.0.clone());
-        self.files_changed = true;
-        let s = &mut self.streams[i];
-        let at = match serial {
-            None if s.current.is_none() => return,
-            None => None,
-            Some(k) => match s.draining.iter().position(|r| r.serial == k) {
-                Some(at) => Some(at),
-                None => return,
-            },
-        };
-        let copy = match found {
-            Some((c, file, id)) => {
-                let r = match at {
-                    None => s.current.as_mut(),
-                    Some(at) => s.draining.get_mut(at),
-                };
-                let Some(r) = r else { return };
-                Some(Reader {
-                    serial: copy_serial,
-                    name: r.name.clone(),
-                    path: c,
-                    file,
-                    id,
-                    head: r.head.clone(),
-                    read_pos: r.read_pos,
-                    partial: std::mem::take(&mut r.partial),
-                    delivered: r.delivered,
-                    committed: r.committed,
-                    last_growth: Instant::now(),
-                    finite: true,
-                    at_eof: false,
-                })
-            }
-            None => None,
-        };
-        let mut problem = None;
-        match at {
-            None => {
-                if let Some(copy) = copy {
-                    s.draining.push_back(copy);
-                }
-                if let Some(r) = s.current.as_mut() {
-                    if let Err(e) = r.restart() {
-                        problem = Some(e.to_string());
-                    }
-                }
-            }
-            Some(at) => {
-                let old = match copy {
-                    Some(copy) => Some(std::mem::replace(&mut s.draining[at], copy)),
-                    None => s.draining.remove(at),
-                };
-                if let Some(old) = old {
-                    self.retire(old);
-                }
-            }
-        }
-        self.notice(Notice::Truncated {
-            name: path,
-            copy: copy_path,
-        });
-        if let Some(msg) = problem {
-            self.report(i, msg);
-        }
-    }
-
-    /// A file next to `path` that is a copy of `r`'s file as far as it was read: same
-    /// first bytes, at least as long, not open already. The newest if there are several.
-    fn find_copy(&self, path: &Path, r: &Reader) -> Option<(PathBuf, File, DevIno)> {
-        if r.head.bytes().is_empty() {
-            return None;
-        }
-        let mut found: Option<(PathBuf, File, DevIno, std::time::SystemTime)> = None;
-        let mut buf = Vec::new();
-        for c in siblings(path) {
-            let Ok(meta) = fs::metadata(&c) else { continue };
-            let id = DevIno::of(&meta);
-            if !meta.is_file() || id == r.id || meta.len() < r.read_pos || self.is_open(id) {
-                continue;
-            }
-            let Ok(file) = File::open(&c) else { continue };
-            if !r.head.still_matches(&file, &mut buf).unwrap_or(false) {
-                continue;
-            }
-            let mtime = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-            if found.as_ref().is_none_or(|f| mtime > f.3) {
-                found = Some((c, file, id, mtime));
-            }
-        }
-        found.map(|(c, f, id, _)| (c, f, id))
-    }
-
-    // ----- reading ----------------------------------------------------------------------
-
-    /// [`Self::fill`], then a checkpoint at once if a file was opened or replaced (so that
-    /// a restart knows it); whether lines were read.
-    fn fill_then_checkpoint(&mut self, now: Instant) -> bool {
-        let read = self.fill();
-        if read && self.files_changed {
-            self.maybe_checkpoint(now);
-        }
-        read
-    }
-
-    /// Read the next chunk of complete lines from some stream. Streams take turns; within
-    /// a stream, older files first.
-    fn fill(&mut self) -> bool {
-        let n = self.streams.len();
-        let mut chunk = std::mem::take(&mut self.chunk);
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let max_line = self.cfg.max_line.max(1);
-        let mut got = false;
-        'streams: for k in 0..n {
-            let si = (self.rr + k) % n;
-            let mut slot = 0;
-            loop {
-                let s = &mut self.streams[si];
-                let n_draining = s.draining.len();
-                let r = if slot < s.draining.len() {
-                    &mut s.draining[slot]
-                } else if slot == s.draining.len() {
-                    match s.current.as_mut() {
-                        Some(r) => r,
-                        None => break,
-                    }
-                } else {
-                    break;
-                };
-                let head_was_empty = r.head.is_empty();
-                let read = r.read(&mut chunk, max_line, &mut scratch);
-                if head_was_empty && !r.head.is_empty() {
-                    // Its first bytes are known now: checkpoint them before any of its
-                    // lines goes out, so that after a crash it can be told apart from
-                    // what replaced it (and its copy found).
-                    self.files_changed = true;
-                }
-                match read {
-                    Ok(Read::Lines { base, end }) => {
-                        self.chunk_pos = 0;
-                        self.chunk_end = end;
-                        self.chunk_base = base;
-                        self.chunk_final = false;
-                        self.chunk_name = r.name.clone();
-                        self.owner = Some(Owner {
-                            stream: si,
-                            serial: r.serial,
-                        });
-                        self.rr = (si + 1) % n;
-                        got = true;
-                        break 'streams;
-                    }
-                    Ok(Read::Partial) => continue,
-                    Ok(Read::Eof) => {
-                        // An older file that ends in an incomplete line: its writer may still
-                        // finish it, so the newer files of this stream wait (at most the
-                        // grace period, then it is handed out as it is) to keep lines in
-                        // order.
-                        if slot < n_draining {
-                            if !r.partial.is_empty() {
-                                break;
-                            }
-                            // Truncated since (copy-truncate, then renamed away before anyone
-                            // looked)? Then its copy has the rest, which comes before anything
-                            // newer.
-                            if !r.finite {
-                                let size = r.file.metadata().map(|m| m.len()).unwrap_or(0);
-                                if r.truncated(size, &mut scratch).unwrap_or(false) {
-                                    let serial = r.serial;
-                                    self.on_truncated(si, Some(serial));
-                                    continue;
-                                }
-                            }
-                        }
-                        slot += 1;
-                    }
-                    Ok(Read::Truncated) => {
-                        let serial = s.draining.get(slot).map(|r| r.serial);
-                        self.on_truncated(si, serial);
-                    }
-                    Err(e) => {
-                        let msg = e.to_string();
-                        let is_current = slot == s.draining.len();
-                        if is_current {
-                            // Dropped; the next pass opens the path again.
-                            s.current = None;
-                        } else {
-                            s.draining.remove(slot);
-                        }
-                        self.report(si, msg);
-                    }
-                }
-            }
-        }
-        self.chunk = chunk;
-        self.scratch = scratch;
-        got
-    }
-
-    /// Close the older files that are finished: nothing more to read, and quiet for the
-    /// grace period (or a copy, or too many). A held partial line is handed out first, as
-    /// their last line: no writer will complete it now.
-    fn retire_finished(&mut self, now: Instant) -> bool {
-        let grace = self.cfg.rotate_grace;
-        for si in 0..self.streams.len() {
-            let s = &mut self.streams[si];
-            let crowded = s.draining.len() > MAX_DRAINING;
-            let Some(k) = s.draining.iter().position(|r| {
-                r.at_eof && (r.finite || crowded || now.duration_since(r.last_growth) >= grace)
-            }) else {
-                continue;
-            };
-            let r = &mut s.draining[k];
-            // Truncated since it was last read (copy-truncate, then rotated away before
-            // anyone looked)? Then its copy has the rest.
-            if !r.finite {
-                let size = r.file.metadata().map(|m| m.len()).unwrap_or(0);
-                if r.truncated(size, &mut self.scratch).unwrap_or(false) {
-                    let serial = r.serial;
-                    self.on_truncated(si, Some(serial));
-                    return true;
-                }
-            }
-            let r = &mut self.streams[si].draining[k];
-            if let Some((base, len)) = r.take_partial(&mut self.chunk) {
-                self.chunk_pos = 0;
-                self.chunk_end = len;
-                self.chunk_base = base;
-                self.chunk_final = true;
-                self.chunk_name = r.name.clone();
-                self.owner = Some(Owner {
-                    stream: si,
-                    serial: r.serial,
-                });
-                return true;
-            }
-            let s = &mut self.streams[si];
-            if let Some(r) = s.draining.remove(k) {
-                let name = s.path.clone();
-                let path = r.path.clone();
-                self.notice(Notice::Finished { name, path });
-                self.retire(r);
-            }
-        }
-        false
-    }
-
-    fn retire(&mut self, r: Reader) {
-        self.remember(Known {
-            name: match &*r.name {
-                InputName::Path(p) => p.clone(),
-                InputName::Stdin => PathBuf::from("-"),
-            },
-            id: r.id,
-            fp: r.head.fingerprint(),
-            end: r.read_pos,
-            committed: r.committed,
-            delivered: r.delivered,
-        });
-    }
-
-    fn owner_mut(&mut self, o: Owner) -> Option<&mut Reader> {
-        self.streams
-            .get_mut(o.stream)?
-            .readers_mut()
-            .find(|r| r.serial == o.serial)
-    }
-
-    /// Record how far the chunk was handed out in its reader (and, auto-committing, that
-    /// it was processed).
+    /// Record in the state how far the chunk was handed out. Done when the chunk is used
+    /// up and before a commit or checkpoint, not for every line: a checkpoint written in
+    /// between by the discovery thread only lags behind (lines read again after a crash),
+    /// it never runs ahead.
     fn settle(&mut self) {
         let Some(o) = self.owner else { return };
         let upto = self.chunk_base + self.chunk_pos as u64;
-        let auto = self.cfg.auto_commit;
-        if let Some(r) = self.owner_mut(o) {
-            r.delivered = r.delivered.max(upto);
-            if auto {
-                r.committed = r.delivered;
-            }
-        }
         if self.chunk_pos >= self.chunk_end {
             self.owner = None;
         }
+        self.core
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .settle(o, upto);
+    }
+
+    fn take_chunk(&mut self, f: Filled) {
+        self.chunk_pos = 0;
+        self.chunk_end = f.end;
+        self.chunk_base = f.base;
+        self.chunk_final = f.last;
+        self.chunk_name = f.name;
+        self.owner = Some(f.owner);
     }
 
     // ----- the main loop ----------------------------------------------------------------
@@ -1157,8 +213,6 @@ impl Follower {
         if let Some(r) = &self.closed {
             return Step::Closed(r.reason);
         }
-        // The line handed out last time has been processed.
-        self.settle();
         loop {
             if self.shared.is_closed() {
                 self.finish(CloseReason::Requested);
@@ -1175,7 +229,7 @@ impl Follower {
                     }
                 };
                 self.chunk_pos = to;
-                self.lines += 1;
+                self.lines += count_lines(&self.chunk[from..to]);
                 self.last_line = Instant::now();
                 return if batch {
                     Step::Batch { from, to }
@@ -1183,161 +237,103 @@ impl Follower {
                     Step::Line { from, to }
                 };
             }
-            self.settle();
+            // The chunk is used up: record it, then read more (or wait) under the lock.
+            let mut core = self.core.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(o) = self.owner.take() {
+                core.settle(o, self.chunk_base + self.chunk_pos as u64);
+            }
             let now = Instant::now();
-            let dirty = self.shared.is_dirty();
-            if (dirty && now.duration_since(self.last_rescan) >= BUSY_RESCAN)
-                || now >= self.next_tick
-            {
-                self.shared.take_dirty();
-                self.rescan(now);
-            }
-            self.maybe_checkpoint(now);
-            if self.fill_then_checkpoint(now) {
+            core.look(now);
+            if let Some(f) = core.fill_then_checkpoint(now, &mut self.chunk) {
+                keep_origin(&core, &f, &mut self.chunk_id, &mut self.chunk_head);
+                drop(core);
+                self.take_chunk(f);
                 continue;
             }
-            if self.retire_finished(now) {
-                continue;
+            match core.retire_finished(now, &mut self.chunk) {
+                Retired::Partial(f) => {
+                    keep_origin(&core, &f, &mut self.chunk_id, &mut self.chunk_head);
+                    drop(core);
+                    self.take_chunk(f);
+                    continue;
+                }
+                Retired::Again => continue,
+                Retired::Nothing => {}
             }
-            if self.shared.is_dirty() {
-                // Changed while reading: look again before sleeping.
-                self.shared.take_dirty();
-                self.rescan(now);
-                self.maybe_checkpoint(now);
-                if self.fill_then_checkpoint(now) {
+            if self.shared.take_dirty() || std::mem::take(&mut core.parked_waiting) {
+                // Changed while reading (or closed files changed and the open ones are
+                // read now, so some can make room): look again before sleeping.
+                core.rescan(now);
+                core.maybe_checkpoint(now);
+                if let Some(f) = core.fill_then_checkpoint(now, &mut self.chunk) {
+                    keep_origin(&core, &f, &mut self.chunk_id, &mut self.chunk_head);
+                    drop(core);
+                    self.take_chunk(f);
                     continue;
                 }
             }
-            if let Some(idle) = self.cfg.exit_on_idle {
+            let mut wake = core.wake_at();
+            drop(core);
+            if let Some(idle) = self.exit_on_idle {
                 if now.duration_since(self.last_line) >= idle {
                     self.finish(CloseReason::Idle);
                     return Step::Closed(CloseReason::Idle);
                 }
-            }
-            if deadline.is_some_and(|d| now >= d) {
-                return Step::Timeout;
-            }
-            let mut wake = self.next_tick.min(self.next_checkpoint_due());
-            if let Some(d) = deadline {
-                wake = wake.min(d);
-            }
-            if let Some(idle) = self.cfg.exit_on_idle {
                 wake = wake.min(self.last_line + idle);
             }
-            if let Some(g) = self.next_grace_end() {
-                wake = wake.min(g);
+            if let Some(d) = deadline {
+                if now >= d {
+                    return Step::Timeout;
+                }
+                wake = wake.min(d);
             }
             self.shared.sleep(wake.saturating_duration_since(now));
-            if self.shared.is_dirty() {
+            if self.shared.take_dirty() {
                 // Woken by an event: read at once (the latency that matters).
-                self.shared.take_dirty();
-                self.rescan(Instant::now());
+                self.lock().rescan(Instant::now());
             }
         }
     }
 
-    /// Write the checkpoint when it is due, or at once when files were opened or replaced
-    /// (before their first line is handed out, so that a crash in the middle of it leaves
-    /// them known to the next run).
-    fn maybe_checkpoint(&mut self, now: Instant) {
-        if self.state.is_none() || !(self.files_changed || now >= self.next_checkpoint) {
-            return;
-        }
-        self.files_changed = false;
-        self.next_checkpoint = now + self.cfg.checkpoint_every;
-        if let Err(e) = self.checkpoint() {
-            self.notice(Notice::CheckpointFailed {
-                message: e.to_string(),
-            });
-        }
-    }
-
-    fn next_checkpoint_due(&self) -> Instant {
-        if self.state.is_some() {
-            self.next_checkpoint
-        } else {
-            self.next_tick + Duration::from_secs(3600)
-        }
-    }
-
-    fn next_grace_end(&self) -> Option<Instant> {
-        self.streams
-            .iter()
-            .flat_map(|s| s.draining.iter())
-            .filter(|r| r.at_eof && !r.finite)
-            .map(|r| r.last_growth + self.cfg.rotate_grace)
-            .min()
-    }
-
-    /// The checkpoint entries: per stream, older files first, then the current one; then
-    /// the finished files.
-    fn entries(&self) -> Vec<Entry> {
-        let mut out = Vec::new();
-        for s in &self.streams {
-            for r in s.readers() {
-                // A deleted file read and processed to its end: nothing left to find.
-                let gone = r.at_eof
-                    && r.committed == r.read_pos
-                    && r.file.metadata().is_ok_and(|m| m.nlink() == 0);
-                out.push(Entry {
-                    name: s.path.clone(),
-                    id: r.id,
-                    fp: r.head.fingerprint(),
-                    offset: r.committed,
-                    done: gone,
-                });
-            }
-        }
-        for k in &self.known {
-            out.push(Entry {
-                name: k.name.clone(),
-                id: k.id,
-                fp: k.fp,
-                offset: k.committed,
-                done: k.committed >= k.end,
-            });
-        }
-        out
-    }
-
-    /// Clean up: checkpoint, close every file. Idempotent.
+    /// Clean up: checkpoint, close every file, stop the discovery thread. Idempotent.
     pub(super) fn finish(&mut self, reason: CloseReason) {
         if self.closed.is_some() {
             return;
         }
         // Every line handed out counts as processed now.
         self.settle();
-        self.commit();
-        let mut checkpoint = None;
-        if self.state.is_some() {
-            match self.checkpoint() {
-                Ok(_) => checkpoint = self.state.as_ref().map(|s| s.path().to_path_buf()),
-                Err(e) => self.close_error = Some(e),
-            }
+        let shut = {
+            let mut core = self.core.lock().unwrap_or_else(|e| e.into_inner());
+            core.take_notices(&mut self.notices);
+            core.shut()
+        };
+        if let Some(t) = self.discoverer.take() {
+            let _ = t.join();
         }
-        let mut files = 0;
-        let mut held = 0;
-        for s in self.streams.drain(..) {
-            for r in s.draining.into_iter().chain(s.current) {
-                files += 1;
-                if !r.partial.is_empty() {
-                    held += 1;
-                }
+        let checkpoint = match shut.checkpoint {
+            Ok(c) => c,
+            Err(e) => {
+                self.close_error = Some(e);
+                None
             }
-        }
-        self.shared.close();
-        self.watches.stop();
+        };
         self.chunk_pos = 0;
         self.chunk_end = 0;
         self.owner = None;
         self.closed = Some(CloseReport {
             reason,
             lines: self.lines,
-            files_closed: files,
-            partial_lines_held: held,
+            files_closed: shut.files,
+            partial_lines_held: shut.held,
             checkpoint,
         });
     }
+}
+
+/// How many lines `bytes` holds: its line ends, and a last line without one.
+fn count_lines(bytes: &[u8]) -> u64 {
+    let ends = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    ends + u64::from(bytes.last().is_some_and(|&b| b != b'\n'))
 }
 
 impl Drop for Follower {
@@ -1348,66 +344,25 @@ impl Drop for Follower {
 
 impl std::fmt::Debug for Follower {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (streams, notifying) = match self.core.try_lock() {
+            Ok(c) => (Some(c.stream_count()), Some(c.is_notifying())),
+            Err(_) => (None, None),
+        };
         f.debug_struct("Follower")
-            .field("streams", &self.streams.len())
-            .field("notifying", &self.watches.notifying())
+            .field("streams", &streams)
+            .field("notifying", &notifying)
             .field("lines", &self.lines)
             .field("closed", &self.closed)
             .finish()
     }
 }
 
-/// The directory a path is in (`.` for a bare file name).
-fn parent_dir(p: &Path) -> PathBuf {
-    match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Files next to `path` whose name starts with its name (`app.log.1`, `app.log-2024.gz`):
-/// where rotation schemes put older files. Sorted, for a reproducible choice.
-fn siblings(path: &Path) -> Vec<PathBuf> {
-    let Some(base) = path.file_name() else {
-        return Vec::new();
-    };
-    let base = base.as_bytes();
-    let dir = parent_dir(path);
-    let Ok(rd) = fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let n = e.file_name();
-            let n = n.as_bytes();
-            n.len() > base.len() && n.starts_with(base)
-        })
-        .map(|e| {
-            if path.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
-                e.path()
-            } else {
-                PathBuf::from(e.file_name())
-            }
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn globset_match(globs: &[String], name: &Path) -> bool {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in globs {
-        match globset::GlobBuilder::new(g)
-            .literal_separator(true)
-            .backslash_escape(true)
-            .build()
-        {
-            Ok(glob) => {
-                b.add(glob);
-            }
-            Err(_) => return false,
-        }
-    }
-    b.build().map(|s| s.is_match(name)).unwrap_or(false)
+/// Copy the identity of the file `f` was read from (see [`Follower::chunk_origin`]),
+/// reusing the buffer.
+fn keep_origin(core: &Core, f: &Filled, id: &mut Option<DevIno>, head: &mut Vec<u8>) {
+    head.clear();
+    *id = core.origin(f.owner).map(|(i, bytes)| {
+        head.extend_from_slice(bytes);
+        i
+    });
 }

@@ -63,9 +63,12 @@
 //! out: nothing is read twice after it.
 
 mod checkpoint;
+mod core;
+mod discover;
 mod error;
 mod follower;
 pub mod identity;
+mod limits;
 mod reader;
 mod watcher;
 
@@ -135,6 +138,8 @@ pub(crate) struct Config {
     pub exit_on_idle: Option<Duration>,
     pub auto_commit: bool,
     pub max_line: usize,
+    /// The open-file budget (`None`: from the descriptor limit, see [`limits`]).
+    pub max_open: Option<usize>,
 }
 
 impl Default for Config {
@@ -149,6 +154,7 @@ impl Default for Config {
             exit_on_idle: None,
             auto_commit: true,
             max_line: 8 * 1024 * 1024,
+            max_open: None,
         }
     }
 }
@@ -267,6 +273,15 @@ impl Follow {
         self
     }
 
+    /// How many files may be open at once (default: the process's descriptor limit, raised
+    /// to its hard maximum at start, less 64 for everything else). Past it, followed files
+    /// that are idle (read to their end) are closed, and reopened — by path, their
+    /// identity checked — when they change; a [`Notice::Parked`] says so once.
+    pub fn max_open_files(mut self, files: usize) -> Follow {
+        self.cfg.max_open = Some(files.max(1));
+        self
+    }
+
     /// Start following. Fails when nothing was given, a glob is bad, the state file cannot
     /// be read (or is not one), or [`Watch::Notify`] was asked for and is unavailable.
     pub fn open(self) -> Result<Follower, FollowError> {
@@ -375,7 +390,8 @@ pub enum CloseReason {
 pub struct CloseReport {
     /// Why it closed.
     pub reason: CloseReason,
-    /// Lines handed out over its life.
+    /// Lines handed out over its life (however they were handed out: one by one or in
+    /// batches).
     pub lines: u64,
     /// Files that were open and were closed.
     pub files_closed: usize,
@@ -390,14 +406,20 @@ impl fmt::Display for CloseReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "closed ({:?}): {} lines, {} files closed",
-            self.reason, self.lines, self.files_closed
+            "closed ({:?}): {}, {} closed",
+            self.reason,
+            plural(self.lines, "line", "lines"),
+            plural(self.files_closed as u64, "file", "files"),
         )?;
         if self.partial_lines_held > 0 {
             write!(
                 f,
-                ", {} incomplete lines held back",
-                self.partial_lines_held
+                ", {} held back",
+                plural(
+                    self.partial_lines_held as u64,
+                    "incomplete line",
+                    "incomplete lines"
+                )
             )?;
         }
         if let Some(p) = &self.checkpoint {
@@ -432,13 +454,9 @@ pub enum Notice {
     /// An older file was read to its end and closed.
     Finished { name: PathBuf, path: PathBuf },
     /// A file is a copy of (or a compressed copy of) the file followed as `name`, so it is
-    /// not read again. `unread`: found at restart with lines after the checkpoint, which
-    /// are not read from a compressed file.
-    Recognised {
-        name: PathBuf,
-        path: PathBuf,
-        unread: bool,
-    },
+    /// not read again. (A compressed copy with lines not read yet is read through its
+    /// decoder instead: see [`Notice::Resumed`].)
+    Recognised { name: PathBuf, path: PathBuf },
     /// A compressed file in a followed directory that is not a copy of a known file: not
     /// followed (compressed files do not grow; read them in batch mode).
     SkippedCompressed { path: PathBuf, codec: Codec },
@@ -451,6 +469,15 @@ pub enum Notice {
     /// The checkpointed file of `name` was not found (neither under its name nor renamed or
     /// copied next to it): its lines after `offset` could not be read.
     Lost { name: PathBuf, offset: u64 },
+    /// More older files of `name` were waiting to be read than a follower holds open
+    /// (`limit`, while the consumer did not ask for lines): the oldest, `path`, was closed
+    /// with `unread` bytes not read.
+    GaveUp {
+        name: PathBuf,
+        path: PathBuf,
+        unread: u64,
+        limit: usize,
+    },
     /// A file or directory cannot be read now; it is tried again.
     Unreadable { name: PathBuf, message: String },
     /// Change notification is not available; polling instead.
@@ -459,6 +486,9 @@ pub enum Notice {
     CheckpointFailed { message: String },
     /// Notices were dropped because nobody took them.
     Dropped { count: u64 },
+    /// More files are followed than may be open at once (`limit`): `files` idle ones are
+    /// watched without a descriptor and reopened when they change. Said once.
+    Parked { files: usize, limit: usize },
 }
 
 impl fmt::Display for Notice {
@@ -501,23 +531,9 @@ impl fmt::Display for Notice {
                 name.display(),
                 path.display()
             ),
-            Notice::Recognised {
-                name,
-                path,
-                unread: false,
-            } => write!(
+            Notice::Recognised { name, path } => write!(
                 f,
                 "{}: copy of {}; not read again",
-                path.display(),
-                name.display()
-            ),
-            Notice::Recognised {
-                name,
-                path,
-                unread: true,
-            } => write!(
-                f,
-                "{}: compressed copy of {}; its lines after the checkpoint were not read",
                 path.display(),
                 name.display()
             ),
@@ -538,12 +554,33 @@ impl fmt::Display for Notice {
                 "{}: checkpointed file not found; lines after byte {offset} lost",
                 name.display()
             ),
+            Notice::GaveUp {
+                name,
+                path,
+                unread,
+                limit,
+            } => write!(
+                f,
+                "{}: more than {limit} older files waiting to be read; gave up {} with {unread} bytes unread",
+                name.display(),
+                path.display()
+            ),
             Notice::Unreadable { name, message } => write!(f, "{}: {message}", name.display()),
             Notice::Polling { reason } => f.write_str(reason),
             Notice::CheckpointFailed { message } => write!(f, "writing the checkpoint: {message}"),
             Notice::Dropped { count } => write!(f, "{count} notices dropped"),
+            Notice::Parked { files, limit } => write!(
+                f,
+                "{} watched without an open descriptor (at most {limit} files are kept open); each is reopened when it changes",
+                plural(*files as u64, "file", "files")
+            ),
         }
     }
+}
+
+/// `1 line`, `2 lines`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

@@ -40,6 +40,9 @@ pub enum Read {
     /// The file's first bytes changed or it shrank below what was read: truncated (and
     /// perhaps rewritten). The read was discarded.
     Truncated,
+    /// Its first bytes are compressed data (a file rewritten in place by `gzip`, say):
+    /// not lines. The read was discarded.
+    Compressed(crate::source::Codec),
 }
 
 /// A followed file, open.
@@ -68,6 +71,50 @@ pub struct Reader {
     pub finite: bool,
     /// The last read found nothing new.
     pub at_eof: bool,
+    /// A compressed generation (found at restart, or the compressed copy of a truncated
+    /// file): read through its decoder, from its start up to `read_pos`, then on. Such a
+    /// file does not grow, so it is always [`finite`](Reader::finite).
+    pub decoded: Option<Decoded>,
+}
+
+/// The decoder of a compressed file and how many decoded bytes it has given.
+pub struct Decoded {
+    input: crate::source::Input,
+    pos: u64,
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("codec", &self.input.codec())
+            .field("pos", &self.pos)
+            .finish()
+    }
+}
+
+/// A file read with `pread` at its own offset: a decoder over it does not disturb, and is
+/// not disturbed by, anything else reading the same descriptor.
+struct PreadFile {
+    file: File,
+    pos: u64,
+}
+
+impl io::Read for PreadFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = std::os::unix::fs::FileExt::read_at(&self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// A decoder of the whole of `file` (its compression detected from its first bytes).
+fn decoder(path: &std::path::Path, file: &File) -> io::Result<crate::source::Input> {
+    let src = PreadFile {
+        file: file.try_clone()?,
+        pos: 0,
+    };
+    crate::source::open::open_reader(InputName::Path(path.to_path_buf()), src)
+        .map_err(io::Error::other)
 }
 
 impl Reader {
@@ -95,7 +142,74 @@ impl Reader {
             last_growth: Instant::now(),
             finite: false,
             at_eof: false,
+            decoded: None,
         })
+    }
+
+    /// A reader of the compressed `file`, going on at decoded offset `pos`. Its head is
+    /// the head of its decoded content, so it is recognised as the file it is a
+    /// compressed copy of.
+    pub fn open_decoded(
+        serial: u64,
+        name: Arc<InputName>,
+        path: PathBuf,
+        file: File,
+        id: DevIno,
+        pos: u64,
+    ) -> io::Result<Reader> {
+        let mut head = vec![0; super::identity::HEAD_MAX];
+        let mut first = decoder(&path, &file)?;
+        let mut got = 0;
+        while got < head.len() {
+            match io::Read::read(&mut first, &mut head[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        head.truncate(got);
+        let input = decoder(&path, &file)?;
+        Ok(Reader {
+            serial,
+            name,
+            path,
+            file,
+            id,
+            head: Head::from_bytes(&head),
+            read_pos: pos,
+            partial: Vec::new(),
+            delivered: pos,
+            committed: pos,
+            last_growth: Instant::now(),
+            finite: true,
+            at_eof: false,
+            decoded: Some(Decoded { input, pos: 0 }),
+        })
+    }
+
+    /// Extend the known head with the file's first bytes written since (up to
+    /// `HEAD_MAX`; the file is `size` bytes now), if they continue it. Bytes that do not
+    /// are left for the truncation check to find.
+    pub fn learn_head(&mut self, size: u64) {
+        let have = self.head.len();
+        if self.decoded.is_some() || have >= super::identity::HEAD_MAX || size <= have as u64 {
+            return;
+        }
+        if let Ok(now) = Head::read(&self.file) {
+            if now.bytes().starts_with(self.head.bytes()) {
+                self.head = now;
+            }
+        }
+    }
+
+    /// The file's size now (`None` if it cannot be looked at).
+    pub fn size(&self) -> Option<u64> {
+        match self.decoded {
+            // The decoded size is not known before the end.
+            Some(_) => None,
+            None => self.file.metadata().ok().map(|m| m.len()),
+        }
     }
 
     /// Start again at offset 0 (after a truncation): what was held is dropped.
@@ -112,6 +226,10 @@ impl Reader {
 
     /// Whether the file was truncated (or rewritten from its start) under us.
     pub fn truncated(&self, size: u64, scratch: &mut Vec<u8>) -> io::Result<bool> {
+        if self.decoded.is_some() {
+            // Its offsets are decoded ones; a compressed file is written once.
+            return Ok(false);
+        }
         Ok(size < self.read_pos || !self.head.still_matches(&self.file, scratch)?)
     }
 
@@ -134,6 +252,10 @@ impl Reader {
             chunk.resize(held + CHUNK, 0);
         }
         chunk[..held].copy_from_slice(&self.partial);
+        if let Some(d) = self.decoded.as_mut() {
+            let n = read_decoded(d, self.read_pos, &mut chunk[held..held + CHUNK])?;
+            return Ok(self.took(chunk, held, n, max_line));
+        }
         let n = loop {
             match std::os::unix::fs::FileExt::read_at(
                 &self.file,
@@ -155,6 +277,21 @@ impl Reader {
         if !self.head.still_matches(&self.file, scratch)? {
             return Ok(Read::Truncated);
         }
+        if self.read_pos == 0 && held == 0 {
+            let codec = crate::source::detect(&chunk[..n.min(crate::source::open::MAGIC_LEN)]);
+            if codec != crate::source::Codec::Plain {
+                return Ok(Read::Compressed(codec));
+            }
+        }
+        Ok(self.took(chunk, held, n, max_line))
+    }
+
+    /// `n` new bytes were read into `chunk` after the `held` bytes of the partial line.
+    fn took(&mut self, chunk: &mut [u8], held: usize, n: usize, max_line: usize) -> Read {
+        if n == 0 {
+            self.at_eof = true;
+            return Read::Eof;
+        }
         let valid = held + n;
         self.head.extend(self.read_pos, &chunk[held..valid]);
         let base = self.read_pos - held as u64;
@@ -165,12 +302,12 @@ impl Reader {
         match memrchr(b'\n', &chunk[..valid]) {
             Some(k) => {
                 self.partial.extend_from_slice(&chunk[k + 1..valid]);
-                Ok(Read::Lines { base, end: k + 1 })
+                Read::Lines { base, end: k + 1 }
             }
-            None if valid >= max_line => Ok(Read::Lines { base, end: valid }),
+            None if valid >= max_line => Read::Lines { base, end: valid },
             None => {
                 self.partial.extend_from_slice(&chunk[..valid]);
-                Ok(Read::Partial)
+                Read::Partial
             }
         }
     }
@@ -190,6 +327,35 @@ impl Reader {
         self.partial.clear();
         Some((self.read_pos - len as u64, len))
     }
+}
+
+/// Read decoded bytes at decoded offset `at` into `buf` (skipping what comes before it:
+/// a decoder reads forward only), as many as fit: fewer only at the end, so that a short
+/// read means the end as it does for a plain file.
+fn read_decoded(d: &mut Decoded, at: u64, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = match io::Read::read(&mut d.input, &mut buf[got..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        let start = d.pos;
+        d.pos += n as u64;
+        if d.pos <= at {
+            // Before the offset wanted: thrown away.
+            continue;
+        }
+        let skip = at.saturating_sub(start) as usize;
+        if skip > 0 {
+            buf.copy_within(got + skip..got + n, got);
+        }
+        got += n - skip;
+    }
+    Ok(got)
 }
 
 /// The offset where the last `n` lines of `file` (of `size` bytes) start. A last line

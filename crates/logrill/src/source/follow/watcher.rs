@@ -44,6 +44,9 @@ pub(super) struct Shared {
     /// Something changed in a directory's entries (create, delete, rename): worth listing
     /// the followed directories again.
     structure: AtomicBool,
+    /// Something changed, for the discovery thread (which must not take the consumer's
+    /// `dirty`: the consumer reads at once when it is set).
+    discover: AtomicBool,
     /// Close requested. An `Arc` of its own so that it can be handed to a signal handler.
     closed: Arc<AtomicBool>,
     lock: Mutex<()>,
@@ -61,6 +64,7 @@ impl Shared {
             self.structure.store(true, Ordering::Release);
         }
         self.dirty.store(true, Ordering::Release);
+        self.discover.store(true, Ordering::Release);
         self.notify();
     }
 
@@ -93,6 +97,29 @@ impl Shared {
     /// Whether a change is pending (without forgetting it).
     pub(super) fn is_dirty(&self) -> bool {
         self.dirty.load(Ordering::Acquire)
+    }
+
+    /// Whether a change of directory entries is pending (without forgetting it).
+    pub(super) fn has_structure(&self) -> bool {
+        self.structure.load(Ordering::Acquire)
+    }
+
+    /// Whether a change was signalled since the discovery thread last asked.
+    pub(super) fn take_discover(&self) -> bool {
+        self.discover.swap(false, Ordering::AcqRel)
+    }
+
+    /// The discovery thread's sleep: until a change, a close, or `timeout` (capped at
+    /// [`FLAG_CHECK`]).
+    pub(super) fn sleep_discover(&self, timeout: Duration) {
+        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self.discover.load(Ordering::Acquire) || self.is_closed() {
+            return;
+        }
+        let _ = self
+            .cv
+            .wait_timeout(guard, timeout.min(FLAG_CHECK))
+            .unwrap_or_else(|e| e.into_inner());
     }
 
     /// Sleep until woken or `timeout` (capped at [`FLAG_CHECK`]) has passed.
