@@ -931,3 +931,77 @@ fn a_creds_file_logs_in_to_an_operator_mode_server() {
         stderr(&out)
     );
 }
+
+/// Issue 13, item 5: the broker goes away, the log is rotated twice by rename while it is
+/// away (so the follower, blocked on publishing, must keep finding and holding the new
+/// generations), then the broker comes back: every line written is stored once, counted by
+/// its sequence number.
+#[test]
+fn a_broker_outage_across_two_rotations_loses_no_generation() {
+    if !have_server() {
+        return;
+    }
+    const PER: usize = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = Broker::start(free_port(), &dir.path().join("store"));
+    let file = dir.path().join("app.log");
+    let state = dir.path().join("state");
+    std::fs::write(&file, "").unwrap();
+    let url = broker.url("rotated");
+    let write = |from: usize| {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&file)
+            .unwrap();
+        for n in from..from + PER {
+            writeln!(f, "{{\"n\":{n}}}").unwrap();
+        }
+    };
+    let child = Command::new(BIN)
+        .args(["-F", "--from-start", "--exit-on-idle", "4s", "--state"])
+        .arg(&state)
+        .args(["--to", &url, "parse json"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    write(0);
+    std::thread::sleep(Duration::from_millis(1500));
+    broker.kill();
+    // Two rename rotations while the broker is away, each generation written whole.
+    write(PER);
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::rename(&file, dir.path().join("app.log.1")).unwrap();
+    write(2 * PER);
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::rename(dir.path().join("app.log.1"), dir.path().join("app.log.2")).unwrap();
+    std::fs::rename(&file, dir.path().join("app.log.1")).unwrap();
+    write(3 * PER);
+    // Away longer than logrill waits for an acknowledgement.
+    std::thread::sleep(Duration::from_millis(3000));
+    broker.restart();
+    let out = wait(child, Duration::from_secs(120));
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let out = run(&[
+        "--json",
+        "parse json | count, count_distinct n, min n, max n",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let row = json_lines(&out).pop().expect("a result");
+    let values: Vec<_> = row.as_object().unwrap().values().cloned().collect();
+    let total = 4 * PER;
+    assert_eq!(
+        values,
+        [
+            serde_json::json!(total),
+            serde_json::json!(total),
+            serde_json::json!(0),
+            serde_json::json!(total - 1)
+        ],
+        "stored {row}; follower said:\n{err}"
+    );
+}
