@@ -132,7 +132,6 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     let escape = terminal && !args.raw;
     let mut out = Printer::new(stdout.lock(), args.format(), terminal, escape)
         .with_filename(args.with_filename)
-        .with_row_limit(args.max_state)
         .live();
     let every = args.every;
     let gathers = live.has_snapshot();

@@ -150,7 +150,6 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     let escape = to_terminal && !args.raw;
     let mut out = output::Printer::new(stdout.lock(), args.format(), to_terminal, escape)
         .with_filename(args.with_filename)
-        .with_row_limit(args.max_state)
         .with_color(shell::use_color(&args.color, to_terminal))
         .with_chart(args.chart());
     let mut on_error = |e: logrill::Error| {
@@ -184,10 +183,6 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         Ok(summary) => summary,
         Err(RunFailure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
             return Ok(BROKEN_PIPE)
-        }
-        Err(RunFailure::Output(e)) if output::TooManyRows::within(&e).is_some() => {
-            diag::say(e);
-            return Ok(FAILED);
         }
         Err(e) => return Err(e.into()),
     };

@@ -7,11 +7,12 @@
 //!
 //! Records whose fields are named per record (JSON, logfmt: no schema) are printed under
 //! the union of their names, in first-seen order, each value under its own name and empty
-//! where a record lacks it. That header is known only once every record is read, so in a
-//! batch run such records are held until the end (at most `--max-state` of them:
-//! [`TooManyRows`] past it); fixed-schema records (Apache, nginx, regex, `select`) stream
-//! as they come. A live run (`-F`) cannot wait for the end: there, a header line is
-//! written again whenever a record brings a name not seen before.
+//! where a record lacks it. To know that header, the first [`HOLD_ROWS`] such records are
+//! held (packed in one buffer); then the header and they are written, and later records
+//! stream, so memory stays bounded whatever the input. A name first seen after that (or,
+//! in a live run (`-F`), after the first record) brings a header line again, with the new
+//! name added at the end. Fixed-schema records (Apache, nginx, regex, `select`) stream as
+//! they come.
 //!
 //! `-H` tags what came from an input with its name: `name:value` for values, a `file`
 //! column first for records, and `{"file":…,"line":…,"record":{…}}` in JSON (the record
@@ -44,32 +45,9 @@ const RESET: &[u8] = b"\x1b[0m";
 /// Rows an aligned table buffers to size its columns (later rows use the same widths).
 const ALIGN_ROWS: usize = 1000;
 
-/// More records without a schema (JSON, logfmt) than may be held to find their columns.
-#[derive(Debug)]
-pub struct TooManyRows {
-    pub limit: usize,
-}
-
-impl std::fmt::Display for TooManyRows {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "a table of JSON or logfmt records is printed when all of them are read (its \
-             columns are every name they use), and there are more than {} (raise \
-             --max-state, print them with --json, or `select` the fields to print)",
-            logrill::plural(self.limit, "record", "records")
-        )
-    }
-}
-
-impl std::error::Error for TooManyRows {}
-
-impl TooManyRows {
-    /// The error inside an output error, if that is what it is.
-    pub fn within(e: &io::Error) -> Option<&TooManyRows> {
-        e.get_ref().and_then(|inner| inner.downcast_ref())
-    }
-}
+/// Records without a schema (JSON, logfmt) held to find their columns before the first is
+/// written: enough for the names of most logs, few enough to keep memory small.
+const HOLD_ROWS: usize = 1000;
 
 /// The columns of records without a schema: the union of their names, first seen first.
 #[derive(Debug, Default)]
@@ -83,8 +61,10 @@ struct Union {
     packed: Vec<u8>,
     /// Where each held row ends in `packed`.
     row_ends: Vec<usize>,
-    /// Live runs: how many names the last header written had.
+    /// Once streaming: how many names the last header written had.
     written: usize,
+    /// Whether rows are written as they come (a live run, or past [`HOLD_ROWS`]).
+    streaming: bool,
 }
 
 impl Union {
@@ -161,8 +141,6 @@ pub struct Printer<W: Write> {
     chart_rows: Vec<Vec<Value<'static>>>,
     /// Records without a schema: their columns, and their rows until the end.
     union: Option<Union>,
-    /// Most rows [`Union`] may hold (`--max-state`).
-    row_limit: usize,
     /// Following (`-F`): rows are written as they come (see the module documentation).
     live: bool,
 }
@@ -188,15 +166,8 @@ impl<W: Write> Printer<W> {
             chart: None,
             chart_rows: Vec::new(),
             union: None,
-            row_limit: logrill::exec::DEFAULT_STATE_LIMIT,
             live: false,
         }
-    }
-
-    /// Most records without a schema held to find their columns (`--max-state`).
-    pub fn with_row_limit(mut self, limit: usize) -> Self {
-        self.row_limit = limit.max(1);
-        self
     }
 
     /// Following: write rows as they come (a header again when new names appear), and
@@ -323,23 +294,33 @@ impl<W: Write> Printer<W> {
         self.write_row(&cells)
     }
 
-    /// The held rows of records without a schema, under the union of their names.
+    /// The held rows of records without a schema, under the union of their names; the
+    /// records that follow them are another table (a new header).
     fn flush_union(&mut self) -> io::Result<()> {
         let Some(mut union) = self.union.take() else {
             return Ok(());
         };
-        if !self.live && !union.names.is_empty() {
+        self.write_held(&mut union)
+    }
+
+    /// Write the header and the rows held so far, and stream from now on.
+    fn write_held(&mut self, union: &mut Union) -> io::Result<()> {
+        if !union.streaming && !union.names.is_empty() {
             self.header_done = true;
             let names = std::mem::take(&mut union.names);
             self.write_header_now(&names)?;
             union.names = names;
+            union.written = union.names.len();
         }
+        union.streaming = true;
         let mut from = 0;
         for &to in &union.row_ends {
             let cells = union.dense(from, to);
             self.write_row(&cells)?;
             from = to;
         }
+        union.row_ends.clear();
+        union.packed.clear();
         Ok(())
     }
 
@@ -348,21 +329,22 @@ impl<W: Write> Printer<W> {
     fn union_row(&mut self, tag: Option<&[u8]>, record: &Record<'_>) -> io::Result<()> {
         let aligned = self.aligned();
         let escape = self.escape;
+        let live = self.live;
         let union = self.union.get_or_insert_with(|| {
-            let mut u = Union::default();
+            let mut u = Union {
+                streaming: live,
+                ..Union::default()
+            };
             if tag.is_some() {
-                u.column("file");
+                // The input's name: a column of its own, not indexed by name, so that a
+                // record's own `file` field stays in a column of its own too.
+                u.names.push("file".to_string());
             }
             for name in &self.columns {
                 u.column(name);
             }
             u
         });
-        if !self.live && union.row_ends.len() >= self.row_limit {
-            let limit = self.row_limit;
-            self.union = None;
-            return Err(io::Error::other(TooManyRows { limit }));
-        }
         let from = union.packed.len();
         if let Some(name) = tag {
             union.pack(0, |out| out.extend_from_slice(name));
@@ -380,8 +362,13 @@ impl<W: Write> Printer<W> {
                 }
             });
         }
-        if !self.live {
+        if !union.streaming {
             union.row_ends.push(union.packed.len());
+            if union.row_ends.len() >= HOLD_ROWS {
+                let mut held = self.union.take().unwrap_or_default();
+                self.write_held(&mut held)?;
+                self.union = Some(held);
+            }
             return Ok(());
         }
         let cells = union.dense(from, union.packed.len());
@@ -811,15 +798,24 @@ mod tests {
     }
 
     #[test]
-    fn held_records_past_the_limit_are_an_error_and_nothing_is_printed() {
-        let mut p = printer(Format::Text, false, false).with_row_limit(2);
-        let mut r = Record::new();
-        r.push(Cow::Borrowed("a"), Value::Int(1));
-        p.record(&InputName::Stdin, 1, &r).unwrap();
-        p.record(&InputName::Stdin, 2, &r).unwrap();
-        let e = p.record(&InputName::Stdin, 3, &r).unwrap_err();
-        assert_eq!(TooManyRows::within(&e).map(|t| t.limit), Some(2));
+    fn records_without_schema_stream_after_the_held_ones() {
+        // The first HOLD_ROWS records are held to find the columns; the rest stream, and a
+        // name first seen among them brings a header again.
+        let mut p = printer(Format::Csv, false, false);
+        let mut a = Record::new();
+        a.push(Cow::Borrowed("a"), Value::Int(1));
+        for i in 0..HOLD_ROWS {
+            p.record(&InputName::Stdin, i as u64 + 1, &a).unwrap();
+        }
+        let held = p.out.get_ref().len() + p.out.buffer().len();
+        assert!(held > HOLD_ROWS, "written once the hold was full");
+        let mut b = Record::new();
+        b.push(Cow::Borrowed("b"), Value::Int(2));
+        p.record(&InputName::Stdin, 1001, &b).unwrap();
+        p.record(&InputName::Stdin, 1002, &a).unwrap();
         p.finish().unwrap();
-        assert_eq!(p.out.into_inner().unwrap(), b"");
+        let out = String::from_utf8(p.out.into_inner().unwrap()).unwrap();
+        let expected = format!("a\r\n{}a,b\r\n,2\r\n1,\r\n", "1\r\n".repeat(HOLD_ROWS));
+        assert_eq!(out, expected);
     }
 }

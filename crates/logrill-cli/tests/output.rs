@@ -113,25 +113,48 @@ fn logfmt_and_sorted_records_too() {
 }
 
 #[test]
-fn held_records_are_bounded_by_max_state_but_fixed_schemas_stream() {
+fn json_records_stream_after_the_first_thousand_with_a_new_header_for_new_names() {
     let d = tempfile::tempdir().unwrap();
-    let r = logrill!(d.path(), JSON.as_bytes(); "--max-state", "2", "parse json");
-    assert_eq!(r.code, Some(2), "{r:?}");
-    assert_eq!(r.out(), "", "no table cut short: {r:?}");
-    assert!(
-        r.err().contains("more than 2 records (raise --max-state"),
-        "{r:?}"
-    );
-    // A fixed schema (a regex's groups) needs no holding: 3 rows past a limit of 1.
-    let r = logrill!(d.path(), b"k=1\nk=2\nk=3\n";
-        "--max-state", "1", "parse regex 'k=(?P<k>[0-9])'");
+    // 1500 records; the 1201st brings a name the first thousand did not have.
+    let mut input = String::new();
+    let mut expected = String::from("a\n");
+    for n in 1..=1500 {
+        if n == 1201 {
+            input.push_str(&format!("{{\"a\":{n},\"z\":\"new\"}}\n"));
+            expected.push_str(&format!("a\tz\n{n}\tnew\n"));
+        } else if n > 1201 {
+            input.push_str(&format!("{{\"a\":{n}}}\n"));
+            expected.push_str(&format!("{n}\t\n"));
+        } else {
+            input.push_str(&format!("{{\"a\":{n}}}\n"));
+            expected.push_str(&format!("{n}\n"));
+        }
+    }
+    let r = logrill!(d.path(), input.as_bytes(); "parse json");
     assert_eq!(r.code, Some(0), "{r:?}");
-    assert_eq!(r.out(), "k\n1\n2\n3\n", "{r:?}");
+    assert_eq!(r.out(), expected);
+    // What is held is bounded by the hold, not by --max-state (which bounds aggregates).
+    let r = logrill!(d.path(), JSON.as_bytes(); "--max-state", "2", "parse json");
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(r.out(), "a\tb\tc\n1\t\t\n\t2\t\n4\t3\tx\n", "{r:?}");
 }
 
 // ---------------------------------------------------------------------------------------
 // -H on records
 // ---------------------------------------------------------------------------------------
+
+#[test]
+fn with_filename_keeps_a_records_own_file_field() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(
+        d.path().join("a.log"),
+        "{\"file\":\"x.c\",\"msg\":\"hi\"}\n",
+    )
+    .unwrap();
+    let r = logrill!(d.path(), b""; "-H", "parse json", "a.log");
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(r.out(), "file\tfile\tmsg\na.log\tx.c\thi\n", "{r:?}");
+}
 
 #[test]
 fn with_filename_tags_records_with_their_file() {

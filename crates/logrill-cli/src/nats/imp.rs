@@ -522,8 +522,7 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         terminal,
         terminal && !args.raw,
     )
-    .with_filename(args.with_filename)
-    .with_row_limit(args.max_state);
+    .with_filename(args.with_filename);
     if args.follow {
         // Records go out as they come (JSON records are not held for their union).
         out = out.live();
