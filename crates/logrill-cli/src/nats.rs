@@ -139,11 +139,16 @@ pub fn settle_commit(
 /// `url` with any credentials (what is between `//` and `@`) blanked out.
 #[cfg_attr(not(feature = "nats"), allow(dead_code))]
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(i), Some(at)) if at > i && !url[i + 3..at].contains('/') => {
-            format!("{}***{}", &url[..i + 3], &url[at..])
-        }
-        _ => url.to_string(),
+    let Some(i) = url.find("://") else {
+        return url.to_string();
+    };
+    // The credentials end at the last `@` of the authority (before the first `/`): an `@`
+    // in the subject is no end of them.
+    let rest = &url[i + 3..];
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => format!("{}***{}", &url[..i + 3], &rest[at..]),
+        None => url.to_string(),
     }
 }
 
@@ -271,5 +276,7 @@ mod tests {
         assert!(!bad.contains("alice:p"), "{bad}");
         assert_eq!(redact("nats://a:b@h:1/s"), "nats://***@h:1/s");
         assert_eq!(redact("nats://h:1/s@x"), "nats://h:1/s@x");
+        // An `@` in the subject does not end the credentials.
+        assert_eq!(redact("nats://alice:secret@h/a b@c"), "nats://***@h/a b@c");
     }
 }

@@ -734,19 +734,19 @@ impl Parser<'_> {
     }
 
     fn or(&mut self) -> Result<Expr, QueryError> {
-        let mut e = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.eat_word("or") {
-            e = Expr::Or(Box::new(e), Box::new(self.and()?));
+            terms.push(self.and()?);
         }
-        Ok(e)
+        Ok(balanced(terms, &|a, b| Expr::Or(Box::new(a), Box::new(b))))
     }
 
     fn and(&mut self) -> Result<Expr, QueryError> {
-        let mut e = self.not()?;
+        let mut terms = vec![self.not()?];
         while self.eat_word("and") {
-            e = Expr::And(Box::new(e), Box::new(self.not()?));
+            terms.push(self.not()?);
         }
-        Ok(e)
+        Ok(balanced(terms, &|a, b| Expr::And(Box::new(a), Box::new(b))))
     }
 
     fn not(&mut self) -> Result<Expr, QueryError> {
@@ -759,14 +759,14 @@ impl Parser<'_> {
         self.compare()
     }
 
-    /// One level deeper: into parentheses or a prefix operator (see
-    /// [`super::MAX_NESTING`]).
+    /// One level deeper into the expression's tree: parentheses, a prefix operator, or a
+    /// term of an arithmetic chain (see [`MAX_DEPTH`]).
     fn nest(&mut self) -> Result<(), QueryError> {
         self.depth += 1;
-        if self.depth > super::MAX_NESTING {
+        if self.depth > MAX_DEPTH {
             return Err(self.err(format!(
-                "expression nested more than {} deep (parentheses, `not`, `-`)",
-                super::MAX_NESTING
+                "expression nested more than {MAX_DEPTH} deep (parentheses, `not`, `-`, \
+                 terms of `+ - * / %`)"
             )));
         }
         Ok(())
@@ -829,20 +829,26 @@ impl Parser<'_> {
 
     fn sum(&mut self) -> Result<Expr, QueryError> {
         let mut e = self.product()?;
+        let mut levels = 0;
         loop {
             let op = if self.eat_sym("+") {
                 ArithOp::Add
             } else if self.eat_sym("-") {
                 ArithOp::Sub
             } else {
+                self.depth -= levels;
                 return Ok(e);
             };
+            // Left to right (`a - b - c` is `(a - b) - c`): each term is a level deeper.
+            self.nest()?;
+            levels += 1;
             e = Expr::Arith(Box::new(e), op, Box::new(self.product()?));
         }
     }
 
     fn product(&mut self) -> Result<Expr, QueryError> {
         let mut e = self.unary()?;
+        let mut levels = 0;
         loop {
             let op = if self.eat_sym("*") {
                 ArithOp::Mul
@@ -851,8 +857,11 @@ impl Parser<'_> {
             } else if self.eat_sym("%") {
                 ArithOp::Rem
             } else {
+                self.depth -= levels;
                 return Ok(e);
             };
+            self.nest()?;
+            levels += 1;
             e = Expr::Arith(Box::new(e), op, Box::new(self.unary()?));
         }
     }
@@ -932,6 +941,26 @@ impl Parser<'_> {
             Tok::Sym(s) => Err(QueryError::new(self.text, col, format!("unexpected `{s}`"))),
         }
     }
+}
+
+/// How deep an expression's tree may be. Evaluating, visiting and dropping it recurse once
+/// per level, on whatever thread runs the pipeline (a worker's stack is 2 MiB), so without
+/// a bound a long enough expression (thousands of `not`, or of `+ 1`) would overflow the
+/// stack and abort. `and` and `or` chains are built balanced (their depth grows with the
+/// logarithm of their length: thousands of `or` terms are fine). Parentheses are also
+/// bounded by [`super::MAX_NESTING`] when the pipeline is split into stages.
+pub const MAX_DEPTH: usize = 1000;
+
+/// `terms` joined by `join`, as a balanced tree in the order written (so `a or b or c or d`
+/// is `(a or b) or (c or d)`: the same answer, and the same left-to-right evaluation).
+fn balanced(mut terms: Vec<Expr>, join: &dyn Fn(Expr, Expr) -> Expr) -> Expr {
+    if terms.len() == 1 {
+        if let Some(only) = terms.pop() {
+            return only;
+        }
+    }
+    let right = terms.split_off(terms.len() / 2);
+    join(balanced(terms, join), balanced(right, join))
 }
 
 fn leak(s: &str) -> &'static str {
