@@ -90,9 +90,13 @@ pub(crate) fn report(args: &Args, summary: &exec::Summary) {
     for note in &summary.notes {
         diag::say(note);
     }
-    // Not hidden by -q: the answer above is probably not the one asked for.
-    for line in &summary.unseen_fields {
-        diag::say(line);
+    // A likely misspelled field is said even with -q: the answer above is probably not
+    // the one asked for (and the exit status says so). A field that is merely absent is a
+    // note.
+    for field in &summary.unseen_fields {
+        if field.likely_typo || !args.quiet {
+            diag::say(&field.message);
+        }
     }
     if !args.quiet {
         for line in &summary.parse_report {

@@ -114,6 +114,20 @@ fn a_json_field_no_record_had_is_reported_with_the_names_seen() {
     // A field only some records have is no mistake.
     let (out, err, code) = run("parse json | where status >= 500 | count", JSON, &[]);
     assert_eq!((out.as_str(), err.as_str(), code), ("1\n", "", 0));
+    // A field no record has, near no name that was seen, may just not occur in these logs
+    // (no errors today): a note, exit 0; -q hides it.
+    let (out, err, code) = run("parse json | where error is not null | count", JSON, &[]);
+    assert_eq!((out.as_str(), code), ("0\n", 0), "{err}");
+    assert_eq!(
+        err,
+        "logrill: field `error` was in no record; fields seen: level, service, status\n"
+    );
+    let (_, err, code) = run(
+        "parse json | where error is not null | count",
+        JSON,
+        &["-q"],
+    );
+    assert_eq!((err.as_str(), code), ("", 0));
     // logfmt likewise.
     let (_, err, code) = run(
         "parse logfmt | count by lvl",

@@ -878,8 +878,7 @@ fn watch_names(watch: &mut Vec<String>, unseen: &mut Unseen, rec: &Record<'_>) {
         return;
     }
     unseen.watch(watch);
-    let names: Vec<&str> = rec.iter().map(|(name, _)| name).collect();
-    unseen.saw(names.iter().copied());
+    unseen.saw(rec);
     if !unseen.pending() {
         watch.clear();
     }

@@ -112,9 +112,9 @@ pub struct Summary {
     pub notes: Vec<String>,
     /// Fields the pipeline names that no record had, with a hint, a line each (after a
     /// JSON or logfmt `parse`, whose records name their own fields: see
-    /// [`crate::query::names::Unseen`]). Probably a misspelled name: the answer is
-    /// likely not the one asked for.
-    pub unseen_fields: Vec<String>,
+    /// [`crate::query::names::Unseen`]). One close to a name that was seen is likely
+    /// misspelled ([`Summary::failed`]); another may just not occur in these logs.
+    pub unseen_fields: Vec<crate::query::names::UnseenField>,
     /// Whether a stage (`head`) ended the run before the inputs ended.
     pub stopped_early: bool,
     /// Whether the run was cancelled ([`Options::cancel`]): results are partial.
@@ -129,9 +129,11 @@ impl Summary {
 
     /// Whether the run went wrong, so that its exit status must say so: an input failed,
     /// most lines did not parse (the answer covers only the few that did), or a field the
-    /// pipeline names was in no record (probably misspelled).
+    /// pipeline names was in no record and is close to one that was (misspelled).
     pub fn failed(&self) -> bool {
-        self.failed_inputs > 0 || self.format_mismatch.is_some() || !self.unseen_fields.is_empty()
+        self.failed_inputs > 0
+            || self.format_mismatch.is_some()
+            || self.unseen_fields.iter().any(|f| f.likely_typo)
     }
 }
 

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 use super::expr::{Expr, FieldRef};
 use super::{AggCall, AggFn, Column, Plan, QueryError, StageSpec};
-use crate::stage::parse::{ParseSpec, Parser};
+use crate::stage::parse::{ParseSpec, Parser, Record};
 
 /// The names a finished aggregate table has, in order: its `by` columns, then a column per
 /// aggregate, or, for a lone `distinct X` / `top N X`, `X` (and `count` for `top`): one row
@@ -152,6 +152,10 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("ts", "time"),
     ("timestamp", "time"),
     ("date", "time"),
+    ("lvl", "level"),
+    ("severity", "level"),
+    ("msg", "message"),
+    ("message", "msg"),
 ];
 
 /// `unknown field `stauts` (did you mean `status`?); fields here: host, ident, …`.
@@ -291,16 +295,30 @@ pub fn fields_read(stages: &[StageSpec]) -> Vec<String> {
 pub struct Unseen {
     /// Names still not seen in any record.
     missing: Vec<String>,
-    /// Names that records had (bounded), for the message.
+    /// Names that the first records had (bounded), for the message.
     seen: BTreeSet<String>,
-    /// Whether any record was looked at.
-    any: bool,
+    /// Records looked at.
+    records: u64,
     /// Whether [`Unseen::watch`] set the names.
     started: bool,
 }
 
 /// At most this many distinct seen names are kept for the message.
 const SEEN_KEPT: usize = 64;
+/// The names of this many first records are kept for the message; later records are only
+/// checked for the missing names (a name absent from every record costs little per record).
+const SEEN_RECORDS: u64 = 1000;
+
+/// A field the pipeline names that no record had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnseenField {
+    /// `field `levle` was in no record (did you mean `level`?); fields seen: …`.
+    pub message: String,
+    /// Whether a name that was seen is close to it: then it is most likely misspelled and
+    /// the answer not the one asked for. Otherwise the field may just not occur in these
+    /// logs (`where error is not null` on a good day).
+    pub likely_typo: bool,
+}
 
 impl Unseen {
     /// Watch for the fields that `stages` (those after a parser whose records name their
@@ -308,9 +326,8 @@ impl Unseen {
     pub fn for_stages(stages: &[StageSpec]) -> Unseen {
         Unseen {
             missing: fields_read(stages),
-            seen: BTreeSet::new(),
-            any: false,
             started: true,
+            ..Unseen::default()
         }
     }
 
@@ -329,32 +346,34 @@ impl Unseen {
     }
 
     /// Look at one record's field names.
-    pub fn saw<'n>(&mut self, names: impl Iterator<Item = &'n str> + Clone) {
-        self.any = true;
-        self.missing.retain(|m| !names.clone().any(|n| n == m));
-        if !self.missing.is_empty() {
-            for n in names {
-                if self.seen.len() >= SEEN_KEPT {
-                    break;
-                }
-                if !self.seen.contains(n) {
-                    self.seen.insert(n.to_string());
-                }
+    pub fn saw(&mut self, record: &Record<'_>) {
+        self.records += 1;
+        self.missing
+            .retain(|m| !record.iter().any(|(n, _)| n == m.as_str()));
+        if self.missing.is_empty() || self.records > SEEN_RECORDS {
+            return;
+        }
+        for (n, _) in record.iter() {
+            if self.seen.len() >= SEEN_KEPT {
+                break;
+            }
+            if !self.seen.contains(n) {
+                self.seen.insert(n.to_string());
             }
         }
     }
 
     /// Combine what another part of the run (a thread, a file) saw.
     pub fn merge(&mut self, other: &Unseen) {
-        if !other.any {
+        if other.records == 0 {
             return;
         }
-        if self.any {
+        if self.records > 0 {
             self.missing.retain(|m| other.missing.contains(m));
         } else {
             self.missing = other.missing.clone();
         }
-        self.any = true;
+        self.records += other.records;
         for n in &other.seen {
             if self.seen.len() >= SEEN_KEPT {
                 break;
@@ -363,22 +382,24 @@ impl Unseen {
         }
     }
 
-    /// One line per name no record had, once records were read: `field `stauts` was in no
-    /// record (did you mean `status`?); fields seen: …`.
-    pub fn report(&self) -> Vec<String> {
-        if !self.any {
+    /// The names no record had, once records were read.
+    pub fn report(&self) -> Vec<UnseenField> {
+        if self.records == 0 {
             return Vec::new();
         }
         self.missing
             .iter()
             .map(|m| {
                 let seen = self.seen.iter().map(String::as_str);
-                hint(
-                    format!("field `{m}` was in no record"),
-                    m,
-                    "fields seen",
-                    seen,
-                )
+                UnseenField {
+                    likely_typo: !nearest(m, seen.clone()).is_empty(),
+                    message: hint(
+                        format!("field `{m}` was in no record"),
+                        m,
+                        "fields seen",
+                        seen,
+                    ),
+                }
             })
             .collect()
     }
@@ -453,25 +474,47 @@ mod tests {
         assert!(e.message.contains("fields here: a, b"), "{}", e.message);
     }
 
+    fn record(names: &[&'static str]) -> Record<'static> {
+        let mut r = Record::new();
+        for n in names {
+            r.push(
+                std::borrow::Cow::Borrowed(*n),
+                crate::stage::parse::Value::Int(1),
+            );
+        }
+        r
+    }
+
     #[test]
     fn unseen_names_are_reported_with_the_seen_ones() {
-        let plan = super::super::parse("parse json | where stauts >= 500 | count by service")
-            .expect("plan");
+        let plan = super::super::parse(
+            "parse json | where stauts >= 500 and error is null | count by service",
+        )
+        .expect("plan");
         let mut u = Unseen::for_stages(&plan.stages[1..]);
         assert!(u.pending());
-        u.saw(["status", "service"].into_iter());
-        u.saw(["status", "service", "level"].into_iter());
+        u.saw(&record(&["status", "service"]));
+        u.saw(&record(&["status", "service", "level"]));
         assert_eq!(
             u.report(),
-            vec!["field `stauts` was in no record (did you mean `status`?); fields seen: level, service, status".to_string()]
+            vec![
+                UnseenField {
+                    message: "field `stauts` was in no record (did you mean `status`?); fields seen: level, service, status".into(),
+                    likely_typo: true,
+                },
+                UnseenField {
+                    message: "field `error` was in no record; fields seen: level, service, status".into(),
+                    likely_typo: false,
+                },
+            ]
         );
         let mut none = Unseen::for_stages(&plan.stages[1..]);
         assert!(none.report().is_empty(), "nothing read, nothing to say");
         none.merge(&u);
-        assert_eq!(none.report().len(), 1);
+        assert_eq!(none.report().len(), 2);
         let mut other = Unseen::for_stages(&plan.stages[1..]);
-        other.saw(["stauts"].into_iter());
+        other.saw(&record(&["stauts"]));
         none.merge(&other);
-        assert!(none.report().is_empty(), "one part saw it");
+        assert_eq!(none.report().len(), 1, "one part saw it");
     }
 }
