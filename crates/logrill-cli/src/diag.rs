@@ -38,6 +38,16 @@ pub fn say_block(message: impl Display) {
     write_line(&message.to_string(), true);
 }
 
+/// A library error: a pipeline error keeps its caret line under the column (see
+/// [`say_block`]), anything else is one line.
+pub fn say_error(e: &logrill::Error) {
+    if matches!(e, logrill::Error::Query(_)) {
+        say_block(e);
+    } else {
+        say(e);
+    }
+}
+
 /// A line exactly as given (already prefixed and escaped by the caller, such as a
 /// progress bar's own line), with the same handling of a closed stderr.
 pub fn write_raw(line: &str) {

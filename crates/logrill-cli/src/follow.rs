@@ -21,6 +21,9 @@ use crate::args::Args;
 use crate::diag;
 use crate::output::Printer;
 
+/// Lines `parse auto` chooses its format from (the first batch's, up to this many).
+const AUTO_SAMPLE: usize = 20;
+
 /// The longest a notice (a file removed, rotated, lost) waits before it is printed when no
 /// line comes: the follower queues notices, and is asked for lines with this deadline at
 /// most, so that they go out when they happen whatever the pipeline (not at the next line,
@@ -147,6 +150,20 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         let mut output_error = None;
         match follower.next_batch_until(Some(deadline)) {
             NextBatch::Batch(batch) => {
+                if live.needs_format() {
+                    // `parse auto`: the format is chosen from the first lines that come.
+                    let sample: Vec<&[u8]> = batch.lines().take(AUTO_SAMPLE).collect();
+                    match live.choose_format(&sample) {
+                        Ok(chosen) => chosen.iter().for_each(diag::say),
+                        Err(e) => {
+                            diag::say_error(&e);
+                            // Not closed: closing would checkpoint the lines handed out,
+                            // which the fixed pipeline must still read.
+                            std::mem::forget(follower);
+                            return Ok(2);
+                        }
+                    }
+                }
                 let name = batch.name.clone();
                 let mut line_no = numbers.start(&name, batch.offset);
                 let mut pos = 0;
@@ -173,8 +190,8 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         }
                         Err(LiveError::Input(e)) => {
                             failed += 1;
-                            diag::say(&e);
-                            if matches!(e, logrill::Error::State(_)) {
+                            diag::say_error(&e);
+                            if e.ends_run() {
                                 done = true;
                                 break;
                             }

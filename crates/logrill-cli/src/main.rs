@@ -158,7 +158,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         .with_chart(args.chart());
     let mut on_error = |e: logrill::Error| {
         // A pipeline found wrong while running (a field the format `parse auto` chose does
-        // not have) keeps its caret line under the column.
+        // not have) keeps its caret line under the column, as diag::say_error writes it.
         let block = matches!(e, logrill::Error::Query(_));
         let message = diag::line(&e.to_string(), block);
         match &progress {

@@ -123,3 +123,44 @@ fn follow_needs_paths_and_from_start_needs_follow() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `parse auto` under `-F` chooses its format from the first lines that come (it chose
+/// none, and every line was dropped without a word), and the fields named are checked
+/// against it.
+#[test]
+fn parse_auto_chooses_its_format_when_following() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("app.log");
+    append(&log, "{\"level\":\"info\"}\n{\"level\":\"error\"}\n");
+    let p = log.to_str().unwrap();
+    let (out, err, code) = finish(spawn(&[
+        "-F",
+        "--from-start",
+        "--exit-on-idle",
+        "300ms",
+        "parse auto | count by level",
+        p,
+    ]));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "level\tcount\nerror\t1\ninfo\t1\n");
+    assert!(err.contains("parse auto: chose json"), "{err}");
+
+    let common = d.path().join("access.log");
+    append(
+        &common,
+        "1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2\n",
+    );
+    let (out, err, code) = finish(spawn(&[
+        "-F",
+        "--from-start",
+        "--exit-on-idle",
+        "300ms",
+        "parse auto | count by stauts",
+        common.to_str().unwrap(),
+    ]));
+    assert_eq!((out.as_str(), code), ("", Some(2)), "{err}");
+    assert!(
+        err.contains("unknown field `stauts` (did you mean `status`?)"),
+        "{err}"
+    );
+}

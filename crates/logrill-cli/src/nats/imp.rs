@@ -553,13 +553,23 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                     Ok(info) => (info.stream_sequence, info.pending),
                     Err(_) => (0, 1),
                 };
+                if live.needs_format() {
+                    // `parse auto`: chosen from the first message.
+                    match live.choose_format(&[&message.payload]) {
+                        Ok(chosen) => chosen.iter().for_each(crate::diag::say),
+                        Err(e) => {
+                            crate::diag::say_error(&e);
+                            return Ok(2);
+                        }
+                    }
+                }
                 match live.push(&input, seq, &message.payload, &mut out) {
                     Ok(Pushed::More) => {}
                     Ok(Pushed::Done) => break,
                     Err(LiveError::Input(e)) => {
                         failed += 1;
-                        crate::diag::say(format!("{e}"));
-                        if matches!(e, logrill::Error::State(_)) {
+                        crate::diag::say_error(&e);
+                        if e.ends_run() {
                             break;
                         }
                     }

@@ -42,6 +42,22 @@ impl Live {
         })
     }
 
+    /// Whether the pipeline has a `parse auto` still waiting for sample lines: give it
+    /// some with [`Live::choose_format`] before pushing lines (pushed lines would find no
+    /// parser).
+    pub fn needs_format(&self) -> bool {
+        self.compiled.needs_auto()
+    }
+
+    /// Choose the format of every `parse auto` from the first lines that came (up to
+    /// [`super::runner::AUTO_SAMPLE`] of them are looked at), and check the fields the
+    /// pipeline names against it. Returns what was chosen, a line each; an error ends the
+    /// run (no format fits, or the pipeline names a field the format lacks).
+    pub fn choose_format(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
+        let n = sample.len().min(super::runner::AUTO_SAMPLE);
+        self.compiled.resolve_auto(&sample[..n])
+    }
+
     /// Push one line that came from `input` (`line_no` 0 when unknown). Values and
     /// records go to `output` at once. A problem with the line itself (a `--strict` parse
     /// failure, the state limit) is returned as `Err(Some(error))`; a failing output as

@@ -188,6 +188,30 @@ impl Compiled {
     }
 }
 
+impl Compiled {
+    /// Whether a `parse auto` (in `tee` branches too) still waits for sample lines.
+    pub fn needs_auto(&self) -> bool {
+        self.chain.needs_auto()
+    }
+
+    /// Choose the parser of every `parse auto` from `sample` (the first lines read), then
+    /// check the fields the pipeline names against the chosen formats (see
+    /// [`crate::query::names::check_resolved`]). Returns what was chosen, a line each.
+    pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
+        let chosen = self.chain.resolve_auto(sample)?;
+        if let Some(plan) = self.auto_plan.take() {
+            let names: Vec<Option<Vec<String>>> = self
+                .chain
+                .parsers()
+                .iter()
+                .map(|p| p.field_names().map(<[String]>::to_vec))
+                .collect();
+            crate::query::names::check_resolved(&plan, &names)?;
+        }
+        Ok(chosen)
+    }
+}
+
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct Options {

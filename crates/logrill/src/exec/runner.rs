@@ -27,7 +27,7 @@ pub(crate) enum RunError {
 }
 
 /// Lines of sample `parse auto` looks at.
-const AUTO_SAMPLE: usize = 20;
+pub const AUTO_SAMPLE: usize = 20;
 
 pub(crate) struct Runner<'o> {
     pub compiled: Compiled,
@@ -82,21 +82,9 @@ impl<'o> Runner<'o> {
                 let sample: Vec<&[u8]> = batch.lines().take(AUTO_SAMPLE).collect();
                 let chosen = self
                     .compiled
-                    .chain
                     .resolve_auto(&sample)
                     .map_err(RunError::Input)?;
                 self.stats.notes.extend(chosen);
-                if let Some(plan) = self.compiled.auto_plan.take() {
-                    let names: Vec<Option<Vec<String>>> = self
-                        .compiled
-                        .chain
-                        .parsers()
-                        .iter()
-                        .map(|p| p.field_names().map(<[String]>::to_vec))
-                        .collect();
-                    crate::query::names::check_resolved(&plan, &names)
-                        .map_err(|e| RunError::Input(Error::Query(e)))?;
-                }
             }
             let mut scratch = std::mem::take(&mut self.scratch).recycle();
             let flow = match self.compiled.batch_grep.take() {
