@@ -18,6 +18,9 @@
 //! * Names that still compare equal (`f.01` and `f.1`) fall back to byte order, so the
 //!   order is total and the same on every run and every machine.
 //!
+//! Apache `rotatelogs` names its copies by the Unix time their period began
+//! (`access_log.1764604800`, 9 or 10 digits): those come oldest first too.
+//!
 //! The rule looks only at names, never at times on disk (which copying and unpacking
 //! change). An 8-digit `.N` that is a valid date (`access.log.20261201`) is a date, not the
 //! 20-millionth copy.
@@ -43,6 +46,9 @@ pub enum Generation {
     Dated { day: u32, rest: String },
     /// `NAME.N`: logrotate's numbered copies, `.1` the newest.
     Numbered(u64),
+    /// `NAME.1764604800`: Apache `rotatelogs`' copies, named by the Unix time (9 or 10
+    /// digits) their period began: the lowest the oldest.
+    Epoch(u64),
 }
 
 /// A file name read as a rotated copy of a log.
@@ -70,6 +76,7 @@ pub fn rotation(name: &OsStr) -> Option<Rotation> {
             rest: String::from_utf8_lossy(rest).into_owned(),
         },
         Gen::Numbered(n) => Generation::Numbered(n),
+        Gen::Epoch(t) => Generation::Epoch(t),
     };
     Some(Rotation {
         base: os_string(parsed.base),
@@ -164,6 +171,7 @@ struct SortKey<'a> {
 #[derive(PartialEq, Eq)]
 enum Rank<'a> {
     Dated(u32, &'a [u8]),
+    Epoch(u64),
     Numbered(u64),
     Live,
 }
@@ -173,10 +181,13 @@ impl Ord for Rank<'_> {
         use Rank::*;
         match (self, other) {
             (Dated(d1, r1), Dated(d2, r2)) => d1.cmp(d2).then_with(|| natural(r1, r2)),
+            (Epoch(a), Epoch(b)) => a.cmp(b),
             (Numbered(a), Numbered(b)) => b.cmp(a),
             (Live, Live) => Ordering::Equal,
-            (Dated(..), _) | (Numbered(_), Live) => Ordering::Less,
-            (_, Dated(..)) | (Live, Numbered(_)) => Ordering::Greater,
+            (Dated(..), _) | (Epoch(_), Numbered(_) | Live) | (Numbered(_), Live) => Ordering::Less,
+            (_, Dated(..)) | (Numbered(_) | Live, Epoch(_)) | (Live, Numbered(_)) => {
+                Ordering::Greater
+            }
         }
     }
 }
@@ -195,6 +206,7 @@ impl<'a> SortKey<'a> {
                 rank: match p.generation {
                     Gen::Dated { day, rest } => Rank::Dated(day, rest),
                     Gen::Numbered(n) => Rank::Numbered(n),
+                    Gen::Epoch(t) => Rank::Epoch(t),
                 },
             },
             None => SortKey {
@@ -216,6 +228,7 @@ struct Parsed<'a> {
 enum Gen<'a> {
     Dated { day: u32, rest: &'a [u8] },
     Numbered(u64),
+    Epoch(u64),
 }
 
 fn parse(name: &[u8]) -> Option<Parsed<'_>> {
@@ -254,9 +267,15 @@ fn parse(name: &[u8]) -> Option<Parsed<'_>> {
         return None;
     }
     let n = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    // Nine or ten digits (1973 to 2286) are a Unix time, not the 100-millionth copy.
+    let generation = if (9..=10).contains(&digits.len()) {
+        Gen::Epoch(n)
+    } else {
+        Gen::Numbered(n)
+    };
     Some(Parsed {
         base: &stem[..dot],
-        generation: Gen::Numbered(n),
+        generation,
         compression,
     })
 }
@@ -330,6 +349,19 @@ mod tests {
         let mut shuffled = want.to_vec();
         shuffled.reverse();
         shuffled.swap(0, 3);
+        assert_eq!(sorted(&shuffled), want);
+    }
+
+    #[test]
+    fn rotatelogs_copies_by_ascending_unix_time() {
+        let want = [
+            "access_log.999999999",
+            "access_log.1764518400",
+            "access_log.1764604800.gz",
+            "access_log",
+        ];
+        let mut shuffled = want.to_vec();
+        shuffled.reverse();
         assert_eq!(sorted(&shuffled), want);
     }
 
@@ -431,6 +463,9 @@ mod tests {
         assert_eq!(got.base, "access.log");
         assert_eq!(got.generation, Generation::Numbered(3));
         assert_eq!(got.compression, Some("gz"));
+        let got = r("access_log.1764604800").expect("rotatelogs");
+        assert_eq!(got.base, "access_log");
+        assert_eq!(got.generation, Generation::Epoch(1_764_604_800));
         let got = r("access-log-2026-12-01.bz2").unwrap();
         assert_eq!(got.base, "access-log");
         assert_eq!(
