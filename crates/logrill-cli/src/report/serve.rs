@@ -122,8 +122,10 @@ fn accept(listener: TcpListener, shared: Arc<Shared>) {
         let Ok(mut stream) = stream else { continue };
         if shared.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             shared.connections.fetch_sub(1, Ordering::SeqCst);
-            let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
-            let _ = respond(
+            // Answered on the accepting thread: a client that does not take it within
+            // 100 ms gets nothing more (respond_within bounds every write).
+            let _ = respond_within(
+                Duration::from_millis(100),
                 &mut stream,
                 "503 Service Unavailable",
                 "text/plain",
@@ -153,9 +155,28 @@ fn respond(
     body: &[u8],
     with_body: bool,
 ) -> io::Result<()> {
+    respond_within(
+        WRITE_DEADLINE,
+        stream,
+        status,
+        content_type,
+        body,
+        with_body,
+    )
+}
+
+/// [`respond`], with every byte written within `limit`.
+fn respond_within(
+    limit: Duration,
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &[u8],
+    with_body: bool,
+) -> io::Result<()> {
     let mut stream = Timed {
         stream,
-        deadline: Instant::now() + WRITE_DEADLINE,
+        deadline: Instant::now() + limit,
     };
     write!(
         stream,
