@@ -191,15 +191,15 @@ impl NatsSink {
         let t = &self.tally;
         if t.resent > 0 && !quiet {
             crate::diag::say(format!(
-                "nats: {} records sent again (after a restart or an outage) were already stored; not stored twice",
-                t.resent
+                "nats: {} sent again (after a restart or an outage) were already stored; not stored twice",
+                logrill::plural(t.resent, "record", "records")
             ));
         }
         if t.collisions > 0 {
             crate::diag::say(format!(
-                "nats: {} of {} records NOT stored: {} already held a record with the same id ({}), not sent by this run: the same files published by an earlier run within the stream's duplicate window, or another host with the same --nats-instance",
+                "nats: {} of {} NOT stored: {} already held a record with the same id ({}), not sent by this run: the same files published by an earlier run within the stream's duplicate window, or another host with the same --nats-instance",
                 t.collisions,
-                self.acknowledged(),
+                logrill::plural(self.acknowledged(), "record", "records"),
                 self.target.subject,
                 t.first_collision.as_deref().unwrap_or_default(),
             ));
@@ -231,8 +231,8 @@ impl NatsSink {
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     format!(
-                        "nats: {} records not acknowledged by the broker (the checkpoint does not cover them)",
-                        self.pending.len()
+                        "nats: {} not acknowledged by the broker (the checkpoint does not cover them)",
+                        logrill::plural(self.pending.len(), "record", "records")
                     ),
                 ));
             }
@@ -248,9 +248,9 @@ impl NatsSink {
         if !self.outage {
             self.outage = true;
             crate::diag::say(format!(
-                "nats: broker unreachable ({}: {why}), holding {} records; retrying",
+                "nats: broker unreachable ({}: {why}), holding {}; retrying",
                 self.target.server,
-                self.pending.len()
+                logrill::plural(self.pending.len(), "record", "records")
             ));
         }
     }
@@ -445,8 +445,8 @@ pub fn run_batch(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     let all_stored = sink.report(args.quiet);
     if !args.quiet && all_stored {
         crate::diag::say(format!(
-            "nats: {} records published to {}, every one acknowledged",
-            sink.acknowledged(),
+            "nats: {} published to {}, every one acknowledged",
+            logrill::plural(sink.acknowledged(), "record", "records"),
             sink.target.subject
         ));
     }
