@@ -48,11 +48,7 @@ pub fn parse_number(bytes: &[u8]) -> Option<Number> {
 
 #[inline]
 fn parse_int(b: &[u8]) -> Option<i64> {
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
+    let (neg, digits) = signed(b)?;
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
@@ -75,16 +71,21 @@ fn parse_int(b: &[u8]) -> Option<i64> {
     }
 }
 
+/// Whether `b` starts with a minus, and what follows its sign; `None` for nothing at all.
+#[inline]
+fn signed(b: &[u8]) -> Option<(bool, &[u8])> {
+    Some(match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    })
+}
+
 /// An integer (`[+-]digits`, surrounding ASCII whitespace allowed) that does not fit in 64
 /// bits but does in 128, exactly; `None` for anything else.
 #[cold]
 pub fn parse_wide_int(bytes: &[u8]) -> Option<i128> {
-    let b = bytes.trim_ascii();
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
+    let (neg, digits) = signed(bytes.trim_ascii())?;
     if digits.len() < 19 {
         return None;
     }
