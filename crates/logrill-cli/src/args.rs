@@ -50,6 +50,10 @@ OUTPUT AND EXIT STATUS
   still read), the pipeline is wrong, or most lines did not parse (more than half of those
   that reached parse, and at least 5: stderr names the format they seem to have); 141 the
   output was closed early.
+  Field names are checked before reading wherever the format names them (Apache, nginx,
+  regex, select, table columns): an unknown one is an error naming the nearest ones
+  (`stauts`: did you mean `status`?). After json/logfmt, a name no record had is said at
+  the end; close to a name that was seen, it is a likely typo and the exit status is 2.
 
 COMMANDS
   Besides `logrill [OPTIONS] PIPELINE [PATHS]...`, the first word may name a command:

@@ -137,3 +137,20 @@ fn a_json_field_no_record_had_is_reported_with_the_names_seen() {
     assert_eq!(code, 2);
     assert!(err.contains("field `lvl` was in no record"), "{err}");
 }
+
+#[test]
+fn help_says_how_field_names_are_checked_and_what_a_bare_date_means() {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("run logrill");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("Field names are checked before reading"),
+        "{help}"
+    );
+    assert!(
+        help.contains("a date, bare or quoted, is midnight UTC"),
+        "{help}"
+    );
+}
