@@ -103,6 +103,11 @@ struct Stream {
     /// The file last said to be left alone (compressed, a copy): said once per file, not
     /// again each time it grows while it is being written.
     noticed_ignored: Option<DevIno>,
+    /// When the name was last looked at (the time taken before looking) and still named
+    /// its current file: generations created after it and rotated away before the next
+    /// look are looked for when that look finds a new file (see
+    /// [`Core::missed_generations`]).
+    seen_at: Option<SystemTime>,
 }
 
 impl Stream {
@@ -120,6 +125,7 @@ impl Stream {
             appeared: false,
             noticed_ignored: None,
             parked: None,
+            seen_at: None,
         }
     }
 
@@ -563,6 +569,7 @@ impl Core {
         }
 
         let path = self.streams[i].path.clone();
+        let looked_at = SystemTime::now();
         let looked = fs::metadata(&path).ok();
         if self.streams[i].parked.is_some() && self.look_at_parked(i, looked.as_ref()) {
             self.scratch = scratch;
@@ -590,6 +597,7 @@ impl Core {
         let s = &mut self.streams[i];
         if let Some(cur) = s.current.as_mut() {
             if cur.id == id {
+                s.seen_at = Some(looked_at);
                 match cur.truncated(meta.len(), &mut scratch) {
                     // Its first bytes are learnt as soon as they are written, read or not:
                     // a consumer that lags far behind would otherwise know nothing of a
@@ -617,13 +625,32 @@ impl Core {
         s.alias = None;
         s.ignored = None;
         s.reported = None;
+        let seen_at = s.seen_at.take();
         if let Some(mut cur) = s.current.take() {
             cur.last_growth = now;
+            // The later of the last look and the old file's last change: what was written
+            // before that is not a generation nobody saw.
+            let since = cur
+                .file
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .into_iter()
+                .chain(seen_at)
+                .max();
             let name = s.path.clone();
             self.notice(Notice::Rotated { name });
             self.hold_older(i, cur);
+            // Only where the file system says when files were created: see there.
+            if let (Some(since), Some(_), Ok(born)) = (since, seen_at, meta.created()) {
+                self.missed_generations(i, since, born);
+            }
         }
         self.adopt(i, &path, &meta, id);
+        let s = &mut self.streams[i];
+        if s.current.as_ref().is_some_and(|c| c.id == id) {
+            s.seen_at = Some(looked_at);
+        }
     }
 
     /// Keep `r` (rotated away from stream `i`) open until it is finished, within
@@ -717,6 +744,13 @@ impl Core {
                 return;
             }
         };
+        // The name may have been given to another file since it was looked at (a rotation
+        // in between): that one is not `id`, and is adopted at the next look, as itself —
+        // taken as `id`, it would be read again from its start when that look finds the
+        // name's file is not `id`.
+        if file.metadata().map(|m| DevIno::of(&m)).ok() != Some(id) {
+            return;
+        }
         let mut magic = [0u8; crate::source::open::MAGIC_LEN];
         let n = super::identity::read_full_at(&file, &mut magic, 0).unwrap_or(0);
         let codec = crate::source::detect(&magic[..n]);

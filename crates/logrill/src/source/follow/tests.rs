@@ -942,3 +942,52 @@ fn two_copy_truncates_while_the_consumer_is_stuck_lose_nothing() {
         assert_eq!(got, (1..3000).collect::<Vec<_>>(), "{w:?} {notices:?}");
     });
 }
+
+/// Issue 13, item 1, with logrill itself stopped (`kill -STOP`): then the discovery thread
+/// does not look either. Here nothing looks during the burst because the polling interval
+/// is long (and polling sends no events): two rename rotations happen between two looks.
+/// The generation in between (B, now `app.log.1`) was never opened; it is found next to
+/// the name when the rotation is seen, and read between A and C.
+#[test]
+fn two_rotations_between_two_looks_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    let rotated = |n: u32| dir.path().join(format!("app.log.{n}"));
+    // Already there: rotated files older than the run are not read.
+    fs::write(rotated(3), "9003\n").unwrap();
+    write_seq(&p, 0, 100);
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .watch(Watch::Poll(Duration::from_secs(3)))
+        .rotate_grace(Duration::from_millis(30))
+        .open()
+        .unwrap();
+    // The first look opened A (generation A); the next one is due in 3 s.
+    assert_eq!(take(&mut f, 100).len(), 100);
+    // "Stopped" from here: file times are coarse (often 4 ms), so a little time passes
+    // between the steps, as it does when a process is stopped.
+    let step = || std::thread::sleep(Duration::from_millis(20));
+    step();
+    write_seq(&p, 100, 200);
+    step();
+    fs::rename(&p, rotated(1)).unwrap();
+    write_seq(&p, 200, 300); // B: never seen
+    step();
+    fs::rename(rotated(1), rotated(2)).unwrap();
+    fs::rename(&p, rotated(1)).unwrap();
+    write_seq(&p, 300, 400); // C
+                             // "Continued": the next look sees the rotation.
+    let end = Instant::now() + WAIT;
+    let mut got = Vec::new();
+    while got.len() < 300 && Instant::now() < end {
+        got.extend(drain_seq(&mut f, Duration::from_millis(500)));
+    }
+    got.extend(drain_seq(&mut f, Duration::from_millis(200)));
+    assert_eq!(
+        got,
+        (100..400).collect::<Vec<_>>(),
+        "{:?}",
+        f.take_notices().collect::<Vec<_>>()
+    );
+}

@@ -10,6 +10,8 @@ struct Unseen {
     file: File,
     id: DevIno,
     mtime: SystemTime,
+    /// When it was created, where the file system says.
+    born: Option<SystemTime>,
     compressed: bool,
     len: u64,
     head: Vec<u8>,
@@ -180,61 +182,7 @@ impl Core {
     /// copy of a file) already known. Each is read from its start, in time order among
     /// the checkpointed files, before the file now at the name.
     pub(super) fn unseen_generations(&mut self, i: usize, since: SystemTime) {
-        let path = self.streams[i].path.clone();
-        let live_head = File::open(&path)
-            .ok()
-            .and_then(|f| crate::source::follow::identity::Head::read(&f).ok());
-        let mut found: Vec<Unseen> = Vec::new();
-        for c in rotated_siblings(&path) {
-            let Ok(meta) = fs::metadata(&c) else { continue };
-            let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            let id = DevIno::of(&meta);
-            // Strictly newer: file times are coarse (often 4 ms), and copy-truncate's copy,
-            // made in the same tick as the last write to the checkpointed file, is older
-            // content, not a newer generation.
-            if !meta.is_file() || mtime <= since || self.is_open(id) {
-                continue;
-            }
-            let Ok((codec, head)) = content_head(&c) else {
-                continue;
-            };
-            // Empty: nothing to read. Known: read already, or being read.
-            if head.is_empty() || self.known_content(&head).is_some() {
-                continue;
-            }
-            // A copy of what the name holds now (copy-truncate's copy is found otherwise).
-            if live_head
-                .as_ref()
-                .is_some_and(|l| !l.is_empty() && relate(&head, l.bytes()) != HeadRelation::Differs)
-            {
-                continue;
-            }
-            let Ok(file) = File::open(&c) else { continue };
-            let u = Unseen {
-                path: c,
-                file,
-                id,
-                mtime,
-                compressed: codec != Codec::Plain,
-                len: meta.len(),
-                head,
-            };
-            // The same generation twice (`app.log.1` and its compressed `app.log.1.gz`,
-            // or a compressed file being written): read one, the plain one if any.
-            match found
-                .iter()
-                .position(|f| relate(&f.head, &u.head) != HeadRelation::Differs)
-            {
-                Some(k) => {
-                    let better = (found[k].compressed && !u.compressed)
-                        || (found[k].compressed == u.compressed && u.len > found[k].len);
-                    if better {
-                        found[k] = u;
-                    }
-                }
-                None => found.push(u),
-            }
-        }
+        let mut found = self.unseen_siblings(i, since, false);
         // Oldest first. Times are often coarser than a burst of rotations (a few ms); files
         // created one after another mostly get increasing inode numbers, a better guess
         // than names (`.1` is the newest in one scheme, the oldest in another).
@@ -266,5 +214,99 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// While following: the name of stream `i` now holds a new file, and its previous one
+    /// (already among its older files) was last seen at the name at `since` — the later of
+    /// the last look at the name and that file's last modification. Generations created
+    /// and rotated away in between (two rotations while logrill itself was stopped, so
+    /// that not even the discovery thread looked) are under rotated names now: each is
+    /// read from its start, oldest first, after that previous file and before the new one.
+    ///
+    /// Only what is certainly such a generation: written strictly after `since` (a file
+    /// written before it was there when the name was last looked at, so it is not one of
+    /// its generations nobody saw; and a writer moves to a new generation after the old
+    /// one's last line), created strictly before the new file at the name was (`new_born`:
+    /// each such generation held the name before it; a copy-truncate copy of the new file
+    /// is created after it), plain, and with a time no other candidate has (files written
+    /// in the same tick cannot be put in order; then none of those is read, as before).
+    pub(super) fn missed_generations(&mut self, i: usize, since: SystemTime, new_born: SystemTime) {
+        let mut found = self.unseen_siblings(i, since, true);
+        found.retain(|u| u.born.is_some_and(|b| b < new_born));
+        let times: Vec<SystemTime> = found.iter().map(|u| u.mtime).collect();
+        found.retain(|u| times.iter().filter(|&&t| t == u.mtime).count() == 1);
+        found.sort_by_key(|u| u.mtime);
+        for u in found {
+            self.attach(i, u.path, u.file, u.id, 0, false, false);
+        }
+    }
+
+    /// The generation that [`Self::unseen_generations`] (at restart) and
+    /// [`Self::missed_generations`] (while following) look for: a file under a rotated name
+    /// of stream `i`, written strictly after `since`, not open, not empty, not a file (or a
+    /// copy of a file) known by its first bytes, not a copy of what the name holds now; one
+    /// of each generation found twice. `live`: compressed files are left alone (one being
+    /// written cannot be told from a compressed copy of a file already read).
+    fn unseen_siblings(&self, i: usize, since: SystemTime, live: bool) -> Vec<Unseen> {
+        let path = &self.streams[i].path;
+        let live_head = File::open(path)
+            .ok()
+            .and_then(|f| crate::source::follow::identity::Head::read(&f).ok());
+        let mut found: Vec<Unseen> = Vec::new();
+        for c in rotated_siblings(path) {
+            let Ok(meta) = fs::metadata(&c) else { continue };
+            let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let id = DevIno::of(&meta);
+            // Strictly newer: file times are coarse (often 4 ms), and copy-truncate's copy,
+            // made in the same tick as the last write to the checkpointed file, is older
+            // content, not a newer generation.
+            if !meta.is_file() || mtime <= since || self.is_open(id) {
+                continue;
+            }
+            let Ok((codec, head)) = content_head(&c) else {
+                continue;
+            };
+            if live && codec != Codec::Plain {
+                continue;
+            }
+            // Empty: nothing to read. Known: read already, or being read.
+            if head.is_empty() || self.known_content(&head).is_some() {
+                continue;
+            }
+            // A copy of what the name holds now (copy-truncate's copy is found otherwise).
+            if live_head
+                .as_ref()
+                .is_some_and(|l| !l.is_empty() && relate(&head, l.bytes()) != HeadRelation::Differs)
+            {
+                continue;
+            }
+            let Ok(file) = File::open(&c) else { continue };
+            let u = Unseen {
+                path: c,
+                file,
+                id,
+                mtime,
+                born: meta.created().ok(),
+                compressed: codec != Codec::Plain,
+                len: meta.len(),
+                head,
+            };
+            // The same generation twice (`app.log.1` and its compressed `app.log.1.gz`,
+            // or a compressed file being written): read one, the plain one if any.
+            match found
+                .iter()
+                .position(|f| relate(&f.head, &u.head) != HeadRelation::Differs)
+            {
+                Some(k) => {
+                    let better = (found[k].compressed && !u.compressed)
+                        || (found[k].compressed == u.compressed && u.len > found[k].len);
+                    if better {
+                        found[k] = u;
+                    }
+                }
+                None => found.push(u),
+            }
+        }
+        found
     }
 }
