@@ -128,7 +128,20 @@ impl Reader {
         pos: u64,
     ) -> io::Result<Reader> {
         let head = Head::read(&file)?;
-        Ok(Reader {
+        Ok(Reader::at(serial, name, path, file, id, head, pos))
+    }
+
+    /// A reader of plain `file` with `head` known, at `pos`, nothing read yet.
+    fn at(
+        serial: u64,
+        name: Arc<InputName>,
+        path: PathBuf,
+        file: File,
+        id: DevIno,
+        head: Head,
+        pos: u64,
+    ) -> Reader {
+        Reader {
             serial,
             name,
             path,
@@ -143,7 +156,7 @@ impl Reader {
             finite: false,
             at_eof: false,
             decoded: None,
-        })
+        }
     }
 
     /// A reader of the compressed `file`, going on at decoded offset `pos`. Its head is
@@ -170,21 +183,11 @@ impl Reader {
         }
         head.truncate(got);
         let input = decoder(&path, &file)?;
+        let head = Head::from_bytes(&head);
         Ok(Reader {
-            serial,
-            name,
-            path,
-            file,
-            id,
-            head: Head::from_bytes(&head),
-            read_pos: pos,
-            partial: Vec::new(),
-            delivered: pos,
-            committed: pos,
-            last_growth: Instant::now(),
             finite: true,
-            at_eof: false,
             decoded: Some(Decoded { input, pos: 0 }),
+            ..Reader::at(serial, name, path, file, id, head, pos)
         })
     }
 

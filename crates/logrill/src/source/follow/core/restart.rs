@@ -99,26 +99,11 @@ impl Core {
     ) {
         let serial = self.next_serial();
         let name = self.streams[i].name.clone();
-        match Reader::open(serial, name, path.clone(), file, id, offset) {
-            Ok(mut r) => {
-                r.finite = finite;
-                self.notice(Notice::Resumed {
-                    name: self.streams[i].path.clone(),
-                    path,
-                    offset,
-                });
-                let s = &mut self.streams[i];
-                if current && s.current.is_none() {
-                    s.current = Some(r);
-                } else {
-                    self.hold_older(i, r);
-                }
-            }
-            Err(e) => self.notice(Notice::Unreadable {
-                name: path,
-                message: e.to_string(),
-            }),
-        }
+        let opened = Reader::open(serial, name, path.clone(), file, id, offset).map(|mut r| {
+            r.finite = finite;
+            r
+        });
+        self.take_reader(i, path, offset, opened, current);
     }
 
     /// [`Self::attach`] for a compressed file: read through its decoder from decoded
@@ -133,14 +118,34 @@ impl Core {
     ) {
         let serial = self.next_serial();
         let name = self.streams[i].name.clone();
-        match Reader::open_decoded(serial, name, path.clone(), file, id, offset) {
+        let opened = Reader::open_decoded(serial, name, path.clone(), file, id, offset);
+        self.take_reader(i, path, offset, opened, false);
+    }
+
+    /// A reader of stream `i` resumed at `offset`: said, then made the current file (if
+    /// `current` and there is none) or held as an older one; a reader that could not be
+    /// opened is said too.
+    fn take_reader(
+        &mut self,
+        i: usize,
+        path: PathBuf,
+        offset: u64,
+        opened: std::io::Result<Reader>,
+        current: bool,
+    ) {
+        match opened {
             Ok(r) => {
                 self.notice(Notice::Resumed {
                     name: self.streams[i].path.clone(),
                     path,
                     offset,
                 });
-                self.hold_older(i, r);
+                let s = &mut self.streams[i];
+                if current && s.current.is_none() {
+                    s.current = Some(r);
+                } else {
+                    self.hold_older(i, r);
+                }
             }
             Err(e) => self.notice(Notice::Unreadable {
                 name: path,
