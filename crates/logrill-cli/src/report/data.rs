@@ -281,10 +281,14 @@ fn choose_auto(
     };
     let mut head = Vec::new();
     let mut buf = [0u8; 16 * 1024];
-    while head.len() < AUTO_SAMPLE_BYTES && newlines(&head) < AUTO_SAMPLE {
+    let mut lines = 0;
+    while head.len() < AUTO_SAMPLE_BYTES && lines < AUTO_SAMPLE {
         match input.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+                head.extend_from_slice(&buf[..n]);
+            }
             Err(e) => return Err(input.read_error(e, 0).into()),
         }
     }
@@ -307,10 +311,6 @@ fn choose_auto(
         None
     };
     Ok((choice.name.to_string(), Some(choice.to_string()), rest))
-}
-
-fn newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Run the report's pipeline over the inputs.
