@@ -51,9 +51,11 @@
 pub mod agg;
 pub mod error;
 pub mod exec;
+pub mod lang;
 mod pipeline;
 pub mod plural;
 pub mod query;
+mod results;
 pub mod sink;
 pub mod source;
 pub mod stage;
@@ -61,9 +63,12 @@ pub mod stage;
 pub use agg::AggValue;
 pub use error::{Error, InputName, Result};
 pub use exec::Files;
-pub use pipeline::{Pipeline, Report};
+pub use lang::{col, lit, Agg, Format, Query, Term};
+pub use pipeline::{Pipeline, Records};
 pub use plural::plural;
+pub use results::{Report, Results};
 pub use source::find;
+pub use stage::parse::{Record, Schema, Timestamp, Value};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

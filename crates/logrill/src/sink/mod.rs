@@ -105,6 +105,7 @@ mod agg;
 mod broadcast;
 mod combinators;
 mod feed;
+mod plan;
 mod thread;
 mod write;
 
@@ -125,6 +126,7 @@ pub use combinators::{
     FilterMap, FromFn, Grep, Head, Lines, Map, MapOutput, Parse, Staged, StopHandle, Stoppable,
 };
 pub use feed::{feed_inputs, Feed, FeedLines};
+pub use plan::{run_pushed, PlanSink};
 pub use thread::{
     channel, owned, threaded, threaded_lines, Backpressure, ChannelIter, ChannelSink, Owned,
     ThreadOutput, Threaded,
