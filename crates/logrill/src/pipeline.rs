@@ -85,7 +85,7 @@ impl Pipeline {
     }
 
     fn run_plan(self, plan: &Plan) -> Result<Report<Results>, Error> {
-        let mut out = Collector::default();
+        let mut out = Collector::for_plan(plan);
         let mut errors = Vec::new();
         let summary = exec::run_with(
             plan,

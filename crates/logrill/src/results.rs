@@ -8,7 +8,18 @@ use std::io;
 use crate::agg::AggValue;
 use crate::error::{Error, InputName};
 use crate::exec::{Emitted, Output, Skips};
+use crate::query::{Plan, StageSpec, Terminal};
 use crate::stage::parse::{Record, Value};
+
+/// An aggregate's result as a field value (an integer beyond `i64` as a float, as a
+/// table row holds it).
+fn value_of(v: AggValue) -> Value<'static> {
+    match v {
+        AggValue::Int(i) => i64::try_from(i).map_or(Value::Float(i as f64), Value::Int),
+        AggValue::Float(x) => Value::Float(x),
+        AggValue::Null => Value::Null,
+    }
+}
 
 /// Everything a pipeline produced, by the shape its end gives it.
 #[derive(Debug, Clone, Default)]
@@ -89,9 +100,38 @@ impl<T> Report<T> {
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
     pub(crate) results: Results,
+    /// Whether the top pipeline (index 0) and each `tee` branch (1..) ends in the seed's
+    /// bare aggregate of the current value: its result is [`Results::aggregate`]. A lone
+    /// aggregate of records (`parse .. | count`) is a one-row table instead, so that it is
+    /// in [`Results::rows`] like every other aggregate of records.
+    seed: Vec<bool>,
 }
 
 impl Collector {
+    /// A collector for the results of `plan`.
+    pub(crate) fn for_plan(plan: &Plan) -> Collector {
+        let mut seed = vec![matches!(plan.terminal, Terminal::Aggregate(_))];
+        if let Some(StageSpec::Tee(branches)) = plan.stages.last() {
+            seed.extend(
+                branches
+                    .iter()
+                    .map(|b| matches!(b.terminal, Terminal::Aggregate(_))),
+            );
+        }
+        Collector {
+            results: Results::default(),
+            seed,
+        }
+    }
+
+    /// An empty collector for the same plan.
+    pub(crate) fn empty_like(&self) -> Collector {
+        Collector {
+            results: Results::default(),
+            seed: self.seed.clone(),
+        }
+    }
+
     /// Where the next result goes: the current `tee` branch, or the top.
     fn current(&mut self) -> &mut Results {
         let top = &mut self.results;
@@ -120,8 +160,17 @@ impl Output for Collector {
         Ok(())
     }
 
-    fn aggregate(&mut self, _: &str, value: AggValue) -> io::Result<()> {
-        self.current().aggregate = Some(value);
+    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
+        let part = self.results.branches.len();
+        if self.seed.get(part).copied().unwrap_or(true) {
+            self.current().aggregate = Some(value);
+        } else {
+            let mut row = Record::new();
+            row.push(name.to_string().into(), value_of(value));
+            let current = self.current();
+            current.columns = vec![name.to_string()];
+            current.rows.push(row);
+        }
         Ok(())
     }
 

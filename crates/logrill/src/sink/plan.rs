@@ -44,7 +44,7 @@ impl Query {
         let sample = live.needs_format().then(Vec::new);
         Ok(PlanSink {
             live,
-            out: Collector::default(),
+            out: Collector::for_plan(&plan),
             input: InputName::Stdin,
             line: 0,
             errors: Vec::new(),
@@ -65,7 +65,7 @@ impl PlanSink {
     /// The running results (aggregates, tables), leaving the run as it is. Values and
     /// records sent so far are in it too.
     pub fn snapshot(&mut self) -> Results {
-        let mut now = Collector::default();
+        let mut now = self.out.empty_like();
         now.results.values.clone_from(&self.out.results.values);
         now.results.rows.clone_from(&self.out.results.rows);
         // A collector never fails.
