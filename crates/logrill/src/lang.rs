@@ -116,7 +116,9 @@ const KEYWORDS: &[&str] = &[
     "and", "or", "not", "in", "is", "null", "true", "false", "as", "asc", "desc", "by",
 ];
 
-fn field_name(name: &str) -> String {
+/// `name` as a field of an expression: bare, or in backquotes where it is a keyword or
+/// not a plain identifier.
+pub fn field_name(name: &str) -> String {
     let plain = name
         .chars()
         .next()

@@ -1,0 +1,53 @@
+//! What a Python pipeline reads, and how: files found under roots by globs (or the files
+//! named), and the run options of the Rust builder.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use logrill::source::find::Find;
+use logrill::{Files, Pipeline};
+use pyo3::prelude::*;
+
+use crate::errors::to_py;
+
+/// Run options, as the Python keyword arguments give them.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub threads: Option<usize>,
+    pub strict: bool,
+    pub state_limit: Option<usize>,
+    pub max_line_bytes: Option<usize>,
+}
+
+/// The pipeline `text` over the files under `roots` whose names match `globs` (every file
+/// when there are none; a root that is a file is read as it is), with `options`.
+pub fn pipeline(
+    roots: &[String],
+    globs: &[String],
+    text: &str,
+    options: &RunOptions,
+    cancel: Option<Arc<AtomicBool>>,
+) -> PyResult<Pipeline> {
+    let find = Find::new(roots).globs(globs.iter().cloned());
+    let files = Files::try_found(find).map_err(to_py)?;
+    let mut p = files.lines();
+    if !text.trim().is_empty() {
+        p = p.stage(text);
+    }
+    p = p.strict(options.strict);
+    if let Some(n) = options.threads {
+        p = p.threads(n.max(1));
+    }
+    if let Some(n) = options.state_limit {
+        p = p.state_limit(n);
+    }
+    if let Some(n) = options.max_line_bytes {
+        p = p.max_line_bytes(n);
+    }
+    if let Some(c) = cancel {
+        p = p.cancel(c);
+    }
+    // A wrong pipeline fails here, before anything is read.
+    p.plan().map_err(|e| crate::errors::query_error(&e))?;
+    Ok(p)
+}

@@ -1,0 +1,177 @@
+"""Lazy iteration, text or bytes, errors, the push side, Python iterables as input,
+follow as a generator with clean-up, Arrow."""
+
+import gzip
+import os
+import time
+
+import pytest
+
+import logrill
+from logrill import InputErrors, QueryError, agg, col, query
+
+
+def test_lines_are_lazy_and_a_break_stops_the_run(tmp_path):
+    p = tmp_path / "big.log"
+    p.write_text("".join(f"line {i}\n" for i in range(200_000)))
+    it = iter(logrill.files(p).lines())
+    first = [next(it) for _ in range(3)]
+    assert first == ["line 0", "line 1", "line 2"]
+    del it  # dropping the iterator stops the engine
+    assert list(logrill.files(p).lines().grep("line 19999[0-9]")) == [f"line 19999{i}" for i in range(10)]
+
+
+def test_bytes_on_request_and_surrogateescape_by_default(tmp_path):
+    p = tmp_path / "odd.log"
+    p.write_bytes(b"caf\xe9 latin-1\nplain\n")
+    as_str = list(logrill.files(p).lines())
+    assert as_str[0].encode("utf-8", "surrogateescape") == b"caf\xe9 latin-1"
+    assert list(logrill.files(p).lines().options(text="bytes")) == [b"caf\xe9 latin-1", b"plain"]
+
+
+def test_records_are_dicts_with_typed_values(tmp_path):
+    p = tmp_path / "a.log"
+    p.write_text('1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 404 17\n')
+    (r,) = list(logrill.files(p).lines().parse("common"))
+    assert r["status"] == 404 and r["bytes"] == 17 and r["path"] == "/x"
+    assert r["time"].utcoffset().total_seconds() == -7 * 3600
+    assert r["time"].isoformat() == "2000-10-10T13:55:36-07:00"
+
+
+def test_a_wrong_pipeline_is_a_query_error_with_its_column():
+    with pytest.raises(QueryError) as e:
+        query("parse common | where stauts == 404")
+    assert e.value.column == len("parse common | where ") + 1
+    assert "status" in str(e.value)
+
+
+def test_a_bad_input_is_named_and_the_rest_is_read(tmp_path):
+    import zlib
+
+    good = tmp_path / "a.log"
+    good.write_text("x 1\nx 2\n")
+    bad = tmp_path / "b.log.gz"
+    data = gzip.compress("".join(f"x {i * 7919 % 100003}\n" for i in range(50_000)).encode())
+    bad.write_bytes(data[: len(data) // 2])  # truncated
+    # Independent truth: the complete lines Python's zlib gets from the truncated file.
+    prefix = zlib.decompressobj(wbits=31).decompress(data[: len(data) // 2])
+    readable = prefix[: prefix.rfind(b"\n") + 1].decode().splitlines()
+    assert len(readable) > 1000
+    with pytest.raises(InputErrors) as e:
+        logrill.files(good, bad).lines().field(2).sum()
+    err = e.value.errors[0]
+    assert err["path"] == str(bad) and "b.log.gz" in err["message"]
+    # Nothing already read is lost: the partial sum has the good file and every line of
+    # the broken one before the damage.
+    assert e.value.partial.value == 3 + sum(int(l.split()[1]) for l in readable)
+    # Iterating: every line first, then the exception.
+    got = []
+    with pytest.raises(InputErrors):
+        for line in logrill.files(good, bad).lines():
+            got.append(line)
+    assert got == ["x 1", "x 2"] + readable
+    # run() reports instead of raising.
+    r = logrill.files(good, bad).lines().field(2).stage("sum").run()
+    assert r.errors and r.value == e.value.partial.value
+
+
+def test_push_sink_send_and_close_like_a_coroutine():
+    s = query().parse("common").count_by("status").sort("status").sink()
+    for status in (200, 404, 200):
+        assert s.send(f'h - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" {status} 5')
+    assert s.snapshot().rows == [{"status": 200, "count": 2}, {"status": 404, "count": 1}]
+    assert s.close().rows == [{"status": 200, "count": 2}, {"status": 404, "count": 1}]
+    with pytest.raises(logrill.LogrillError):
+        s.send("more")
+
+
+def test_head_says_when_no_more_is_wanted():
+    s = query().head(2).sink()
+    assert s.send("a") is True
+    assert s.send("b") is False
+
+
+def test_python_iterables_in_and_out(tmp_path):
+    def numbers():
+        for i in range(1, 101):
+            yield f"n {i}"
+
+    assert logrill.lines(numbers()).field(2).sum() == 5050
+    p = tmp_path / "f.log"
+    p.write_text("".join(f"n {i}\n" for i in range(10)))
+    with open(p) as f:  # a Python file object: its line ends are dropped
+        assert logrill.lines(f).field(2).sum() == 45
+    # ... and logrill's output into a Python generator.
+    doubled = (int(v) * 2 for v in logrill.files(p).lines().field(2))
+    assert sum(doubled) == 90
+
+
+def test_broadcast_to_sinks_and_a_python_coroutine():
+    seen = []
+
+    def printer():
+        while True:
+            line = yield
+            seen.append(line)
+
+    co = printer()
+    next(co)
+    hits = query().grep("x").stage("count").sink()
+    b = logrill.broadcast(hits, co)
+    for line in ("x1", "y", "x2"):
+        b.send(line)
+    co.close()
+    assert hits.close().value == 2
+    assert seen == ["x1", "y", "x2"]
+
+
+def test_tee_branches(tmp_path):
+    p = tmp_path / "a.log"
+    p.write_text("a 1\nb 2\na 3\n")
+    r = logrill.files(p).lines().tee(query().grep("a").field(2).stage("sum"),
+                                     query().stage("count")).run()
+    assert [b.value for b in r.branches] == [4, 3]
+
+
+def test_follow_is_a_generator_whose_close_writes_the_checkpoint(tmp_path):
+    log = tmp_path / "app.log"
+    state = tmp_path / "state"
+    log.write_text("1\n2\n")
+    with logrill.follow(log, state=state, from_start=True, exit_on_idle=0.5) as f:
+        got = [next(f), next(f)]
+        with open(log, "a") as w:
+            w.write("3\n")
+        got.append(next(f))
+    assert got == ["1", "2", "3"]
+    assert state.exists()
+    # A restart goes on after the checkpoint: only what was written since.
+    with open(log, "a") as w:
+        w.write("4\n")
+    assert list(logrill.follow(log, state=state, exit_on_idle=0.5)) == ["4"]
+
+
+def test_follow_through_a_rotation(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("a\n")
+    f = logrill.follow(log, from_start=True, exit_on_idle=1.0)
+    assert next(f) == "a"
+    with open(log, "a") as w:
+        w.write("b\n")
+    os.rename(log, tmp_path / "app.log.1")
+    log.write_text("c\n")
+    rest = list(f)
+    assert rest == ["b", "c"]
+    assert any("has been replaced" in n for n in f.notices()), f.notices()
+    assert "3 lines" in f.close()
+
+
+def test_arrow_table(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    p = tmp_path / "a.log"
+    p.write_text("".join(
+        f'h{i % 3} - - [10/Oct/2000:13:55:36 -0700] "GET /p{i % 2} HTTP/1.0" 200 {i}\n' for i in range(30)))
+    t = logrill.files(p).lines().parse("common").aggregate(agg.count(), agg.sum("bytes"), by="host").sort("host").to_arrow()
+    assert isinstance(t, pa.Table)
+    assert t.column_names == ["host", "count", "sum_bytes"]
+    assert t.column("count").to_pylist() == [10, 10, 10]
+    assert sum(t.column("sum_bytes").to_pylist()) == sum(range(30))
