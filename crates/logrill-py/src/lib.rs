@@ -10,6 +10,7 @@
 //! batches (a list of lines or of dicts per batch), so the per-line cost is the creation
 //! of the Python object and little else.
 
+mod arrow;
 mod convert;
 mod errors;
 mod follow;
@@ -27,6 +28,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(field_name, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(run::run, m)?)?;
+    m.add_function(wrap_pyfunction!(run::run_arrow, m)?)?;
+    m.add_class::<arrow::ArrowTable>()?;
     m.add_class::<run::Batches>()?;
     m.add_class::<push::Sink>()?;
     m.add_class::<follow::Follower>()?;

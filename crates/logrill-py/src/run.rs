@@ -69,6 +69,34 @@ pub fn run<'py>(
     Ok((convert::results(py, &r.value, kind)?, report(py, &r)?))
 }
 
+/// [`run`], with the rows (records or table rows) as an [`ArrowTable`] instead of dicts:
+/// `(table, report)`. The values of a pipeline that ends in values are not in it.
+#[pyfunction]
+#[pyo3(signature = (roots, globs, text, *, threads=None, strict=false, state_limit=None, max_line_bytes=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn run_arrow<'py>(
+    py: Python<'py>,
+    roots: Vec<String>,
+    globs: Vec<String>,
+    text: &str,
+    threads: Option<usize>,
+    strict: bool,
+    state_limit: Option<usize>,
+    max_line_bytes: Option<usize>,
+) -> PyResult<(crate::arrow::ArrowTable, Bound<'py, PyDict>)> {
+    let options = RunOptions {
+        threads,
+        strict,
+        state_limit,
+        max_line_bytes,
+    };
+    let p = pipeline(&roots, &globs, text, &options, None)?;
+    let done: Result<Report<Results>, Error> = py.detach(move || p.run());
+    let r = done.map_err(crate::errors::to_py)?;
+    let table = crate::arrow::ArrowTable::of(&r.value.columns, &r.value.rows)?;
+    Ok((table, report(py, &r)?))
+}
+
 /// One batch from the engine's thread.
 enum Msg {
     Values(Vec<u8>, Vec<usize>),

@@ -175,3 +175,18 @@ def test_arrow_table(tmp_path):
     assert t.column_names == ["host", "count", "sum_bytes"]
     assert t.column("count").to_pylist() == [10, 10, 10]
     assert sum(t.column("sum_bytes").to_pylist()) == sum(range(30))
+
+
+def test_arrow_through_the_c_stream_has_typed_columns(logs, truth):
+    pa = pytest.importorskip("pyarrow")
+    t = (logrill.find(logs).glob("access-log*").open().lines().parse("common")
+         .count_by("status").sort("status").to_arrow())
+    assert t.schema.field("status").type == pa.int64()
+    assert {str(s): c for s, c in zip(t.column("status").to_pylist(), t.column("count").to_pylist())} == truth["status_counts"]
+    recs = logrill.find(logs).glob("access-log*").open().lines().parse("common").head(5).to_arrow()
+    assert recs.num_rows == 5
+    assert recs.schema.field("time").type == pa.timestamp("us", tz="+00:00")
+    rows = logrill.find(logs).glob("access-log*").open().lines().parse("common").head(5).rows()
+    assert recs.column_names == list(rows[0])
+    # The same values as the dicts (times as the same instants).
+    assert recs.to_pylist() == rows

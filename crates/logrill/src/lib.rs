@@ -49,6 +49,8 @@
 //! it) in [`Report::errors`], the lines before it still count, and the other inputs are read.
 
 pub mod agg;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod error;
 pub mod exec;
 pub mod lang;

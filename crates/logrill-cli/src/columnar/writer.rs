@@ -3,25 +3,13 @@
 //!
 //! **Schema.** Columns are the record fields in the order they are first seen. Their
 //! types are decided once, from the first row group (`row_group_rows` records, 65 536 by
-//! default), which is held in memory until then:
-//!
-//! | values seen in the column (nulls aside) | column type |
-//! |---|---|
-//! | only integers | `Int64` |
-//! | integers and floats, or only floats | `Float64` |
-//! | only booleans | `Boolean` |
-//! | only times | `Timestamp(Microsecond, "+00:00")` (the instant in UTC; the offset it was written with is dropped) |
-//! | only strings, all UTF-8 | `Utf8` |
-//! | only strings, some not UTF-8 | `Binary` (the bytes as they are) |
-//! | a mix of the above | `Utf8` (each value as logrill prints it) |
-//! | nothing but nulls | `Utf8` (all null) |
-//!
-//! Once the schema is fixed (it is written in every file's footer), a later value that
-//! does not fit its column is converted where nothing is lost (an integer into a `Float64`
-//! column, anything into a `Utf8` or `Binary` column as text; a non-UTF-8 string into a
-//! `Utf8` column as lossy UTF-8) and otherwise written as **null**; and a field first seen
-//! after the first row group is dropped. Both are counted and reported on stderr at the
-//! end, never silent. Null (`-` in Apache logs) is a null.
+//! default), which is held in memory until then, by the library's rule
+//! ([`logrill::arrow`]: integers `Int64`, floats `Float64`, times `Timestamp` in UTC,
+//! strings `Utf8` or `Binary`, a mix `Utf8`). Once the schema is fixed (it is written in
+//! every file's footer), a later value that does not fit its column is converted where
+//! nothing is lost and otherwise written as **null**; and a field first seen after the
+//! first row group is dropped. Both are counted and reported on stderr at the end, never
+//! silent. Null (`-` in Apache logs) is a null.
 //!
 //! **Memory.** At most `row_group_rows` rows are held per partition, and at most
 //! `4 × row_group_rows` across partitions (the largest partition is written out when that
@@ -39,12 +27,9 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
-};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use logrill::arrow::{column as build, column_type as infer};
 use logrill::exec::{Emitted, Output};
 use logrill::stage::parse::{Record, Timestamp, Value};
 use logrill::{AggValue, InputName};
@@ -56,8 +41,6 @@ use parquet::file::properties::WriterProperties;
 pub const DEFAULT_ROW_GROUP_ROWS: usize = 64 * 1024;
 /// Files open at once with `--partition-by`.
 pub const DEFAULT_MAX_OPEN: usize = 16;
-/// The time zone of timestamp columns.
-pub const UTC: &str = "+00:00";
 /// The directory of records without a time, as Hive names it.
 pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 
@@ -460,150 +443,6 @@ fn close(sink: FileSink) -> io::Result<()> {
         FileSink::Parquet(w) => w.close().map(|_| ()).map_err(other),
         FileSink::Arrow(mut w) => w.finish().map_err(other),
     }
-}
-
-/// The type of a column from its first values (see the module documentation).
-fn infer<'a, 'v: 'a>(values: impl Iterator<Item = &'a Value<'v>>) -> DataType {
-    let (mut int, mut float, mut boolean, mut time, mut text, mut binary) =
-        (false, false, false, false, false, false);
-    for v in values {
-        match v {
-            Value::Null => {}
-            Value::Int(_) => int = true,
-            Value::Float(_) => float = true,
-            Value::Bool(_) => boolean = true,
-            Value::Time(_) => time = true,
-            Value::Str(s) => {
-                text = true;
-                binary |= std::str::from_utf8(s).is_err();
-            }
-        }
-    }
-    let kinds = [int || float, boolean, time, text]
-        .iter()
-        .filter(|&&k| k)
-        .count();
-    match () {
-        _ if kinds == 1 && float => DataType::Float64,
-        _ if kinds == 1 && int => DataType::Int64,
-        _ if kinds == 1 && boolean => DataType::Boolean,
-        _ if kinds == 1 && time => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
-        _ if binary => DataType::Binary,
-        _ => DataType::Utf8,
-    }
-}
-
-fn as_text(v: &Value<'_>) -> Vec<u8> {
-    let mut out = Vec::new();
-    v.write_text(&mut out);
-    out
-}
-
-/// An Arrow array of `data_type` from values; returns it with how many values were
-/// nulled and how many converted.
-fn build<'a, 'v: 'a>(
-    data_type: &DataType,
-    values: impl Iterator<Item = &'a Value<'v>>,
-    len: usize,
-) -> (ArrayRef, u64, u64) {
-    let (mut nulled, mut converted) = (0u64, 0u64);
-    let array: ArrayRef = match data_type {
-        DataType::Int64 => {
-            let mut b = Int64Builder::with_capacity(len);
-            for v in values {
-                match v {
-                    Value::Int(i) => b.append_value(*i),
-                    Value::Null => b.append_null(),
-                    _ => {
-                        nulled += 1;
-                        b.append_null()
-                    }
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Float64 => {
-            let mut b = Float64Builder::with_capacity(len);
-            for v in values {
-                match v {
-                    Value::Float(x) => b.append_value(*x),
-                    Value::Int(i) => {
-                        converted += 1;
-                        b.append_value(*i as f64)
-                    }
-                    Value::Null => b.append_null(),
-                    _ => {
-                        nulled += 1;
-                        b.append_null()
-                    }
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Boolean => {
-            let mut b = BooleanBuilder::with_capacity(len);
-            for v in values {
-                match v {
-                    Value::Bool(x) => b.append_value(*x),
-                    Value::Null => b.append_null(),
-                    _ => {
-                        nulled += 1;
-                        b.append_null()
-                    }
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Timestamp(..) => {
-            let mut b = TimestampMicrosecondBuilder::with_capacity(len).with_timezone(UTC);
-            for v in values {
-                match v {
-                    Value::Time(t) => b.append_value(t.unix_micros()),
-                    Value::Null => b.append_null(),
-                    _ => {
-                        nulled += 1;
-                        b.append_null()
-                    }
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Binary => {
-            let mut b = BinaryBuilder::with_capacity(len, len * 16);
-            for v in values {
-                match v {
-                    Value::Str(s) => b.append_value(s),
-                    Value::Null => b.append_null(),
-                    v => {
-                        converted += 1;
-                        b.append_value(as_text(v))
-                    }
-                }
-            }
-            Arc::new(b.finish())
-        }
-        _ => {
-            let mut b = StringBuilder::with_capacity(len, len * 16);
-            for v in values {
-                match v {
-                    Value::Str(s) => match std::str::from_utf8(s) {
-                        Ok(s) => b.append_value(s),
-                        Err(_) => {
-                            converted += 1;
-                            b.append_value(String::from_utf8_lossy(s))
-                        }
-                    },
-                    Value::Null => b.append_null(),
-                    v => {
-                        converted += 1;
-                        b.append_value(String::from_utf8_lossy(&as_text(v)))
-                    }
-                }
-            }
-            Arc::new(b.finish())
-        }
-    };
-    (array, nulled, converted)
 }
 
 impl Output for ColumnarWriter {
