@@ -586,6 +586,55 @@ fn too_many_rotations_while_stuck_give_up_the_oldest_with_a_notice() {
     );
 }
 
+/// Issue 13 item 7: a file given up stays `live` in the checkpoint until the notice that
+/// says so has been taken; a crash in between then reads its rest at the restart instead of
+/// marking it `done`, never to be looked at (or reported) again.
+#[test]
+fn a_file_given_up_is_done_in_the_checkpoint_only_once_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    let state = dir.path().join("state");
+    fs::write(&p, "").unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .state(&state)
+        .watch(Watch::Poll(Duration::from_millis(10)))
+        .open()
+        .unwrap();
+    quiet(&mut f, Duration::from_millis(30));
+    let gens = core::MAX_DRAINING as u64 + 2;
+    for g in 0..gens {
+        write_seq(&p, g * 10, g * 10 + 10);
+        std::thread::sleep(Duration::from_millis(60));
+        fs::rename(&p, dir.path().join(format!("app.log.r{g}"))).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(60));
+    drain_seq(&mut f, Duration::from_millis(300));
+    let entry_of = |g: u64| {
+        use std::os::unix::fs::MetadataExt;
+        let ino = fs::metadata(dir.path().join(format!("app.log.r{g}")))
+            .unwrap()
+            .ino();
+        let text = fs::read_to_string(&state).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.split(' ').nth(2) == Some(ino.to_string().as_str()))
+            .map(str::to_owned);
+        line.unwrap_or_else(|| panic!("no entry for r{g} in {text}"))
+    };
+    f.checkpoint().unwrap();
+    // Given up (unread: offset 0), notice not taken: live, read again after a crash.
+    assert!(entry_of(0).starts_with("live "), "{}", entry_of(0));
+    assert_eq!(entry_of(0).split(' ').nth(5), Some("0"), "{}", entry_of(0));
+    let said = f
+        .take_notices()
+        .filter(|n| matches!(n, Notice::GaveUp { .. }))
+        .count();
+    assert_eq!(said as u64, gens - core::MAX_DRAINING as u64);
+    f.checkpoint().unwrap();
+    assert!(entry_of(0).starts_with("done "), "{}", entry_of(0));
+}
+
 /// Issue 14: `seq 1 1000 > n.log; logrill -F --from-start count n.log`, Ctrl-C, said
 /// `closed (Requested): 1 lines` — lines handed out in batches were counted as one each.
 #[test]

@@ -131,6 +131,7 @@ impl Core {
                         end: p.read_pos,
                         committed: p.committed,
                         delivered: p.delivered,
+                        unsaid: false,
                     });
                 }
             }

@@ -175,6 +175,7 @@ impl Core {
                 end: 0,
                 committed: 0,
                 delivered: 0,
+                unsaid: false,
             });
         }
     }
