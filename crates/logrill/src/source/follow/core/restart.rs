@@ -234,14 +234,13 @@ impl Core {
     /// its generations nobody saw; and a writer moves to a new generation after the old
     /// one's last line), created strictly before the new file at the name was (`new_born`:
     /// each such generation held the name before it; a copy-truncate copy of the new file
-    /// is created after it), plain, and with a time no other candidate has (files written
-    /// in the same tick cannot be put in order; then none of those is read, as before).
+    /// is created after it), and plain. Files written in the same tick are put in order
+    /// by inode number, as at a restart: a guess (inodes are mostly handed out in
+    /// increasing order), but reading them in a guessed order beats not reading them.
     pub(super) fn missed_generations(&mut self, i: usize, since: SystemTime, new_born: SystemTime) {
         let mut found = self.unseen_siblings(i, since, true);
         found.retain(|u| u.born.is_some_and(|b| b < new_born));
-        let times: Vec<SystemTime> = found.iter().map(|u| u.mtime).collect();
-        found.retain(|u| times.iter().filter(|&&t| t == u.mtime).count() == 1);
-        found.sort_by_key(|u| u.mtime);
+        found.sort_by_key(|u| (u.mtime, u.id.ino));
         for u in found {
             self.attach(i, u.path, u.file, u.id, 0, false, false);
         }
