@@ -1090,3 +1090,57 @@ fn generations_missed_within_one_tick_are_read_too() {
     }
     assert_eq!(got[200], 300, "{got:?}");
 }
+
+/// The same with logrotate's `compress` (no `delaycompress`) while logrill is stopped: the
+/// generation nobody saw is only on disk compressed (`app.log.1.gz`, made after the new
+/// file was created), and is read through its decoder between the old file and the new.
+#[test]
+fn a_generation_missed_and_compressed_meanwhile_is_read_through_its_decoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let p = d.join("app.log");
+    let gzip = |from: &Path, to: &Path| {
+        let mut enc = flate2::write::GzEncoder::new(
+            fs::File::create(to).unwrap(),
+            flate2::Compression::default(),
+        );
+        enc.write_all(&fs::read(from).unwrap()).unwrap();
+        enc.finish().unwrap();
+        fs::remove_file(from).unwrap();
+    };
+    write_seq(&p, 0, 100);
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .watch(Watch::Poll(Duration::from_secs(3)))
+        .rotate_grace(Duration::from_millis(30))
+        .open()
+        .unwrap();
+    assert_eq!(take(&mut f, 100).len(), 100);
+    let step = || std::thread::sleep(Duration::from_millis(20));
+    step();
+    write_seq(&p, 100, 200);
+    step();
+    // Rotation 1: A -> .1, B created, A compressed.
+    fs::rename(&p, d.join("app.log.1")).unwrap();
+    write_seq(&p, 200, 300); // B: never seen
+    gzip(&d.join("app.log.1"), &d.join("app.log.1.gz"));
+    step();
+    // Rotation 2: .1.gz -> .2.gz, B -> .1, C created, B compressed.
+    fs::rename(d.join("app.log.1.gz"), d.join("app.log.2.gz")).unwrap();
+    fs::rename(&p, d.join("app.log.1")).unwrap();
+    write_seq(&p, 300, 400); // C
+    gzip(&d.join("app.log.1"), &d.join("app.log.1.gz"));
+    let end = Instant::now() + WAIT;
+    let mut got = Vec::new();
+    while got.len() < 300 && Instant::now() < end {
+        got.extend(drain_seq(&mut f, Duration::from_millis(500)));
+    }
+    got.extend(drain_seq(&mut f, Duration::from_millis(200)));
+    assert_eq!(
+        got,
+        (100..400).collect::<Vec<_>>(),
+        "{:?}",
+        f.take_notices().collect::<Vec<_>>()
+    );
+}
