@@ -943,6 +943,7 @@ impl Core {
                     copy.delivered = r.delivered;
                     copy.committed = r.committed;
                     copy.finite = true;
+                    copy.copy_of = Some(r.copy_of.unwrap_or(r.id));
                     Some(copy)
                 }
                 Err(e) => {
@@ -1064,7 +1065,7 @@ impl Core {
             .get(o.stream)?
             .readers()
             .find(|r| r.serial == o.serial)?;
-        Some((r.id, r.head.bytes()))
+        Some((r.copy_of.unwrap_or(r.id), r.head.bytes()))
     }
 
     /// Read the next chunk of complete lines from some stream. Streams take turns; within

@@ -1144,3 +1144,69 @@ fn a_generation_missed_and_compressed_meanwhile_is_read_through_its_decoder() {
         f.take_notices().collect::<Vec<_>>()
     );
 }
+
+/// Issue 13: lines handed out but not yet processed when logrill died, read again at the
+/// restart from copy-truncate's compressed copy, are named as the lines already handed
+/// out: the same origin (the identity of the file they were first read from, and its
+/// first bytes), so a consumer's message ids stay the same and the broker drops the
+/// re-sends instead of storing them twice.
+#[test]
+fn lines_read_again_from_a_compressed_copy_keep_their_origin() {
+    use super::identity::DevIno;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    let state = dir.path().join("state");
+    write_seq(&p, 0, 100);
+    let origins = |f: &mut Follower| {
+        let mut out: Vec<(u64, DevIno, Vec<u8>)> = Vec::new();
+        let end = Instant::now() + WAIT;
+        while out.len() < 100 && Instant::now() < end {
+            if let NextBatch::Batch(b) = f.next_batch_until(Some(Instant::now() + WAIT / 10)) {
+                let o = b.origin.expect("a followed file has an origin");
+                let mut at = b.offset;
+                for l in b.lines() {
+                    let seq = std::str::from_utf8(l).unwrap().parse().unwrap();
+                    let end = (at as usize + l.len() + 1).min(o.head.len());
+                    out.push((seq, o.id, o.head[..end].to_vec()));
+                    at += l.len() as u64 + 1;
+                }
+            }
+        }
+        out
+    };
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .state(&state)
+        .auto_commit(false)
+        .open()
+        .unwrap();
+    let first = origins(&mut f);
+    assert_eq!(first.len(), 100);
+    // Handed out, never processed: the checkpoint stays at 0 (with the file's first bytes).
+    f.checkpoint().unwrap();
+    let saved = dir.path().join("state.at-crash");
+    fs::copy(&state, &saved).unwrap();
+    std::mem::forget(f); // "kill -9": no close, no checkpoint
+                         // Meanwhile: copy-truncate with compress.
+    let mut enc = flate2::write::GzEncoder::new(
+        fs::File::create(dir.path().join("app.log.1.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&fs::read(&p).unwrap()).unwrap();
+    enc.finish().unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let mut f = Follow::new()
+        .path(&p)
+        .start(Start::Beginning)
+        .state(&saved)
+        .open()
+        .unwrap();
+    let again = origins(&mut f);
+    assert_eq!(again, first, "{:?}", f.take_notices().collect::<Vec<_>>());
+}

@@ -160,6 +160,7 @@ impl Core {
             finite: false,
             at_eof: false,
             decoded: None,
+            copy_of: None,
         };
         if current {
             self.streams[i].current = Some(r);

@@ -73,9 +73,11 @@ impl Core {
         }
         if let Some((c, file, id, mtime)) = copy {
             self.attach(i, c.clone(), file, id, e.offset, false, true);
+            self.copied_from(i, id, e.id);
             Some((c, mtime))
         } else if let Some((c, file, id, mtime)) = compressed {
             self.attach_decoded(i, c.clone(), file, id, e.offset);
+            self.copied_from(i, id, e.id);
             Some((c, mtime))
         } else {
             self.notice(Notice::Lost {
@@ -83,6 +85,13 @@ impl Core {
                 offset: e.offset,
             });
             None
+        }
+    }
+
+    /// Stream `i`'s reader of file `copy` (if it was opened) reads a copy of `original`.
+    fn copied_from(&mut self, i: usize, copy: DevIno, original: DevIno) {
+        if let Some(r) = self.streams[i].draining.iter_mut().find(|r| r.id == copy) {
+            r.copy_of = Some(original);
         }
     }
 
