@@ -7,7 +7,7 @@
 //!
 //! Each stage method appends one stage *written in the pipeline language*
 //! (`.parse(Format::Combined)` appends `parse combined`, `.filter(col("status").eq(404))`
-//! appends `where status == 404`), and a run hands the whole text to
+//! appends `where (status == 404)`), and a run hands the whole text to
 //! [`query::parse`](crate::query::parse), the parser the command line uses. So a builder
 //! chain and the text it prints ([`Pipeline::text`]) compile to the very same plan, through
 //! the very same checks: a field the format lacks, an aggregate of a string, a stage in the
@@ -29,7 +29,7 @@
 //!     .head(3);
 //! assert_eq!(
 //!     q.text(),
-//!     "parse combined | where status == 404 | count by path | sort count desc | head 3"
+//!     "parse combined | where (status == 404) | count by path | sort count desc | head 3"
 //! );
 //! # let _ = Agg::count();
 //! ```
