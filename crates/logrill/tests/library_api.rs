@@ -72,6 +72,18 @@ fn builder_plan_errors_are_the_text_errors() {
     );
     // And so does the push side.
     assert!(q.sink().is_err());
+    // A stage in the wrong place: the text's error, at the stage's column.
+    let early = query()
+        .filter(col("status").eq(404))
+        .parse(Format::Combined);
+    let err = early.plan().unwrap_err();
+    assert_eq!(err, logrill::query::parse(&early.text()).unwrap_err());
+    assert_eq!(err.column, 1);
+    assert!(
+        err.message.contains("put `parse FORMAT` before it"),
+        "{}",
+        err.message
+    );
 }
 
 /// The records iterator gives every record, in input order, and stops the run when
