@@ -177,7 +177,8 @@ impl Pipeline {
     /// The records (or table rows) as an iterator: the course's `for r in log:`. The run
     /// goes on a thread of its own, a few batches ahead of the caller (a bounded
     /// channel); an input problem comes as an `Err` item and the run goes on; dropping
-    /// the iterator stops the run. The plan is checked before anything is read.
+    /// the iterator stops the run. The plan is parsed and checked before anything is read
+    /// (an error then is returned here); one the engine refuses after that comes as an item.
     pub fn records(self) -> Result<Records, Error> {
         let plan = self.plan().map_err(Error::Query)?;
         let (tx, rx) = mpsc::sync_channel::<Result<Record<'static>, Error>>(1024);
@@ -190,7 +191,7 @@ impl Pipeline {
                     tx.send(Ok(r.clone().into_owned()))
                         .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
                 });
-                let _ = exec::run_with(
+                let failed = exec::run_with(
                     &plan,
                     files,
                     &mut out,
@@ -199,6 +200,11 @@ impl Pipeline {
                     },
                     &options,
                 );
+                // A plan the engine refused comes as the last item; a closed channel
+                // (the caller stopped) is no error.
+                if let Err(RunFailure::Plan(e)) = failed {
+                    let _ = errors.send(Err(e));
+                }
             })
             .map_err(|source| Error::Io {
                 name: InputName::Stdin,
