@@ -1,142 +1,110 @@
-//! The library's front door: the seed's pipeline, stage for stage, as builder calls.
+//! The library's pull side: the seed's pipeline, stage for stage, as builder calls over
+//! inputs.
 //!
-//! Each call adds a stage to a [`Plan`] (the same plan the `logrill` command line builds
-//! from text), and the terminal call runs it with [`crate::exec`], so the library and the
-//! CLI share one engine.
+//! Every stage of the pipeline language is a call of stage methods (see [`crate::lang`]) (see [`crate::lang`] for
+//! how the calls and the text make one plan); the terminal call runs the plan with
+//! [`crate::exec`], the engine the command line runs, with the [`Options`] given here.
+
+use std::sync::mpsc;
 
 use crate::agg::{AggKind, AggValue};
 use crate::error::{Error, InputName};
-use crate::exec::{self, Emitted, Files, RunFailure, Skips};
-use crate::query::{Plan, StageSpec, Terminal};
-use crate::stage::GrepOptions;
-
-/// A pipeline being built over some inputs. Start one with
-/// `find(dir).glob(..).open().lines()`, or [`Pipeline::new`].
-pub struct Pipeline {
-    files: Files,
-    stages: Vec<StageSpec>,
-}
-
-/// The outcome of a pipeline: its result, and every input problem met on the way (the
-/// other inputs were still read).
-#[derive(Debug)]
-pub struct Report<T> {
-    /// The aggregate's result, or the collected values.
-    pub value: T,
-    /// Inputs that could not be opened or read to the end, in the order met.
-    pub errors: Vec<Error>,
-    /// Values skipped (no such field, not a number), by reason.
-    pub skips: Skips,
-}
+use crate::exec::{self, Emitted, RunFailure};
+pub use crate::lang::Pipeline;
+use crate::query::{Plan, Terminal};
+use crate::results::{Collector, Report, Results};
+use crate::stage::parse::Record;
 
 impl Pipeline {
-    /// A pipeline over `files`, with no stage yet.
-    pub fn new(files: Files) -> Pipeline {
-        Pipeline {
-            files,
-            stages: Vec::new(),
-        }
-    }
-
-    /// Add stages written in the pipeline language (`"grep x | field -1"`); the text may
-    /// not end in an aggregate (call one of the terminal methods instead).
-    pub fn stages(mut self, text: &str) -> Result<Pipeline, Error> {
-        let plan = crate::query::parse(text)?;
-        if plan.terminal != Terminal::Values {
-            return Err(Error::Query(crate::query::QueryError::new(
-                text,
-                1,
-                "only line stages here (grep, field, head); end with .sum() or another terminal call",
-            )));
-        }
-        self.stages.extend(plan.stages);
-        Ok(self)
-    }
-
-    /// Keep the lines a regular expression matches (the seed's `gen_grep`).
-    pub fn grep(self, pattern: &str) -> Pipeline {
-        self.grep_with(pattern, GrepOptions::default())
-    }
-
-    /// `grep` with options (`-i`, `-v`, `-F`).
-    pub fn grep_with(mut self, pattern: &str, options: GrepOptions) -> Pipeline {
-        self.stages.push(StageSpec::Grep {
-            pattern: pattern.to_string(),
-            options,
-        });
-        self
-    }
-
-    /// Take the `index`-th whitespace-separated field (1-based, negative from the end:
-    /// `field(-1)` is the seed's `line.rsplit(None, 1)[1]`).
-    pub fn field(mut self, index: i64) -> Pipeline {
-        self.stages.push(StageSpec::Field {
-            index,
-            delimiter: None,
-        });
-        self
-    }
-
-    /// Take the `index`-th field between occurrences of `delimiter`.
-    pub fn field_by(mut self, index: i64, delimiter: &str) -> Pipeline {
-        self.stages.push(StageSpec::Field {
-            index,
-            delimiter: Some(delimiter.to_string()),
-        });
-        self
-    }
-
-    /// Keep the first `n` values, then stop reading.
-    pub fn head(mut self, n: u64) -> Pipeline {
-        self.stages.push(StageSpec::Head(n));
-        self
-    }
-
     /// Sum the values (non-numbers such as `-` are skipped and counted).
     pub fn sum(self) -> Result<Report<AggValue>, Error> {
-        self.aggregate(AggKind::Sum)
+        self.aggregate_value(AggKind::Sum)
     }
 
     /// Count the values.
     pub fn count(self) -> Result<Report<AggValue>, Error> {
-        self.aggregate(AggKind::Count)
+        self.aggregate_value(AggKind::Count)
     }
 
     /// The smallest value.
     pub fn min(self) -> Result<Report<AggValue>, Error> {
-        self.aggregate(AggKind::Min)
+        self.aggregate_value(AggKind::Min)
     }
 
     /// The largest value.
     pub fn max(self) -> Result<Report<AggValue>, Error> {
-        self.aggregate(AggKind::Max)
+        self.aggregate_value(AggKind::Max)
     }
 
     /// The mean of the values.
     pub fn avg(self) -> Result<Report<AggValue>, Error> {
-        self.aggregate(AggKind::Avg)
+        self.aggregate_value(AggKind::Avg)
     }
 
-    /// Run with an aggregate at the end.
-    pub fn aggregate(self, kind: AggKind) -> Result<Report<AggValue>, Error> {
-        let mut stages = self.stages;
-        stages.push(StageSpec::Aggregate {
-            aggregates: vec![crate::query::AggCall {
-                function: crate::query::AggFn::Simple(kind),
-                arg: None,
-                name: kind.name().to_string(),
-            }],
-            by: Vec::new(),
-        });
-        let plan = Plan::from_stages(stages)?;
-        let mut errors = Vec::new();
-        let mut nothing = |_: Emitted<'_>| Ok(());
-        let summary = run(&plan, self.files, &mut nothing, &mut errors)?;
-        Ok(Report {
-            value: summary.result().unwrap_or(AggValue::Null),
+    /// Run with the seed's aggregate of the current value at the end (`... | sum`).
+    pub fn aggregate_value(self, kind: AggKind) -> Result<Report<AggValue>, Error> {
+        let p = self.stage(kind.name().to_string());
+        let plan = p.plan().map_err(Error::Query)?;
+        if !matches!(plan.terminal, Terminal::Aggregate(_)) {
+            return Err(not_here(&plan, "a bare aggregate of the current value"));
+        }
+        let report = p.run_plan(&plan)?;
+        Ok(report.map(|r| r.aggregate.unwrap_or(AggValue::Null)))
+    }
+
+    /// Run, and keep everything that comes out (values, the aggregate, records or table
+    /// rows, `tee` branches) in [`Results`].
+    pub fn run(self) -> Result<Report<Results>, Error> {
+        let plan = self.plan().map_err(Error::Query)?;
+        self.run_plan(&plan)
+    }
+
+    /// Run a pipeline that ends in records or a table, and give its rows.
+    pub fn rows(self) -> Result<Report<Vec<Record<'static>>>, Error> {
+        let plan = self.plan().map_err(Error::Query)?;
+        if plan.terminal != Terminal::Rows {
+            return Err(not_here(&plan, "records or a table"));
+        }
+        Ok(self.run_plan(&plan)?.map(|r| r.rows))
+    }
+
+    /// Run with results going to `output` as they come (values and records at once,
+    /// tables at the end), as the command line does.
+    pub fn run_into(self, output: &mut dyn exec::Output) -> Result<Report<()>, Error> {
+        let plan = self.plan().map_err(Error::Query)?;
+        let (summary, errors) = self.execute(&plan, output);
+        Ok(Report::from_summary(
+            (),
             errors,
-            skips: summary.skips,
-        })
+            summary.map_err(run_failure)?,
+        ))
+    }
+
+    fn run_plan(self, plan: &Plan) -> Result<Report<Results>, Error> {
+        let mut out = Collector::for_plan(plan);
+        let (summary, errors) = self.execute(plan, &mut out);
+        Ok(Report::from_summary(
+            out.results,
+            errors,
+            summary.map_err(run_failure)?,
+        ))
+    }
+
+    /// Run `plan` with the engine, results to `out`; the input problems met, in order.
+    fn execute(
+        self,
+        plan: &Plan,
+        out: &mut dyn exec::Output,
+    ) -> (Result<exec::Summary, RunFailure>, Vec<Error>) {
+        let mut errors = Vec::new();
+        let summary = exec::run_with(
+            plan,
+            self.input,
+            out,
+            &mut |e| errors.push(e),
+            &self.options,
+        );
+        (summary, errors)
     }
 
     /// Call `f(input, line_number, value)` for every value that comes out, until it
@@ -145,27 +113,55 @@ impl Pipeline {
         self,
         mut f: impl FnMut(&InputName, u64, &[u8]) -> bool,
     ) -> Result<Report<u64>, Error> {
-        let plan = Plan::from_stages(self.stages)?;
-        let mut errors = Vec::new();
-        let stop = std::io::ErrorKind::Interrupted;
+        let mut given = 0u64;
         let mut out = |e: Emitted<'_>| {
+            given += 1;
             if f(e.input, e.line, e.value) {
                 Ok(())
             } else {
-                Err(std::io::Error::from(stop))
+                Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
             }
         };
-        let summary = match exec::run(&plan, self.files, &mut out, &mut |e| errors.push(e)) {
-            Ok(s) => (s.values, s.skips),
-            Err(RunFailure::Plan(e)) => return Err(e),
-            // `f` asked to stop: everything up to it was delivered.
-            Err(RunFailure::Output(_)) => (u64::MAX, Skips::default()),
-        };
-        Ok(Report {
-            value: summary.0,
-            errors,
-            skips: summary.1,
-        })
+        self.drive(&mut out).map(|r| r.map(|()| given))
+    }
+
+    /// Call `f(input, line_number, record)` for every record (or table row) that comes
+    /// out, until it returns `false`; the record is borrowed from the line, not copied.
+    /// Returns how many records `f` was given.
+    pub fn for_each_record(
+        self,
+        f: impl FnMut(&InputName, u64, &Record<'_>) -> bool,
+    ) -> Result<Report<u64>, Error> {
+        let mut f = f;
+        let mut given = 0u64;
+        let mut each = OnRecord(|input: &InputName, line: u64, r: &Record<'_>| {
+            given += 1;
+            if f(input, line, r) {
+                Ok(())
+            } else {
+                Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
+            }
+        });
+        let report = self.drive(&mut each)?;
+        Ok(report.map(|()| given))
+    }
+
+    /// Run with `out`, where `out` failing means "the caller wants no more" (not an
+    /// error): everything up to it was delivered.
+    fn drive(self, out: &mut dyn exec::Output) -> Result<Report<()>, Error> {
+        let plan = self.plan().map_err(Error::Query)?;
+        let (summary, errors) = self.execute(&plan, out);
+        match summary {
+            Ok(s) => Ok(Report::from_summary((), errors, s)),
+            Err(RunFailure::Plan(e)) => Err(e),
+            Err(RunFailure::Output(_)) => Ok(Report {
+                value: (),
+                errors,
+                skips: exec::Skips::default(),
+                unparsed: 0,
+                interrupted: false,
+            }),
+        }
     }
 
     /// Collect every value that comes out (each line or field as owned bytes).
@@ -175,25 +171,108 @@ impl Pipeline {
             values.push(v.to_vec());
             true
         })?;
-        Ok(Report {
-            value: values,
-            errors: report.errors,
-            skips: report.skips,
+        Ok(report.map(|_| values))
+    }
+
+    /// The records (or table rows) as an iterator: the course's `for r in log:`. The run
+    /// goes on a thread of its own, a few batches ahead of the caller (a bounded
+    /// channel); an input problem comes as an `Err` item and the run goes on; dropping
+    /// the iterator stops the run. The plan is parsed and checked before anything is read
+    /// (an error then is returned here); one the engine refuses after that comes as an item.
+    pub fn records(self) -> Result<Records, Error> {
+        let plan = self.plan().map_err(Error::Query)?;
+        let (tx, rx) = mpsc::sync_channel::<Result<Record<'static>, Error>>(1024);
+        let (files, options) = (self.input, self.options);
+        let worker = std::thread::Builder::new()
+            .name("logrill-records".into())
+            .spawn(move || {
+                let errors = tx.clone();
+                let mut out = OnRecord(|_: &InputName, _: u64, r: &Record<'_>| {
+                    tx.send(Ok(r.clone().into_owned()))
+                        .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+                });
+                let failed = exec::run_with(
+                    &plan,
+                    files,
+                    &mut out,
+                    &mut |e| {
+                        let _ = errors.send(Err(e));
+                    },
+                    &options,
+                );
+                // A plan the engine refused comes as the last item; a closed channel
+                // (the caller stopped) is no error.
+                if let Err(RunFailure::Plan(e)) = failed {
+                    let _ = errors.send(Err(e));
+                }
+            })
+            .map_err(|source| Error::Io {
+                name: InputName::Stdin,
+                source,
+            })?;
+        Ok(Records {
+            rx: Some(rx),
+            worker: Some(worker),
         })
     }
 }
 
-fn run(
-    plan: &Plan,
-    files: Files,
-    out: &mut dyn exec::Output,
-    errors: &mut Vec<Error>,
-) -> Result<exec::Summary, Error> {
-    exec::run(plan, files, out, &mut |e| errors.push(e)).map_err(|e| match e {
+/// The records of a pipeline, pulled one at a time (see [`Pipeline::records`]).
+pub struct Records {
+    rx: Option<mpsc::Receiver<Result<Record<'static>, Error>>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Iterator for Records {
+    type Item = Result<Record<'static>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rx.as_ref()?.recv().ok()
+    }
+}
+
+impl Drop for Records {
+    /// Hang up first (the run then stops at its next record), then wait for the thread.
+    fn drop(&mut self) {
+        self.rx.take();
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// An [`exec::Output`] that hands each record (or table row) to a closure and ignores
+/// values: an error from the closure ends the run.
+struct OnRecord<F>(F);
+
+impl<F> exec::Output for OnRecord<F>
+where
+    F: FnMut(&InputName, u64, &Record<'_>) -> std::io::Result<()>,
+{
+    fn value(&mut self, _: Emitted<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn record(&mut self, input: &InputName, line: u64, r: &Record<'_>) -> std::io::Result<()> {
+        (self.0)(input, line, r)
+    }
+}
+
+/// A terminal call that does not fit the plan's end.
+fn not_here(plan: &Plan, wanted: &str) -> Error {
+    Error::Query(crate::query::QueryError {
+        text: plan.text.clone(),
+        column: plan.text.chars().count().max(1),
+        message: format!("this pipeline does not end in {wanted}: call `run()` for what it gives"),
+    })
+}
+
+fn run_failure(e: RunFailure) -> Error {
+    match e {
         RunFailure::Plan(e) => e,
         RunFailure::Output(source) => Error::Io {
             name: InputName::Stdin,
             source,
         },
-    })
+    }
 }

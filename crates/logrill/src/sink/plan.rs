@@ -1,0 +1,204 @@
+//! A whole pipeline as one sink: the push twin of [`Pipeline`](crate::Pipeline).
+//!
+//! [`Query::sink`] compiles a pipeline (built with the stage methods of [`Pipeline`](crate::Pipeline)
+//! calls, or from text) into a [`PlanSink`]: send it lines, batches of lines, and close it
+//! to get the same [`Results`] the pull side gives. It runs on the engine's push entry
+//! ([`exec::Live`]), the one follow mode uses, so every stage of the language works here:
+//! `parse`, `where`, aggregates with `by`, `sort`, `tee`, ... It is an ordinary line sink,
+//! so it composes with the others (`sink::grep(.., plan_sink)`, [`broadcast`](super::broadcast),
+//! [`threaded_lines`](super::threaded_lines)), and [`PlanSink::snapshot`] shows the running
+//! results at any moment (what `-F` prints every second).
+
+use super::{Batch, Consumer, Flow, Sink, SinkError};
+use crate::error::{Error, InputName};
+use crate::exec::{Live, LiveError, Options, Pushed};
+use crate::lang::Query;
+use crate::results::{Collector, Report, Results};
+use crate::source::{Input, LineReader};
+
+/// How many lines a `parse auto` looks at to choose its format (the engine's sample).
+const AUTO_SAMPLE: usize = 20;
+
+/// A compiled pipeline that lines are pushed into (see the module docs).
+pub struct PlanSink {
+    live: Live,
+    out: Collector,
+    input: InputName,
+    line: u64,
+    errors: Vec<Error>,
+    /// Lines kept while a `parse auto` waits for its sample.
+    sample: Option<Vec<Vec<u8>>>,
+    stopped: bool,
+}
+
+impl Query {
+    /// This pipeline as a sink, run with the default [`Options`] (see [`PlanSink`]).
+    pub fn sink(&self) -> Result<PlanSink, Error> {
+        self.sink_with(&Options::default())
+    }
+
+    /// This pipeline as a sink, with options (`strict`, `state_limit`).
+    pub fn sink_with(&self, options: &Options) -> Result<PlanSink, Error> {
+        let plan = self.plan()?;
+        let live = Live::new(&plan, options)?;
+        let sample = live.needs_format().then(Vec::new);
+        Ok(PlanSink {
+            live,
+            out: Collector::for_plan(&plan),
+            input: InputName::Stdin,
+            line: 0,
+            errors: Vec::new(),
+            sample,
+            stopped: false,
+        })
+    }
+}
+
+impl PlanSink {
+    /// Name the input the next lines come from (for error messages and line numbers,
+    /// which start again at 1).
+    pub fn input(&mut self, name: InputName) {
+        self.input = name;
+        self.line = 0;
+    }
+
+    /// The running results (aggregates, tables), leaving the run as it is. Values and
+    /// records sent so far are in it too.
+    pub fn snapshot(&mut self) -> Results {
+        let mut now = self.out.empty_like();
+        now.results.values.clone_from(&self.out.results.values);
+        now.results.rows.clone_from(&self.out.results.rows);
+        // A collector never fails.
+        let _ = self.live.snapshot(&mut now);
+        now.results
+    }
+
+    fn push(&mut self, line: &[u8]) -> Result<Flow, SinkError> {
+        if self.stopped {
+            return Ok(Flow::Stop);
+        }
+        if let Some(sample) = &mut self.sample {
+            sample.push(line.to_vec());
+            if sample.len() < AUTO_SAMPLE {
+                return Ok(Flow::Continue);
+            }
+            return self.choose_format();
+        }
+        self.line += 1;
+        self.push_numbered(line)
+    }
+
+    fn push_numbered(&mut self, line: &[u8]) -> Result<Flow, SinkError> {
+        match self.live.push(&self.input, self.line, line, &mut self.out) {
+            Ok(Pushed::More) => Ok(Flow::Continue),
+            Ok(Pushed::Done) => {
+                self.stopped = true;
+                Ok(Flow::Stop)
+            }
+            Err(LiveError::Input(e)) => {
+                let ends = e.ends_run();
+                self.errors.push(e);
+                if ends {
+                    self.stopped = true;
+                    Ok(Flow::Stop)
+                } else {
+                    Ok(Flow::Continue)
+                }
+            }
+            Err(LiveError::Output(e)) => Err(SinkError::Write(e)),
+        }
+    }
+
+    /// Choose the `parse auto` format from the kept lines, then push them.
+    fn choose_format(&mut self) -> Result<Flow, SinkError> {
+        let Some(sample) = self.sample.take() else {
+            return Ok(Flow::Continue);
+        };
+        let lines: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
+        self.live.choose_format(&lines)?;
+        for line in &sample {
+            self.line += 1;
+            if self.push_numbered(line)?.is_stop() {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+impl Consumer for PlanSink {
+    type Output = Report<Results>;
+
+    /// Final results: aggregates and tables complete, and every problem met.
+    fn close(mut self) -> Result<Report<Results>, SinkError> {
+        if self.sample.as_ref().is_some_and(|s| !s.is_empty()) {
+            self.choose_format()?;
+        }
+        let mut errors = std::mem::take(&mut self.errors);
+        let mut out = self.out;
+        let summary = self
+            .live
+            .finish(&mut out, &mut |e| errors.push(e))
+            .map_err(SinkError::Write)?;
+        Ok(Report::from_summary(out.results, errors, summary))
+    }
+}
+
+impl<'a> Sink<&'a [u8]> for PlanSink {
+    fn send(&mut self, line: &'a [u8]) -> Result<Flow, SinkError> {
+        self.push(line)
+    }
+}
+
+impl<'a> Sink<Batch<'a>> for PlanSink {
+    fn send(&mut self, batch: Batch<'a>) -> Result<Flow, SinkError> {
+        for line in batch.lines() {
+            if self.push(line)?.is_stop() {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+/// Run `query` over `inputs` by pushing: each input's lines are sent into one
+/// [`PlanSink`] (named, numbered from 1); an input that cannot be opened or read to the end
+/// is kept in the report (the lines before the damage were sent) and the next input is
+/// read. The push twin of [`Pipeline::run`](crate::Pipeline::run).
+pub fn run_pushed(
+    query: &Query,
+    inputs: impl IntoIterator<Item = Result<Input, Error>>,
+) -> Result<Report<Results>, SinkError> {
+    let mut sink = query.sink()?;
+    let mut failed = Vec::new();
+    'inputs: for input in inputs {
+        let input = match input {
+            Ok(i) => i,
+            Err(e) => {
+                failed.push(e);
+                continue;
+            }
+        };
+        sink.input(input.name().clone());
+        let mut reader = LineReader::new(input);
+        loop {
+            match reader.next_batch() {
+                Ok(Some(batch)) => {
+                    if sink.send(batch)?.is_stop() {
+                        break 'inputs;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let lines = reader.lines_read();
+                    failed.push(reader.get_ref().read_error(e, lines));
+                    break;
+                }
+            }
+        }
+    }
+    let mut report = sink.close()?;
+    failed.append(&mut report.errors);
+    report.errors = failed;
+    Ok(report)
+}
