@@ -502,27 +502,19 @@ fn aggregates_by_groups() {
         column_of(&a, "count"),
         counts.values().map(|c| json!(c)).collect::<Vec<_>>()
     );
-    let largest: Vec<Json> = counts
-        .keys()
-        .map(|s| {
-            json!(entries_all()
-                .iter()
-                .filter(|e| e.status == *s)
-                .filter_map(|e| e.bytes)
-                .max())
-        })
-        .collect();
+    // The bytes of each status's entries, folded by `f`.
+    let per_status = |f: &dyn Fn(Vec<i64>) -> Json| -> Vec<Json> {
+        counts
+            .keys()
+            .map(|s| {
+                let bytes = entries_all().iter().filter(|e| e.status == *s);
+                f(bytes.filter_map(|e| e.bytes).collect())
+            })
+            .collect()
+    };
+    let largest = per_status(&|b| json!(b.into_iter().max()));
     assert_eq!(column_of(&a, "largest"), largest);
-    let sums: Vec<Json> = counts
-        .keys()
-        .map(|s| {
-            json!(entries_all()
-                .iter()
-                .filter(|e| e.status == *s)
-                .filter_map(|e| e.bytes)
-                .sum::<i64>())
-        })
-        .collect();
+    let sums = per_status(&|b| json!(b.into_iter().sum::<i64>()));
     assert_eq!(column_of(&a, "sum_bytes"), sums);
 }
 

@@ -7,7 +7,7 @@
 //!
 //! Each stage method appends one stage *written in the pipeline language*
 //! (`.parse(Format::Combined)` appends `parse combined`, `.filter(col("status").eq(404))`
-//! appends `where status == 404`), and a run hands the whole text to
+//! appends `where (status == 404)`), and a run hands the whole text to
 //! [`query::parse`](crate::query::parse), the parser the command line uses. So a builder
 //! chain and the text it prints ([`Pipeline::text`]) compile to the very same plan, through
 //! the very same checks: a field the format lacks, an aggregate of a string, a stage in the
@@ -29,7 +29,7 @@
 //!     .head(3);
 //! assert_eq!(
 //!     q.text(),
-//!     "parse combined | where status == 404 | count by path | sort count desc | head 3"
+//!     "parse combined | where (status == 404) | count by path | sort count desc | head 3"
 //! );
 //! # let _ = Agg::count();
 //! ```
@@ -203,6 +203,31 @@ impl From<Term> for Literal {
     }
 }
 
+/// Methods `self OP other` of [`Term`], one per operator.
+macro_rules! binary_operators {
+    ($($(#[$doc:meta])* $name:ident $op:literal,)*) => {
+        $(
+            $(#[$doc])*
+            #[allow(clippy::should_implement_trait)]
+            pub fn $name(self, other: impl Into<Literal>) -> Term {
+                self.binary($op, other)
+            }
+        )*
+    };
+}
+
+/// Methods `NAME(self)` of [`Term`], one per function of one argument.
+macro_rules! functions {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(self) -> Term {
+                Term(format!("{}({})", stringify!($name), self.0))
+            }
+        )*
+    };
+}
+
 impl Term {
     /// An expression written in the pipeline language (`"status >= 500"`), checked when the
     /// pipeline runs, like any text.
@@ -214,30 +239,45 @@ impl Term {
         Term(format!("({} {op} {})", self.0, other.into().0))
     }
 
-    /// `self == other`
-    pub fn eq(self, other: impl Into<Literal>) -> Term {
-        self.binary("==", other)
+    binary_operators! {
+        /// `self == other`
+        eq "==",
+        /// `self != other`
+        ne "!=",
+        /// `self < other`
+        lt "<",
+        /// `self <= other`
+        le "<=",
+        /// `self > other`
+        gt ">",
+        /// `self >= other`
+        ge ">=",
+        /// `self + other`
+        add "+",
+        /// `self - other`
+        sub "-",
+        /// `self * other`
+        mul "*",
+        /// `self / other`
+        div "/",
+        /// `self % other`
+        rem "%",
     }
-    /// `self != other`
-    pub fn ne(self, other: impl Into<Literal>) -> Term {
-        self.binary("!=", other)
+    functions! {
+        /// `lower(self)`: ASCII lower case.
+        lower,
+        /// `upper(self)`
+        upper,
+        /// `length(self)`: bytes in a string.
+        length,
+        /// `minute(self)`: a time rounded down to the minute.
+        minute,
+        /// `hour(self)`
+        hour,
+        /// `day(self)`
+        day,
     }
-    /// `self < other`
-    pub fn lt(self, other: impl Into<Literal>) -> Term {
-        self.binary("<", other)
-    }
-    /// `self <= other`
-    pub fn le(self, other: impl Into<Literal>) -> Term {
-        self.binary("<=", other)
-    }
-    /// `self > other`
-    pub fn gt(self, other: impl Into<Literal>) -> Term {
-        self.binary(">", other)
-    }
-    /// `self >= other`
-    pub fn ge(self, other: impl Into<Literal>) -> Term {
-        self.binary(">=", other)
-    }
+
     /// `self ~ regex`: the regular expression finds a match in the value.
     pub fn matches(self, regex: &str) -> Term {
         Term(format!("({} ~ {})", self.0, quote(regex)))
@@ -271,59 +311,6 @@ impl Term {
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Term {
         Term(format!("(not {})", self.0))
-    }
-    /// `self + other`
-    #[allow(clippy::should_implement_trait)]
-    pub fn add(self, other: impl Into<Literal>) -> Term {
-        self.binary("+", other)
-    }
-    /// `self - other`
-    #[allow(clippy::should_implement_trait)]
-    pub fn sub(self, other: impl Into<Literal>) -> Term {
-        self.binary("-", other)
-    }
-    /// `self * other`
-    #[allow(clippy::should_implement_trait)]
-    pub fn mul(self, other: impl Into<Literal>) -> Term {
-        self.binary("*", other)
-    }
-    /// `self / other`
-    #[allow(clippy::should_implement_trait)]
-    pub fn div(self, other: impl Into<Literal>) -> Term {
-        self.binary("/", other)
-    }
-    /// `self % other`
-    #[allow(clippy::should_implement_trait)]
-    pub fn rem(self, other: impl Into<Literal>) -> Term {
-        self.binary("%", other)
-    }
-    fn call(name: &str, args: &[&Term]) -> Term {
-        let args: Vec<&str> = args.iter().map(|t| t.0.as_str()).collect();
-        Term(format!("{name}({})", args.join(", ")))
-    }
-    /// `lower(self)`: ASCII lower case.
-    pub fn lower(self) -> Term {
-        Term::call("lower", &[&self])
-    }
-    /// `upper(self)`
-    pub fn upper(self) -> Term {
-        Term::call("upper", &[&self])
-    }
-    /// `length(self)`: bytes in a string.
-    pub fn length(self) -> Term {
-        Term::call("length", &[&self])
-    }
-    /// `minute(self)`: a time rounded down to the minute.
-    pub fn minute(self) -> Term {
-        Term::call("minute", &[&self])
-    }
-    /// `hour(self)`
-    pub fn hour(self) -> Term {
-        Term::call("hour", &[&self])
-    }
-    /// `day(self)`
-    pub fn day(self) -> Term {
-        Term::call("day", &[&self])
     }
     /// `bucket(self, DURATION)`: a time rounded down to a multiple of `duration`
     /// (written as in the language: `5m`, `1h`, `500ms`).
@@ -384,69 +371,59 @@ impl From<Term> for Key {
 #[derive(Debug, Clone)]
 pub struct Agg(String);
 
+/// Constructors of the aggregates written `NAME X`, one per name.
+macro_rules! one_argument {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(arg: impl Into<Term>) -> Agg {
+                Agg::of(stringify!($name), arg)
+            }
+        )*
+    };
+}
+
 impl Agg {
     fn of(name: &str, arg: impl Into<Term>) -> Agg {
         Agg(format!("{name} {}", arg.into().0))
+    }
+    one_argument! {
+        /// `sum X`
+        sum,
+        /// `min X`
+        min,
+        /// `max X`
+        max,
+        /// `avg X`
+        avg,
+        /// `distinct X`: the set of distinct values, in order.
+        distinct,
+        /// `count_distinct X`: how many distinct values (exact).
+        count_distinct,
+        /// `p50 X`
+        p50,
+        /// `p90 X`
+        p90,
+        /// `p95 X`
+        p95,
+        /// `p99 X`
+        p99,
+        /// `first X`: the first value seen, in input order.
+        first,
+        /// `last X`
+        last,
     }
     /// `count`: how many records (or values).
     pub fn count() -> Agg {
         Agg("count".into())
     }
-    /// `sum X`
-    pub fn sum(arg: impl Into<Term>) -> Agg {
-        Agg::of("sum", arg)
-    }
-    /// `min X`
-    pub fn min(arg: impl Into<Term>) -> Agg {
-        Agg::of("min", arg)
-    }
-    /// `max X`
-    pub fn max(arg: impl Into<Term>) -> Agg {
-        Agg::of("max", arg)
-    }
-    /// `avg X`
-    pub fn avg(arg: impl Into<Term>) -> Agg {
-        Agg::of("avg", arg)
-    }
-    /// `distinct X`: the set of distinct values, in order.
-    pub fn distinct(arg: impl Into<Term>) -> Agg {
-        Agg::of("distinct", arg)
-    }
-    /// `count_distinct X`: how many distinct values (exact).
-    pub fn count_distinct(arg: impl Into<Term>) -> Agg {
-        Agg::of("count_distinct", arg)
-    }
     /// `percentile(X, Q)`: exact (nearest rank), 0 ≤ q ≤ 100.
     pub fn percentile(arg: impl Into<Term>, q: f64) -> Agg {
         Agg(format!("percentile({}, {q:?})", arg.into().0))
     }
-    /// `p50 X`
-    pub fn p50(arg: impl Into<Term>) -> Agg {
-        Agg::of("p50", arg)
-    }
-    /// `p90 X`
-    pub fn p90(arg: impl Into<Term>) -> Agg {
-        Agg::of("p90", arg)
-    }
-    /// `p95 X`
-    pub fn p95(arg: impl Into<Term>) -> Agg {
-        Agg::of("p95", arg)
-    }
-    /// `p99 X`
-    pub fn p99(arg: impl Into<Term>) -> Agg {
-        Agg::of("p99", arg)
-    }
     /// `top N X`: the `n` most frequent values with their counts.
     pub fn top(n: usize, arg: impl Into<Term>) -> Agg {
         Agg(format!("top {n} {}", arg.into().0))
-    }
-    /// `first X`: the first value seen, in input order.
-    pub fn first(arg: impl Into<Term>) -> Agg {
-        Agg::of("first", arg)
-    }
-    /// `last X`
-    pub fn last(arg: impl Into<Term>) -> Agg {
-        Agg::of("last", arg)
     }
     /// The seed's aggregate of the current value (a line or a field of it, before
     /// `parse`): `sum`, `min`, ... with no argument.

@@ -32,16 +32,53 @@
 //! # Ok::<(), logrill::Error>(())
 //! ```
 //!
+//! The course goes on with records, and so does the library: every stage of the pipeline
+//! language is a call ([`lang`]), the same chain runs pulled over files or pushed as one
+//! sink, and it prints as the text the command line would take:
+//!
+//! ```
+//! use logrill::lang::query;
+//! use logrill::sink::prelude::*;
+//! use logrill::{col, find, Format};
+//! # let logdir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/logs");
+//! // The course's `set(r['request'] for r in apache_log(lines) if r['status'] == 404)`.
+//! let stat404 = query()
+//!     .parse(Format::Common)
+//!     .filter(col("status").eq(404))
+//!     .count_by("path");
+//! assert_eq!(stat404.text(), "parse common | where (status == 404) | count by path");
+//!
+//! // Pulled: over every access log, on every core.
+//! let pulled = find(logdir).glob("access-log*").open().lines().query(&stat404).run()?;
+//! let total: i64 = pulled.value.column("count").iter().filter_map(|v| v.as_i64()).sum();
+//! assert_eq!(total, 2851);
+//!
+//! // Pushed: the same stages as one sink (Beazley's coroutine): send, then close.
+//! let mut sink = stat404.sink()?;
+//! sink.send_line(r#"h - - [01/Jan/2023:00:00:00 +0000] "GET /gone HTTP/1.0" 404 0"#)?;
+//! sink.send_line(r#"h - - [01/Jan/2023:00:00:01 +0000] "GET / HTTP/1.0" 200 9"#)?;
+//! let pushed = sink.close()?;
+//! assert_eq!(pushed.value.rows_json(), vec![serde_json::json!({"path": "/gone", "count": 1})]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Layers
 //! * [`source`]: where lines come from: [`find`], [`open`](source::open),
 //!   [`LineReader`](source::LineReader) (big reused buffers of complete lines, `&[u8]`).
 //! * [`stage`]: what is done to each value: [`grep`](stage::Grep), [`field`](stage::Field),
-//!   [`head`](stage::Head).
+//!   [`head`](stage::Head), [`parse`](stage::parse) (lines into [`Record`]s of [`Value`]s).
 //! * [`agg`]: exact, mergeable aggregates (`count`, `sum`, `min`, `max`, `avg`).
 //! * [`query`]: the pipeline language of the command line, parsed into a [`Plan`](query::Plan).
 //! * [`exec`]: runs a plan over inputs: batch-wide grep, errors per input, the run goes on.
+//! * [`lang`]: every stage of the language as a typed call of one builder, [`Pipeline`]
+//!   (pull, over files) / [`Query`] (no inputs yet; push with [`Query::sink`]). The calls
+//!   write pipeline text and [`query::parse`] compiles it, so the builder and the text make
+//!   the same plan, with the same errors.
+//! * [`sink`]: the push side: Beazley's coroutines, and [`sink::PlanSink`], a whole plan
+//!   as one sink.
 //!
-//! Each layer is usable on its own; the [`Pipeline`] builder ties them together.
+//! Each layer is usable on its own; the [`Pipeline`] builder ties them together, and
+//! `docs/library.md` is its reference.
 //!
 //! ## Errors
 //! An input that cannot be opened or is corrupt never ends a run: the problem is recorded

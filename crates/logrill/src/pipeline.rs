@@ -72,30 +72,39 @@ impl Pipeline {
     /// tables at the end), as the command line does.
     pub fn run_into(self, output: &mut dyn exec::Output) -> Result<Report<()>, Error> {
         let plan = self.plan().map_err(Error::Query)?;
-        let mut errors = Vec::new();
-        let summary = exec::run_with(
-            &plan,
-            self.input,
-            output,
-            &mut |e| errors.push(e),
-            &self.options,
-        )
-        .map_err(run_failure)?;
-        Ok(Report::from_summary((), errors, summary))
+        let (summary, errors) = self.execute(&plan, output);
+        Ok(Report::from_summary(
+            (),
+            errors,
+            summary.map_err(run_failure)?,
+        ))
     }
 
     fn run_plan(self, plan: &Plan) -> Result<Report<Results>, Error> {
         let mut out = Collector::for_plan(plan);
+        let (summary, errors) = self.execute(plan, &mut out);
+        Ok(Report::from_summary(
+            out.results,
+            errors,
+            summary.map_err(run_failure)?,
+        ))
+    }
+
+    /// Run `plan` with the engine, results to `out`; the input problems met, in order.
+    fn execute(
+        self,
+        plan: &Plan,
+        out: &mut dyn exec::Output,
+    ) -> (Result<exec::Summary, RunFailure>, Vec<Error>) {
         let mut errors = Vec::new();
         let summary = exec::run_with(
             plan,
             self.input,
-            &mut out,
+            out,
             &mut |e| errors.push(e),
             &self.options,
-        )
-        .map_err(run_failure)?;
-        Ok(Report::from_summary(out.results, errors, summary))
+        );
+        (summary, errors)
     }
 
     /// Call `f(input, line_number, value)` for every value that comes out, until it
@@ -123,59 +132,36 @@ impl Pipeline {
         self,
         f: impl FnMut(&InputName, u64, &Record<'_>) -> bool,
     ) -> Result<Report<u64>, Error> {
-        struct Each<F> {
-            f: F,
-            given: u64,
-        }
-        impl<F: FnMut(&InputName, u64, &Record<'_>) -> bool> exec::Output for Each<F> {
-            fn value(&mut self, _: Emitted<'_>) -> std::io::Result<()> {
+        let mut f = f;
+        let mut given = 0u64;
+        let mut each = OnRecord(|input: &InputName, line: u64, r: &Record<'_>| {
+            given += 1;
+            if f(input, line, r) {
                 Ok(())
+            } else {
+                Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
             }
-            fn record(
-                &mut self,
-                input: &InputName,
-                line: u64,
-                r: &Record<'_>,
-            ) -> std::io::Result<()> {
-                self.given += 1;
-                if (self.f)(input, line, r) {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
-                }
-            }
-        }
-        let mut each = Each { f, given: 0 };
+        });
         let report = self.drive(&mut each)?;
-        Ok(report.map(|()| each.given))
+        Ok(report.map(|()| given))
     }
 
     /// Run with `out`, where `out` failing means "the caller wants no more" (not an
     /// error): everything up to it was delivered.
     fn drive(self, out: &mut dyn exec::Output) -> Result<Report<()>, Error> {
         let plan = self.plan().map_err(Error::Query)?;
-        let mut errors = Vec::new();
-        let summary = match exec::run_with(
-            &plan,
-            self.input,
-            out,
-            &mut |e| errors.push(e),
-            &self.options,
-        ) {
-            Ok(s) => Some(s),
-            Err(RunFailure::Plan(e)) => return Err(e),
-            Err(RunFailure::Output(_)) => None,
-        };
-        Ok(match summary {
-            Some(s) => Report::from_summary((), errors, s),
-            None => Report {
+        let (summary, errors) = self.execute(&plan, out);
+        match summary {
+            Ok(s) => Ok(Report::from_summary((), errors, s)),
+            Err(RunFailure::Plan(e)) => Err(e),
+            Err(RunFailure::Output(_)) => Ok(Report {
                 value: (),
                 errors,
                 skips: exec::Skips::default(),
                 unparsed: 0,
                 interrupted: false,
-            },
-        })
+            }),
+        }
     }
 
     /// Collect every value that comes out (each line or field as owned bytes).
@@ -191,7 +177,8 @@ impl Pipeline {
     /// The records (or table rows) as an iterator: the course's `for r in log:`. The run
     /// goes on a thread of its own, a few batches ahead of the caller (a bounded
     /// channel); an input problem comes as an `Err` item and the run goes on; dropping
-    /// the iterator stops the run. The plan is checked before anything is read.
+    /// the iterator stops the run. The plan is parsed and checked before anything is read
+    /// (an error then is returned here); one the engine refuses after that comes as an item.
     pub fn records(self) -> Result<Records, Error> {
         let plan = self.plan().map_err(Error::Query)?;
         let (tx, rx) = mpsc::sync_channel::<Result<Record<'static>, Error>>(1024);
@@ -199,25 +186,12 @@ impl Pipeline {
         let worker = std::thread::Builder::new()
             .name("logrill-records".into())
             .spawn(move || {
-                struct Send(mpsc::SyncSender<Result<Record<'static>, Error>>);
-                impl exec::Output for Send {
-                    fn value(&mut self, _: Emitted<'_>) -> std::io::Result<()> {
-                        Ok(())
-                    }
-                    fn record(
-                        &mut self,
-                        _: &InputName,
-                        _: u64,
-                        r: &Record<'_>,
-                    ) -> std::io::Result<()> {
-                        self.0
-                            .send(Ok(r.clone().into_owned()))
-                            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
-                    }
-                }
                 let errors = tx.clone();
-                let mut out = Send(tx);
-                let _ = exec::run_with(
+                let mut out = OnRecord(|_: &InputName, _: u64, r: &Record<'_>| {
+                    tx.send(Ok(r.clone().into_owned()))
+                        .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+                });
+                let failed = exec::run_with(
                     &plan,
                     files,
                     &mut out,
@@ -226,6 +200,11 @@ impl Pipeline {
                     },
                     &options,
                 );
+                // A plan the engine refused comes as the last item; a closed channel
+                // (the caller stopped) is no error.
+                if let Err(RunFailure::Plan(e)) = failed {
+                    let _ = errors.send(Err(e));
+                }
             })
             .map_err(|source| Error::Io {
                 name: InputName::Stdin,
@@ -259,6 +238,23 @@ impl Drop for Records {
         if let Some(w) = self.worker.take() {
             let _ = w.join();
         }
+    }
+}
+
+/// An [`exec::Output`] that hands each record (or table row) to a closure and ignores
+/// values: an error from the closure ends the run.
+struct OnRecord<F>(F);
+
+impl<F> exec::Output for OnRecord<F>
+where
+    F: FnMut(&InputName, u64, &Record<'_>) -> std::io::Result<()>,
+{
+    fn value(&mut self, _: Emitted<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn record(&mut self, input: &InputName, line: u64, r: &Record<'_>) -> std::io::Result<()> {
+        (self.0)(input, line, r)
     }
 }
 

@@ -72,6 +72,18 @@ fn builder_plan_errors_are_the_text_errors() {
     );
     // And so does the push side.
     assert!(q.sink().is_err());
+    // A stage in the wrong place: the text's error, at the stage's column.
+    let early = query()
+        .filter(col("status").eq(404))
+        .parse(Format::Combined);
+    let err = early.plan().unwrap_err();
+    assert_eq!(err, logrill::query::parse(&early.text()).unwrap_err());
+    assert_eq!(err.column, 1);
+    assert!(
+        err.message.contains("put `parse FORMAT` before it"),
+        "{}",
+        err.message
+    );
 }
 
 /// The records iterator gives every record, in input order, and stops the run when
@@ -101,4 +113,142 @@ fn records_iterate_in_order_and_can_be_dropped() {
         .unwrap();
     assert!(it.next().is_some());
     drop(it); // must not hang
+}
+
+/// The run options reach the engine: each changes the outcome the way the CLI's flag does.
+#[test]
+fn run_options_take_effect() {
+    use logrill::{Agg, Format};
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_log(dir.path(), 300);
+    // One malformed line and one very long line at the end.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    writeln!(f, "not a log line").unwrap();
+    writeln!(f, "{}", "x".repeat(5000)).unwrap();
+    drop(f);
+    let pipeline = || find(dir.path()).open().lines();
+
+    // threads: the same answer on one thread and on four.
+    let one = pipeline()
+        .parse(Format::Common)
+        .count_by("status")
+        .threads(1)
+        .run()
+        .unwrap();
+    let four = pipeline()
+        .parse(Format::Common)
+        .count_by("status")
+        .threads(4)
+        .run()
+        .unwrap();
+    assert_eq!(one.value.rows_json(), four.value.rows_json());
+    assert_eq!(one.value.column("count"), vec![logrill::Value::Int(300)]);
+    assert_eq!(one.unparsed, 2);
+    assert!(one.errors.is_empty());
+
+    // strict: the first unparsed line is an error of its input.
+    let strict = pipeline()
+        .parse(Format::Common)
+        .aggregate([Agg::count()])
+        .strict(true)
+        .run()
+        .unwrap();
+    assert_eq!(strict.errors.len(), 1, "{:?}", strict.errors);
+    assert!(
+        strict.errors[0].to_string().contains("access-log"),
+        "{}",
+        strict.errors[0]
+    );
+
+    // state limit: more groups than allowed ends the run with an error.
+    let limited = pipeline()
+        .parse(Format::Common)
+        .count_by("path")
+        .state_limit(10)
+        .run();
+    let failed = match limited {
+        Err(e) => e.to_string(),
+        Ok(r) => r.errors.iter().map(ToString::to_string).collect(),
+    };
+    assert!(failed.contains("more than 10 groups"), "{failed}");
+
+    // line limit: the long line is skipped (and not parsed, so one line fewer fails).
+    let short = pipeline()
+        .parse(Format::Common)
+        .aggregate([Agg::count()])
+        .max_line_bytes(1000)
+        .run()
+        .unwrap();
+    assert_eq!(short.unparsed, 1);
+
+    // cancel: set before the run, nothing is read and the report says so.
+    let flag = Arc::new(AtomicBool::new(true));
+    let cancelled = pipeline()
+        .parse(Format::Common)
+        .aggregate([Agg::count()])
+        .threads(1)
+        .cancel(flag)
+        .run()
+        .unwrap();
+    assert!(cancelled.interrupted);
+}
+
+/// A followed file's lines pushed into a whole plan: the running result is there at any
+/// moment (`snapshot`), and `close` gives the final one, as `logrill -F` prints them.
+#[test]
+fn follower_lines_pushed_into_a_plan_sink() {
+    use logrill::lang::query;
+    use logrill::sink::prelude::*;
+    use logrill::source::follow::{Follow, Next, Start};
+    use logrill::Format;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_log(dir.path(), 4);
+    let mut follower = Follow::new()
+        .path(&path)
+        .start(Start::Beginning)
+        .open()
+        .unwrap();
+    let mut sink = query()
+        .parse(Format::Common)
+        .count_by("status")
+        .sink()
+        .unwrap();
+    let mut read = |n: usize, sink: &mut logrill::sink::PlanSink| {
+        for _ in 0..n {
+            match follower.next_line_timeout(Duration::from_secs(30)) {
+                Next::Line(l) => assert!(!sink.send(l.bytes).unwrap().is_stop()),
+                other => panic!("expected a line, got {other:?}"),
+            }
+        }
+    };
+    read(4, &mut sink);
+    assert_eq!(
+        sink.snapshot().column("count"),
+        vec![logrill::Value::Int(4)]
+    );
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    writeln!(
+        f,
+        "192.0.2.9 - - [01/Jan/2023:00:00:00 +0000] \"GET /x HTTP/1.0\" 404 1"
+    )
+    .unwrap();
+    drop(f);
+    read(1, &mut sink);
+    let report = sink.close().unwrap();
+    assert_eq!(
+        report.value.rows_json(),
+        vec![
+            serde_json::json!({"status": 200, "count": 4}),
+            serde_json::json!({"status": 404, "count": 1})
+        ]
+    );
 }

@@ -13,6 +13,13 @@ mod readme_pull {
     }
 }
 
+mod readme_records {
+    include!("../examples/readme_records.rs");
+    pub(super) fn run() -> Result<(), Box<dyn std::error::Error>> {
+        main()
+    }
+}
+
 mod readme_push {
     include!("../examples/readme_push.rs");
     pub(super) fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -56,7 +63,7 @@ fn readme_rust_blocks_are_the_examples_word_for_word() {
     let root = repo_root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let blocks = rust_blocks(&readme);
-    let examples: Vec<String> = ["readme_pull", "readme_push"]
+    let examples: Vec<String> = ["readme_pull", "readme_records", "readme_push"]
         .iter()
         .map(|n| {
             std::fs::read_to_string(root.join(format!("crates/logrill/examples/{n}.rs"))).unwrap()
@@ -76,5 +83,6 @@ fn readme_examples_run_from_the_repository_root() {
     // The only test of this binary that depends on the working directory.
     std::env::set_current_dir(repo_root()).unwrap();
     readme_pull::run().unwrap();
+    readme_records::run().unwrap();
     readme_push::run().unwrap();
 }

@@ -8,7 +8,9 @@
 //!   following files with the same name and the same lines (health checks) never collide;
 //! * `FILE`: which file, as the follower tells files apart — device and inode, and a
 //!   fingerprint of its first bytes (up to the end of the line, at most 1 KiB) — so two
-//!   generations of a rotated log that repeat each other's lines differ too;
+//!   generations of a rotated log that repeat each other's lines differ too (a copy of a
+//!   file, copy-truncate's, perhaps compressed, is named as the file it copies: its lines
+//!   keep their ids when they are read again from it);
 //! * `POSITION`: the line's byte offset (`-F`), or its line number (`bNNN`, batch runs);
 //! * `INDEX`: which of the records made from that one line;
 //! * `CONTENT`: a 64-bit hash of the message, so two pipelines publishing different

@@ -24,6 +24,7 @@
 //! | closing a generator from another thread (a semaphore) | a handle that is `Send + Sync`: [`CloseHandle`](crate::source::follow::CloseHandle) closes a follower (pull side); [`StopHandle`] makes a sink answer `Stop` at its next item (push side) |
 //! | `broadcast(source, [c1, c2])` | [`broadcast`]`((c1, c2))`: one pass, each branch may stop on its own |
 //! | coroutine in a thread, fed through a queue | [`threaded`]`(sink, capacity, policy)`: a bounded channel with explicit backpressure |
+//! | a coroutine pipeline over records (`apache_log`, then filters and counts) | [`PlanSink`]: every stage of the pipeline language as one sink, built with the same calls as the pull side (`query().parse(..).filter(..).count_by(..).sink()?`, see [`crate::lang`]) |
 //! | push vs pull | the bridge is in one place: [`Feed::feed`] (an iterator drives a sink), [`FeedLines`] (a reader drives a line sink), [`feed_inputs`] (opened files drive a sink), [`channel`] (a sink whose items come out of an iterator, usually on another thread) |
 //!
 //! The `examples/` directory of the crate has one runnable example per idea of the seed

@@ -75,6 +75,10 @@ struct Known {
     end: u64,
     committed: u64,
     delivered: u64,
+    /// Given up with bytes unread, and the notice saying so not yet taken: until it is,
+    /// the checkpoint keeps the file `live` (a restart reads the rest) rather than `done`
+    /// (never looked at again), so a crash between the two cannot lose lines unsaid.
+    unsaid: bool,
 }
 
 /// A name followed.
@@ -300,6 +304,9 @@ impl Core {
             self.notices.push_back(Notice::Dropped { count: n });
         }
         out.append(&mut self.notices);
+        for k in &mut self.known {
+            k.unsaid = false;
+        }
     }
 
     /// Every line handed out so far counts as processed.
@@ -468,6 +475,7 @@ impl Core {
             end: e.offset,
             committed: e.offset,
             delivered: e.offset,
+            unsaid: false,
         });
     }
 
@@ -685,6 +693,9 @@ impl Core {
                 limit: MAX_DRAINING,
             });
             self.retire(r);
+            if let Some(k) = self.known.back_mut() {
+                k.unsaid = unread > 0;
+            }
         }
     }
 
@@ -932,6 +943,7 @@ impl Core {
                     copy.delivered = r.delivered;
                     copy.committed = r.committed;
                     copy.finite = true;
+                    copy.copy_of = Some(r.copy_of.unwrap_or(r.id));
                     Some(copy)
                 }
                 Err(e) => {
@@ -1053,7 +1065,7 @@ impl Core {
             .get(o.stream)?
             .readers()
             .find(|r| r.serial == o.serial)?;
-        Some((r.id, r.head.bytes()))
+        Some((r.copy_of.unwrap_or(r.id), r.head.bytes()))
     }
 
     /// Read the next chunk of complete lines from some stream. Streams take turns; within
@@ -1229,6 +1241,7 @@ impl Core {
             end: r.read_pos,
             committed: r.committed,
             delivered: r.delivered,
+            unsaid: false,
         });
     }
 
@@ -1316,10 +1329,19 @@ impl Core {
             .min()
     }
 
-    /// The checkpoint entries: per stream, older files first, then the current one; then
-    /// the finished files.
+    /// The checkpoint entries: files given up whose notice was not taken yet (still
+    /// `live`: a restart after a crash reads their rest); per stream, older files first,
+    /// then the current one; then the finished files.
     fn entries(&self) -> Vec<Entry> {
-        let mut out = Vec::new();
+        let known = |k: &Known| Entry {
+            name: k.name.clone(),
+            id: k.id,
+            fp: k.fp,
+            offset: k.committed,
+            done: k.committed >= k.end && !k.unsaid,
+        };
+        // Given up, not yet said: the oldest files of their names, so first (reading order).
+        let mut out: Vec<Entry> = self.known.iter().filter(|k| k.unsaid).map(known).collect();
         for s in &self.streams {
             for r in s.readers() {
                 // A deleted file read and processed to its end: nothing left to find. Not if
@@ -1350,15 +1372,7 @@ impl Core {
                 });
             }
         }
-        for k in &self.known {
-            out.push(Entry {
-                name: k.name.clone(),
-                id: k.id,
-                fp: k.fp,
-                offset: k.committed,
-                done: k.committed >= k.end,
-            });
-        }
+        out.extend(self.known.iter().filter(|k| !k.unsaid).map(known));
         out
     }
 

@@ -75,6 +75,11 @@ pub struct Reader {
     /// file): read through its decoder, from its start up to `read_pos`, then on. Such a
     /// file does not grow, so it is always [`finite`](Reader::finite).
     pub decoded: Option<Decoded>,
+    /// The file this one is a copy of (copy-truncate's copy, perhaps compressed since):
+    /// its lines are that file's lines at the same offsets, so they are named by that
+    /// file's identity ([`Origin`](super::Origin)); a line read again from the copy after
+    /// a restart is then known as the line already sent (a message id stays the same).
+    pub copy_of: Option<DevIno>,
 }
 
 /// The decoder of a compressed file and how many decoded bytes it has given.
@@ -156,6 +161,7 @@ impl Reader {
             finite: false,
             at_eof: false,
             decoded: None,
+            copy_of: None,
         }
     }
 

@@ -131,6 +131,7 @@ impl Core {
                         end: p.read_pos,
                         committed: p.committed,
                         delivered: p.delivered,
+                        unsaid: false,
                     });
                 }
             }
@@ -159,6 +160,7 @@ impl Core {
             finite: false,
             at_eof: false,
             decoded: None,
+            copy_of: None,
         };
         if current {
             self.streams[i].current = Some(r);

@@ -73,9 +73,11 @@ impl Core {
         }
         if let Some((c, file, id, mtime)) = copy {
             self.attach(i, c.clone(), file, id, e.offset, false, true);
+            self.copied_from(i, id, e.id);
             Some((c, mtime))
         } else if let Some((c, file, id, mtime)) = compressed {
             self.attach_decoded(i, c.clone(), file, id, e.offset);
+            self.copied_from(i, id, e.id);
             Some((c, mtime))
         } else {
             self.notice(Notice::Lost {
@@ -83,6 +85,13 @@ impl Core {
                 offset: e.offset,
             });
             None
+        }
+    }
+
+    /// Stream `i`'s reader of file `copy` (if it was opened) reads a copy of `original`.
+    fn copied_from(&mut self, i: usize, copy: DevIno, original: DevIno) {
+        if let Some(r) = self.streams[i].draining.iter_mut().find(|r| r.id == copy) {
+            r.copy_of = Some(original);
         }
     }
 
@@ -175,6 +184,7 @@ impl Core {
                 end: 0,
                 committed: 0,
                 delivered: 0,
+                unsaid: false,
             });
         }
     }
@@ -187,7 +197,7 @@ impl Core {
     /// copy of a file) already known. Each is read from its start, in time order among
     /// the checkpointed files, before the file now at the name.
     pub(super) fn unseen_generations(&mut self, i: usize, since: SystemTime) {
-        let mut found = self.unseen_siblings(i, since, false);
+        let mut found = self.unseen_siblings(i, since);
         // Oldest first. Times are often coarser than a burst of rotations (a few ms); files
         // created one after another mostly get increasing inode numbers, a better guess
         // than names (`.1` is the newest in one scheme, the oldest in another).
@@ -233,16 +243,22 @@ impl Core {
     /// its generations nobody saw; and a writer moves to a new generation after the old
     /// one's last line), created strictly before the new file at the name was (`new_born`:
     /// each such generation held the name before it; a copy-truncate copy of the new file
-    /// is created after it), plain, and with a time no other candidate has (files written
-    /// in the same tick cannot be put in order; then none of those is read, as before).
+    /// is created after it; not asked of a compressed one, created when it was
+    /// compressed). Files written in the same tick are put in order by inode number, as
+    /// at a restart: a guess (inodes are mostly handed out in increasing order), but
+    /// reading them in a guessed order beats not reading them.
     pub(super) fn missed_generations(&mut self, i: usize, since: SystemTime, new_born: SystemTime) {
-        let mut found = self.unseen_siblings(i, since, true);
-        found.retain(|u| u.born.is_some_and(|b| b < new_born));
-        let times: Vec<SystemTime> = found.iter().map(|u| u.mtime).collect();
-        found.retain(|u| times.iter().filter(|&&t| t == u.mtime).count() == 1);
-        found.sort_by_key(|u| u.mtime);
+        let mut found = self.unseen_siblings(i, since);
+        // A compressed generation was created when it was compressed: after the new file
+        // (logrotate compresses after it creates the new file), so it is not held to that.
+        found.retain(|u| u.compressed || u.born.is_some_and(|b| b < new_born));
+        found.sort_by_key(|u| (u.mtime, u.id.ino));
         for u in found {
-            self.attach(i, u.path, u.file, u.id, 0, false, false);
+            if u.compressed {
+                self.attach_decoded(i, u.path, u.file, u.id, 0);
+            } else {
+                self.attach(i, u.path, u.file, u.id, 0, false, false);
+            }
         }
     }
 
@@ -250,9 +266,10 @@ impl Core {
     /// [`Self::missed_generations`] (while following) look for: a file under a rotated name
     /// of stream `i`, written strictly after `since`, not open, not empty, not a file (or a
     /// copy of a file) known by its first bytes, not a copy of what the name holds now; one
-    /// of each generation found twice. `live`: compressed files are left alone (one being
-    /// written cannot be told from a compressed copy of a file already read).
-    fn unseen_siblings(&self, i: usize, since: SystemTime, live: bool) -> Vec<Unseen> {
+    /// of each generation found twice (the plain one preferred: a compressed file whose
+    /// plain original is still there may be half written; once the compressor removed
+    /// the original, it is whole).
+    fn unseen_siblings(&self, i: usize, since: SystemTime) -> Vec<Unseen> {
         let path = &self.streams[i].path;
         let live_head = File::open(path)
             .ok()
@@ -271,9 +288,6 @@ impl Core {
             let Ok((codec, head)) = content_head(&c) else {
                 continue;
             };
-            if live && codec != Codec::Plain {
-                continue;
-            }
             // Empty: nothing to read. Known: read already, or being read.
             if head.is_empty() || self.known_content(&head).is_some() {
                 continue;
