@@ -81,3 +81,6 @@ hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$DIR/loop.md" \
   -n "for line in logrill (bytes)" "$LOOP_BYTES" \
   -n "for line in logrill (str)" "$LOOP_STR"
 cat "$DIR/seed.md" "$DIR/loop.md"
+echo
+echo "## in one process (CPU s, best of 5)"
+"$PY" "$ROOT/bench/python_inprocess.py" "$F"
