@@ -7,6 +7,7 @@ use std::sync::Arc;
 use logrill::source::find::Find;
 use logrill::{Files, Pipeline};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::errors::to_py;
 
@@ -17,6 +18,30 @@ pub struct RunOptions {
     pub strict: bool,
     pub state_limit: Option<usize>,
     pub max_line_bytes: Option<usize>,
+}
+
+impl RunOptions {
+    /// From keyword arguments `threads`, `strict`, `state_limit`, `max_line_bytes`; any
+    /// other name is a `TypeError`, as for a Python function.
+    pub fn from_kwargs(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<RunOptions> {
+        let mut o = RunOptions::default();
+        let Some(kwargs) = kwargs else { return Ok(o) };
+        for (k, v) in kwargs.iter() {
+            let name: String = k.extract()?;
+            match name.as_str() {
+                "threads" => o.threads = v.extract()?,
+                "strict" => o.strict = v.extract()?,
+                "state_limit" => o.state_limit = v.extract()?,
+                "max_line_bytes" => o.max_line_bytes = v.extract()?,
+                other => {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                        "unexpected run option {other:?} (threads, strict, state_limit, max_line_bytes)"
+                    )))
+                }
+            }
+        }
+        Ok(o)
+    }
 }
 
 /// The pipeline `text` over the files under `roots` whose names match `globs` (every file

@@ -39,60 +39,51 @@ pub fn report<'py, T>(py: Python<'py>, r: &Report<T>) -> PyResult<Bound<'py, PyD
     Ok(d)
 }
 
+/// Run the pipeline to the end with the GIL let go.
+fn run_to_end(
+    py: Python<'_>,
+    roots: &[String],
+    globs: &[String],
+    text: &str,
+    options: &RunOptions,
+) -> PyResult<Report<Results>> {
+    let p = pipeline(roots, globs, text, options, None)?;
+    let done: Result<Report<Results>, Error> = py.detach(move || p.run());
+    done.map_err(crate::errors::to_py)
+}
+
 /// Run the pipeline `text` over the files under `roots` matching `globs` and return
 /// `(results, report)` as dicts (see [`convert::results`] and [`report`]). The GIL is
 /// released while the engine runs.
 #[pyfunction]
-#[pyo3(signature = (roots, globs, text, *, text_as="str", threads=None, strict=false, state_limit=None, max_line_bytes=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (roots, globs, text, *, text_as="str", **options))]
 pub fn run<'py>(
     py: Python<'py>,
     roots: Vec<String>,
     globs: Vec<String>,
     text: &str,
     text_as: &str,
-    threads: Option<usize>,
-    strict: bool,
-    state_limit: Option<usize>,
-    max_line_bytes: Option<usize>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
     let kind = Text::from_name(text_as)?;
-    let options = RunOptions {
-        threads,
-        strict,
-        state_limit,
-        max_line_bytes,
-    };
-    let p = pipeline(&roots, &globs, text, &options, None)?;
-    let done: Result<Report<Results>, Error> = py.detach(move || p.run());
-    let r = done.map_err(crate::errors::to_py)?;
+    let options = RunOptions::from_kwargs(options)?;
+    let r = run_to_end(py, &roots, &globs, text, &options)?;
     Ok((convert::results(py, &r.value, kind)?, report(py, &r)?))
 }
 
 /// [`run`], with the rows (records or table rows) as an [`ArrowTable`] instead of dicts:
 /// `(table, report)`. The values of a pipeline that ends in values are not in it.
 #[pyfunction]
-#[pyo3(signature = (roots, globs, text, *, threads=None, strict=false, state_limit=None, max_line_bytes=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (roots, globs, text, **options))]
 pub fn run_arrow<'py>(
     py: Python<'py>,
     roots: Vec<String>,
     globs: Vec<String>,
     text: &str,
-    threads: Option<usize>,
-    strict: bool,
-    state_limit: Option<usize>,
-    max_line_bytes: Option<usize>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(crate::arrow::ArrowTable, Bound<'py, PyDict>)> {
-    let options = RunOptions {
-        threads,
-        strict,
-        state_limit,
-        max_line_bytes,
-    };
-    let p = pipeline(&roots, &globs, text, &options, None)?;
-    let done: Result<Report<Results>, Error> = py.detach(move || p.run());
-    let r = done.map_err(crate::errors::to_py)?;
+    let options = RunOptions::from_kwargs(options)?;
+    let r = run_to_end(py, &roots, &globs, text, &options)?;
     let table = crate::arrow::ArrowTable::of(&r.value.columns, &r.value.rows)?;
     Ok((table, report(py, &r)?))
 }
@@ -184,25 +175,16 @@ pub struct Batches {
 #[pymethods]
 impl Batches {
     #[new]
-    #[pyo3(signature = (roots, globs, text, *, text_as="str", threads=None, strict=false, state_limit=None, max_line_bytes=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (roots, globs, text, *, text_as="str", **options))]
     fn new(
         roots: Vec<String>,
         globs: Vec<String>,
         text: &str,
         text_as: &str,
-        threads: Option<usize>,
-        strict: bool,
-        state_limit: Option<usize>,
-        max_line_bytes: Option<usize>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Batches> {
         let kind = Text::from_name(text_as)?;
-        let options = RunOptions {
-            threads,
-            strict,
-            state_limit,
-            max_line_bytes,
-        };
+        let options = RunOptions::from_kwargs(options)?;
         let cancel = Arc::new(AtomicBool::new(false));
         let p = pipeline(&roots, &globs, text, &options, Some(cancel.clone()))?;
         let (tx, rx) = sync_channel(AHEAD);

@@ -59,6 +59,22 @@ class InputErrors(LogrillError):
 
 # ----- expressions ---------------------------------------------------------------------
 
+def _binary(op: str) -> Callable[["Term", Any], "Term"]:
+    def method(self: Term, other: Any) -> Term:
+        return self._bin(op, other)
+
+    method.__doc__ = f"``self {op} other``"
+    return method
+
+
+def _function(name: str) -> Callable[["Term"], "Term"]:
+    def method(self: Term) -> Term:
+        return Term(f"{name}({self.text})")
+
+    method.__doc__ = f"``{name}(self)``"
+    return method
+
+
 class Term:
     """An expression of the pipeline language (what ``where`` tests, ``select``
     computes, ``by`` groups on, ``sort`` orders by). Python operators build it:
@@ -75,49 +91,26 @@ class Term:
     def _bin(self, op: str, other: Any) -> "Term":
         return Term(f"({self.text} {op} {_lit(other)})")
 
-    def __eq__(self, other: Any) -> "Term":  # type: ignore[override]
-        return self._bin("==", other)
-
-    def __ne__(self, other: Any) -> "Term":  # type: ignore[override]
-        return self._bin("!=", other)
-
-    def __lt__(self, other: Any) -> "Term":
-        return self._bin("<", other)
-
-    def __le__(self, other: Any) -> "Term":
-        return self._bin("<=", other)
-
-    def __gt__(self, other: Any) -> "Term":
-        return self._bin(">", other)
-
-    def __ge__(self, other: Any) -> "Term":
-        return self._bin(">=", other)
-
-    def __and__(self, other: "Term") -> "Term":
-        return self._bin("and", other)
-
-    def __or__(self, other: "Term") -> "Term":
-        return self._bin("or", other)
-
-    def __invert__(self) -> "Term":
-        return Term(f"(not {self.text})")
-
-    def __add__(self, other: Any) -> "Term":
-        return self._bin("+", other)
-
-    def __sub__(self, other: Any) -> "Term":
-        return self._bin("-", other)
-
-    def __mul__(self, other: Any) -> "Term":
-        return self._bin("*", other)
-
-    def __truediv__(self, other: Any) -> "Term":
-        return self._bin("/", other)
-
-    def __mod__(self, other: Any) -> "Term":
-        return self._bin("%", other)
-
+    __eq__ = _binary("==")  # type: ignore[assignment]
+    __ne__ = _binary("!=")  # type: ignore[assignment]
+    __lt__ = _binary("<")
+    __le__ = _binary("<=")
+    __gt__ = _binary(">")
+    __ge__ = _binary(">=")
+    __and__ = _binary("and")
+    __or__ = _binary("or")
+    __add__ = _binary("+")
+    __sub__ = _binary("-")
+    __mul__ = _binary("*")
+    __truediv__ = _binary("/")
+    __mod__ = _binary("%")
     __hash__ = None  # type: ignore[assignment]
+    lower = _function("lower")
+    upper = _function("upper")
+    length = _function("length")
+    minute = _function("minute")
+    hour = _function("hour")
+    day = _function("day")
 
     def matches(self, regex: str) -> "Term":
         return Term(f"({self.text} ~ {_native.quote(regex)})")
@@ -133,24 +126,6 @@ class Term:
 
     def is_not_null(self) -> "Term":
         return Term(f"({self.text} is not null)")
-
-    def lower(self) -> "Term":
-        return Term(f"lower({self.text})")
-
-    def upper(self) -> "Term":
-        return Term(f"upper({self.text})")
-
-    def length(self) -> "Term":
-        return Term(f"length({self.text})")
-
-    def minute(self) -> "Term":
-        return Term(f"minute({self.text})")
-
-    def hour(self) -> "Term":
-        return Term(f"hour({self.text})")
-
-    def day(self) -> "Term":
-        return Term(f"day({self.text})")
 
     def bucket(self, duration: str) -> "Term":
         """Round a time down to ``duration`` (``"5m"``, ``"1h"``)."""
@@ -222,6 +197,14 @@ def _arg(a: Union[str, Term]) -> str:
     return _native.field_name(a) if isinstance(a, str) else a.text
 
 
+def _aggregate(name: str) -> Callable[[Union[str, "Term"]], "Agg"]:
+    def make(x: Union[str, Term]) -> Agg:
+        return Agg(f"{name} {_arg(x)}")
+
+    make.__doc__ = f"``{name} x``"
+    return staticmethod(make)  # type: ignore[return-value]
+
+
 class Agg:
     """An aggregate (``agg.sum("bytes")``); ``.alias(name)`` names its column."""
 
@@ -244,61 +227,27 @@ class agg:  # noqa: N801 - a namespace, read as `agg.sum("bytes")`
     def count() -> Agg:
         return Agg("count")
 
-    @staticmethod
-    def sum(x: Union[str, Term]) -> Agg:
-        return Agg(f"sum {_arg(x)}")
-
-    @staticmethod
-    def min(x: Union[str, Term]) -> Agg:
-        return Agg(f"min {_arg(x)}")
-
-    @staticmethod
-    def max(x: Union[str, Term]) -> Agg:
-        return Agg(f"max {_arg(x)}")
-
-    @staticmethod
-    def avg(x: Union[str, Term]) -> Agg:
-        return Agg(f"avg {_arg(x)}")
-
-    @staticmethod
-    def distinct(x: Union[str, Term]) -> Agg:
-        return Agg(f"distinct {_arg(x)}")
-
-    @staticmethod
-    def count_distinct(x: Union[str, Term]) -> Agg:
-        return Agg(f"count_distinct {_arg(x)}")
+    sum = _aggregate("sum")
+    min = _aggregate("min")
+    max = _aggregate("max")
+    avg = _aggregate("avg")
+    distinct = _aggregate("distinct")
+    count_distinct = _aggregate("count_distinct")
+    p50 = _aggregate("p50")
+    p90 = _aggregate("p90")
+    p95 = _aggregate("p95")
+    p99 = _aggregate("p99")
+    first = _aggregate("first")
+    last = _aggregate("last")
 
     @staticmethod
     def percentile(x: Union[str, Term], q: float) -> Agg:
         return Agg(f"percentile({_arg(x)}, {float(q)!r})")
 
     @staticmethod
-    def p50(x: Union[str, Term]) -> Agg:
-        return Agg(f"p50 {_arg(x)}")
-
-    @staticmethod
-    def p90(x: Union[str, Term]) -> Agg:
-        return Agg(f"p90 {_arg(x)}")
-
-    @staticmethod
-    def p95(x: Union[str, Term]) -> Agg:
-        return Agg(f"p95 {_arg(x)}")
-
-    @staticmethod
-    def p99(x: Union[str, Term]) -> Agg:
-        return Agg(f"p99 {_arg(x)}")
-
-    @staticmethod
     def top(n: int, x: Union[str, Term]) -> Agg:
         return Agg(f"top {int(n)} {_arg(x)}")
 
-    @staticmethod
-    def first(x: Union[str, Term]) -> Agg:
-        return Agg(f"first {_arg(x)}")
-
-    @staticmethod
-    def last(x: Union[str, Term]) -> Agg:
-        return Agg(f"last {_arg(x)}")
 
 
 # ----- results -------------------------------------------------------------------------

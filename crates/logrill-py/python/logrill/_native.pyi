@@ -11,31 +11,17 @@ class QueryError(LogrillError):
 def quote(s: str) -> str: ...
 def field_name(name: str) -> str: ...
 def check(text: str) -> None: ...
-def run(
-    roots: list[str],
-    globs: list[str],
-    text: str,
-    *,
-    text_as: str = "str",
-    threads: Optional[int] = None,
-    strict: bool = False,
-    state_limit: Optional[int] = None,
-    max_line_bytes: Optional[int] = None,
-) -> Tuple[dict[str, Any], dict[str, Any]]: ...
+def run(roots: list[str], globs: list[str], text: str, *, text_as: str = "str",
+        **options: Any) -> Tuple[dict[str, Any], dict[str, Any]]: ...
+def run_arrow(roots: list[str], globs: list[str], text: str,
+              **options: Any) -> Tuple["ArrowTable", dict[str, Any]]: ...
+
+class ArrowTable:
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
 
 class Batches(Iterator[list[Any]]):
-    def __init__(
-        self,
-        roots: list[str],
-        globs: list[str],
-        text: str,
-        *,
-        text_as: str = "str",
-        threads: Optional[int] = None,
-        strict: bool = False,
-        state_limit: Optional[int] = None,
-        max_line_bytes: Optional[int] = None,
-    ) -> None: ...
+    def __init__(self, roots: list[str], globs: list[str], text: str, *, text_as: str = "str",
+                 **options: Any) -> None: ...
     def __iter__(self) -> "Batches": ...
     def __next__(self) -> list[Any]: ...
     def report(self) -> Optional[dict[str, Any]]: ...
