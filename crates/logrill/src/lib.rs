@@ -54,6 +54,7 @@ pub mod exec;
 mod pipeline;
 pub mod plural;
 pub mod query;
+pub mod record;
 pub mod sink;
 pub mod source;
 pub mod stage;

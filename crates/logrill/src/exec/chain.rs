@@ -16,7 +16,8 @@ use crate::error::{Error, InputName};
 use crate::query::expr::{Expr, FieldRef};
 use crate::query::names::{self, Unseen};
 use crate::query::{AggFn, Column, Plan, StageSpec, Terminal};
-use crate::stage::parse::{Failures, ParseSpec, Parser, Record, Schema, Value};
+use crate::record::{Record, Schema, Value};
+use crate::stage::parse::{Failures, ParseSpec, Parser};
 use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
 
 use super::runner::{Flow, RunError};

@@ -174,7 +174,7 @@ mod tests {
             &mut self,
             _: &InputName,
             _: u64,
-            r: &crate::stage::parse::Record<'_>,
+            r: &crate::record::Record<'_>,
         ) -> io::Result<()> {
             self.rows.push(r.to_json().to_string());
             Ok(())

@@ -30,8 +30,9 @@ use std::sync::Arc;
 use crate::agg::AggValue;
 use crate::error::{Error, InputName};
 use crate::query::{Plan, StageSpec};
+use crate::record::Record;
 use crate::source::Input;
-use crate::stage::parse::{Failures, Mismatch, Record};
+use crate::stage::parse::{Failures, Mismatch};
 use crate::stage::Grep;
 
 use chain::{Chain, CompileOptions, Stats};

@@ -3,8 +3,8 @@
 use std::io;
 
 use crate::error::{Error, InputName};
+use crate::record::Record;
 use crate::source::{Batch, Input, LineReader};
-use crate::stage::parse::Record;
 use crate::stage::Grep;
 
 use super::chain::{Ctx, Stats};

@@ -22,7 +22,7 @@ use crate::agg::{AggKind, Aggregate, Number};
 use crate::query::expr::order;
 use crate::query::names::table_columns;
 use crate::query::{AggCall, AggFn, Column, SortKey};
-use crate::stage::parse::{Record, Schema, Value};
+use crate::record::{Record, Schema, Value};
 
 /// Hash maps keyed by encoded values. foldhash rather than the standard SipHash: keys are
 /// hashed once per record, and SipHash costs more than the rest of a group's update. The

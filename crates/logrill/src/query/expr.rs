@@ -28,7 +28,7 @@ use std::cmp::Ordering;
 use regex::bytes::Regex;
 
 use super::QueryError;
-use crate::stage::parse::{parse_iso8601, Record, Schema, Timestamp, Value};
+use crate::record::{parse_iso8601, Record, Schema, Timestamp, Value};
 
 /// A compiled expression.
 #[derive(Debug, Clone)]
