@@ -12,6 +12,7 @@
 //! old paths.)
 
 mod fields;
+pub mod order;
 pub(crate) mod time;
 pub(crate) mod value;
 
