@@ -1,10 +1,13 @@
 //! `Files`: the seed's `gen_open`, an iterator of opened inputs.
+//!
+//! It lives in `source` (it knows only finding and opening); the layers above add to it
+//! (`exec` gives it [`lines`](Files::lines), the start of a [`crate::Pipeline`]).
 
 use crate::error::Error;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use crate::source::{find::FindIter, open_stdin_with, open_with, Find, Input, WalkReport};
+use super::{find::FindIter, open_stdin_with, open_with, Find, Input, WalkReport};
 
 /// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
 /// `-` is standard input), or standard input alone.
@@ -69,11 +72,6 @@ impl Files {
             Inner::Found(it) => Some(it.report()),
             Inner::Stdin(_) => None,
         }
-    }
-
-    /// Read their lines (the seed's `gen_cat`): the start of a [`crate::Pipeline`].
-    pub fn lines(self) -> crate::Pipeline {
-        crate::Pipeline::new(self)
     }
 }
 
