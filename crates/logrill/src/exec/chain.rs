@@ -20,7 +20,7 @@ use crate::record::{Record, Schema, Value};
 use crate::stage::parse::{Failures, ParseSpec, Parser};
 use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
 
-use super::runner::{Flow, RunError};
+use super::flow::{Flow, RunError};
 use super::table::{Table, TableError, Unusable};
 use super::{Emitted, Output, Skips};
 

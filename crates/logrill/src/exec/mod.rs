@@ -12,6 +12,7 @@
 
 mod chain;
 mod files;
+mod flow;
 pub mod live;
 mod parallel;
 mod runner;
@@ -36,7 +37,8 @@ use crate::stage::parse::{Failures, Mismatch};
 use crate::stage::Grep;
 
 use chain::{Chain, CompileOptions, Stats};
-use runner::{Flow, RunError, Runner};
+use flow::{Flow, RunError};
+use runner::Runner;
 
 /// A value that comes out of a pipeline ending in values.
 #[derive(Debug, Clone, Copy)]

@@ -17,7 +17,8 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
 use super::chain::{Partial, Stats};
-use super::runner::{RunError, Runner};
+use super::flow::RunError;
+use super::runner::Runner;
 use super::{conclude, Compiled, Emitted, Output, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
