@@ -164,3 +164,52 @@ fn parse_auto_chooses_its_format_when_following() {
         "{err}"
     );
 }
+
+#[test]
+fn lines_carry_their_real_numbers_when_following_starts_past_the_start() {
+    // Started at the end (or at the last N lines), the lines before were not read, yet the
+    // numbers printed are the lines' numbers in the file, as `grep -n` would give them.
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("app.log");
+    append(&log, "a GET\nb POST\nc GET\n");
+    let child = spawn(&[
+        "-F",
+        "--exit-on-idle",
+        "1500ms",
+        "--json",
+        "grep GET",
+        log.to_str().unwrap(),
+    ]);
+    sleep(Duration::from_millis(500));
+    append(&log, "d GET\ne POST\nf GET\n");
+    let (out, err, code) = finish(child);
+    assert_eq!(code, Some(0), "{err}");
+    let numbers: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["line"].clone())
+        .collect();
+    assert_eq!(
+        numbers,
+        [serde_json::json!(4), serde_json::json!(6)],
+        "{out}"
+    );
+
+    let child = spawn(&[
+        "-F",
+        "-n",
+        "2",
+        "--exit-on-idle",
+        "300ms",
+        "--json",
+        "grep GET",
+        log.to_str().unwrap(),
+    ]);
+    let (out, err, code) = finish(child);
+    assert_eq!(code, Some(0), "{err}");
+    let numbers: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["line"].clone())
+        .collect();
+    // The last two lines are `e POST` (5) and `f GET` (6).
+    assert_eq!(numbers, [serde_json::json!(6)], "{out}");
+}

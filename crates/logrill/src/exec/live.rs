@@ -9,7 +9,7 @@
 use std::io;
 
 use super::chain::Stats;
-use super::runner::{Flow, RunError};
+use super::flow::{Flow, RunError};
 use super::{conclude, Compiled, Options, Output, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
@@ -244,5 +244,22 @@ mod tests {
         let s = l.finish(&mut fin, &mut |_| {}).unwrap();
         assert_eq!(fin.aggregates, snap.aggregates);
         assert_eq!(s.skips.total(), 1);
+    }
+
+    #[test]
+    fn a_field_unknown_to_the_format_parse_auto_chose_points_at_its_column() {
+        // Found after parsing (the format is chosen from the first lines), yet the error
+        // still points at the stage's field in the pipeline text.
+        let text = "parse auto | where stauts >= 500 | count";
+        let mut l = live(text);
+        assert!(l.needs_format());
+        let line: &[u8] = br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2"#;
+        match l.choose_format(&[line]) {
+            Err(Error::Query(e)) => {
+                assert_eq!(e.column, text.find("stauts").unwrap() + 1, "{e}");
+                assert!(e.message.contains("did you mean `status`?"), "{e}");
+            }
+            other => panic!("expected a pipeline error, got {other:?}"),
+        }
     }
 }
