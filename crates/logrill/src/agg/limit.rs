@@ -14,3 +14,14 @@ pub const DEFAULT_STATE_LIMIT: usize = 10_000_000;
 pub struct StateLimitError {
     pub limit: usize,
 }
+
+/// The one rule of the bound: keeping `kept` groups or values is an error when that is more
+/// than `limit`. (A table asks before it adds one more: `check(size + 1, limit)`; a merge of
+/// parallel parts asks after.)
+pub fn check(kept: usize, limit: usize) -> Result<(), StateLimitError> {
+    if kept > limit {
+        Err(StateLimitError { limit })
+    } else {
+        Ok(())
+    }
+}

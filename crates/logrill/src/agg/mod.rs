@@ -30,7 +30,7 @@ pub use distinct::{CountDistinct, Distinct};
 pub use extreme::Extreme;
 pub use first_last::{First, Last};
 pub use groups::{Groups, States};
-pub use limit::{StateLimitError, DEFAULT_STATE_LIMIT};
+pub use limit::{check as check_state_limit, StateLimitError, DEFAULT_STATE_LIMIT};
 pub use number::{parse_number, parse_wide_int, Number};
 pub use percentile::Percentile;
 pub use state::{AggFn, AggState, Unusable};

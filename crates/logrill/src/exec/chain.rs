@@ -21,7 +21,7 @@ use crate::stage::parse::{Failures, ParseSpec, Parser};
 use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
 
 use super::flow::{Flow, RunError};
-use super::table::{Table, TableError, Unusable};
+use super::table::{Table, Unusable};
 use super::{Emitted, Output, Skips};
 
 /// Counters shared by everything a run pushes.
@@ -49,6 +49,26 @@ impl Stats {
             notes: Vec::new(),
             over_limit: false,
             unseen: Unseen::default(),
+        }
+    }
+
+    /// Whether holding one more group or value passes the state limit (an error that
+    /// ends the run: see [`Stats::input_failed`]).
+    pub fn room_for_one_more(&self, size: usize) -> Result<(), RunError> {
+        crate::agg::check_state_limit(size + 1, self.state_limit)
+            .map_err(|e| RunError::Input(Error::State(e)))
+    }
+
+    /// The one rule for an error of an input, whichever driver read it: the error is
+    /// counted by the caller and reported; one that ends the run (the state limit, a
+    /// pipeline found wrong while running) marks the run, so its partial results are not
+    /// printed as the answer, and says stop.
+    pub fn input_failed(&mut self, e: &Error) -> Flow {
+        if e.ends_run() {
+            self.over_limit = true;
+            Flow::Stop
+        } else {
+            Flow::Go
         }
     }
 }
@@ -919,11 +939,7 @@ fn take<'a>(
             }
         }
         End::Kept(values) => {
-            if values.len() >= ctx.stats.state_limit {
-                return Err(RunError::Input(Error::State(TableError {
-                    limit: ctx.stats.state_limit,
-                })));
-            }
+            ctx.stats.room_for_one_more(values.len())?;
             values.push(value.to_vec());
         }
         End::Table {
@@ -931,11 +947,7 @@ fn take<'a>(
             value_schema,
             ..
         } => {
-            if table.size() >= ctx.stats.state_limit {
-                return Err(RunError::Input(Error::State(TableError {
-                    limit: ctx.stats.state_limit,
-                })));
-            }
+            ctx.stats.room_for_one_more(table.size())?;
             let unusable = match record {
                 Some(r) => table.add(r),
                 None => {

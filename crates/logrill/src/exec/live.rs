@@ -92,9 +92,7 @@ impl Live {
             }
             Err(RunError::Input(e)) => {
                 self.failed += 1;
-                if e.ends_run() {
-                    self.stats.over_limit = true;
-                }
+                self.stats.input_failed(&e);
                 Err(LiveError::Input(e))
             }
             Err(RunError::Output(e)) => Err(LiveError::Output(e)),

@@ -382,10 +382,9 @@ fn run_sequential(
             }
             Err(RunError::Input(e)) => {
                 failed_inputs += 1;
-                let fatal = e.ends_run();
+                let flow = runner.stats.input_failed(&e);
                 on_error(e);
-                if fatal {
-                    runner.stats.over_limit = true;
+                if flow == Flow::Stop {
                     break;
                 }
             }
