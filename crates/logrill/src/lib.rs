@@ -33,11 +33,18 @@
 //! ```
 //!
 //! ## Layers
-//! * [`source`]: where lines come from: [`find`], [`open`](source::open),
-//!   [`LineReader`](source::LineReader) (big reused buffers of complete lines, `&[u8]`).
+//! Each layer uses only the layers listed before it.
+//! * Ground floor: [`error`] (typed errors, the pipeline-text error among them);
+//!   [`record`]: the record model ([`Record`](record::Record), [`Value`](record::Value),
+//!   [`Schema`](record::Schema), [`Timestamp`](record::Timestamp)) and how values compare
+//!   and group; [`agg`]: every aggregate state, exact and mergeable (`count`, `sum`, `min`,
+//!   `max`, `avg`, `distinct`, `count_distinct`, percentiles, `top`, `first`, `last`, the
+//!   `by` table, the state limit).
+//! * [`source`]: where lines come from: [`find`](fn@find), [`open`](fn@source::open),
+//!   [`Files`], [`LineReader`](source::LineReader) (big reused buffers of complete lines,
+//!   `&[u8]`), [`follow`](source::follow).
 //! * [`stage`]: what is done to each value: [`grep`](stage::Grep), [`field`](stage::Field),
-//!   [`head`](stage::Head).
-//! * [`agg`]: exact, mergeable aggregates (`count`, `sum`, `min`, `max`, `avg`).
+//!   [`head`](stage::Head), [`parse`](stage::parse) (lines into records).
 //! * [`query`]: the pipeline language of the command line, parsed into a [`Plan`](query::Plan).
 //! * [`exec`]: runs a plan over inputs: batch-wide grep, errors per input, the run goes on.
 //!

@@ -14,16 +14,10 @@ pub struct Distinct(BTreeMap<Vec<u8>, Value<'static>>);
 impl Distinct {
     /// Add a value; returns how many values the state now keeps more (0 or 1).
     pub fn add(&mut self, v: &Value<'_>, scratch: &mut Vec<u8>) -> usize {
-        if v.is_null() {
-            return 0;
+        match new_key(v, scratch, |k| self.0.contains_key(k)) {
+            Some(k) => usize::from(self.0.insert(k.to_vec(), v.clone().into_owned()).is_none()),
+            None => 0,
         }
-        scratch.clear();
-        encode_key(v, scratch);
-        if self.0.contains_key(scratch.as_slice()) {
-            return 0;
-        }
-        self.0.insert(scratch.clone(), v.clone().into_owned());
-        1
     }
 
     pub fn merge(&mut self, other: Distinct) {
@@ -49,16 +43,10 @@ pub struct CountDistinct(HashSet<Vec<u8>, foldhash::quality::RandomState>);
 impl CountDistinct {
     /// Add a value; returns how many values the state now keeps more (0 or 1).
     pub fn add(&mut self, v: &Value<'_>, scratch: &mut Vec<u8>) -> usize {
-        if v.is_null() {
-            return 0;
+        match new_key(v, scratch, |k| self.0.contains(k)) {
+            Some(k) => usize::from(self.0.insert(k.to_vec())),
+            None => 0,
         }
-        scratch.clear();
-        encode_key(v, scratch);
-        if self.0.contains(scratch.as_slice()) {
-            return 0;
-        }
-        self.0.insert(scratch.clone());
-        1
     }
 
     pub fn merge(&mut self, other: CountDistinct) {
@@ -72,4 +60,19 @@ impl CountDistinct {
     pub fn value(&self) -> Value<'static> {
         Value::Int(self.0.len() as i64)
     }
+}
+
+/// The encoded key of `v` (in `scratch`) if `v` is not null and not `seen` yet: a value
+/// already kept costs a lookup and no allocation.
+fn new_key<'s>(
+    v: &Value<'_>,
+    scratch: &'s mut Vec<u8>,
+    seen: impl FnOnce(&[u8]) -> bool,
+) -> Option<&'s [u8]> {
+    if v.is_null() {
+        return None;
+    }
+    scratch.clear();
+    encode_key(v, scratch);
+    (!seen(scratch)).then_some(scratch.as_slice())
 }

@@ -3,48 +3,45 @@
 
 use crate::record::Value;
 
-/// The first non-null value seen.
-#[derive(Debug, Clone, Default)]
-pub struct First(Option<Value<'static>>);
-
-impl First {
-    pub fn add(&mut self, v: &Value<'_>) {
-        if self.0.is_none() && !v.is_null() {
-            self.0 = Some(v.clone().into_owned());
-        }
-    }
-
-    /// Fold in a later part of the input: its first counts only if this part had none.
-    pub fn merge(&mut self, other: First) {
-        if self.0.is_none() {
-            self.0 = other.0;
-        }
-    }
-
-    pub fn value(&self) -> Value<'static> {
-        self.0.clone().unwrap_or(Value::Null)
-    }
+/// The first (or, with `last`, the last) non-null value seen.
+#[derive(Debug, Clone)]
+pub struct FirstLast {
+    value: Option<Value<'static>>,
+    last: bool,
 }
 
-/// The last non-null value seen.
-#[derive(Debug, Clone, Default)]
-pub struct Last(Option<Value<'static>>);
-
-impl Last {
-    pub fn add(&mut self, v: &Value<'_>) {
-        if !v.is_null() {
-            self.0 = Some(v.clone().into_owned());
+impl FirstLast {
+    /// `first`.
+    pub fn first() -> FirstLast {
+        FirstLast {
+            value: None,
+            last: false,
         }
     }
 
-    /// Fold in a later part of the input: its last wins if it has one.
-    pub fn merge(&mut self, other: Last) {
-        if other.0.is_some() {
-            self.0 = other.0;
+    /// `last`.
+    pub fn last() -> FirstLast {
+        FirstLast {
+            value: None,
+            last: true,
+        }
+    }
+
+    pub fn add(&mut self, v: &Value<'_>) {
+        if !v.is_null() && (self.last || self.value.is_none()) {
+            self.value = Some(v.clone().into_owned());
+        }
+    }
+
+    /// Fold in a later part of the input: its first counts only if this part had none;
+    /// its last wins if it has one.
+    pub fn merge(&mut self, other: FirstLast) {
+        if other.value.is_some() && (self.last || self.value.is_none()) {
+            self.value = other.value;
         }
     }
 
     pub fn value(&self) -> Value<'static> {
-        self.0.clone().unwrap_or(Value::Null)
+        self.value.clone().unwrap_or(Value::Null)
     }
 }

@@ -3,7 +3,7 @@
 //! * `count`, `sum`, `min`, `max`, `avg` of numbers: [`Aggregate`] (this file);
 //! * `min`/`max` of any comparable values: [`Extreme`]; `distinct` / `count_distinct`:
 //!   [`Distinct`] / [`CountDistinct`]; percentiles: [`Percentile`]; `top N`: [`Top`];
-//!   `first` / `last`: [`First`] / [`Last`];
+//!   `first` / `last`: [`FirstLast`];
 //! * [`AggState`]: the closed enum over all of them that a plan updates per record;
 //! * [`Groups`]: states per `by` key; [`StateLimitError`]: the bound on what they keep.
 //!
@@ -28,7 +28,7 @@ mod top;
 
 pub use distinct::{CountDistinct, Distinct};
 pub use extreme::Extreme;
-pub use first_last::{First, Last};
+pub use first_last::FirstLast;
 pub use groups::{Groups, States};
 pub use limit::{check as check_state_limit, StateLimitError, DEFAULT_STATE_LIMIT};
 pub use number::{parse_number, parse_wide_int, Number};

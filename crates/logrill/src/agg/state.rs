@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::distinct::{CountDistinct, Distinct};
 use super::extreme::Extreme;
-use super::first_last::{First, Last};
+use super::first_last::FirstLast;
 use super::percentile::Percentile;
 use super::top::Top;
 use super::{AggKind, AggValue, Aggregate};
@@ -57,8 +57,8 @@ pub enum AggState {
     CountDistinct(CountDistinct),
     Percentile(Percentile),
     Top(Top),
-    First(First),
-    Last(Last),
+    /// `first` / `last`.
+    FirstLast(FirstLast),
 }
 
 impl AggState {
@@ -76,8 +76,8 @@ impl AggState {
             AggFn::CountDistinct => AggState::CountDistinct(CountDistinct::default()),
             AggFn::Percentile(q) => AggState::Percentile(Percentile::new(q)),
             AggFn::Top(n) => AggState::Top(Top::new(n)),
-            AggFn::First => AggState::First(First::default()),
-            AggFn::Last => AggState::Last(Last::default()),
+            AggFn::First => AggState::FirstLast(FirstLast::first()),
+            AggFn::Last => AggState::FirstLast(FirstLast::last()),
         }
     }
 
@@ -132,12 +132,7 @@ impl AggState {
                 }
             }
             AggState::Top(s) => added = v.map_or(0, |v| s.add(v, scratch)),
-            AggState::First(s) => {
-                if let Some(v) = v {
-                    s.add(v)
-                }
-            }
-            AggState::Last(s) => {
+            AggState::FirstLast(s) => {
                 if let Some(v) = v {
                     s.add(v)
                 }
@@ -153,10 +148,7 @@ impl AggState {
             AggState::CountDistinct(s) => s.kept(),
             AggState::Percentile(s) => s.kept(),
             AggState::Top(s) => s.kept(),
-            AggState::Simple { .. }
-            | AggState::Extreme(_)
-            | AggState::First(_)
-            | AggState::Last(_) => 0,
+            AggState::Simple { .. } | AggState::Extreme(_) | AggState::FirstLast(_) => 0,
         }
     }
 
@@ -169,8 +161,7 @@ impl AggState {
             (AggState::CountDistinct(a), AggState::CountDistinct(b)) => a.merge(b),
             (AggState::Percentile(a), AggState::Percentile(b)) => a.merge(b),
             (AggState::Top(a), AggState::Top(b)) => a.merge(b),
-            (AggState::First(a), AggState::First(b)) => a.merge(b),
-            (AggState::Last(a), AggState::Last(b)) => a.merge(b),
+            (AggState::FirstLast(a), AggState::FirstLast(b)) => a.merge(b),
             _ => {}
         }
     }
@@ -193,8 +184,7 @@ impl AggState {
             AggState::CountDistinct(s) => s.value(),
             AggState::Percentile(s) => s.value(),
             AggState::Top(s) => list(s.list().into_iter().map(|(v, n)| (v, Some(n)))),
-            AggState::First(s) => s.value(),
-            AggState::Last(s) => s.value(),
+            AggState::FirstLast(s) => s.value(),
         }
     }
 
