@@ -20,6 +20,8 @@ use crate::record::{Record, Schema, Value};
 use crate::stage::parse::{Failures, ParseSpec, Parser};
 use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
 
+use super::line_op::LineOp;
+
 use super::flow::{Flow, RunError};
 use super::table::{Table, Unusable};
 use super::{Emitted, Output, Skips};
@@ -99,7 +101,8 @@ pub(crate) struct ParseStep {
 }
 
 pub(crate) enum Step {
-    Line(Box<dyn Stage>),
+    /// `grep`, `field`, `head` on the value (a closed enum: no virtual call per line).
+    Line(LineOp),
     /// `grep` after `parse`: on the whole line.
     GrepLine(Grep),
     Parse(ParseStep),
@@ -198,7 +201,7 @@ impl Chain {
                     steps.push(if records {
                         Step::GrepLine(g)
                     } else {
-                        Step::Line(Box::new(g))
+                        Step::Line(LineOp::Grep(g))
                     });
                 }
                 StageSpec::Field { index, delimiter } => {
@@ -207,12 +210,12 @@ impl Chain {
                         Some(d) => Field::with_delimiter(*index, d.as_bytes()),
                     }
                     .ok_or_else(|| bad(format!("no field {index} (fields count from 1 or -1)")))?;
-                    steps.push(Step::Line(Box::new(f)));
+                    steps.push(Step::Line(LineOp::Field(f)));
                 }
                 StageSpec::Head(n) => steps.push(if records {
                     Step::Head(Head::new(*n))
                 } else {
-                    Step::Line(Box::new(Head::new(*n)))
+                    Step::Line(LineOp::Head(Head::new(*n)))
                 }),
                 StageSpec::Parse(spec) => {
                     let parser = match spec {

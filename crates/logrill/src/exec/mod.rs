@@ -13,6 +13,7 @@
 mod chain;
 mod files;
 mod flow;
+mod line_op;
 pub mod live;
 mod parallel;
 mod runner;
