@@ -11,7 +11,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use logrill::exec::{live::LiveError, Live, Pushed};
+use logrill::exec::{Live, Pushed};
 use logrill::query::Plan;
 use logrill::source::follow::{Follow, Follower, NextBatch, Start, Watch};
 
@@ -113,46 +113,34 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         }
                     }
                 }
-                let name = batch.name.clone();
-                let mut line_no = batch.line;
-                let mut pos = 0;
-                for line in batch.lines() {
-                    let target: &mut dyn logrill::exec::Output = match sink.as_mut() {
-                        Some(s) => {
-                            s.at_line(&batch, pos, line.len());
-                            s
-                        }
-                        None => &mut out,
-                    };
-                    pos += line.len()
-                        + 1
-                        + usize::from(batch.bytes.get(pos + line.len()) == Some(&b'\r'));
-                    let pushed = live.push(&name, line_no, line, target);
-                    if line_no > 0 {
-                        line_no += 1;
-                    }
-                    match pushed {
-                        Ok(Pushed::More) => {}
-                        Ok(Pushed::Done) => {
-                            done = true;
-                            break;
-                        }
-                        Err(LiveError::Input(e)) => {
-                            failed += 1;
-                            diag::say_error(&e);
-                            if e.ends_run() {
-                                done = true;
-                                break;
-                            }
-                        }
-                        Err(LiveError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-                            return Ok(141)
-                        }
-                        Err(LiveError::Output(e)) => {
-                            output_error = Some(e);
-                            break;
-                        }
-                    }
+                // The leading grep searches the whole read in one pass (as in batch mode).
+                let mut on_error = |e: logrill::Error| {
+                    failed += 1;
+                    diag::say_error(&e);
+                };
+                let pushed = match sink.as_mut() {
+                    Some(s) => live.push_batch(
+                        batch.name,
+                        batch.line,
+                        batch.bytes,
+                        s,
+                        |s, pos, len| s.at_line(&batch, pos, len),
+                        &mut on_error,
+                    ),
+                    None => live.push_batch(
+                        batch.name,
+                        batch.line,
+                        batch.bytes,
+                        &mut out,
+                        |_, _, _| {},
+                        &mut on_error,
+                    ),
+                };
+                match pushed {
+                    Ok(Pushed::More) => {}
+                    Ok(Pushed::Done) => done = true,
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(141),
+                    Err(e) => output_error = Some(e),
                 }
                 if !gathers {
                     out.flush()?;

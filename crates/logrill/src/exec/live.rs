@@ -69,14 +69,25 @@ impl Live {
         line: &[u8],
         output: &mut dyn Output,
     ) -> Result<Pushed, LiveError> {
-        if self.stopped {
-            return Ok(Pushed::Done);
-        }
         // A leading grep is a plain line filter here (lines come one by one).
         if let Some(g) = &self.compiled.batch_grep {
-            if !g.keeps(line) {
+            if !self.stopped && !g.keeps(line) {
                 return Ok(Pushed::More);
             }
+        }
+        self.push_one(input, line_no, line, output)
+    }
+
+    /// Push one line past the leading grep (which kept it, or there is none).
+    fn push_one(
+        &mut self,
+        input: &InputName,
+        line_no: u64,
+        line: &[u8],
+        output: &mut dyn Output,
+    ) -> Result<Pushed, LiveError> {
+        if self.stopped {
+            return Ok(Pushed::Done);
         }
         let mut ctx = super::chain::Ctx {
             input,
@@ -97,6 +108,78 @@ impl Live {
             }
             Err(RunError::Output(e)) => Err(LiveError::Output(e)),
         }
+    }
+
+    /// Push the complete lines of one read (`bytes`: lines ending in `\n`, the last perhaps
+    /// not, as a follower's batch holds them), the first numbered `first_line` (0: unknown).
+    /// A leading `grep` searches the whole read in one pass, as a batch run does, so only
+    /// the lines it keeps cost a step each. Before each line that reaches the pipeline,
+    /// `at_line(output, start, len)` says where it is in `bytes` (a sink that names each
+    /// record by its place uses it). A problem with a line goes to `on_error` and the rest
+    /// of the read goes on, unless the problem ends the run; then, as when the pipeline
+    /// wants no more lines, the answer is [`Pushed::Done`]. A failing output is returned.
+    pub fn push_batch<O: Output>(
+        &mut self,
+        input: &InputName,
+        first_line: u64,
+        bytes: &[u8],
+        output: &mut O,
+        mut at_line: impl FnMut(&mut O, usize, usize),
+        on_error: &mut dyn FnMut(Error),
+    ) -> io::Result<Pushed> {
+        if bytes.is_empty() {
+            return Ok(Pushed::More);
+        }
+        // Line numbers: the line ends before each line pushed, counted as they are passed.
+        let (mut counted_to, mut ends) = (0usize, 0u64);
+        let mut result = Ok(Pushed::More);
+        let mut step = |live: &mut Live, start: usize, line: &[u8]| -> bool {
+            ends += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
+            counted_to = start;
+            let line_no = if first_line == 0 {
+                0
+            } else {
+                first_line + ends
+            };
+            at_line(output, start, line.len());
+            match live.push_one(input, line_no, line, output) {
+                Ok(Pushed::More) => true,
+                Ok(Pushed::Done) => {
+                    result = Ok(Pushed::Done);
+                    false
+                }
+                Err(LiveError::Input(e)) => {
+                    let ends_run = e.ends_run();
+                    on_error(e);
+                    if ends_run {
+                        result = Ok(Pushed::Done);
+                    }
+                    !ends_run
+                }
+                Err(LiveError::Output(e)) => {
+                    result = Err(e);
+                    false
+                }
+            }
+        };
+        match self.compiled.batch_grep.take() {
+            Some(grep) => {
+                grep.matching_lines(bytes, |start, line| step(self, start, line));
+                self.compiled.batch_grep = Some(grep);
+            }
+            None => {
+                let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+                let mut start = 0;
+                for line in body.split(|&b| b == b'\n') {
+                    let next = start + line.len() + 1;
+                    if !step(self, start, crate::source::lines::trim_line_end(line)) {
+                        break;
+                    }
+                    start = next;
+                }
+            }
+        }
+        result
     }
 
     /// Write the running results (aggregates, tables) to `output`, leaving the run as it
@@ -154,6 +237,7 @@ mod tests {
     #[derive(Default)]
     struct Collect {
         values: Vec<String>,
+        lines: Vec<u64>,
         aggregates: Vec<(String, AggValue)>,
         rows: Vec<String>,
     }
@@ -162,6 +246,7 @@ mod tests {
         fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
             self.values
                 .push(String::from_utf8_lossy(v.value).into_owned());
+            self.lines.push(v.line);
             Ok(())
         }
         fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
@@ -258,6 +343,51 @@ mod tests {
                 assert!(e.message.contains("did you mean `status`?"), "{e}");
             }
             other => panic!("expected a pipeline error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_searched_whole_and_its_lines_keep_their_numbers() {
+        let bytes = b"GET /a\nPOST /b\r\nGET /c\r\nGET";
+        for (text, values, lines, starts) in [
+            // The leading grep searches the batch in one pass; only kept lines step.
+            (
+                "grep GET | field 2",
+                &["/a", "/c"][..],
+                &[10, 12][..],
+                &[0, 16][..],
+            ),
+            (
+                "field 2",
+                &["/a", "/b", "/c"][..],
+                &[10, 11, 12][..],
+                &[0, 7, 16][..],
+            ),
+        ] {
+            let mut l = live(text);
+            let mut out = Collect::default();
+            let mut seen = Vec::new();
+            let mut errors = Vec::new();
+            let pushed = l
+                .push_batch(
+                    &InputName::Stdin,
+                    10,
+                    bytes,
+                    &mut out,
+                    |_, start, _| seen.push(start),
+                    &mut |e| errors.push(e.to_string()),
+                )
+                .unwrap();
+            assert_eq!(pushed, Pushed::More);
+            assert_eq!(out.values, values, "{text}");
+            assert_eq!(out.lines, lines, "{text}");
+            // The last line (`GET`, no line end) reached the pipeline too (no field 2).
+            assert_eq!(&seen[..seen.len() - 1], starts, "{text}");
+            assert_eq!(seen.last(), Some(&24), "{text}");
+            assert!(errors.is_empty());
+            let summary = l.finish(&mut out, &mut |_| {}).unwrap();
+            // `GET` (line 13) has no field 2: skipped, in both.
+            assert_eq!(summary.skips.total(), 1, "{text}");
         }
     }
 }
