@@ -253,7 +253,8 @@ impl Follower {
                 if self.chunk_line > 0 {
                     self.chunk_line += lines;
                 }
-                if let Some(o) = self.owner {
+                // Remembered where the next chunk of the file can start: at this one's end.
+                if let (Some(o), true) = (self.owner, to == self.chunk_end) {
                     let end = self.chunk_base + to as u64;
                     self.numbering.note(o.serial(), end, self.chunk_line);
                 }
