@@ -69,25 +69,26 @@ impl Live {
         line: &[u8],
         output: &mut dyn Output,
     ) -> Result<Pushed, LiveError> {
-        // A leading grep is a plain line filter here (lines come one by one).
-        if let Some(g) = &self.compiled.batch_grep {
-            if !self.stopped && !g.keeps(line) {
-                return Ok(Pushed::More);
-            }
-        }
-        self.push_one(input, line_no, line, output)
+        self.push_line(input, line_no, line, output, false)
     }
 
-    /// Push one line past the leading grep (which kept it, or there is none).
-    fn push_one(
+    /// Push one line; `searched`: the leading grep (if any) already kept it (it searched
+    /// the line's whole batch), else it is a plain line filter here.
+    fn push_line(
         &mut self,
         input: &InputName,
         line_no: u64,
         line: &[u8],
         output: &mut dyn Output,
+        searched: bool,
     ) -> Result<Pushed, LiveError> {
         if self.stopped {
             return Ok(Pushed::Done);
+        }
+        if let Some(g) = self.compiled.batch_grep.as_ref().filter(|_| !searched) {
+            if !g.keeps(line) {
+                return Ok(Pushed::More);
+            }
         }
         let mut ctx = super::chain::Ctx {
             input,
@@ -142,7 +143,7 @@ impl Live {
                 first_line + ends
             };
             at_line(output, start, line.len());
-            match live.push_one(input, line_no, line, output) {
+            match live.push_line(input, line_no, line, output, true) {
                 Ok(Pushed::More) => true,
                 Ok(Pushed::Done) => {
                     result = Ok(Pushed::Done);
