@@ -161,11 +161,11 @@ pub struct Args {
     pub lines: Option<u64>,
 
     /// With -F: how often a running aggregate is printed.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::follow::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::duration::parse_duration)]
     pub every: std::time::Duration,
 
     /// With -F: stop after DURATION without a new line.
-    #[arg(long, value_name = "DURATION", requires = "follow", value_parser = crate::follow::parse_duration)]
+    #[arg(long, value_name = "DURATION", requires = "follow", value_parser = crate::duration::parse_duration)]
     pub exit_on_idle: Option<std::time::Duration>,
 
     /// With -F: keep checkpoints in FILE and resume from them (no line lost across
@@ -175,7 +175,7 @@ pub struct Args {
 
     /// With -F: poll every DURATION instead of using change notification (for NFS and
     /// other file systems where it misses writes).
-    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "100ms", requires = "follow", value_parser = crate::follow::parse_duration)]
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "100ms", requires = "follow", value_parser = crate::duration::parse_duration)]
     pub poll: Option<std::time::Duration>,
 
     /// Tag what comes from an input with its name: `name:value` for values, a `file`

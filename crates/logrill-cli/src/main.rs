@@ -5,6 +5,7 @@ mod args;
 mod chart;
 mod columnar;
 mod diag;
+mod duration;
 mod escape;
 mod follow;
 // Without the `nats` feature only the stand-ins are used; the URL and id helpers stay
@@ -14,6 +15,7 @@ mod nats;
 mod output;
 mod progress;
 mod report;
+mod running;
 mod shell;
 
 use std::io::{self, IsTerminal};

@@ -9,6 +9,7 @@
 //!   (the seed's `gen_cat`), without allocating per line.
 
 pub mod bzip2_parallel;
+mod files;
 pub mod find;
 pub mod follow;
 pub mod lines;
@@ -17,6 +18,7 @@ pub mod readahead;
 pub mod rotation;
 pub mod xz;
 
+pub use files::Files;
 pub use find::{find, EmptyRoot, Find, WalkReport};
 pub use lines::{Batch, LineReader};
 pub use open::{

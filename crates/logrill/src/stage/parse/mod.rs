@@ -55,23 +55,33 @@ mod matcher;
 mod nginx;
 mod pattern;
 mod program;
-mod record;
 mod scan;
-mod time;
 mod timepart;
-mod value;
+
+/// The record model moved to [`crate::record`]; these paths keep the parser bodies'
+/// `super::record` / `super::value` / `super::time` imports working unchanged.
+mod record {
+    pub(crate) use crate::record::{Record, Schema};
+}
+mod value {
+    pub(crate) use crate::record::value::{classify_number, parse_i64, NumberShape, Value};
+}
+mod time {
+    pub(crate) use crate::record::time::*;
+}
 
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::record::{
+    parse_apache_timestamp, parse_epoch_seconds, parse_iso8601, FieldKey, Record, Schema,
+    TimeParts, Timestamp, Value,
+};
 pub use escape::unescape;
 pub use failures::{FailureExample, Failures, Mismatch, MISMATCH_MIN_FAILED};
 pub use json::{JsonError, JsonParser};
 pub use logfmt::{LogfmtError, LogfmtParser};
 pub use pattern::RegexParser;
-pub use record::{FieldKey, Record, Schema};
-pub use time::{parse_apache_timestamp, parse_epoch_seconds, parse_iso8601, TimeParts, Timestamp};
-pub use value::Value;
 
 use program::Program;
 
