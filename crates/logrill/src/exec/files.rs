@@ -4,7 +4,8 @@ use crate::error::Error;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use crate::source::{find::FindIter, open_stdin_with, open_with, Find, Input, WalkReport};
+use crate::source::gzindex::IndexCache;
+use crate::source::{find::FindIter, open_stdin_with, open_with_index, Find, Input, WalkReport};
 
 /// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
 /// `-` is standard input), or standard input alone.
@@ -12,6 +13,7 @@ pub struct Files {
     inner: Inner,
     progress: Option<Arc<AtomicU64>>,
     decode_threads: usize,
+    gz_index: Option<Arc<IndexCache>>,
 }
 
 enum Inner {
@@ -27,6 +29,7 @@ impl Files {
             inner: Inner::Found(Box::new(find.into_iter())),
             progress: None,
             decode_threads: 1,
+            gz_index: None,
         }
     }
 
@@ -37,6 +40,7 @@ impl Files {
             inner: Inner::Found(Box::new(find.walk()?)),
             progress: None,
             decode_threads: 1,
+            gz_index: None,
         })
     }
 
@@ -46,6 +50,7 @@ impl Files {
             inner: Inner::Stdin(false),
             progress: None,
             decode_threads: 1,
+            gz_index: None,
         }
     }
 
@@ -53,6 +58,13 @@ impl Files {
     /// [`crate::source::open_reader_with`]): for a single large input on idle cores.
     pub fn with_decode_threads(mut self, n: usize) -> Files {
         self.decode_threads = n.max(1);
+        self
+    }
+
+    /// Read gzip files through the indexes in `cache`, and record them there (see
+    /// [`crate::source::gzindex`]).
+    pub fn with_gz_index(mut self, cache: Arc<IndexCache>) -> Files {
+        self.gz_index = Some(cache);
         self
     }
 
@@ -84,7 +96,12 @@ impl Iterator for Files {
         match &mut self.inner {
             Inner::Found(it) => Some(match it.next()? {
                 Ok(path) if path.as_os_str() == "-" => open_stdin_with(self.decode_threads),
-                Ok(path) => open_with(path, self.progress.clone(), self.decode_threads),
+                Ok(path) => open_with_index(
+                    path,
+                    self.progress.clone(),
+                    self.decode_threads,
+                    self.gz_index.as_ref(),
+                ),
                 Err(e) => Err(e),
             }),
             Inner::Stdin(done) => {
