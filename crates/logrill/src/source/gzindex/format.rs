@@ -168,7 +168,7 @@ impl Index {
 pub fn pack_window(window: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::DeflateEncoder::new(
         Vec::with_capacity(window.len() / 4),
-        flate2::Compression::new(6),
+        flate2::Compression::new(1),
     );
     // Writing into a Vec cannot fail.
     let _ = e.write_all(window);

@@ -160,9 +160,12 @@ impl<R: Read> Read for Recorder<R> {
                     "gzip data ends early (file truncated)",
                 ));
             }
+            // Stop at block ends only once a point is due: between points the decoder runs
+            // exactly as a plain one does.
+            let due = self.in_pos >= self.next_point_at;
             let step = self
                 .stream
-                .inflate(&self.buf[self.start..self.end], out, true)
+                .inflate(&self.buf[self.start..self.end], out, due)
                 .map_err(bad)?;
             self.start += step.consumed;
             self.in_pos += step.consumed as u64;
@@ -172,7 +175,7 @@ impl<R: Read> Read for Recorder<R> {
                 self.member += 1;
                 self.member_in = 0;
                 self.stream.reset().map_err(io::Error::other)?;
-            } else if step.at_block_boundary() && self.in_pos >= self.next_point_at {
+            } else if due && step.at_block_boundary() {
                 self.record(step.unused_bits());
             }
             if step.produced > 0 {
