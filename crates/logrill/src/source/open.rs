@@ -285,11 +285,16 @@ pub fn open_with_index(
     let path = path.as_ref();
     let name = InputName::Path(path.to_path_buf());
     let file = open_file(path, &name)?;
+    // Only a regular file can be indexed (and read with pread); a FIFO or a device is
+    // read as it is, through the one descriptor opened (never opened twice).
+    let regular = file.file.metadata().is_ok_and(|m| m.is_file());
     let mut head = [0u8; 2];
-    let gzip = matches!(read_at_most(&file.file, &mut head, 0), Ok(2)) && head == [0x1f, 0x8b];
-    let handle = match file.file.try_clone() {
-        Ok(h) if gzip => h,
-        _ => return open_with(path, counter, decode_threads),
+    let gzip =
+        regular && matches!(read_at_most(&file.file, &mut head, 0), Ok(2)) && head == [0x1f, 0x8b];
+    let handle = if gzip {
+        file.file.try_clone().ok()
+    } else {
+        None
     };
     let reader: Box<dyn Read + Send> = match counter.clone() {
         Some(counter) => Box::new(Counted {
@@ -298,20 +303,15 @@ pub fn open_with_index(
         }),
         None => Box::new(file),
     };
-    let (decoder, reader) = gzindex::choose(
-        path,
-        &handle,
-        reader,
-        cache,
-        decode_threads,
-        counter.clone(),
-    );
-    let (reader, threaded): (Box<dyn Read + Send>, bool) = match (decoder, reader) {
-        (Decoder::Indexed(r), _) => (Box::new(r), true),
-        (Decoder::Recording(r), _) => (r, false),
-        (Decoder::Plain, Some(reader)) => return open_reader_with(name, reader, decode_threads),
-        (Decoder::Plain, None) => return open_with(path, counter, decode_threads),
+    let Some(handle) = handle else {
+        return open_reader_with(name, reader, decode_threads);
     };
+    let (reader, threaded): (Box<dyn Read + Send>, bool) =
+        match gzindex::choose(path, &handle, reader, cache, decode_threads, counter) {
+            Decoder::Indexed(r) => (Box::new(r), true),
+            Decoder::Recording(r) => (r, false),
+            Decoder::Plain(reader) => return open_reader_with(name, reader, decode_threads),
+        };
     Ok(Input {
         name,
         codec: Codec::Gzip,

@@ -65,17 +65,17 @@ pub use cache::IndexCache;
 pub use format::{Identity, Index, Point};
 
 /// How a gzip file is to be decoded.
-pub(crate) enum Decoder {
+pub(crate) enum Decoder<R> {
     /// Through its index, on worker threads.
     Indexed(parallel::IndexedReader),
     /// Sequentially, recording an index.
     Recording(Box<dyn Read + Send>),
-    /// As any gzip stream (no index to use, none worth recording).
-    Plain,
+    /// As any gzip stream (no index to use, none worth recording): the reader, given back.
+    Plain(R),
 }
 
 /// Choose the decoder of the gzip file `path`, opened as `file` and read from its start by
-/// `reader` (which is handed back inside `Recording`, or dropped for `Indexed`).
+/// `reader`.
 pub(crate) fn choose<R: Read + Send + 'static>(
     path: &Path,
     file: &File,
@@ -83,37 +83,34 @@ pub(crate) fn choose<R: Read + Send + 'static>(
     cache: &Arc<IndexCache>,
     threads: usize,
     counter: Option<Arc<AtomicU64>>,
-) -> (Decoder, Option<R>) {
+) -> Decoder<R> {
     let Some((id, index)) = cache.load(file, path) else {
-        return (Decoder::Plain, Some(reader));
+        return Decoder::Plain(reader);
     };
     if let Some(index) = index {
         if threads > 1 && index.points.len() > 1 {
             let started = file
                 .try_clone()
                 .and_then(|f| parallel::IndexedReader::new(f, index, threads, counter));
-            match started {
-                Ok(r) => return (Decoder::Indexed(r), Some(reader)),
-                Err(_) => return (Decoder::Plain, Some(reader)),
+            if let Ok(r) = started {
+                return Decoder::Indexed(r);
             }
         }
-        return (Decoder::Plain, Some(reader));
+        return Decoder::Plain(reader);
     }
     if id.size < cache.min_compressed() {
-        return (Decoder::Plain, Some(reader));
+        return Decoder::Plain(reader);
     }
-    let Ok(check) = file.try_clone() else {
-        return (Decoder::Plain, Some(reader));
+    let (Ok(check), Ok(stream)) = (file.try_clone(), inflate::Stream::gzip()) else {
+        return Decoder::Plain(reader);
     };
     let on_done = store_when_done(Arc::clone(cache), check, id, path.to_path_buf());
-    match record::Recorder::new(
+    Decoder::Recording(Box::new(record::Recorder::new(
         BufReader::with_capacity(128 * 1024, reader),
+        stream,
         cache.spacing_rule(),
         on_done,
-    ) {
-        Ok(r) => (Decoder::Recording(Box::new(r)), None),
-        Err(_) => (Decoder::Plain, None),
-    }
+    )))
 }
 
 /// Once the recorder finished: store the index, if the file is still the one it read.
@@ -177,11 +174,13 @@ pub fn build(path: &Path, cache: &IndexCache) -> io::Result<Built> {
             *s = Some(r);
         }
     });
+    let stream = inflate::Stream::gzip().map_err(io::Error::other)?;
     let mut rec = record::Recorder::new(
         BufReader::with_capacity(128 * 1024, file.try_clone()?),
+        stream,
         cache.spacing_rule(),
         on_done,
-    )?;
+    );
     io::copy(&mut rec, &mut io::sink())?;
     let rec = found
         .lock()

@@ -55,15 +55,16 @@ pub(crate) struct Recorder<R> {
 const IN_BUF: usize = 128 * 1024;
 
 impl<R: Read> Recorder<R> {
-    /// Decode `input`, a whole gzip file from its first byte, with points `spacing` apart.
-    pub fn new(input: R, spacing: Spacing, on_done: OnDone) -> io::Result<Recorder<R>> {
-        Ok(Recorder {
+    /// Decode `input`, a whole gzip file from its first byte, with `stream` (a fresh
+    /// [`Stream::gzip`]), points `spacing` apart.
+    pub fn new(input: R, stream: Stream, spacing: Spacing, on_done: OnDone) -> Recorder<R> {
+        Recorder {
             input,
             buf: vec![0; IN_BUF],
             start: 0,
             end: 0,
             eof: false,
-            stream: Stream::gzip().map_err(io::Error::other)?,
+            stream,
             in_pos: 0,
             out_pos: 0,
             member: 0,
@@ -74,7 +75,7 @@ impl<R: Read> Recorder<R> {
             window: Vec::with_capacity(super::format::WINDOW),
             finished: false,
             on_done: Some(on_done),
-        })
+        }
     }
 
     /// Refill the input buffer if it is empty; false at the end of the input.

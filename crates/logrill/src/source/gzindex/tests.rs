@@ -96,6 +96,11 @@ fn indexed_parallel_read_equals_the_text_and_the_first_read_records() {
         .filter(|p| plain[p.out as usize - 1] != b'\n')
         .count();
     assert!(mid_line > 0);
+    // With two threads the index is what reads it (not a silent fall-back); with one, not.
+    let f = fs::File::open(&path).unwrap();
+    let chosen = |threads| choose(&path, &f, std::io::empty(), &c, threads, None);
+    assert!(matches!(chosen(2), Decoder::Indexed(_)));
+    assert!(matches!(chosen(1), Decoder::Plain(_)));
     for threads in [2, 3, 8] {
         let got = read(&path, &c, threads).unwrap();
         assert!(got == plain, "{threads} threads");
