@@ -43,6 +43,8 @@ PYREF=$ROOT/../shared/reference/beazley.py
 [ -f "$PYREF" ] || PYREF=$ROOT/bench/beazley_seed.py
 
 mkdir -p "$DIR"
+# gzip indexes recorded by the runs stay with the bench data, not in ~/.cache.
+export LOGRILL_INDEX_DIR=$DIR/index-cache
 gen() { # name, codecs, sites
   local out=$DIR/$1
   if [ ! -f "$out/TRUTH.json" ]; then
@@ -237,3 +239,6 @@ table_job "parse combined + count by status, sum bytes by host ($MB MB)" \
   "logrill -j1=$LOGRILL -j1 -q '$TEE_Q' $DIR/combined -g 'access-log*'" \
   "python=python3 $DIR/parse_tables.py tee $DIR/combined" \
   "mawk=$DIR/zcat_all.sh $DIR/combined | mawk '$AWK_TEE'"
+
+# One gzip file on every core through its index (issue 16): its own script.
+"$ROOT/bench/gzindex.sh" --mb 450 --runs "$RUNS" --dir "$DIR"

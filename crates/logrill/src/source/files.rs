@@ -7,7 +7,8 @@ use crate::error::Error;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use super::{find::FindIter, open_stdin_with, open_with, Find, Input, WalkReport};
+use super::gzindex::IndexCache;
+use super::{find::FindIter, open_stdin_with, open_with_index, Find, Input, WalkReport};
 
 /// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
 /// `-` is standard input), or standard input alone.
@@ -15,6 +16,7 @@ pub struct Files {
     inner: Inner,
     progress: Option<Arc<AtomicU64>>,
     decode_threads: usize,
+    gz_index: Option<Arc<IndexCache>>,
 }
 
 enum Inner {
@@ -30,6 +32,7 @@ impl Files {
             inner: Inner::Found(Box::new(find.into_iter())),
             progress: None,
             decode_threads: 1,
+            gz_index: None,
         }
     }
 
@@ -40,6 +43,7 @@ impl Files {
             inner: Inner::Found(Box::new(find.walk()?)),
             progress: None,
             decode_threads: 1,
+            gz_index: None,
         })
     }
 
@@ -49,6 +53,7 @@ impl Files {
             inner: Inner::Stdin(false),
             progress: None,
             decode_threads: 1,
+            gz_index: None,
         }
     }
 
@@ -56,6 +61,13 @@ impl Files {
     /// [`crate::source::open_reader_with`]): for a single large input on idle cores.
     pub fn with_decode_threads(mut self, n: usize) -> Files {
         self.decode_threads = n.max(1);
+        self
+    }
+
+    /// Read gzip files through the indexes in `cache`, and record them there (see
+    /// [`crate::source::gzindex`]).
+    pub fn with_gz_index(mut self, cache: Arc<IndexCache>) -> Files {
+        self.gz_index = Some(cache);
         self
     }
 
@@ -82,7 +94,12 @@ impl Iterator for Files {
         match &mut self.inner {
             Inner::Found(it) => Some(match it.next()? {
                 Ok(path) if path.as_os_str() == "-" => open_stdin_with(self.decode_threads),
-                Ok(path) => open_with(path, self.progress.clone(), self.decode_threads),
+                Ok(path) => open_with_index(
+                    path,
+                    self.progress.clone(),
+                    self.decode_threads,
+                    self.gz_index.as_ref(),
+                ),
                 Err(e) => Err(e),
             }),
             Inner::Stdin(done) => {
