@@ -568,7 +568,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// The position of the first `"` or `\\` in `s`. Eight bytes at a time in a `u64`
 /// (the zero-byte test of "Bit Twiddling Hacks"): JSON log strings are mostly shorter
-/// than 32 bytes, where `memchr2`'s set-up costs more than this whole loop.
+/// than 32 bytes, where `memchr2`'s set-up costs more than this whole loop. (Calling
+/// memchr's SSE2 searcher directly, without that set-up, measured the same.)
 #[inline]
 fn quote_or_backslash(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -880,5 +881,26 @@ mod tests {
         // A selected name whose value is an object gives no field, as in the full parse.
         p.select(&["user"]);
         assert_eq!(outcome(&mut p, line), Ok(vec![]));
+    }
+
+    /// The word-at-a-time search for a string's end agrees with a plain one, at every
+    /// length and position.
+    #[test]
+    fn string_end_search_agrees_with_a_plain_one() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for c in [b'"', b'\\'] {
+                    let mut s = vec![b'a'; len];
+                    if at < len {
+                        s[at] = c;
+                        if at + 2 < len {
+                            s[at + 2] = b'"';
+                        }
+                    }
+                    let want = s.iter().position(|&b| b == b'"' || b == b'\\');
+                    assert_eq!(quote_or_backslash(&s), want, "{len} {at}");
+                }
+            }
+        }
     }
 }
