@@ -293,7 +293,9 @@ impl<'a> Reader<'a, '_> {
         }
     }
 
-    fn number(&mut self) -> R<Value<'a>> {
+    /// The run of number characters at `self.i` (stepped over), its start and shape.
+    #[inline]
+    fn number_text(&mut self) -> (usize, &'a [u8], NumberShape) {
         let start = self.i;
         while matches!(
             self.peek(),
@@ -302,7 +304,12 @@ impl<'a> Reader<'a, '_> {
             self.i += 1;
         }
         let t = &self.s[start..self.i];
-        match classify_number(t) {
+        (start, t, classify_number(t))
+    }
+
+    fn number(&mut self) -> R<Value<'a>> {
+        let (start, t, shape) = self.number_text();
+        match shape {
             NumberShape::Int => Ok(match parse_i64(t) {
                 Some(i) => Value::Int(i),
                 None => Value::Float(float(t).unwrap_or(f64::NAN)),
@@ -333,15 +340,8 @@ impl<'a> Reader<'a, '_> {
     /// those are converted).
     #[inline]
     fn skip_number(&mut self) -> R<()> {
-        let start = self.i;
-        while matches!(
-            self.peek(),
-            Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-        ) {
-            self.i += 1;
-        }
-        let t = &self.s[start..self.i];
-        match classify_number(t) {
+        let (start, t, shape) = self.number_text();
+        match shape {
             NumberShape::Int => Ok(()),
             NumberShape::Float if t.len() <= 300 && !t.iter().any(|&b| b == b'e' || b == b'E') => {
                 Ok(())
