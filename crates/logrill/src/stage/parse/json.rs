@@ -357,7 +357,7 @@ impl<'a> Reader<'a, '_> {
     /// A string checked as [`Reader::string`] checks it (closing quote, escapes, four hex
     /// digits after every `\u`), failing at the same offsets, without decoding it. (A
     /// surrogate pair needs no look-ahead here: the second `\u` is checked in turn.)
-    #[inline]
+    #[inline(always)]
     fn skip_string(&mut self) -> R<()> {
         self.expect(b'"')?;
         let s = self.s;
@@ -570,7 +570,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// (the zero-byte test of "Bit Twiddling Hacks"): JSON log strings are mostly shorter
 /// than 32 bytes, where `memchr2`'s set-up costs more than this whole loop. (Calling
 /// memchr's SSE2 searcher directly, without that set-up, measured the same.)
-#[inline]
+#[inline(always)]
 fn quote_or_backslash(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
