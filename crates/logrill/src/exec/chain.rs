@@ -437,6 +437,8 @@ impl Chain {
     pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
         let chosen = self.choose_auto(sample)?;
         if !chosen.is_empty() {
+            // The chosen parser builds only what is read, as one named in the plan does.
+            self.project_parser();
             // Once, from the top: a branch's records come from the parsers before it.
             self.bind_fields();
         }
@@ -868,7 +870,14 @@ fn parse_then<'a>(
     value: &'a [u8],
     rec: &mut Record<'a>,
 ) -> Result<Flow, RunError> {
-    match parser.parse(value, rec) {
+    // While names are watched for the "field never seen" report, records carry every
+    // field (that report lists them), not only those the pipeline reads.
+    let parsed = if watch.is_empty() {
+        parser.parse(value, rec)
+    } else {
+        parser.parse_every_field(value, rec)
+    };
+    match parsed {
         Ok(()) => {
             ctx.stats.failures.add_parsed();
             if !watch.is_empty() {
