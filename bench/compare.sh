@@ -5,6 +5,10 @@
 # ground truth before anything is timed.
 #
 #   bench/compare.sh [--mb 500] [--runs 5] [--dir /tmp/logrill-bench] [--quick]
+#                    [--app-lines 1500000] [--applogs-only]
+#
+# The last section (JSON lines and logfmt, against DuckDB and ClickHouse's chdb from PyPI,
+# installed into a venv in the bench directory) runs alone with --applogs-only.
 #
 # Needs: cargo, python3; installs hyperfine, ripgrep, mawk, zstd, xz-utils with apt-get
 # when they are missing. The Python reference is ../shared/reference/beazley.py when that
@@ -16,12 +20,16 @@ ROOT=$PWD
 MB=500
 RUNS=5
 DIR=/tmp/logrill-bench
+APP_LINES=1500000
+APPLOGS_ONLY=
 while [ $# -gt 0 ]; do
   case $1 in
     --mb) MB=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
-    --quick) MB=60; RUNS=3; shift ;;
+    --quick) MB=60; RUNS=3; APP_LINES=300000; shift ;;
+    --app-lines) APP_LINES=$2; shift 2 ;;
+    --applogs-only) APPLOGS_ONLY=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -34,8 +42,12 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null && apt-get install -y -qq $pkgs >/dev/null
 fi
 
-cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
-cargo build --release -q -p logrill --example gunzip_raw
+if [ -z "$APPLOGS_ONLY" ]; then
+  cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
+  cargo build --release -q -p logrill --example gunzip_raw
+else
+  cargo build --release -q -p logrill-cli
+fi
 LOGRILL=$ROOT/target/release/logrill
 MKLOGS=$ROOT/target/release/examples/mklogs
 GUNZIP_RAW=$ROOT/target/release/examples/gunzip_raw
@@ -43,6 +55,9 @@ PYREF=$ROOT/../shared/reference/beazley.py
 [ -f "$PYREF" ] || PYREF=$ROOT/bench/beazley_seed.py
 
 mkdir -p "$DIR"
+# gzip indexes recorded by the runs stay with the bench data, not in ~/.cache.
+export LOGRILL_INDEX_DIR=$DIR/index-cache
+if [ -z "$APPLOGS_ONLY" ]; then
 gen() { # name, codecs, sites
   local out=$DIR/$1
   if [ ! -f "$out/TRUTH.json" ]; then
@@ -64,6 +79,7 @@ gen_combined() {
 }
 gen_combined
 SINGLE=$(find "$DIR/plain" -name 'access-log*' -type f | sort | head -1)
+fi
 
 truth() { python3 -c "import json,sys; print(json.load(open('$DIR/$1/TRUTH.json'))['$2'])"; }
 
@@ -133,6 +149,7 @@ for r in res:
 PY
 }
 
+if [ -z "$APPLOGS_ONLY" ]; then
 P=robots.txt
 BYTES=$(truth plain raw_bytes) job "seed job, plain tree ($MB MB, $(find $DIR/plain -name 'access-log*' | wc -l) files)" "$(truth plain pattern_bytes)" \
   "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $DIR/plain -g 'access-log*'" \
@@ -237,3 +254,106 @@ table_job "parse combined + count by status, sum bytes by host ($MB MB)" \
   "logrill -j1=$LOGRILL -j1 -q '$TEE_Q' $DIR/combined -g 'access-log*'" \
   "python=python3 $DIR/parse_tables.py tee $DIR/combined" \
   "mawk=$DIR/zcat_all.sh $DIR/combined | mawk '$AWK_TEE'"
+
+# One gzip file on every core through its index (issue 16): its own script.
+"$ROOT/bench/gzindex.sh" --mb 450 --runs "$RUNS" --dir "$DIR"
+fi
+
+# JSON lines and logfmt (issue 17): the same records (ts, level, service, msg, latency_ms,
+# nested user.id/user.plan, path; bench/gen_applogs.py) as JSON lines and as logfmt, about
+# 190 bytes a JSON line. Peers: DuckDB's read_json and ClickHouse's JSONEachRow (chdb), one
+# thread and two, from PyPI. Every answer is checked against the generator's truth (counts
+# exact, sums to 1e-9 relative) before anything is timed.
+APP=$DIR/applogs
+if [ ! -f "$APP/TRUTH.json" ] || [ "$(python3 -c "import json; print(json.load(open('$APP/TRUTH.json'))['lines'])" 2>/dev/null)" != "$APP_LINES" ]; then
+  rm -rf "$APP"
+  python3 "$ROOT/bench/gen_applogs.py" "$APP" --lines "$APP_LINES"
+fi
+PEERS=$DIR/peers-venv
+if ! "$PEERS/bin/python" -c 'import duckdb, chdb' 2>/dev/null; then
+  python3 -m venv "$PEERS"
+  "$PEERS/bin/pip" install -q duckdb chdb
+fi
+cat > "$DIR/app_peers.py" <<'PY'
+# usage: app_peers.py duckdb|chdb level|service THREADS FILE -> "key\tcount[\tsum]" rows
+import sys
+engine, job, threads, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+cols = "level, count(*)" if job == "level" else "service, count(*), sum(latency_ms)"
+key = job
+if engine == "duckdb":
+    import duckdb
+    con = duckdb.connect()
+    con.execute(f"SET threads={threads}")
+    rows = con.execute(f"SELECT {cols} FROM read_json('{path}', format='newline_delimited') "
+                       f"GROUP BY {key}").fetchall()
+    for r in rows:
+        print(*r, sep="\t")
+else:
+    import chdb
+    print(chdb.query(f"SELECT {cols} FROM file('{path}', JSONEachRow) GROUP BY {key} "
+                     f"SETTINGS max_threads={threads}", "TSV"), end="")
+PY
+cat > "$DIR/app_check.py" <<'PY'
+# usage: app_check.py TRUTH level|service|lines < output; exit 1 when it is not the truth
+import json, sys
+truth, job = json.load(open(sys.argv[1])), sys.argv[2]
+rows = [l.split("\t") for l in sys.stdin.read().splitlines()]
+if job == "lines":
+    ok = rows and rows[-1][-1].strip() == str(truth["lines"])
+elif job == "level":
+    got = {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
+    ok = got == truth["count_by_level"]
+else:
+    want = truth["count_sum_by_service"]
+    got = {r[0]: (int(r[1]), float(r[2])) for r in rows if len(r) == 3 and r[1].isdigit()}
+    ok = got.keys() == want.keys() and all(
+        got[k][0] == c and abs(got[k][1] - s) <= 1e-9 * abs(s) for k, (c, s) in want.items())
+sys.exit(0 if ok else 1)
+PY
+app_job() { # label, truth job, then name=command pairs
+  local label=$1 what=$2; shift 2
+  echo
+  echo "## $label"
+  local args=() ok=1
+  for pair in "$@"; do
+    local name=${pair%%=*} cmd=${pair#*=}
+    if bash -c "$cmd" 2>/dev/null | python3 "$DIR/app_check.py" "$APP/TRUTH.json" "$what"; then
+      echo "  $name: ✓"
+    else
+      echo "MISMATCH: $name" >&2
+      ok=0
+    fi
+    args+=(-n "$name" "$cmd")
+  done
+  [ $ok = 1 ] || { echo "answers differ: not timing $label" >&2; return 1; }
+  timed "$label" 1 "${args[@]}"
+}
+PY_PEERS="$PEERS/bin/python $DIR/app_peers.py"
+JSONL=$APP/app.jsonl
+LOGFMT=$APP/app.logfmt
+BYTES=$(stat -c %s "$JSONL")
+app_job "parse json, count by level ($(du -m --apparent-size "$JSONL" | cut -f1) MB, $APP_LINES lines)" level \
+  "logrill -j1=$LOGRILL -j1 -q 'parse json | count by level' $JSONL" \
+  "logrill=$LOGRILL -q 'parse json | count by level' $JSONL" \
+  "duckdb 1 thread=$PY_PEERS duckdb level 1 $JSONL" \
+  "duckdb 2 threads=$PY_PEERS duckdb level 2 $JSONL" \
+  "chdb 1 thread=$PY_PEERS chdb level 1 $JSONL" \
+  "chdb 2 threads=$PY_PEERS chdb level 2 $JSONL"
+app_job "reading and splitting the lines only" lines \
+  "logrill -j1 count=$LOGRILL -j1 -q count $JSONL"
+app_job "parse json, count and sum latency_ms by service" service \
+  "logrill -j1=$LOGRILL -j1 -q 'parse json | count, sum latency_ms by service' $JSONL" \
+  "logrill=$LOGRILL -q 'parse json | count, sum latency_ms by service' $JSONL" \
+  "duckdb 1 thread=$PY_PEERS duckdb service 1 $JSONL" \
+  "duckdb 2 threads=$PY_PEERS duckdb service 2 $JSONL" \
+  "chdb 1 thread=$PY_PEERS chdb service 1 $JSONL" \
+  "chdb 2 threads=$PY_PEERS chdb service 2 $JSONL"
+# logfmt: no peer reads it; the same records, against the JSON figures above. The GB/s
+# columns are over the logfmt file's own size (smaller than the JSON's).
+BYTES=$(stat -c %s "$LOGFMT")
+app_job "parse logfmt, count by level, the same records ($(du -m --apparent-size "$LOGFMT" | cut -f1) MB)" level \
+  "logrill -j1 logfmt count by level=$LOGRILL -j1 -q 'parse logfmt | count by level' $LOGFMT" \
+  "logrill -j1 json count by level=$LOGRILL -j1 -q 'parse json | count by level' $JSONL"
+app_job "parse logfmt, count and sum latency_ms by service" service \
+  "logrill -j1 logfmt=$LOGRILL -j1 -q 'parse logfmt | count, sum latency_ms by service' $LOGFMT" \
+  "logrill -j1 json=$LOGRILL -j1 -q 'parse json | count, sum latency_ms by service' $JSONL"

@@ -59,6 +59,8 @@ COMMANDS
   Besides `logrill [OPTIONS] PIPELINE [PATHS]...`, the first word may name a command:
     logrill report [OPTIONS] PATHS...   a self-contained HTML report of access logs
                                         (see `logrill report --help`)
+    logrill index [OPTIONS] PATHS...    build the gzip index of each file now, so that
+                                        even its first read decodes on every core
     logrill completions SHELL           the completion script for bash, zsh, fish,
                                         elvish or powershell
     logrill man                         this help as a man page (roff)
@@ -90,7 +92,7 @@ EXAMPLES
 #[command(
     name = "logrill",
     version,
-    override_usage = "logrill [OPTIONS] <PIPELINE> [PATHS]...\n       logrill report [OPTIONS] <PATHS>...\n       logrill completions <SHELL>\n       logrill man",
+    override_usage = "logrill [OPTIONS] <PIPELINE> [PATHS]...\n       logrill report [OPTIONS] <PATHS>...\n       logrill index [OPTIONS] <PATHS>...\n       logrill completions <SHELL>\n       logrill man",
     after_long_help = AFTER_HELP,
     after_help = "See --help for the stages, the commands and examples."
 )]
@@ -161,11 +163,11 @@ pub struct Args {
     pub lines: Option<u64>,
 
     /// With -F: how often a running aggregate is printed.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::follow::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::duration::parse_duration)]
     pub every: std::time::Duration,
 
     /// With -F: stop after DURATION without a new line.
-    #[arg(long, value_name = "DURATION", requires = "follow", value_parser = crate::follow::parse_duration)]
+    #[arg(long, value_name = "DURATION", requires = "follow", value_parser = crate::duration::parse_duration)]
     pub exit_on_idle: Option<std::time::Duration>,
 
     /// With -F: keep checkpoints in FILE and resume from them (no line lost across
@@ -175,13 +177,22 @@ pub struct Args {
 
     /// With -F: poll every DURATION instead of using change notification (for NFS and
     /// other file systems where it misses writes).
-    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "100ms", requires = "follow", value_parser = crate::follow::parse_duration)]
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "100ms", requires = "follow", value_parser = crate::duration::parse_duration)]
     pub poll: Option<std::time::Duration>,
 
     /// Tag what comes from an input with its name: `name:value` for values, a `file`
     /// column first for records (after parse), {"file","line","record"} with --json.
     #[arg(short = 'H', long)]
     pub with_filename: bool,
+
+    /// Neither read gzip files through their index nor record one (see `logrill index`).
+    #[arg(long)]
+    pub no_index: bool,
+
+    /// Keep gzip indexes in DIR (default: $LOGRILL_INDEX_DIR, else
+    /// $XDG_CACHE_HOME/logrill/gzindex or ~/.cache/logrill/gzindex; at most 256 MiB).
+    #[arg(long, value_name = "DIR")]
+    pub index_dir: Option<PathBuf>,
 
     /// Read up to N files at once (default: the number of cores). Output order is the
     /// same whatever N.
@@ -281,14 +292,38 @@ impl Args {
     ///
     /// A single input (standard input, or one path that is a file) gets every core for
     /// decoding bzip2 and xz; several inputs are read in parallel, one core each.
+    // Used by the columnar and NATS runs (cargo features); the plain run wants the cache
+    // itself for its notices, and calls `files_with_index`.
+    #[cfg_attr(not(any(feature = "columnar", feature = "nats")), allow(dead_code))]
     pub fn files(&self) -> anyhow::Result<Files> {
+        self.files_with_index(self.gz_index())
+    }
+
+    /// The gzip index cache, unless --no-index (see [`crate::index::cache`]).
+    pub fn gz_index(&self) -> Option<std::sync::Arc<logrill::source::gzindex::IndexCache>> {
+        if self.no_index {
+            None
+        } else {
+            crate::index::cache(self.index_dir.as_ref())
+        }
+    }
+
+    /// The inputs as [`Args::files`], gzip files read through (and recorded into) `gz_index`.
+    pub fn files_with_index(
+        &self,
+        gz_index: Option<std::sync::Arc<logrill::source::gzindex::IndexCache>>,
+    ) -> anyhow::Result<Files> {
         let cores = self.options().threads;
         let single = self.paths.len() <= 1 && !self.paths.iter().any(|p| p.is_dir());
         let files = match self.find() {
             None => Files::stdin(),
             Some(find) => Files::try_found(find)?,
         };
-        Ok(files.with_decode_threads(if single { cores } else { 1 }))
+        let files = files.with_decode_threads(if single { cores } else { 1 });
+        Ok(match gz_index {
+            Some(cache) => files.with_gz_index(cache),
+            None => files,
+        })
     }
 }
 

@@ -8,14 +8,12 @@
 //! that has all it wants), the follower is closed (checkpoint written, files closed) and
 //! the final result printed.
 
-use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use logrill::exec::{live::LiveError, Live, Pushed};
+use logrill::exec::{Live, Pushed};
 use logrill::query::Plan;
 use logrill::source::follow::{Follow, Follower, NextBatch, Start, Watch};
-use logrill::InputName;
 
 use crate::args::Args;
 use crate::diag;
@@ -37,54 +35,6 @@ fn say_notices(follower: &mut Follower, quiet: bool) {
             diag::say(notice);
         }
     }
-}
-
-/// Line numbers of followed lines, where they are known: a file whose lines were all seen
-/// from its start (`--from-start`, a file that appeared while following, the new file after
-/// a rotation). The follower gives byte offsets; a batch that starts at byte 0 starts the
-/// count, a batch that starts where the last one of the same name ended goes on with it,
-/// anything else (following from the end, resuming from a checkpoint) is unknown: 0, which
-/// JSON output shows as `null`.
-#[derive(Default)]
-struct LineNumbers {
-    /// Per name: the byte where the last batch ended and the number of its next line.
-    next: HashMap<InputName, (u64, u64)>,
-}
-
-impl LineNumbers {
-    /// The number of the first line of a batch of `name` at `offset` (0: unknown).
-    fn start(&self, name: &InputName, offset: u64) -> u64 {
-        match self.next.get(name) {
-            _ if offset == 0 => 1,
-            Some(&(end, line)) if end == offset && line > 0 => line,
-            _ => 0,
-        }
-    }
-
-    /// The batch ended at byte `end`, before line `next` (0: unknown).
-    fn end(&mut self, name: InputName, end: u64, next: u64) {
-        self.next.insert(name, (end, next));
-    }
-}
-
-/// Parse a duration such as `500ms`, `1s`, `2.5s`, `5m`, `1h` (a bare number is seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (n, unit) = t.split_at(split);
-    let n: f64 = n
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 500ms, 1s, 5m)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("`{text}`: unknown unit `{unit}` (ms, s, m, h)")),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{text}` is out of range"))
 }
 
 /// Follow the paths of `args` through `plan`. Returns the exit status.
@@ -141,7 +91,6 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     let mut next_tick = Instant::now() + every;
     let mut shown_lines = 0usize;
     let mut failed = 0u64;
-    let mut numbers = LineNumbers::default();
 
     loop {
         let soon = Instant::now() + NOTICE_CHECK;
@@ -164,48 +113,35 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         }
                     }
                 }
-                let name = batch.name.clone();
-                let mut line_no = numbers.start(&name, batch.offset);
-                let mut pos = 0;
-                for line in batch.lines() {
-                    let target: &mut dyn logrill::exec::Output = match sink.as_mut() {
-                        Some(s) => {
-                            s.at_line(&batch, pos, line.len());
-                            s
-                        }
-                        None => &mut out,
-                    };
-                    pos += line.len()
-                        + 1
-                        + usize::from(batch.bytes.get(pos + line.len()) == Some(&b'\r'));
-                    let pushed = live.push(&name, line_no, line, target);
-                    if line_no > 0 {
-                        line_no += 1;
-                    }
-                    match pushed {
-                        Ok(Pushed::More) => {}
-                        Ok(Pushed::Done) => {
-                            done = true;
-                            break;
-                        }
-                        Err(LiveError::Input(e)) => {
-                            failed += 1;
-                            diag::say_error(&e);
-                            if e.ends_run() {
-                                done = true;
-                                break;
-                            }
-                        }
-                        Err(LiveError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-                            return Ok(141)
-                        }
-                        Err(LiveError::Output(e)) => {
-                            output_error = Some(e);
-                            break;
-                        }
-                    }
+                // The leading grep searches the whole read in one pass (as in batch mode).
+                let mut on_error = |e: logrill::Error| {
+                    failed += 1;
+                    diag::say_error(&e);
+                };
+                let pushed = match sink.as_mut() {
+                    Some(s) => live.push_batch(
+                        batch.name,
+                        batch.line,
+                        batch.bytes,
+                        s,
+                        |s, pos, len| s.at_line(&batch, pos, len),
+                        &mut on_error,
+                    ),
+                    None => live.push_batch(
+                        batch.name,
+                        batch.line,
+                        batch.bytes,
+                        &mut out,
+                        |_, _, _| {},
+                        &mut on_error,
+                    ),
+                };
+                match pushed {
+                    Ok(Pushed::More) => {}
+                    Ok(Pushed::Done) => done = true,
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(141),
+                    Err(e) => output_error = Some(e),
                 }
-                numbers.end(name, batch.offset + pos as u64, line_no);
                 if !gathers {
                     out.flush()?;
                 }
@@ -233,7 +169,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             break;
         }
         if gathers && Instant::now() >= next_tick {
-            shown_lines = show(&mut live, args, terminal, shown_lines)?;
+            shown_lines = crate::running::show(&mut live, args, terminal, shown_lines)?;
             next_tick = Instant::now() + every;
         }
     }
@@ -279,41 +215,4 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     out.finish()?;
     crate::report(args, &summary);
     Ok(if failed > 0 { 2 } else { 0 })
-}
-
-/// Print the running result; on a terminal over the previous one. Returns how many lines
-/// it took.
-pub(crate) fn show(
-    live: &mut Live,
-    args: &Args,
-    terminal: bool,
-    previous: usize,
-) -> io::Result<usize> {
-    let mut buf = Printer::new(Vec::new(), args.format(), terminal, terminal && !args.raw)
-        .with_chart(args.chart());
-    live.snapshot(&mut buf)?;
-    let bytes = buf.into_inner()?;
-    let mut stdout = io::stdout().lock();
-    if terminal && previous > 0 {
-        write!(stdout, "\x1b[{previous}A\x1b[J")?;
-    }
-    stdout.write_all(&bytes)?;
-    stdout.flush()?;
-    Ok(bytes.iter().filter(|&&b| b == b'\n').count())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1s"), Ok(Duration::from_secs(1)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5y").is_err());
-    }
 }

@@ -5,8 +5,10 @@ mod args;
 mod chart;
 mod columnar;
 mod diag;
+mod duration;
 mod escape;
 mod follow;
+mod index;
 // Without the `nats` feature only the stand-ins are used; the URL and id helpers stay
 // compiled (and unit-tested) either way.
 #[cfg_attr(not(feature = "nats"), allow(dead_code))]
@@ -14,6 +16,7 @@ mod nats;
 mod output;
 mod progress;
 mod report;
+mod running;
 mod shell;
 
 use std::io::{self, IsTerminal};
@@ -72,6 +75,20 @@ fn run_main() -> u8 {
                 FAILED
             }
         };
+    }
+    // `logrill index PATH…`: build gzip indexes (see index.rs).
+    if argv.get(1).is_some_and(|a| a == "index") {
+        #[derive(clap::Parser)]
+        #[command(name = "logrill index", version)]
+        /// Build the gzip index of each file now.
+        struct IndexCli {
+            #[command(flatten)]
+            args: index::IndexArgs,
+        }
+        let cli = IndexCli::parse_from(
+            std::iter::once("logrill index".into()).chain(argv[2..].iter().cloned()),
+        );
+        return index::run(&cli.args);
     }
     let args = Args::parse();
     match run(&args) {
@@ -135,7 +152,8 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     if !args.output.is_empty() {
         return columnar::run(args, &plan);
     }
-    let mut files = args.files()?;
+    let gz_index = args.gz_index();
+    let mut files = args.files_with_index(gz_index.clone())?;
     let walk = files.walk_report();
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
@@ -195,6 +213,13 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         other => other?,
     }
     report(args, &summary);
+    if let Some(cache) = &gz_index {
+        for notice in cache.take_notices() {
+            if !args.quiet {
+                diag::say(notice);
+            }
+        }
+    }
     let nothing_read = walk.is_some_and(|w| warn_empty_roots(&w));
     if summary.interrupted {
         diag::say("interrupted: the result above is partial (reading stopped early)");

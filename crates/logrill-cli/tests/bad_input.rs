@@ -130,9 +130,12 @@ fn run_full(
         c.args(&pre[1..]).arg(program);
         c
     };
+    // gzip indexes recorded by the run go to a directory of its own, not to ~/.cache.
+    let index_dir = tempfile::tempdir().expect("temporary index directory");
     cmd.args(args)
         .current_dir(dir)
         .env_remove("RUST_BACKTRACE")
+        .env("LOGRILL_INDEX_DIR", index_dir.path())
         .stdin(stdin_cfg)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -164,3 +164,35 @@ fn parse_auto_chooses_its_format_when_following() {
         "{err}"
     );
 }
+
+/// The `line` of each JSON object `logrill -F … --json 'grep GET' LOG` prints.
+fn json_line_numbers(start: &[&str], log: &Path, before_end: impl FnOnce()) -> Vec<u64> {
+    let mut args = vec!["-F"];
+    args.extend_from_slice(start);
+    args.extend(["--json", "grep GET", log.to_str().unwrap()]);
+    let child = spawn(&args);
+    before_end();
+    let (out, err, code) = finish(child);
+    assert_eq!(code, Some(0), "{err}");
+    out.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["line"].as_u64())
+        .map(|n| n.unwrap_or_else(|| panic!("no line number in {out}")))
+        .collect()
+}
+
+#[test]
+fn lines_carry_their_real_numbers_when_following_starts_past_the_start() {
+    // Started at the end (or at the last N lines), the lines before were not read, yet the
+    // numbers printed are the lines' numbers in the file, as `grep -n` would give them.
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("app.log");
+    append(&log, "a GET\nb POST\nc GET\n");
+    let from_end = json_line_numbers(&["--exit-on-idle", "1500ms"], &log, || {
+        sleep(Duration::from_millis(500));
+        append(&log, "d GET\ne POST\nf GET\n");
+    });
+    assert_eq!(from_end, [4, 6]);
+    // The last two lines are `e POST` (5) and `f GET` (6).
+    let last_two = json_line_numbers(&["-n", "2", "--exit-on-idle", "300ms"], &log, || {});
+    assert_eq!(last_two, [6]);
+}

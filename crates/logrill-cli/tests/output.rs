@@ -246,7 +246,8 @@ fn follow_json_has_line_numbers_where_they_are_known() {
          {\"file\":\"app.log\",\"line\":3,\"value\":\"c\"}\n",
         "{r:?}"
     );
-    // From the end, the lines before are not counted: the number is unknown, not 0.
+    // From the end, the lines before were not read, yet they are counted: `d` is line 4
+    // (it was `null`, unknown, before issue 15).
     let child = spawn_in(
         d.path(),
         &[
@@ -263,7 +264,7 @@ fn follow_json_has_line_numbers_where_they_are_known() {
     let r = finish(child);
     assert_eq!(
         r.out(),
-        "{\"file\":\"app.log\",\"line\":null,\"value\":\"d\"}\n",
+        "{\"file\":\"app.log\",\"line\":4,\"value\":\"d\"}\n",
         "{r:?}"
     );
 }

@@ -28,7 +28,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 
-use crate::stage::parse::{Record, Value};
+use crate::record::{Record, Value};
 
 /// The time zone of timestamp columns.
 pub const UTC: &str = "+00:00";
@@ -204,7 +204,7 @@ pub fn record_batch(columns: &[String], rows: &[Record<'_>]) -> Result<RecordBat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stage::parse::Timestamp;
+    use crate::record::Timestamp;
     use arrow_array::{Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray};
 
     fn row(fields: Vec<(&'static str, Value<'static>)>) -> Record<'static> {

@@ -1,5 +1,9 @@
 //! Typed errors. Every error that comes from input names the input (and the line, where
 //! there is one), so a caller can report it in one line and go on with the other inputs.
+//!
+//! This module sits on the ground floor: it names only types of the layers below it
+//! (`source`'s codec, `agg`'s state limit), and defines the error of pipeline text
+//! ([`QueryError`]) itself, which `query` re-exports, so no error points up the layers.
 
 use std::fmt;
 use std::io;
@@ -72,7 +76,7 @@ pub enum Error {
 
     /// A table grew past its state limit.
     #[error(transparent)]
-    State(#[from] crate::exec::table::TableError),
+    State(#[from] crate::agg::StateLimitError),
 
     /// A glob pattern did not compile.
     #[error("bad glob {glob:?}: {message}")]
@@ -80,8 +84,45 @@ pub enum Error {
 
     /// The pipeline text did not parse; `column` is 1-based, in characters.
     #[error("{0}")]
-    Query(#[from] crate::query::QueryError),
+    Query(#[from] QueryError),
 }
+
+/// A pipeline text that does not parse (or names a stage wrongly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// The pipeline text.
+    pub text: String,
+    /// 1-based column (in characters) of the problem.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl QueryError {
+    pub(crate) fn new(text: &str, column: usize, message: impl Into<String>) -> QueryError {
+        QueryError {
+            text: text.to_string(),
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for QueryError {
+    /// `pipeline error at column C: message`, then the pipeline and a caret under column C.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pipeline error at column {}: {}\n  {}\n  {}^",
+            self.column,
+            self.message,
+            self.text,
+            " ".repeat(self.column.saturating_sub(1))
+        )
+    }
+}
+
+impl std::error::Error for QueryError {}
 
 impl Error {
     /// Whether this error ends the whole run rather than one input: a table past its state

@@ -63,11 +63,18 @@
 //! ```
 //!
 //! ## Layers
-//! * [`source`]: where lines come from: [`find`], [`open`](source::open),
-//!   [`LineReader`](source::LineReader) (big reused buffers of complete lines, `&[u8]`).
+//! Each layer uses only the layers listed before it.
+//! * Ground floor: [`error`] (typed errors, the pipeline-text error among them);
+//!   [`record`]: the record model ([`Record`](record::Record), [`Value`](record::Value),
+//!   [`Schema`](record::Schema), [`Timestamp`](record::Timestamp)) and how values compare
+//!   and group; [`agg`]: every aggregate state, exact and mergeable (`count`, `sum`, `min`,
+//!   `max`, `avg`, `distinct`, `count_distinct`, percentiles, `top`, `first`, `last`, the
+//!   `by` table, the state limit).
+//! * [`source`]: where lines come from: [`find`](fn@find), [`open`](fn@source::open),
+//!   [`Files`], [`LineReader`](source::LineReader) (big reused buffers of complete lines,
+//!   `&[u8]`), [`follow`](source::follow).
 //! * [`stage`]: what is done to each value: [`grep`](stage::Grep), [`field`](stage::Field),
-//!   [`head`](stage::Head), [`parse`](stage::parse) (lines into [`Record`]s of [`Value`]s).
-//! * [`agg`]: exact, mergeable aggregates (`count`, `sum`, `min`, `max`, `avg`).
+//!   [`head`](stage::Head), [`parse`](stage::parse) (lines into records).
 //! * [`query`]: the pipeline language of the command line, parsed into a [`Plan`](query::Plan).
 //! * [`exec`]: runs a plan over inputs: batch-wide grep, errors per input, the run goes on.
 //! * [`lang`]: every stage of the language as a typed call of one builder, [`Pipeline`]
@@ -76,6 +83,8 @@
 //!   the same plan, with the same errors.
 //! * [`sink`]: the push side: Beazley's coroutines, and [`sink::PlanSink`], a whole plan
 //!   as one sink.
+//! * `arrow` (cargo feature `arrow`): records as Arrow columns, one typing rule for the
+//!   command line's Parquet output and the Python package's `pyarrow` tables.
 //!
 //! Each layer is usable on its own; the [`Pipeline`] builder ties them together, and
 //! `docs/library.md` is its reference.
@@ -94,6 +103,7 @@ pub mod lang;
 mod pipeline;
 pub mod plural;
 pub mod query;
+pub mod record;
 mod results;
 pub mod sink;
 pub mod source;
@@ -101,13 +111,13 @@ pub mod stage;
 
 pub use agg::AggValue;
 pub use error::{Error, InputName, Result};
-pub use exec::Files;
+pub use source::Files;
 pub use lang::{col, lit, Agg, Format, Query, Term};
 pub use pipeline::{Pipeline, Records};
 pub use plural::plural;
 pub use results::{Report, Results};
 pub use source::find;
-pub use stage::parse::{Record, Schema, Timestamp, Value};
+pub use record::{Record, Schema, Timestamp, Value};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

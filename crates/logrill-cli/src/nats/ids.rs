@@ -284,6 +284,7 @@ mod tests {
             name: &InputName::Stdin,
             bytes: b"",
             offset,
+            line: 0,
             origin: Some(origin(7, head)),
         };
         let old: &[u8] = &[b'a'; HEAD_MAX];

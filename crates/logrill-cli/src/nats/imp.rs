@@ -603,7 +603,7 @@ pub fn source(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             }
         }
         if args.follow && gathers && Instant::now() >= next_tick {
-            shown_lines = crate::follow::show(&mut live, args, terminal, shown_lines)?;
+            shown_lines = crate::running::show(&mut live, args, terminal, shown_lines)?;
             next_tick = Instant::now() + args.every;
         }
     }

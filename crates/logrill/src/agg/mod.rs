@@ -1,4 +1,11 @@
-//! Aggregates: `count`, `sum`, `min`, `max`, `avg`.
+//! Aggregates: every aggregate state of the pipeline language, each mergeable.
+//!
+//! * `count`, `sum`, `min`, `max`, `avg` of numbers: [`Aggregate`] (this file);
+//! * `min`/`max` of any comparable values: [`Extreme`]; `distinct` / `count_distinct`:
+//!   [`Distinct`] / [`CountDistinct`]; percentiles: [`Percentile`]; `top N`: [`Top`];
+//!   `first` / `last`: [`FirstLast`];
+//! * [`AggState`]: the closed enum over all of them that a plan updates per record;
+//! * [`Groups`]: states per `by` key; [`StateLimitError`]: the bound on what they keep.
 //!
 //! Results are exact: integers are read and summed as integers (in 128 bits; a sum that
 //! passes the 128-bit range on the way but ends inside it is still exact), and a sum prints
@@ -9,10 +16,26 @@
 //! Every aggregate can [`merge`](Aggregate::merge) another's partial state, so inputs can be
 //! processed separately and combined, and a running result can be read at any time.
 
+mod distinct;
+mod extreme;
+mod first_last;
+mod groups;
+mod limit;
 mod number;
+mod percentile;
+mod state;
+mod top;
 
+pub use distinct::{CountDistinct, Distinct};
+pub use extreme::Extreme;
+pub use first_last::FirstLast;
+pub use groups::{Groups, States};
+pub use limit::{check as check_state_limit, StateLimitError, DEFAULT_STATE_LIMIT};
 pub use number::{parse_number, parse_wide_int, Number};
+pub use percentile::Percentile;
+pub use state::{AggFn, AggState, Unusable};
 use std::fmt;
+pub use top::Top;
 
 /// Which aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

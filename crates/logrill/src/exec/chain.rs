@@ -16,11 +16,14 @@ use crate::error::{Error, InputName};
 use crate::query::expr::{Expr, FieldRef};
 use crate::query::names::{self, Unseen};
 use crate::query::{AggFn, Column, Plan, StageSpec, Terminal};
-use crate::stage::parse::{Failures, ParseSpec, Parser, Record, Schema, Value};
+use crate::record::{Record, Schema, Value};
+use crate::stage::parse::{Failures, ParseSpec, Parser};
 use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
 
-use super::runner::{Flow, RunError};
-use super::table::{Table, TableError, Unusable};
+use super::line_op::LineOp;
+
+use super::flow::{Flow, RunError};
+use super::table::{Table, Unusable};
 use super::{Emitted, Output, Skips};
 
 /// Counters shared by everything a run pushes.
@@ -48,6 +51,26 @@ impl Stats {
             notes: Vec::new(),
             over_limit: false,
             unseen: Unseen::default(),
+        }
+    }
+
+    /// Whether holding one more group or value passes the state limit (an error that
+    /// ends the run: see [`Stats::input_failed`]).
+    pub fn room_for_one_more(&self, size: usize) -> Result<(), RunError> {
+        crate::agg::check_state_limit(size + 1, self.state_limit)
+            .map_err(|e| RunError::Input(Error::State(e)))
+    }
+
+    /// The one rule for an error of an input, whichever driver read it: the error is
+    /// counted by the caller and reported; one that ends the run (the state limit, a
+    /// pipeline found wrong while running) marks the run, so its partial results are not
+    /// printed as the answer, and says stop.
+    pub fn input_failed(&mut self, e: &Error) -> Flow {
+        if e.ends_run() {
+            self.over_limit = true;
+            Flow::Stop
+        } else {
+            Flow::Go
         }
     }
 }
@@ -78,7 +101,8 @@ pub(crate) struct ParseStep {
 }
 
 pub(crate) enum Step {
-    Line(Box<dyn Stage>),
+    /// `grep`, `field`, `head` on the value (a closed enum: no virtual call per line).
+    Line(LineOp),
     /// `grep` after `parse`: on the whole line.
     GrepLine(Grep),
     Parse(ParseStep),
@@ -177,7 +201,7 @@ impl Chain {
                     steps.push(if records {
                         Step::GrepLine(g)
                     } else {
-                        Step::Line(Box::new(g))
+                        Step::Line(LineOp::Grep(g))
                     });
                 }
                 StageSpec::Field { index, delimiter } => {
@@ -186,12 +210,12 @@ impl Chain {
                         Some(d) => Field::with_delimiter(*index, d.as_bytes()),
                     }
                     .ok_or_else(|| bad(format!("no field {index} (fields count from 1 or -1)")))?;
-                    steps.push(Step::Line(Box::new(f)));
+                    steps.push(Step::Line(LineOp::Field(f)));
                 }
                 StageSpec::Head(n) => steps.push(if records {
                     Step::Head(Head::new(*n))
                 } else {
-                    Step::Line(Box::new(Head::new(*n)))
+                    Step::Line(LineOp::Head(Head::new(*n)))
                 }),
                 StageSpec::Parse(spec) => {
                     let parser = match spec {
@@ -413,6 +437,8 @@ impl Chain {
     pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
         let chosen = self.choose_auto(sample)?;
         if !chosen.is_empty() {
+            // The chosen parser builds only what is read, as one named in the plan does.
+            self.project_parser();
             // Once, from the top: a branch's records come from the parsers before it.
             self.bind_fields();
         }
@@ -844,7 +870,14 @@ fn parse_then<'a>(
     value: &'a [u8],
     rec: &mut Record<'a>,
 ) -> Result<Flow, RunError> {
-    match parser.parse(value, rec) {
+    // While names are watched for the "field never seen" report, records carry every
+    // field (that report lists them), not only those the pipeline reads.
+    let parsed = if watch.is_empty() {
+        parser.parse(value, rec)
+    } else {
+        parser.parse_every_field(value, rec)
+    };
+    match parsed {
         Ok(()) => {
             ctx.stats.failures.add_parsed();
             if !watch.is_empty() {
@@ -918,11 +951,7 @@ fn take<'a>(
             }
         }
         End::Kept(values) => {
-            if values.len() >= ctx.stats.state_limit {
-                return Err(RunError::Input(Error::State(TableError {
-                    limit: ctx.stats.state_limit,
-                })));
-            }
+            ctx.stats.room_for_one_more(values.len())?;
             values.push(value.to_vec());
         }
         End::Table {
@@ -930,11 +959,7 @@ fn take<'a>(
             value_schema,
             ..
         } => {
-            if table.size() >= ctx.stats.state_limit {
-                return Err(RunError::Input(Error::State(TableError {
-                    limit: ctx.stats.state_limit,
-                })));
-            }
+            ctx.stats.room_for_one_more(table.size())?;
             let unusable = match record {
                 Some(r) => table.add(r),
                 None => {

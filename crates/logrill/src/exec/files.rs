@@ -1,99 +1,11 @@
-//! `Files`: the seed's `gen_open`, an iterator of opened inputs.
+//! Opened files as the start of a pipeline. [`Files`] itself is a `source` type (finding
+//! and opening know nothing of pipelines); this upper layer gives it [`Files::lines`].
 
-use crate::error::Error;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
-
-use crate::source::{find::FindIter, open_stdin_with, open_with, Find, Input, WalkReport};
-
-/// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
-/// `-` is standard input), or standard input alone.
-pub struct Files {
-    inner: Inner,
-    progress: Option<Arc<AtomicU64>>,
-    decode_threads: usize,
-}
-
-enum Inner {
-    // Boxed: a walk's state is large, and `Files` is moved around by value.
-    Found(Box<FindIter>),
-    Stdin(bool),
-}
+pub use crate::source::Files;
 
 impl Files {
-    /// The files a search finds, opened one by one.
-    pub fn found(find: Find) -> Files {
-        Files {
-            inner: Inner::Found(Box::new(find.into_iter())),
-            progress: None,
-            decode_threads: 1,
-        }
-    }
-
-    /// The files a search finds, checking its globs first (so a bad glob is reported
-    /// before anything is read).
-    pub fn try_found(find: Find) -> Result<Files, Error> {
-        Ok(Files {
-            inner: Inner::Found(Box::new(find.walk()?)),
-            progress: None,
-            decode_threads: 1,
-        })
-    }
-
-    /// Standard input alone.
-    pub fn stdin() -> Files {
-        Files {
-            inner: Inner::Stdin(false),
-            progress: None,
-            decode_threads: 1,
-        }
-    }
-
-    /// Decode each bzip2 and xz input with up to `n` threads (see
-    /// [`crate::source::open_reader_with`]): for a single large input on idle cores.
-    pub fn with_decode_threads(mut self, n: usize) -> Files {
-        self.decode_threads = n.max(1);
-        self
-    }
-
-    /// Add the bytes read from each file (compressed size) to `counter`, for progress.
-    pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> Files {
-        self.progress = Some(counter);
-        self
-    }
-
-    /// What the search behind these files found (directories where it kept nothing), to be
-    /// read after the run; `None` for standard input.
-    pub fn walk_report(&self) -> Option<WalkReport> {
-        match &self.inner {
-            Inner::Found(it) => Some(it.report()),
-            Inner::Stdin(_) => None,
-        }
-    }
-
     /// Read their lines (the seed's `gen_cat`): the start of a [`crate::Pipeline`].
     pub fn lines(self) -> crate::Pipeline {
         crate::Pipeline::new(self)
-    }
-}
-
-impl Iterator for Files {
-    type Item = Result<Input, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.inner {
-            Inner::Found(it) => Some(match it.next()? {
-                Ok(path) if path.as_os_str() == "-" => open_stdin_with(self.decode_threads),
-                Ok(path) => open_with(path, self.progress.clone(), self.decode_threads),
-                Err(e) => Err(e),
-            }),
-            Inner::Stdin(done) => {
-                if *done {
-                    return None;
-                }
-                *done = true;
-                Some(open_stdin_with(self.decode_threads))
-            }
-        }
     }
 }

@@ -9,7 +9,7 @@
 use std::io;
 
 use super::chain::Stats;
-use super::runner::{Flow, RunError};
+use super::flow::{Flow, RunError};
 use super::{conclude, Compiled, Options, Output, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
@@ -69,11 +69,23 @@ impl Live {
         line: &[u8],
         output: &mut dyn Output,
     ) -> Result<Pushed, LiveError> {
+        self.push_line(input, line_no, line, output, false)
+    }
+
+    /// Push one line; `searched`: the leading grep (if any) already kept it (it searched
+    /// the line's whole batch), else it is a plain line filter here.
+    fn push_line(
+        &mut self,
+        input: &InputName,
+        line_no: u64,
+        line: &[u8],
+        output: &mut dyn Output,
+        searched: bool,
+    ) -> Result<Pushed, LiveError> {
         if self.stopped {
             return Ok(Pushed::Done);
         }
-        // A leading grep is a plain line filter here (lines come one by one).
-        if let Some(g) = &self.compiled.batch_grep {
+        if let Some(g) = self.compiled.batch_grep.as_ref().filter(|_| !searched) {
             if !g.keeps(line) {
                 return Ok(Pushed::More);
             }
@@ -92,13 +104,83 @@ impl Live {
             }
             Err(RunError::Input(e)) => {
                 self.failed += 1;
-                if e.ends_run() {
-                    self.stats.over_limit = true;
-                }
+                self.stats.input_failed(&e);
                 Err(LiveError::Input(e))
             }
             Err(RunError::Output(e)) => Err(LiveError::Output(e)),
         }
+    }
+
+    /// Push the complete lines of one read (`bytes`: lines ending in `\n`, the last perhaps
+    /// not, as a follower's batch holds them), the first numbered `first_line` (0: unknown).
+    /// A leading `grep` searches the whole read in one pass, as a batch run does, so only
+    /// the lines it keeps cost a step each. Before each line that reaches the pipeline,
+    /// `at_line(output, start, len)` says where it is in `bytes` (a sink that names each
+    /// record by its place uses it). A problem with a line goes to `on_error` and the rest
+    /// of the read goes on, unless the problem ends the run; then, as when the pipeline
+    /// wants no more lines, the answer is [`Pushed::Done`]. A failing output is returned.
+    pub fn push_batch<O: Output>(
+        &mut self,
+        input: &InputName,
+        first_line: u64,
+        bytes: &[u8],
+        output: &mut O,
+        mut at_line: impl FnMut(&mut O, usize, usize),
+        on_error: &mut dyn FnMut(Error),
+    ) -> io::Result<Pushed> {
+        if bytes.is_empty() {
+            return Ok(Pushed::More);
+        }
+        // Line numbers: the line ends before each line pushed, counted as they are passed.
+        let (mut counted_to, mut ends) = (0usize, 0u64);
+        let mut result = Ok(Pushed::More);
+        let mut step = |live: &mut Live, start: usize, line: &[u8]| -> bool {
+            ends += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
+            counted_to = start;
+            let line_no = if first_line == 0 {
+                0
+            } else {
+                first_line + ends
+            };
+            at_line(output, start, line.len());
+            match live.push_line(input, line_no, line, output, true) {
+                Ok(Pushed::More) => true,
+                Ok(Pushed::Done) => {
+                    result = Ok(Pushed::Done);
+                    false
+                }
+                Err(LiveError::Input(e)) => {
+                    let ends_run = e.ends_run();
+                    on_error(e);
+                    if ends_run {
+                        result = Ok(Pushed::Done);
+                    }
+                    !ends_run
+                }
+                Err(LiveError::Output(e)) => {
+                    result = Err(e);
+                    false
+                }
+            }
+        };
+        match self.compiled.batch_grep.take() {
+            Some(grep) => {
+                grep.matching_lines(bytes, |start, line| step(self, start, line));
+                self.compiled.batch_grep = Some(grep);
+            }
+            None => {
+                let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+                let mut start = 0;
+                for line in body.split(|&b| b == b'\n') {
+                    let next = start + line.len() + 1;
+                    if !step(self, start, crate::source::lines::trim_line_end(line)) {
+                        break;
+                    }
+                    start = next;
+                }
+            }
+        }
+        result
     }
 
     /// Write the running results (aggregates, tables) to `output`, leaving the run as it
@@ -156,6 +238,7 @@ mod tests {
     #[derive(Default)]
     struct Collect {
         values: Vec<String>,
+        lines: Vec<u64>,
         aggregates: Vec<(String, AggValue)>,
         rows: Vec<String>,
     }
@@ -164,6 +247,7 @@ mod tests {
         fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
             self.values
                 .push(String::from_utf8_lossy(v.value).into_owned());
+            self.lines.push(v.line);
             Ok(())
         }
         fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
@@ -174,7 +258,7 @@ mod tests {
             &mut self,
             _: &InputName,
             _: u64,
-            r: &crate::stage::parse::Record<'_>,
+            r: &crate::record::Record<'_>,
         ) -> io::Result<()> {
             self.rows.push(r.to_json().to_string());
             Ok(())
@@ -244,5 +328,67 @@ mod tests {
         let s = l.finish(&mut fin, &mut |_| {}).unwrap();
         assert_eq!(fin.aggregates, snap.aggregates);
         assert_eq!(s.skips.total(), 1);
+    }
+
+    #[test]
+    fn a_field_unknown_to_the_format_parse_auto_chose_points_at_its_column() {
+        // Found after parsing (the format is chosen from the first lines), yet the error
+        // still points at the stage's field in the pipeline text.
+        let text = "parse auto | where stauts >= 500 | count";
+        let mut l = live(text);
+        assert!(l.needs_format());
+        let line: &[u8] = br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2"#;
+        match l.choose_format(&[line]) {
+            Err(Error::Query(e)) => {
+                assert_eq!(e.column, text.find("stauts").unwrap() + 1, "{e}");
+                assert!(e.message.contains("did you mean `status`?"), "{e}");
+            }
+            other => panic!("expected a pipeline error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_searched_whole_and_its_lines_keep_their_numbers() {
+        let bytes = b"GET /a\nPOST /b\r\nGET /c\r\nGET";
+        for (text, values, lines, starts) in [
+            // The leading grep searches the batch in one pass; only kept lines step.
+            (
+                "grep GET | field 2",
+                &["/a", "/c"][..],
+                &[10, 12][..],
+                &[0, 16][..],
+            ),
+            (
+                "field 2",
+                &["/a", "/b", "/c"][..],
+                &[10, 11, 12][..],
+                &[0, 7, 16][..],
+            ),
+        ] {
+            let mut l = live(text);
+            let mut out = Collect::default();
+            let mut seen = Vec::new();
+            let mut errors = Vec::new();
+            let pushed = l
+                .push_batch(
+                    &InputName::Stdin,
+                    10,
+                    bytes,
+                    &mut out,
+                    |_, start, _| seen.push(start),
+                    &mut |e| errors.push(e.to_string()),
+                )
+                .unwrap();
+            assert_eq!(pushed, Pushed::More);
+            assert_eq!(out.values, values, "{text}");
+            assert_eq!(out.lines, lines, "{text}");
+            // The last line (`GET`, no line end) reached the pipeline too (no field 2).
+            assert_eq!(&seen[..seen.len() - 1], starts, "{text}");
+            assert_eq!(seen.last(), Some(&24), "{text}");
+            assert!(errors.is_empty());
+            let summary = l.finish(&mut out, &mut |_| {}).unwrap();
+            // `GET` (line 13) has no field 2: skipped, in both.
+            assert_eq!(summary.skips.total(), 1, "{text}");
+        }
     }
 }

@@ -12,6 +12,8 @@
 
 mod chain;
 mod files;
+mod flow;
+mod line_op;
 pub mod live;
 mod parallel;
 mod runner;
@@ -30,12 +32,14 @@ use std::sync::Arc;
 use crate::agg::AggValue;
 use crate::error::{Error, InputName};
 use crate::query::{Plan, StageSpec};
+use crate::record::Record;
 use crate::source::Input;
-use crate::stage::parse::{Failures, Mismatch, Record};
+use crate::stage::parse::{Failures, Mismatch};
 use crate::stage::Grep;
 
 use chain::{Chain, CompileOptions, Stats};
-use runner::{Flow, RunError, Runner};
+use flow::{Flow, RunError};
+use runner::Runner;
 
 /// A value that comes out of a pipeline ending in values.
 #[derive(Debug, Clone, Copy)]
@@ -379,10 +383,9 @@ fn run_sequential(
             }
             Err(RunError::Input(e)) => {
                 failed_inputs += 1;
-                let fatal = e.ends_run();
+                let flow = runner.stats.input_failed(&e);
                 on_error(e);
-                if fatal {
-                    runner.stats.over_limit = true;
+                if flow == Flow::Stop {
                     break;
                 }
             }

@@ -17,7 +17,8 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
 use super::chain::{Partial, Stats};
-use super::runner::{RunError, Runner};
+use super::flow::RunError;
+use super::runner::Runner;
 use super::{conclude, Compiled, Emitted, Output, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
@@ -209,7 +210,9 @@ fn emit(
 ) -> io::Result<(Stats, u64)> {
     let mut stats: Option<Stats> = None;
     let mut failed = 0;
-    let mut over_limit = false;
+    // The run's verdict on failed inputs, by the one rule (see `Stats::input_failed`).
+    let mut tally = Stats::new(state_limit);
+    let mut limit_reported = false;
     for input in order {
         for msg in input {
             match msg {
@@ -231,10 +234,11 @@ fn emit(
                     // state is checked here, so that the run fails as a single-threaded
                     // one does.
                     let mut error = done.error;
-                    if error.is_none() && total.chain.state_size() > state_limit {
-                        error = Some(Error::State(super::table::TableError {
-                            limit: state_limit,
-                        }));
+                    if error.is_none() {
+                        let size = total.chain.state_size();
+                        error = crate::agg::check_state_limit(size, state_limit)
+                            .err()
+                            .map(Error::State);
                     }
                     match &mut stats {
                         None => stats = Some(done.stats),
@@ -248,8 +252,9 @@ fn emit(
                     if let Some(e) = error {
                         failed += 1;
                         // Each worker may reach the state limit: it is one problem.
-                        let repeat = matches!(e, Error::State(_)) && over_limit;
-                        over_limit |= matches!(e, Error::State(_));
+                        let repeat = matches!(e, Error::State(_)) && limit_reported;
+                        limit_reported |= matches!(e, Error::State(_));
+                        tally.input_failed(&e);
                         if !repeat {
                             on_error(e);
                         }
@@ -260,6 +265,6 @@ fn emit(
         }
     }
     let mut stats = stats.unwrap_or_else(|| Stats::new(super::DEFAULT_STATE_LIMIT));
-    stats.over_limit |= over_limit;
+    stats.over_limit |= tally.over_limit;
     Ok((stats, failed))
 }

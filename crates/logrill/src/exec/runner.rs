@@ -1,30 +1,13 @@
 //! Reading one input and pushing its lines through a compiled chain.
 
-use std::io;
-
-use crate::error::{Error, InputName};
+use crate::error::InputName;
+use crate::record::Record;
 use crate::source::{Batch, Input, LineReader};
-use crate::stage::parse::Record;
 use crate::stage::Grep;
 
 use super::chain::{Ctx, Stats};
+use super::flow::{Flow, RunError};
 use super::{Compiled, Output};
-
-/// Whether to go on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Flow {
-    Go,
-    Stop,
-}
-
-/// Why reading ended early.
-pub(crate) enum RunError {
-    /// This input failed (read error, corrupt data, a `--strict` parse failure, the state
-    /// limit): reported, and the run may go on with the next input.
-    Input(Error),
-    /// The output failed: the run stops.
-    Output(io::Error),
-}
 
 /// Lines of sample `parse auto` looks at.
 pub const AUTO_SAMPLE: usize = 20;

@@ -23,12 +23,14 @@
 //! instants, strings as bytes; anything compared with null is false, except `is null`.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 use regex::bytes::Regex;
 
 use super::QueryError;
-use crate::stage::parse::{parse_iso8601, Record, Schema, Timestamp, Value};
+use crate::agg::Number;
+use crate::record::order::number;
+pub use crate::record::order::{order, time_of_text};
+use crate::record::{parse_iso8601, Record, Schema, Timestamp, Value};
 
 /// A compiled expression.
 #[derive(Debug, Clone)]
@@ -291,10 +293,10 @@ impl Expr {
             Expr::IsNull(e, negate) => Value::Bool(e.eval(record).is_null() != *negate),
             Expr::Arith(a, op, b) => arith(&a.eval(record), *op, &b.eval(record)),
             Expr::Neg(e) => match number(&e.eval(record)) {
-                Some(Num::I(i)) => i
+                Some(Number::Int(i)) => i
                     .checked_neg()
                     .map_or(Value::Float(-(i as f64)), Value::Int),
-                Some(Num::F(x)) => Value::Float(-x),
+                Some(Number::Float(x)) => Value::Float(-x),
                 None => Value::Null,
             },
             Expr::Call(f, args) => call(*f, args, record),
@@ -326,53 +328,6 @@ pub fn text_of<'v>(v: &'v Value<'_>) -> Cow<'v, [u8]> {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Num {
-    I(i64),
-    F(f64),
-}
-
-/// A value as a number: numbers, and strings that hold one.
-fn number(v: &Value<'_>) -> Option<Num> {
-    match v {
-        Value::Int(i) => Some(Num::I(*i)),
-        Value::Float(x) => Some(Num::F(*x)),
-        Value::Str(s) => match crate::agg::parse_number(s)? {
-            crate::agg::Number::Int(i) => Some(Num::I(i)),
-            crate::agg::Number::Float(x) => Some(Num::F(x)),
-        },
-        _ => None,
-    }
-}
-
-/// Order two values if they are comparable: numbers with numbers (strings holding numbers
-/// included), times with times (a string holding a time included), strings by bytes,
-/// booleans with booleans. Null is comparable with nothing.
-pub fn order(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
-    match (a, b) {
-        (Value::Null, _) | (_, Value::Null) => None,
-        (Value::Time(x), Value::Time(y)) => Some(x.unix_micros().cmp(&y.unix_micros())),
-        (Value::Time(x), Value::Str(s)) => {
-            time_of_text(s).map(|y| x.unix_micros().cmp(&y.unix_micros()))
-        }
-        (Value::Str(s), Value::Time(y)) => {
-            time_of_text(s).map(|x| x.unix_micros().cmp(&y.unix_micros()))
-        }
-        (Value::Str(x), Value::Str(y)) => Some(x.as_ref().cmp(y.as_ref())),
-        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
-        _ => match (number(a)?, number(b)?) {
-            (Num::I(x), Num::I(y)) => Some(x.cmp(&y)),
-            (x, y) => {
-                let f = |n| match n {
-                    Num::I(i) => i as f64,
-                    Num::F(x) => x,
-                };
-                f(x).partial_cmp(&f(y))
-            }
-        },
-    }
-}
-
 fn compare(a: &Value<'_>, op: CmpOp, b: &Value<'_>) -> bool {
     if let (CmpOp::Eq | CmpOp::Ne, Value::Null, Value::Null) = (op, a, b) {
         return op == CmpOp::Eq;
@@ -398,8 +353,8 @@ fn arith(a: &Value<'_>, op: ArithOp, b: &Value<'_>) -> Value<'static> {
     }
     if let (Value::Time(t), Some(n)) = (a, number(b)) {
         let micros = match n {
-            Num::I(i) => i.saturating_mul(1_000_000),
-            Num::F(x) => (x * 1e6) as i64,
+            Number::Int(i) => i.saturating_mul(1_000_000),
+            Number::Float(x) => (x * 1e6) as i64,
         };
         let shifted = match op {
             ArithOp::Add => t.unix_micros().saturating_add(micros),
@@ -415,7 +370,7 @@ fn arith(a: &Value<'_>, op: ArithOp, b: &Value<'_>) -> Value<'static> {
         return Value::Null;
     };
     match (x, y) {
-        (Num::I(x), Num::I(y)) if op != ArithOp::Div => {
+        (Number::Int(x), Number::Int(y)) if op != ArithOp::Div => {
             let r = match op {
                 ArithOp::Add => x.checked_add(y),
                 ArithOp::Sub => x.checked_sub(y),
@@ -431,8 +386,8 @@ fn arith(a: &Value<'_>, op: ArithOp, b: &Value<'_>) -> Value<'static> {
         }
         (x, y) => {
             let f = |n| match n {
-                Num::I(i) => i as f64,
-                Num::F(x) => x,
+                Number::Int(i) => i as f64,
+                Number::Float(x) => x,
             };
             float_arith(f(x), op, f(y))
         }
@@ -484,8 +439,8 @@ fn call<'a>(f: Function, args: &[Expr], record: &impl Fields<'a>) -> Value<'a> {
         Function::Bucket => {
             let width = args.get(1).map_or(Value::Null, |a| a.eval(record));
             match number(&width) {
-                Some(Num::I(secs)) => floor(&first, secs.saturating_mul(1_000_000)),
-                Some(Num::F(secs)) => floor(&first, (secs * 1e6) as i64),
+                Some(Number::Int(secs)) => floor(&first, secs.saturating_mul(1_000_000)),
+                Some(Number::Float(secs)) => floor(&first, (secs * 1e6) as i64),
                 None => Value::Null,
             }
         }
@@ -634,19 +589,6 @@ impl<'t> Lexer<'t> {
         self.toks.push((Tok::End, n));
         Ok(self.toks)
     }
-}
-
-/// A time written in a pipeline, bare (`2023-10-01`) or quoted (`"2023-10-01"`, as SQL
-/// users write it): RFC 3339 (`2023-10-01T13:00:00-06:00`; without an offset, UTC), or a
-/// date alone, which means midnight **UTC** of that day. (A log's times carry their own
-/// offset; for midnight of a −06:00 log's day, write `2023-10-01T00:00:00-06:00`.)
-pub fn time_of_text(text: &[u8]) -> Option<Timestamp> {
-    if text.len() == 10 {
-        let mut full = text.to_vec();
-        full.extend_from_slice(b"T00:00:00Z");
-        return parse_iso8601(&full);
-    }
-    parse_iso8601(text)
 }
 
 /// A numeric word: an integer, a decimal, a time (RFC 3339 or a date) or a duration

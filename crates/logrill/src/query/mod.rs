@@ -28,8 +28,6 @@ pub mod expr;
 mod lex;
 pub mod names;
 
-use std::fmt;
-
 use crate::agg::AggKind;
 use crate::stage::parse::ParseSpec;
 use crate::stage::GrepOptions;
@@ -37,42 +35,7 @@ use crate::stage::GrepOptions;
 pub use expr::Expr;
 pub use lex::{tokenize, tokenize_range, Token};
 
-/// A pipeline text that does not parse (or names a stage wrongly).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError {
-    /// The pipeline text.
-    pub text: String,
-    /// 1-based column (in characters) of the problem.
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl QueryError {
-    pub(crate) fn new(text: &str, column: usize, message: impl Into<String>) -> QueryError {
-        QueryError {
-            text: text.to_string(),
-            column,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for QueryError {
-    /// `pipeline error at column C: message`, then the pipeline and a caret under column C.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "pipeline error at column {}: {}\n  {}\n  {}^",
-            self.column,
-            self.message,
-            self.text,
-            " ".repeat(self.column.saturating_sub(1))
-        )
-    }
-}
-
-impl std::error::Error for QueryError {}
+pub use crate::error::QueryError;
 
 /// An expression with the name its column gets.
 #[derive(Debug, Clone)]
@@ -88,24 +51,7 @@ pub struct SortKey {
     pub descending: bool,
 }
 
-/// What an aggregate computes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AggFn {
-    /// One of the simple numeric aggregates (`count`, `sum`, `min`, `max`, `avg`).
-    Simple(AggKind),
-    /// The set of distinct values.
-    Distinct,
-    /// How many distinct values (exact).
-    CountDistinct,
-    /// The q-th percentile (0 ≤ q ≤ 100), exact (nearest rank).
-    Percentile(f64),
-    /// The N most frequent values with their counts.
-    Top(usize),
-    /// The first value seen (in input order).
-    First,
-    /// The last value seen.
-    Last,
-}
+pub use crate::agg::AggFn;
 
 /// One aggregate of an aggregate stage.
 #[derive(Debug, Clone)]

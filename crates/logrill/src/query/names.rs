@@ -19,7 +19,8 @@ use std::collections::BTreeSet;
 
 use super::expr::{Expr, FieldRef};
 use super::{AggCall, AggFn, Column, Plan, QueryError, StageSpec};
-use crate::stage::parse::{ParseSpec, Parser, Record};
+use crate::record::Record;
+use crate::stage::parse::{ParseSpec, Parser};
 
 /// The names a finished aggregate table has, in order: its `by` columns, then a column per
 /// aggregate, or, for a lone `distinct X` / `top N X`, `X` (and `count` for `top`): one row
@@ -477,10 +478,7 @@ mod tests {
     fn record(names: &[&'static str]) -> Record<'static> {
         let mut r = Record::new();
         for n in names {
-            r.push(
-                std::borrow::Cow::Borrowed(*n),
-                crate::stage::parse::Value::Int(1),
-            );
+            r.push(std::borrow::Cow::Borrowed(*n), crate::record::Value::Int(1));
         }
         r
     }

@@ -154,8 +154,8 @@ impl Find {
     }
 
     /// Open every file found, lazily (the seed's `gen_open`; see [`crate::source::open`]).
-    pub fn open(self) -> crate::exec::Files {
-        crate::exec::Files::found(self)
+    pub fn open(self) -> super::Files {
+        super::Files::found(self)
     }
 }
 

@@ -9,17 +9,20 @@
 //!   (the seed's `gen_cat`), without allocating per line.
 
 pub mod bzip2_parallel;
+mod files;
 pub mod find;
 pub mod follow;
+pub mod gzindex;
 pub mod lines;
 pub mod open;
 pub mod readahead;
 pub mod rotation;
 pub mod xz;
 
+pub use files::Files;
 pub use find::{find, EmptyRoot, Find, WalkReport};
 pub use lines::{Batch, LineReader};
 pub use open::{
     detect, open, open_counted, open_reader, open_reader_with, open_stdin, open_stdin_with,
-    open_with, Codec, Input,
+    open_with, open_with_index, Codec, Input,
 };

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, InputName, Result};
+use crate::source::gzindex::{self, cache::read_at_most, Decoder, IndexCache};
 
 /// How an input is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,6 +84,9 @@ pub struct Input {
     name: InputName,
     codec: Codec,
     reader: Box<dyn Read + Send>,
+    /// The reader decodes on threads of its own already (an indexed gzip file): no
+    /// read-ahead thread on top.
+    threaded: bool,
 }
 
 impl fmt::Debug for Input {
@@ -135,7 +139,7 @@ impl Input {
     /// decoding overlaps with whatever consumes the bytes. Plain inputs are returned as
     /// they are: reading a file is faster than handing its bytes across threads.
     pub fn read_ahead(self) -> Input {
-        if self.codec == Codec::Plain {
+        if self.codec == Codec::Plain || self.threaded {
             return self;
         }
         match crate::source::readahead::ReadAhead::new(self.reader) {
@@ -143,11 +147,13 @@ impl Input {
                 name: self.name,
                 codec: self.codec,
                 reader: Box::new(r),
+                threaded: false,
             },
             Err((_, reader)) => Input {
                 name: self.name,
                 codec: self.codec,
                 reader,
+                threaded: false,
             },
         }
     }
@@ -263,6 +269,57 @@ pub fn open_with(
     }
 }
 
+/// Open a file like [`open_with`], a gzip file through the index cache `gz_index` if given
+/// (see [`crate::source::gzindex`]): with a current index and more than one decode thread,
+/// its chunks decode in parallel; without one, its index is recorded while it is read (files
+/// of at least [`IndexCache::min_size`] bytes).
+pub fn open_with_index(
+    path: impl AsRef<Path>,
+    counter: Option<Arc<AtomicU64>>,
+    decode_threads: usize,
+    gz_index: Option<&Arc<IndexCache>>,
+) -> Result<Input> {
+    let Some(cache) = gz_index else {
+        return open_with(path, counter, decode_threads);
+    };
+    let path = path.as_ref();
+    let name = InputName::Path(path.to_path_buf());
+    let file = open_file(path, &name)?;
+    // Only a regular file can be indexed (and read with pread); a FIFO or a device is
+    // read as it is, through the one descriptor opened (never opened twice).
+    let regular = file.file.metadata().is_ok_and(|m| m.is_file());
+    let mut head = [0u8; 2];
+    let gzip =
+        regular && matches!(read_at_most(&file.file, &mut head, 0), Ok(2)) && head == [0x1f, 0x8b];
+    let handle = if gzip {
+        file.file.try_clone().ok()
+    } else {
+        None
+    };
+    let reader: Box<dyn Read + Send> = match counter.clone() {
+        Some(counter) => Box::new(Counted {
+            inner: file,
+            counter,
+        }),
+        None => Box::new(file),
+    };
+    let Some(handle) = handle else {
+        return open_reader_with(name, reader, decode_threads);
+    };
+    let (reader, threaded): (Box<dyn Read + Send>, bool) =
+        match gzindex::choose(path, &handle, reader, cache, decode_threads, counter) {
+            Decoder::Indexed(r) => (Box::new(r), true),
+            Decoder::Recording(r) => (r, false),
+            Decoder::Plain(reader) => return open_reader_with(name, reader, decode_threads),
+        };
+    Ok(Input {
+        name,
+        codec: Codec::Gzip,
+        reader,
+        threaded,
+    })
+}
+
 /// Open standard input, detecting its compression the same way as a file's.
 pub fn open_stdin() -> Result<Input> {
     open_reader(InputName::Stdin, io::stdin())
@@ -335,6 +392,7 @@ pub fn open_reader_with<R: Read + Send + 'static>(
         name,
         codec,
         reader,
+        threaded: false,
     })
 }
 

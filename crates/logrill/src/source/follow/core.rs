@@ -155,6 +155,13 @@ pub(super) struct Owner {
     serial: u64,
 }
 
+impl Owner {
+    /// The reader's serial number: unique within a follower.
+    pub(super) fn serial(self) -> u64 {
+        self.serial
+    }
+}
+
 /// Complete lines read into the caller's chunk by [`Core::fill`] or
 /// [`Core::retire_finished`]: `chunk[..end]`, the first byte at file offset `base`.
 #[derive(Debug, Clone)]
@@ -1060,12 +1067,25 @@ impl Core {
     /// The identity of the file a chunk was read from (device and inode, and its first
     /// bytes as read so far), while that file is still tracked.
     pub(super) fn origin(&self, o: Owner) -> Option<(DevIno, &[u8])> {
-        let r = self
-            .streams
+        // A copy's lines are named by the file it copies (see `Reader::copy_of`).
+        self.reader(o).map(|r| (r.copy_of.unwrap_or(r.id), r.head.bytes()))
+    }
+
+    /// The plain (not decoded) file a chunk was read from, opened anew, to count the lines
+    /// before the chunk outside the lock (see [`super::numbering`]).
+    pub(super) fn plain_file(&self, o: Owner) -> Option<std::fs::File> {
+        let r = self.reader(o)?;
+        if r.decoded.is_some() {
+            return None;
+        }
+        r.file.try_clone().ok()
+    }
+
+    fn reader(&self, o: Owner) -> Option<&Reader> {
+        self.streams
             .get(o.stream)?
             .readers()
-            .find(|r| r.serial == o.serial)?;
-        Some((r.copy_of.unwrap_or(r.id), r.head.bytes()))
+            .find(|r| r.serial == o.serial)
     }
 
     /// Read the next chunk of complete lines from some stream. Streams take turns; within

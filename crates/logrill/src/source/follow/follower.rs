@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use super::core::{Core, Filled, Owner, Retired};
 use super::error::FollowError;
 use super::identity::DevIno;
+use super::numbering::Numbering;
 use super::watcher::{CloseHandle, Shared};
 use super::{CloseReason, CloseReport, Config, Notice, SourceSpec};
 use crate::error::InputName;
@@ -54,6 +55,11 @@ pub struct Follower {
     /// the file's state sits behind the lock.
     chunk_id: Option<DevIno>,
     chunk_head: Vec<u8>,
+    /// The number of the line at `chunk_pos` (0: unknown), and of the first line the last
+    /// step handed out.
+    chunk_line: u64,
+    step_line: u64,
+    numbering: Numbering,
 
     notices: VecDeque<Notice>,
     last_line: Instant,
@@ -85,6 +91,9 @@ impl Follower {
             chunk_final: false,
             chunk_id: None,
             chunk_head: Vec::new(),
+            chunk_line: 0,
+            step_line: 0,
+            numbering: Numbering::default(),
             notices: VecDeque::new(),
             last_line: Instant::now(),
             lines: 0,
@@ -170,6 +179,11 @@ impl Follower {
         )
     }
 
+    /// The number of the first line the last step handed out (0: unknown).
+    pub(super) fn step_line(&self) -> u64 {
+        self.step_line
+    }
+
     pub(super) fn chunk_name(&self) -> &Arc<InputName> {
         &self.chunk_name
     }
@@ -198,7 +212,11 @@ impl Follower {
             .settle(o, upto);
     }
 
-    fn take_chunk(&mut self, f: Filled) {
+    /// Take the chunk `f`; `file`: its plain file, to number its lines if need be.
+    fn take_chunk(&mut self, f: Filled, file: Option<std::fs::File>) {
+        self.chunk_line = self
+            .numbering
+            .start(f.owner.serial(), f.base, file.as_ref());
         self.chunk_pos = 0;
         self.chunk_end = f.end;
         self.chunk_base = f.base;
@@ -229,7 +247,17 @@ impl Follower {
                     }
                 };
                 self.chunk_pos = to;
-                self.lines += count_lines(&self.chunk[from..to]);
+                let lines = count_lines(&self.chunk[from..to]);
+                self.lines += lines;
+                self.step_line = self.chunk_line;
+                if self.chunk_line > 0 {
+                    self.chunk_line += lines;
+                }
+                // Remembered where the next chunk of the file can start: at this one's end.
+                if let (Some(o), true) = (self.owner, to == self.chunk_end) {
+                    let end = self.chunk_base + to as u64;
+                    self.numbering.note(o.serial(), end, self.chunk_line);
+                }
                 self.last_line = Instant::now();
                 return if batch {
                     Step::Batch { from, to }
@@ -246,15 +274,17 @@ impl Follower {
             core.look(now);
             if let Some(f) = core.fill_then_checkpoint(now, &mut self.chunk) {
                 keep_origin(&core, &f, &mut self.chunk_id, &mut self.chunk_head);
+                let file = core.plain_file(f.owner);
                 drop(core);
-                self.take_chunk(f);
+                self.take_chunk(f, file);
                 continue;
             }
             match core.retire_finished(now, &mut self.chunk) {
                 Retired::Partial(f) => {
                     keep_origin(&core, &f, &mut self.chunk_id, &mut self.chunk_head);
+                    let file = core.plain_file(f.owner);
                     drop(core);
-                    self.take_chunk(f);
+                    self.take_chunk(f, file);
                     continue;
                 }
                 Retired::Again => continue,
@@ -267,8 +297,9 @@ impl Follower {
                 core.maybe_checkpoint(now);
                 if let Some(f) = core.fill_then_checkpoint(now, &mut self.chunk) {
                     keep_origin(&core, &f, &mut self.chunk_id, &mut self.chunk_head);
+                    let file = core.plain_file(f.owner);
                     drop(core);
-                    self.take_chunk(f);
+                    self.take_chunk(f, file);
                     continue;
                 }
             }

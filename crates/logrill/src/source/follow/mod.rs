@@ -69,6 +69,7 @@ mod error;
 mod follower;
 pub mod identity;
 mod limits;
+mod numbering;
 mod reader;
 mod watcher;
 
@@ -300,6 +301,9 @@ pub struct Line<'a> {
     pub bytes: &'a [u8],
     /// Its byte offset in its file.
     pub offset: u64,
+    /// Its number in its file (1 for the first line; 0 when unknown: a line of a
+    /// compressed generation read from past its start).
+    pub line: u64,
 }
 
 /// Complete lines from one read of one file, lent by [`Follower::next_batch_timeout`].
@@ -312,6 +316,9 @@ pub struct Batch<'a> {
     pub bytes: &'a [u8],
     /// The byte offset of the first in its file.
     pub offset: u64,
+    /// The number of the first in its file (1 for the file's first line; 0 when unknown,
+    /// see [`Line::line`]).
+    pub line: u64,
     /// Which file it is, beyond its name (`None` only if the file is no longer tracked).
     pub origin: Option<Origin<'a>>,
 }
@@ -622,6 +629,7 @@ impl Follower {
                     name,
                     bytes: trim_line_end(bytes),
                     offset,
+                    line: self.step_line(),
                 })
             }
             Step::Timeout => Next::Timeout,
@@ -643,6 +651,7 @@ impl Follower {
                     name,
                     bytes,
                     offset,
+                    line: self.step_line(),
                     origin: self.chunk_origin(),
                 })
             }

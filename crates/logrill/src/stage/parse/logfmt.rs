@@ -8,6 +8,11 @@
 //!
 //! A line with no `key=value` pair at all is not logfmt (a line of prose would otherwise
 //! parse as a row of flags), nor is one with an unterminated quote or a stray `=`/`"`.
+//!
+//! After [`LogfmtParser::select`] (the projection of
+//! [`Parser::project`](super::Parser::project)) only the pairs with the selected keys
+//! become fields; the others are still read and checked the same way (so the same lines
+//! fail, at the same offsets), just not decoded, converted or stored.
 
 use std::borrow::Cow;
 
@@ -38,7 +43,10 @@ impl std::fmt::Display for LogfmtError {
 
 /// The logfmt parser.
 #[derive(Debug, Clone, Default)]
-pub struct LogfmtParser;
+pub struct LogfmtParser {
+    /// `None`: every pair; `Some(keys)`: only pairs with these keys.
+    selected: Option<Vec<Box<str>>>,
+}
 
 #[inline]
 fn blank(b: u8) -> bool {
@@ -48,90 +56,142 @@ fn blank(b: u8) -> bool {
 impl LogfmtParser {
     /// A logfmt parser.
     pub fn new() -> LogfmtParser {
-        LogfmtParser
+        LogfmtParser::default()
     }
 
-    /// Parse one line into `rec`.
+    /// Build only the pairs with these keys from now on; the lines accepted, and the
+    /// failures, stay the same. An empty list builds no field.
+    pub fn select<S: AsRef<str>>(&mut self, keys: &[S]) {
+        self.selected = Some(keys.iter().map(|n| n.as_ref().into()).collect());
+    }
+
+    /// Build every pair again (undo [`LogfmtParser::select`]).
+    pub fn select_all(&mut self) {
+        self.selected = None;
+    }
+
+    /// Parse one line into `rec`: the selected pairs, or all.
     pub fn parse<'a>(&mut self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseFailure> {
-        rec.begin_dynamic();
-        let fail = |e, offset| ParseFailure {
-            reason: Reason::Logfmt(e),
-            offset,
-        };
-        let s = line;
-        let mut i = 0;
-        let mut pairs = 0;
-        loop {
-            while i < s.len() && blank(s[i]) {
-                i += 1;
-            }
-            if i == s.len() {
-                break;
-            }
-            let start = i;
-            while i < s.len() && !blank(s[i]) && s[i] != b'=' && s[i] != b'"' {
-                i += 1;
-            }
-            if i == start || s.get(i) == Some(&b'"') {
-                return Err(fail(LogfmtError::Syntax, i));
-            }
-            let key = String::from_utf8_lossy(&s[start..i]);
-            if s.get(i) != Some(&b'=') {
-                rec.push(key, Value::Bool(true));
-                continue;
-            }
+        let selected = self.selected.as_deref();
+        parse_pairs(line, rec, selected)
+    }
+
+    /// Parse one line into `rec` with every pair, whatever is selected.
+    pub fn parse_every_field<'a>(
+        &mut self,
+        line: &'a [u8],
+        rec: &mut Record<'a>,
+    ) -> Result<(), ParseFailure> {
+        parse_pairs(line, rec, None)
+    }
+}
+
+/// Whether the pair with this key becomes a field (`selected`: `None` for all). Keys
+/// compare as the full parse names them: invalid UTF-8 replaced.
+#[inline]
+fn wants(selected: Option<&[Box<str>]>, key: &[u8]) -> bool {
+    let Some(keys) = selected else {
+        return true;
+    };
+    keys.iter().any(|k| k.as_bytes() == key)
+        || (!key.is_ascii()
+            && std::str::from_utf8(key).is_err()
+            && keys.iter().any(|k| **k == *String::from_utf8_lossy(key)))
+}
+
+/// One line's pairs into `rec`: those with a selected key, or all (`None`); every pair
+/// is checked either way.
+#[inline]
+fn parse_pairs<'a>(
+    line: &'a [u8],
+    rec: &mut Record<'a>,
+    selected: Option<&[Box<str>]>,
+) -> Result<(), ParseFailure> {
+    rec.begin_dynamic();
+    let fail = |e, offset| ParseFailure {
+        reason: Reason::Logfmt(e),
+        offset,
+    };
+    let s = line;
+    let mut i = 0;
+    let mut pairs = 0;
+    loop {
+        while i < s.len() && blank(s[i]) {
             i += 1;
-            pairs += 1;
-            if s.get(i) == Some(&b'"') {
-                let open = i;
-                i += 1;
-                let vstart = i;
-                let mut escaped = false;
-                loop {
-                    match memchr::memchr2(b'"', b'\\', &s[i..]) {
-                        None => return Err(fail(LogfmtError::UnterminatedQuote, open)),
-                        Some(off) => {
-                            let q = i + off;
-                            if s[q] == b'\\' {
-                                escaped = true;
-                                i = q + 2;
-                                if i > s.len() {
-                                    return Err(fail(LogfmtError::UnterminatedQuote, open));
-                                }
-                            } else {
-                                i = q;
-                                break;
+        }
+        if i == s.len() {
+            break;
+        }
+        let start = i;
+        while i < s.len() && !blank(s[i]) && s[i] != b'=' && s[i] != b'"' {
+            i += 1;
+        }
+        if i == start || s.get(i) == Some(&b'"') {
+            return Err(fail(LogfmtError::Syntax, i));
+        }
+        let key = &s[start..i];
+        let wanted = wants(selected, key);
+        if s.get(i) != Some(&b'=') {
+            if wanted {
+                rec.push(String::from_utf8_lossy(key), Value::Bool(true));
+            }
+            continue;
+        }
+        i += 1;
+        pairs += 1;
+        if s.get(i) == Some(&b'"') {
+            let open = i;
+            i += 1;
+            let vstart = i;
+            let mut escaped = false;
+            loop {
+                match memchr::memchr2(b'"', b'\\', &s[i..]) {
+                    None => return Err(fail(LogfmtError::UnterminatedQuote, open)),
+                    Some(off) => {
+                        let q = i + off;
+                        if s[q] == b'\\' {
+                            escaped = true;
+                            i = q + 2;
+                            if i > s.len() {
+                                return Err(fail(LogfmtError::UnterminatedQuote, open));
                             }
+                        } else {
+                            i = q;
+                            break;
                         }
                     }
                 }
-                let raw = &s[vstart..i];
-                i += 1;
-                if i < s.len() && !blank(s[i]) {
-                    return Err(fail(LogfmtError::Syntax, i));
-                }
+            }
+            let raw = &s[vstart..i];
+            i += 1;
+            if i < s.len() && !blank(s[i]) {
+                return Err(fail(LogfmtError::Syntax, i));
+            }
+            if wanted {
                 let v = if escaped {
                     Cow::Owned(unquote(raw))
                 } else {
                     Cow::Borrowed(raw)
                 };
-                rec.push(key, Value::Str(v));
-            } else {
-                let vstart = i;
-                while i < s.len() && !blank(s[i]) {
-                    if s[i] == b'"' {
-                        return Err(fail(LogfmtError::Syntax, i));
-                    }
-                    i += 1;
+                rec.push(String::from_utf8_lossy(key), Value::Str(v));
+            }
+        } else {
+            let vstart = i;
+            while i < s.len() && !blank(s[i]) {
+                if s[i] == b'"' {
+                    return Err(fail(LogfmtError::Syntax, i));
                 }
-                rec.push(key, Value::infer(&s[vstart..i]));
+                i += 1;
+            }
+            if wanted {
+                rec.push(String::from_utf8_lossy(key), Value::infer(&s[vstart..i]));
             }
         }
-        if pairs == 0 {
-            return Err(fail(LogfmtError::NoPairs, 0));
-        }
-        Ok(())
     }
+    if pairs == 0 {
+        return Err(fail(LogfmtError::NoPairs, 0));
+    }
+    Ok(())
 }
 
 /// Undo Go's `strconv.Quote` escapes (the quotes already removed). Unknown escapes keep
@@ -235,5 +295,76 @@ mod tests {
         assert_eq!(parse(r#"a="x"y"#), Err(LogfmtError::Syntax));
         assert_eq!(parse(r#"a=x"y"#), Err(LogfmtError::Syntax));
         assert_eq!(parse(r#""a"=1"#), Err(LogfmtError::Syntax));
+    }
+
+    /// Selecting keys accepts and rejects the same lines as the full parse (same
+    /// reason, same offset) and builds exactly the selected pairs, in order.
+    #[test]
+    fn selecting_keys_reads_the_same_lines() {
+        let pieces = [
+            "a=1",
+            "b=x",
+            "a=\"q \\\" r\"",
+            "flag",
+            "c=",
+            "a=2.5",
+            "b=\"\\u00e9\"",
+            " ",
+            "\t",
+            "a=\"open",
+            "=x",
+            "b=x\"y",
+            "a=\"x\"y",
+            "\"k\"=1",
+            "é=1",
+            "a=\"x\\",
+        ];
+        let selections: [&[&str]; 4] = [&[], &["a"], &["b", "flag"], &["é", "c"]];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let outcome = |p: &mut LogfmtParser, line: &str| {
+            let mut rec = Record::new();
+            p.parse(line.as_bytes(), &mut rec)
+                .map(|()| {
+                    rec.iter()
+                        .map(|(k, v)| (k.to_string(), format!("{v:?}")))
+                        .collect::<Vec<_>>()
+                })
+                .map_err(|f| (f.reason, f.offset))
+        };
+        let (mut ok, mut failed) = (0, 0);
+        for _ in 0..50_000 {
+            let n = 1 + next() % 6;
+            let line = (0..n)
+                .map(|_| {
+                    let i = (next() % pieces.len() as u64) as usize;
+                    // Broken pairs are the last ones: pick them rarely.
+                    pieces[if i >= 9 && next() % 6 != 0 { i - 9 } else { i }]
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let want = outcome(&mut LogfmtParser::new(), &line);
+            for sel in selections {
+                let mut p = LogfmtParser::new();
+                p.select(sel);
+                let want = want.clone().map(|f| {
+                    f.into_iter()
+                        .filter(|(k, _)| sel.contains(&k.as_str()))
+                        .collect::<Vec<_>>()
+                });
+                assert_eq!(outcome(&mut p, &line), want, "{line} selecting {sel:?}");
+            }
+            if want.is_ok() {
+                ok += 1;
+            } else {
+                failed += 1;
+            }
+        }
+        assert!(ok > 1000 && failed > 1000, "{ok} parsed, {failed} failed");
     }
 }

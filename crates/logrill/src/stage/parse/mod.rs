@@ -55,23 +55,33 @@ mod matcher;
 mod nginx;
 mod pattern;
 mod program;
-mod record;
 mod scan;
-mod time;
 mod timepart;
-mod value;
+
+/// The record model moved to [`crate::record`]; these paths keep the parser bodies'
+/// `super::record` / `super::value` / `super::time` imports working unchanged.
+mod record {
+    pub(crate) use crate::record::{Record, Schema};
+}
+mod value {
+    pub(crate) use crate::record::value::{classify_number, parse_i64, NumberShape, Value};
+}
+mod time {
+    pub(crate) use crate::record::time::*;
+}
 
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::record::{
+    parse_apache_timestamp, parse_epoch_seconds, parse_iso8601, FieldKey, Record, Schema,
+    TimeParts, Timestamp, Value,
+};
 pub use escape::unescape;
 pub use failures::{FailureExample, Failures, Mismatch, MISMATCH_MIN_FAILED};
 pub use json::{JsonError, JsonParser};
 pub use logfmt::{LogfmtError, LogfmtParser};
 pub use pattern::RegexParser;
-pub use record::{FieldKey, Record, Schema};
-pub use time::{parse_apache_timestamp, parse_epoch_seconds, parse_iso8601, TimeParts, Timestamp};
-pub use value::Value;
 
 use program::Program;
 
@@ -472,6 +482,21 @@ impl Parser {
         }
     }
 
+    /// Parse `line` into `rec` with every field, even after [`Parser::project`] (JSON and
+    /// logfmt; the others parse as [`Parser::parse`] does): for when a caller needs every
+    /// name a line has, such as the report of a field that no record had.
+    pub fn parse_every_field<'a>(
+        &mut self,
+        line: &'a [u8],
+        rec: &mut Record<'a>,
+    ) -> Result<(), ParseFailure> {
+        match &mut self.inner {
+            Inner::Json(j) => j.parse_every_field(line, rec),
+            Inner::Logfmt(l) => l.parse_every_field(line, rec),
+            _ => self.parse(line, rec),
+        }
+    }
+
     /// Whether the parser searches each line for what it reads (a regex), rather than
     /// reading whole lines of a format: lines it does not match are then expected.
     pub fn searches(&self) -> bool {
@@ -511,10 +536,25 @@ impl Parser {
     /// Compute only the fields a query uses (a projection), for speed: the other fields
     /// of a fixed schema are null (or, for some kinds of field, computed anyway). Lines are checked as before (the same lines
     /// match); only values nobody reads are not built (a request line is not split unless
-    /// `method`, `path`, `query` or `protocol` is asked for, and so on). Keys that are not
-    /// slots are ignored; JSON, logfmt and regex parsers are unchanged. An empty list
+    /// `method`, `path`, `query` or `protocol` is asked for, and so on). For a fixed
+    /// schema, keys that are not slots are ignored; JSON and logfmt build only the fields
+    /// named (for JSON, full `a.b` names, nested objects entered only where needed) and
+    /// check the rest of the line as before; a regex parser is unchanged. An empty list
     /// computes no field at all (enough for `count`).
     pub fn project(&mut self, keys: &[FieldKey]) {
+        let names = || -> Vec<&str> {
+            keys.iter()
+                .filter_map(|k| match k {
+                    FieldKey::Name(n) => Some(&**n),
+                    FieldKey::Slot(_) => None,
+                })
+                .collect()
+        };
+        match &mut self.inner {
+            Inner::Json(j) => return j.select(&names()),
+            Inner::Logfmt(l) => return l.select(&names()),
+            _ => {}
+        }
         if let Inner::Format(f) = &mut self.inner {
             let mut wanted = vec![false; f.program.schema.len()];
             for k in keys {
@@ -530,6 +570,11 @@ impl Parser {
 
     /// Compute every field again (undo [`Parser::project`]).
     pub fn project_all(&mut self) {
+        match &mut self.inner {
+            Inner::Json(j) => j.select_all(),
+            Inner::Logfmt(l) => l.select_all(),
+            _ => {}
+        }
         if let Inner::Format(f) = &mut self.inner {
             if f.program.wanted.is_some() {
                 let mut p = (*f.program).clone();

@@ -4,7 +4,7 @@
 //! * **Fixed schema** (LogFormat, nginx, regex): every line has the same fields, known when
 //!   the parser is built. Values sit in slots, in the order of the parser's
 //!   [`Schema`]; a field is found by its slot number, resolved once per query plan with
-//!   [`Parser::resolve`](super::Parser::resolve), so the per-line lookup is an index.
+//!   [`Parser::resolve`](crate::stage::parse::Parser::resolve), so the per-line lookup is an index.
 //! * **Dynamic** (JSON, logfmt): each line names its own fields; a record keeps the names
 //!   beside the values and a lookup by name scans them (records are short).
 //!

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# gzip index benchmark (issue 16): one 450 MB log as .gz from GNU gzip, decoded by ISA-L
+# `igzip` (PyPI `isal`), by logrill's first read (which records the index), and by logrill
+# reading through the index on 2 threads. Answers are checked against zcat|mawk first.
+# Run by bench/compare.sh at its end, or alone:
+#
+#   bench/gzindex.sh [--mb 450] [--runs 5] [--dir /tmp/logrill-bench]
+#
+# Needs: cargo, python3 (a venv with `isal` is made in DIR), hyperfine, mawk, gzip. The
+# input is generated in DIR/gzindex and removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MB=450
+RUNS=5
+DIR=/tmp/logrill-bench
+while [ $# -gt 0 ]; do
+  case $1 in
+    --mb) MB=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --dir) DIR=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
+LOGRILL=$ROOT/target/release/logrill
+MKLOGS=$ROOT/target/release/examples/mklogs
+GZI=$DIR/gzindex
+rm -rf "$GZI"
+mkdir -p "$GZI"
+trap 'rm -rf "$GZI"' EXIT
+"$MKLOGS" "$GZI/tree" --mb "$MB" --sites 1 --codecs plain >/dev/null
+find "$GZI/tree" -name 'access-log*' -type f | sort | xargs cat | gzip -6 > "$GZI/one.log.gz"
+rm -rf "$GZI/tree"
+ONE=$GZI/one.log.gz
+ISAL=$DIR/venv/bin/python
+"$ISAL" -c 'import isal' 2>/dev/null || { python3 -m venv "$DIR/venv" && "$DIR/venv/bin/pip" install -q isal; }
+
+# The first read, every time: a fresh index directory per run.
+cat > "$GZI/first_read.sh" <<SH
+#!/bin/sh
+rm -rf "$GZI/idx-first"
+LOGRILL_INDEX_DIR="$GZI/idx-first" exec "$LOGRILL" -q "\$@" "$ONE"
+SH
+chmod +x "$GZI/first_read.sh"
+export LOGRILL_INDEX_DIR=$GZI/idx
+"$LOGRILL" index "$ONE"
+
+BYTES=$(zcat "$ONE" | wc -c)
+LINES=$(zcat "$ONE" | wc -l)
+SUM=$(zcat "$ONE" | mawk '{ if ($NF ~ /^[0-9]+$/) s += $NF } END { printf "%.0f\n", s }')
+
+run() { # label, expected, then name=command pairs
+  local label=$1 expected=$2; shift 2
+  echo
+  echo "## $label (expected $expected)"
+  local args=()
+  for pair in "$@"; do
+    local name=${pair%%=*} cmd=${pair#*=} got
+    got=$(bash -c "$cmd" 2>/dev/null | tail -1 | tr -d ' ')
+    [ "$got" = "$expected" ] || { echo "MISMATCH: $name printed '$got'" >&2; return 1; }
+    args+=(-n "$name" "$cmd")
+  done
+  local json=$GZI/result.json
+  hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null
+  python3 - "$json" "$BYTES" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+size = int(sys.argv[2])
+base = res[0]["median"]
+print("| command | median s | speed vs first row | GB/s | CPU s |")
+print("|---|---:|---:|---:|---:|")
+for r in res:
+    print(f"| {r['command']} | {r['median']:.3f} | {base / r['median']:.2f}× "
+          f"| {size / r['median'] / 1e9:.2f} | {r['user'] + r['system']:.3f} |")
+PY
+}
+
+run "bare decode, one ${MB} MB file as .gz" "$LINES" \
+  "igzip=$ISAL -m isal.igzip -dc $ONE | wc -l" \
+  "logrill first read (records the index)=$GZI/first_read.sh count" \
+  "logrill --no-index=$LOGRILL --no-index -q count $ONE" \
+  "logrill through the index=$LOGRILL -q count $ONE"
+
+run "field -1 | sum, one ${MB} MB file as .gz" "$SUM" \
+  "logrill first read (records the index)=$GZI/first_read.sh 'field -1 | sum'" \
+  "logrill through the index, -j2=$LOGRILL -j2 -q 'field -1 | sum' $ONE" \
+  "logrill -j1 (plain decoder)=$LOGRILL -j1 -q 'field -1 | sum' $ONE" \
+  "zcat|mawk=zcat $ONE | mawk '{ if (\$NF ~ /^[0-9]+\$/) s += \$NF } END { printf \"%.0f\\n\", s }'"
+echo
+echo "index: $(stat -c %s "$LOGRILL_INDEX_DIR"/*.lgzi) bytes for $(stat -c %s "$ONE") compressed"
