@@ -111,13 +111,13 @@ pub mod stage;
 
 pub use agg::AggValue;
 pub use error::{Error, InputName, Result};
-pub use source::Files;
 pub use lang::{col, lit, Agg, Format, Query, Term};
 pub use pipeline::{Pipeline, Records};
 pub use plural::plural;
+pub use record::{Record, Schema, Timestamp, Value};
 pub use results::{Report, Results};
 pub use source::find;
-pub use record::{Record, Schema, Timestamp, Value};
+pub use source::Files;
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1068,7 +1068,8 @@ impl Core {
     /// bytes as read so far), while that file is still tracked.
     pub(super) fn origin(&self, o: Owner) -> Option<(DevIno, &[u8])> {
         // A copy's lines are named by the file it copies (see `Reader::copy_of`).
-        self.reader(o).map(|r| (r.copy_of.unwrap_or(r.id), r.head.bytes()))
+        self.reader(o)
+            .map(|r| (r.copy_of.unwrap_or(r.id), r.head.bytes()))
     }
 
     /// The plain (not decoded) file a chunk was read from, opened anew, to count the lines
