@@ -704,13 +704,7 @@ mod tests {
             "\\",
             "{\"k\":",
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::stage::parse::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let mut p = JsonParser::new();
         let mut agreed_ok = 0;
         for _ in 0..200_000 {
@@ -802,13 +796,7 @@ mod tests {
             &["a", "a.b", "a.a.b"],
             &["k"],
         ];
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::stage::parse::xorshift(0x2545_F491_4F6C_DD1Du64);
         let mut full = JsonParser::new();
         let mut picky: Vec<JsonParser> = selections
             .iter()
@@ -830,14 +818,18 @@ mod tests {
                 s.push(':');
                 // Broken values are the last ones: pick them rarely.
                 let v = (next() % values.len() as u64) as usize;
-                let v = if v >= 15 && next() % 8 != 0 {
+                let v = if v >= 15 && !next().is_multiple_of(8) {
                     v - 15
                 } else {
                     v
                 };
                 s.push_str(values[v]);
             }
-            s.push_str(if next() % 50 == 0 { "} x" } else { "}" });
+            s.push_str(if next().is_multiple_of(50) {
+                "} x"
+            } else {
+                "}"
+            });
             let want = outcome(&mut full, s.as_bytes());
             for (sel, p) in selections.iter().zip(&mut picky) {
                 let want = want.clone().map(|fields| {

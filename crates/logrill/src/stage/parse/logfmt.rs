@@ -320,13 +320,7 @@ mod tests {
             "a=\"x\\",
         ];
         let selections: [&[&str]; 4] = [&[], &["a"], &["b", "flag"], &["é", "c"]];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::stage::parse::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let outcome = |p: &mut LogfmtParser, line: &str| {
             let mut rec = Record::new();
             p.parse(line.as_bytes(), &mut rec)
@@ -344,7 +338,11 @@ mod tests {
                 .map(|_| {
                     let i = (next() % pieces.len() as u64) as usize;
                     // Broken pairs are the last ones: pick them rarely.
-                    pieces[if i >= 9 && next() % 6 != 0 { i - 9 } else { i }]
+                    pieces[if i >= 9 && !next().is_multiple_of(6) {
+                        i - 9
+                    } else {
+                        i
+                    }]
                 })
                 .collect::<Vec<_>>()
                 .join(" ");

@@ -629,3 +629,14 @@ impl fmt::Display for AutoChoice {
 pub struct AutoError {
     pub sampled: usize,
 }
+
+/// A small deterministic random source for the parsers' generated-input tests (xorshift64).
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
