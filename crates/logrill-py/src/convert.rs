@@ -95,7 +95,11 @@ fn time<'py>(py: Python<'py>, t: &Timestamp) -> PyResult<Bound<'py, PyAny>> {
 pub fn record<'py>(py: Python<'py>, r: &Record<'_>, text: Text) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (name, v) in r.iter() {
-        d.set_item(name, value(py, v, text)?)?;
+        // A name twice (a JSON object may repeat a key): the first, as the engine's
+        // look-up by name (`where`, `select`, Arrow) takes it.
+        if !d.contains(name)? {
+            d.set_item(name, value(py, v, text)?)?;
+        }
     }
     Ok(d)
 }

@@ -2,13 +2,13 @@
 //! generator. Closing it (`close()`, `with`, or the garbage collector) closes the files
 //! and writes the checkpoint — what the seed's `except GeneratorExit:` does.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use logrill::source::follow::{Follow, NextBatch, Start};
+use logrill::source::follow::{Follow, Next, Start};
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
 
 use crate::convert::Text;
 use crate::errors::LogrillError;
@@ -25,6 +25,9 @@ pub struct Follower {
     held: Mutex<Vec<String>>,
     /// What closing said (kept: the iterator closes itself when the files end).
     report: Mutex<Option<String>>,
+    /// `close()` was called while a `next()` was waiting with the follower: that
+    /// `next()` closes it when it is back.
+    close_requested: AtomicBool,
     text: Text,
 }
 
@@ -53,13 +56,19 @@ impl Follower {
             f = f.state(s);
         }
         if let Some(secs) = exit_on_idle {
-            f = f.exit_on_idle(Some(Duration::from_secs_f64(secs.max(0.0))));
+            let idle = Duration::try_from_secs_f64(secs).map_err(|_| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "exit_on_idle must be a number of seconds from 0, not {secs}"
+                ))
+            })?;
+            f = f.exit_on_idle(Some(idle));
         }
         let follower = f.open().map_err(failed)?;
         Ok(Follower {
             inner: Mutex::new(Some(follower)),
             held: Mutex::new(Vec::new()),
             report: Mutex::new(None),
+            close_requested: AtomicBool::new(false),
             text: Text::from_name(text_as)?,
         })
     }
@@ -68,40 +77,30 @@ impl Follower {
         slf
     }
 
-    /// The next batch of lines; waits for them (Ctrl-C still works).
-    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    /// The next line; waits for it (Ctrl-C still works). One line at a time, so that a
+    /// line counts as handed out only once Python has it: closing after `next()` checkpoints
+    /// exactly the lines taken. While waiting, the follower is out of its lock (and the GIL
+    /// let go), so another thread's `notices()` or `close()` never waits on this one.
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         loop {
-            let mut g = self.inner.lock().map_err(|_| failed("closed"))?;
-            let Some(f) = g.as_mut() else {
+            let Some(mut f) = self.inner.lock().map_err(|_| failed("closed"))?.take() else {
                 return Err(PyStopIteration::new_err(()));
             };
-            let got: Option<Option<(Vec<u8>, Vec<usize>)>> =
-                py.detach(
-                    || match f.next_batch_until(Some(Instant::now() + WAIT_SLICE)) {
-                        NextBatch::Batch(b) => {
-                            let mut bytes = Vec::with_capacity(b.bytes.len());
-                            let mut ends = Vec::new();
-                            for l in b.lines() {
-                                bytes.extend_from_slice(l);
-                                ends.push(bytes.len());
-                            }
-                            Some(Some((bytes, ends)))
-                        }
-                        NextBatch::Timeout => Some(None),
-                        NextBatch::Closed(_) => None,
-                    },
-                );
-            drop(g);
+            let (f_back, got) = py.detach(move || {
+                let got = match f.next_line_until(Some(Instant::now() + WAIT_SLICE)) {
+                    Next::Line(l) => Some(Some(l.bytes.to_vec())),
+                    Next::Timeout => Some(None),
+                    Next::Closed(_) => None,
+                };
+                (f, got)
+            });
+            *self.inner.lock().map_err(|_| failed("closed"))? = Some(f_back);
+            if self.close_requested.load(Ordering::Relaxed) {
+                self.close()?;
+                return Err(PyStopIteration::new_err(()));
+            }
             match got {
-                Some(Some((bytes, ends))) => {
-                    let list = PyList::empty(py);
-                    let mut start = 0;
-                    for end in ends {
-                        list.append(self.text.bytes(py, &bytes[start..end])?)?;
-                        start = end;
-                    }
-                    return Ok(list);
-                }
+                Some(Some(line)) => return self.text.bytes(py, &line),
                 Some(None) => py.check_signals()?,
                 None => {
                     self.close()?;
@@ -127,6 +126,8 @@ impl Follower {
     fn close(&self) -> PyResult<Option<String>> {
         let f = self.inner.lock().map_err(|_| failed("closed"))?.take();
         let Some(mut f) = f else {
+            // Closed already, or out with a waiting `next()`: that one closes it.
+            self.close_requested.store(true, Ordering::Relaxed);
             return Ok(self.report.lock().map_err(|_| failed("closed"))?.clone());
         };
         let closed = f.close();

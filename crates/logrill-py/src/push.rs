@@ -37,6 +37,9 @@ fn line_bytes<'a>(line: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, [
     )))
 }
 
+/// Lines taken from a Python iterable before they are sent (see [`Sink::send_all`]).
+const SEND_CHUNK: usize = 1024;
+
 fn closed() -> PyErr {
     LogrillError::new_err("this sink is closed")
 }
@@ -85,21 +88,33 @@ impl Sink {
     }
 
     /// Send every line of a Python iterable (a file, a generator, a list); stops early
-    /// when no more are wanted. Returns whether more lines are wanted.
+    /// when no more are wanted. Returns whether more lines are wanted. Lines are taken from
+    /// the iterable a chunk at a time with the sink unlocked (the iterable runs Python code,
+    /// which may itself look at this sink, e.g. `snapshot()`), then sent.
     fn send_all(&self, lines: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let mut g = self.inner.lock().map_err(|_| closed())?;
-        let s = g.as_mut().ok_or_else(closed)?;
-        for line in lines.try_iter()? {
-            let line = line?;
-            let bytes = line_bytes(&line)?;
-            // A file iterated in Python keeps its line ends: a line is what is before it.
-            let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-            let body = body.strip_suffix(b"\r").unwrap_or(body);
-            if s.send_line(body).map_err(failed)? == Flow::Stop {
-                return Ok(false);
+        let mut it = lines.try_iter()?;
+        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(SEND_CHUNK);
+        loop {
+            chunk.clear();
+            for line in it.by_ref().take(SEND_CHUNK) {
+                let line = line?;
+                let bytes = line_bytes(&line)?;
+                // A file iterated in Python keeps its line ends: a line is what is before it.
+                let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+                let body = body.strip_suffix(b"\r").unwrap_or(body);
+                chunk.push(body.to_vec());
+            }
+            if chunk.is_empty() {
+                return Ok(true);
+            }
+            let mut g = self.inner.lock().map_err(|_| closed())?;
+            let s = g.as_mut().ok_or_else(closed)?;
+            for line in &chunk {
+                if s.send_line(line).map_err(failed)? == Flow::Stop {
+                    return Ok(false);
+                }
             }
         }
-        Ok(true)
     }
 
     /// The results so far (aggregates, tables), leaving the run going.

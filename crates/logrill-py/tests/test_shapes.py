@@ -190,3 +190,56 @@ def test_arrow_through_the_c_stream_has_typed_columns(logs, truth):
     assert recs.column_names == list(rows[0])
     # The same values as the dicts (times as the same instants).
     assert recs.to_pylist() == rows
+
+
+def test_closing_after_one_line_checkpoints_only_that_line(tmp_path):
+    # Three lines come in one read; only the first was taken when the follow was closed:
+    # a restart gives the other two.
+    log = tmp_path / "app.log"
+    state = tmp_path / "state"
+    log.write_text("1\n2\n3\n")
+    with logrill.follow(log, state=state, from_start=True, exit_on_idle=0.5) as f:
+        assert next(f) == "1"
+    assert list(logrill.follow(log, state=state, exit_on_idle=0.5)) == ["2", "3"]
+
+
+def test_close_from_another_thread_while_waiting_does_not_hang(tmp_path):
+    import threading
+
+    log = tmp_path / "app.log"
+    log.write_text("")
+    f = logrill.follow(log)
+    threading.Timer(0.3, f.close).start()
+    t0 = time.monotonic()
+    assert list(f) == []
+    assert time.monotonic() - t0 < 5
+
+
+def test_send_all_lets_the_iterable_look_at_the_sink():
+    s = query().stage("count").sink()
+    seen = []
+
+    def lines():
+        for i in range(3000):
+            if i % 1000 == 999:
+                seen.append(s.snapshot().rows)
+            yield f"l{i}"
+
+    s.send_all(lines())
+    assert s.close().value == 3000
+    assert len(seen) == 3
+
+
+def test_a_repeated_json_key_reads_as_the_engine_reads_it(tmp_path):
+    p = tmp_path / "a.json"
+    p.write_text('{"a":1,"a":2}\n')
+    (r,) = logrill.files(p).lines().parse("json").rows()
+    assert r["a"] == 1
+    assert logrill.files(p).lines().parse("json").where(col("a") == 1).count() == 1
+
+
+def test_exit_on_idle_must_be_a_duration(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("")
+    with pytest.raises(ValueError):
+        logrill.follow(log, exit_on_idle=float("inf"))

@@ -664,13 +664,12 @@ class Follow:
 
     def __init__(self, native):
         self._f = native
-        self._it = itertools.chain.from_iterable(native)
 
     def __iter__(self) -> "Follow":
         return self
 
     def __next__(self) -> Any:
-        return next(self._it)
+        return next(self._f)
 
     def notices(self) -> list:
         """What happened to the files (rotated, truncated, lines lost), as text."""
