@@ -88,7 +88,7 @@ pub(crate) fn choose<R: Read + Send + 'static>(
         return Decoder::Plain(reader);
     };
     if let Some(index) = index {
-        if threads > 1 && index.points.len() > 1 {
+        if threads > 1 && index.points.len() > 1 && largest_chunk(&index) <= MAX_CHUNK_OUT {
             let started = file
                 .try_clone()
                 .and_then(|f| parallel::IndexedReader::new(f, index, threads, counter));
@@ -111,6 +111,29 @@ pub(crate) fn choose<R: Read + Send + 'static>(
         cache.spacing_rule(),
         on_done,
     )))
+}
+
+/// The most decoded bytes one chunk between seek points may have for the parallel path:
+/// each worker holds up to two chunks whole, and points are spaced by *compressed*
+/// distance, so a file that compresses 1000:1 (a decompression bomb) would make chunks
+/// of a GiB. Past this, the file is read by the plain decoder, in constant memory.
+pub(crate) const MAX_CHUNK_OUT: u64 = 32 << 20;
+
+/// The decoded size of the largest chunk of `index`.
+fn largest_chunk(index: &Index) -> u64 {
+    let ends = index
+        .points
+        .iter()
+        .skip(1)
+        .map(|p| p.out)
+        .chain(std::iter::once(index.total_out));
+    index
+        .points
+        .iter()
+        .zip(ends)
+        .map(|(p, end)| end.saturating_sub(p.out))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Once the recorder finished: store the index, if the file is still the one it read.

@@ -288,3 +288,30 @@ fn the_cache_is_bounded_oldest_first() {
     assert!(stored(&c, &p2).is_some());
     assert!(stored(&c, &p1).is_none(), "the older index was removed");
 }
+
+/// Review: points are spaced by compressed distance, and each worker holds two chunks
+/// whole, so a file that compresses 1000:1 would make chunks of a GiB. The parallel path is
+/// taken only when every chunk decodes to at most `MAX_CHUNK_OUT`.
+#[test]
+fn chunks_too_big_to_hold_send_the_file_to_the_plain_decoder() {
+    let d = tempfile::tempdir().unwrap();
+    let plain = text(40_000, 7);
+    let path = write(d.path(), "a.log.gz", &gzip(&plain));
+    let c = cache(d.path());
+    read(&path, &c, 2).unwrap();
+    let mut index = stored(&c, &path).unwrap();
+    assert!(largest_chunk(&index) <= MAX_CHUNK_OUT);
+    assert!(largest_chunk(&index) > 0);
+    // The same points, the last chunk as a decompression bomb's would be.
+    index.total_out = index.points.last().unwrap().out + MAX_CHUNK_OUT + 1;
+    assert_eq!(largest_chunk(&index), MAX_CHUNK_OUT + 1);
+    // Between two points, too.
+    index.total_out = index.points.last().unwrap().out + 1;
+    let k = index.points.len() / 2;
+    let shift = MAX_CHUNK_OUT * 2;
+    for p in &mut index.points[k..] {
+        p.out += shift;
+    }
+    index.total_out += shift;
+    assert!(largest_chunk(&index) > MAX_CHUNK_OUT);
+}
