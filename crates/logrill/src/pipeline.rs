@@ -5,7 +5,8 @@
 //! how the calls and the text make one plan); the terminal call runs the plan with
 //! [`crate::exec`], the engine the command line runs, with the [`Options`] given here.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 
 use crate::agg::{AggKind, AggValue};
 use crate::error::{Error, InputName};
@@ -182,7 +183,18 @@ impl Pipeline {
     pub fn records(self) -> Result<Records, Error> {
         let plan = self.plan().map_err(Error::Query)?;
         let (tx, rx) = mpsc::sync_channel::<Result<Record<'static>, Error>>(1024);
-        let (files, options) = (self.input, self.options);
+        let (files, mut options) = (self.input, self.options);
+        // Dropping the iterator must stop a run that sends nothing for a long time (a
+        // rare `where` over a big file, a quiet pipe): it raises this flag. A flag of the
+        // caller's own is theirs to raise; then the thread is left to end by itself.
+        let stop = match &options.cancel {
+            Some(_) => None,
+            None => {
+                let flag = Arc::new(AtomicBool::new(false));
+                options.cancel = Some(flag.clone());
+                Some(flag)
+            }
+        };
         let worker = std::thread::Builder::new()
             .name("logrill-records".into())
             .spawn(move || {
@@ -213,6 +225,7 @@ impl Pipeline {
         Ok(Records {
             rx: Some(rx),
             worker: Some(worker),
+            stop,
         })
     }
 }
@@ -221,6 +234,8 @@ impl Pipeline {
 pub struct Records {
     rx: Option<mpsc::Receiver<Result<Record<'static>, Error>>>,
     worker: Option<std::thread::JoinHandle<()>>,
+    /// Raised on drop (see [`Pipeline::records`]).
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl Iterator for Records {
@@ -232,9 +247,12 @@ impl Iterator for Records {
 }
 
 impl Drop for Records {
-    /// Hang up first (the run then stops at its next record), then wait for the thread.
+    /// Hang up and stop the run (it ends after the batch at hand), then wait for the
+    /// thread; with the caller's own cancel flag, leave the thread to end by itself.
     fn drop(&mut self) {
         self.rx.take();
+        let Some(stop) = &self.stop else { return };
+        stop.store(true, Ordering::Relaxed);
         if let Some(w) = self.worker.take() {
             let _ = w.join();
         }
