@@ -392,6 +392,29 @@ fn the_state_limit_counts_merged_values_once() {
     }
 }
 
+/// A record that lands in a group already held never passes the state limit: exactly
+/// `--max-state` groups is fine, with one thread as with several (one thread checked
+/// before every record, counting a group more than there would be, and failed here).
+#[test]
+fn exactly_the_state_limit_of_groups_is_fine_whatever_the_threads() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("f1.log"), "a 1\nb 1\n").unwrap();
+    std::fs::write(d.path().join("f2.log"), "a 1\n").unwrap();
+    let dir = d.path().to_str().unwrap();
+    let q = r"parse regex '(?P<x>\S+) (?P<n>\d+)' | count by x | sort x";
+    for threads in ["1", "2"] {
+        let (out, err, code) = run(&["-q", "-j", threads, "--json", "--max-state", "2", q, dir]);
+        assert_eq!(code, 0, "-j {threads}: {err}");
+        assert_eq!(
+            out, "{\"x\":\"a\",\"count\":2}\n{\"x\":\"b\",\"count\":1}\n",
+            "-j {threads}"
+        );
+        let (_, err, code) = run(&["-q", "-j", threads, "--max-state", "1", q, dir]);
+        assert_eq!(code, 2, "-j {threads}");
+        assert!(err.contains("more than 1"), "-j {threads}: {err}");
+    }
+}
+
 /// The first `n` lines of the combined log, cut to the common format (without the referer
 /// and the agent).
 fn common_log(dir: &std::path::Path, n: usize) -> PathBuf {

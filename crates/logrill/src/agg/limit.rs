@@ -16,8 +16,8 @@ pub struct StateLimitError {
 }
 
 /// The one rule of the bound: keeping `kept` groups or values is an error when that is more
-/// than `limit`. (A table asks before it adds one more: `check(size + 1, limit)`; a merge of
-/// parallel parts asks after.)
+/// than `limit`. Asked after adding (by a table, and by the merge of parallel parts), so
+/// a record that lands in a group already held never fails a run.
 pub fn check(kept: usize, limit: usize) -> Result<(), StateLimitError> {
     if kept > limit {
         Err(StateLimitError { limit })

@@ -54,10 +54,12 @@ impl Stats {
         }
     }
 
-    /// Whether holding one more group or value passes the state limit (an error that
-    /// ends the run: see [`Stats::input_failed`]).
-    pub fn room_for_one_more(&self, size: usize) -> Result<(), RunError> {
-        crate::agg::check_state_limit(size + 1, self.state_limit)
+    /// Whether `size` groups or values held (after adding one) pass the state limit (an
+    /// error that ends the run: see [`Stats::input_failed`]). Checked after adding, as the
+    /// parallel merge checks its merged state: a record that lands in a group already
+    /// held never fails the run.
+    pub fn within_limit(&self, size: usize) -> Result<(), RunError> {
+        crate::agg::check_state_limit(size, self.state_limit)
             .map_err(|e| RunError::Input(Error::State(e)))
     }
 
@@ -951,15 +953,14 @@ fn take<'a>(
             }
         }
         End::Kept(values) => {
-            ctx.stats.room_for_one_more(values.len())?;
             values.push(value.to_vec());
+            ctx.stats.within_limit(values.len())?;
         }
         End::Table {
             table,
             value_schema,
             ..
         } => {
-            ctx.stats.room_for_one_more(table.size())?;
             let unusable = match record {
                 Some(r) => table.add(r),
                 None => {
@@ -972,6 +973,7 @@ fn take<'a>(
                     table.add(r)
                 }
             };
+            ctx.stats.within_limit(table.size())?;
             match unusable {
                 Unusable::No => {}
                 Unusable::Null => {

@@ -17,7 +17,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
 use super::chain::{Partial, Stats};
-use super::flow::RunError;
+use super::flow::{Flow, RunError};
 use super::runner::Runner;
 use super::{conclude, Compiled, Emitted, Output, Summary};
 use crate::error::{Error, InputName};
@@ -213,6 +213,9 @@ fn emit(
     // The run's verdict on failed inputs, by the one rule (see `Stats::input_failed`).
     let mut tally = Stats::new(state_limit);
     let mut limit_reported = false;
+    // A run-ending error was met: later inputs are read to the end of their channel but
+    // no longer merged (their state would only grow past the limit) nor counted.
+    let mut ended = false;
     for input in order {
         for msg in input {
             match msg {
@@ -228,6 +231,9 @@ fn emit(
                     }
                 }
                 Msg::Done(done) => {
+                    if ended {
+                        break;
+                    }
                     let done = *done;
                     total.chain.merge_partial(done.partial);
                     // Each worker checks the limit on its own input only: the merged
@@ -254,7 +260,7 @@ fn emit(
                         // Each worker may reach the state limit: it is one problem.
                         let repeat = matches!(e, Error::State(_)) && limit_reported;
                         limit_reported |= matches!(e, Error::State(_));
-                        tally.input_failed(&e);
+                        ended |= tally.input_failed(&e) == Flow::Stop;
                         if !repeat {
                             on_error(e);
                         }
