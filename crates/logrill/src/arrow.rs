@@ -11,7 +11,7 @@
 //! | only times | `Timestamp(Microsecond, "+00:00")` (the instant in UTC; the offset it was written with is dropped) |
 //! | only strings, all UTF-8 | `Utf8` |
 //! | only strings, some not UTF-8 | `Binary` (the bytes as they are) |
-//! | a mix of the above | `Utf8` (each value as logrill prints it) |
+//! | a mix of the above | `Utf8` (each value as logrill prints it; `Binary` if some string is not UTF-8) |
 //! | nothing but nulls | `Utf8` (all null) |
 //!
 //! A value that does not fit its column's type (when the type was decided from earlier

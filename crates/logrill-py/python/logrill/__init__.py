@@ -466,7 +466,8 @@ class Pipeline:
         """The records or table rows as a ``pyarrow.Table``, built in Rust and handed over
         through the Arrow C stream interface (no Python object per value). Column types:
         integers ``int64``, floats ``double``, times ``timestamp[us, tz=+00:00]``, strings
-        ``string`` (``binary`` if some are not UTF-8), a mix ``string``."""
+        ``string`` (``binary`` if some are not UTF-8), a mix ``string`` (again ``binary`` if
+        some string is not UTF-8)."""
         import pyarrow as pa
 
         src = self._source
