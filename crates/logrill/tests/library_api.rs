@@ -252,3 +252,39 @@ fn follower_lines_pushed_into_a_plan_sink() {
         ]
     );
 }
+
+/// Review: while `parse auto` waits for its sample, the lines are kept; when a second
+/// input begins before the sample is full, each kept line must still be pushed under its
+/// own input and number (an error named `b.log:3` for a line of `a.log`).
+#[test]
+fn parse_auto_sample_lines_keep_their_input_and_number() {
+    use logrill::exec::Options;
+    use logrill::sink::prelude::*;
+    use logrill::InputName;
+    let good = |i: usize| {
+        format!(r#"10.0.0.{i} - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 200 5"#)
+    };
+    let q = logrill::lang::query().stage("parse auto | count");
+    let options = Options {
+        strict: true,
+        ..Options::default()
+    };
+    let mut sink = q.sink_with(&options).unwrap();
+    sink.input(InputName::Path("a.log".into()));
+    for i in 1..=5 {
+        let line = if i == 3 {
+            "not a log line".to_string()
+        } else {
+            good(i)
+        };
+        sink.send_line(line).unwrap();
+    }
+    sink.input(InputName::Path("b.log".into()));
+    for i in 1..=30 {
+        sink.send_line(good(i)).unwrap();
+    }
+    let report = sink.close().unwrap();
+    let errors: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("a.log:3:"), "{errors:?}");
+}

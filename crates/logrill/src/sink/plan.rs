@@ -26,8 +26,9 @@ pub struct PlanSink {
     input: InputName,
     line: u64,
     errors: Vec<Error>,
-    /// Lines kept while a `parse auto` waits for its sample.
-    sample: Option<Vec<Vec<u8>>>,
+    /// Lines kept while a `parse auto` waits for its sample, each with the input and line
+    /// number it came with (the sample may span inputs).
+    sample: Option<Vec<(InputName, u64, Vec<u8>)>>,
     stopped: bool,
 }
 
@@ -77,14 +78,14 @@ impl PlanSink {
         if self.stopped {
             return Ok(Flow::Stop);
         }
+        self.line += 1;
         if let Some(sample) = &mut self.sample {
-            sample.push(line.to_vec());
+            sample.push((self.input.clone(), self.line, line.to_vec()));
             if sample.len() < AUTO_SAMPLE {
                 return Ok(Flow::Continue);
             }
             return self.choose_format();
         }
-        self.line += 1;
         self.push_numbered(line)
     }
 
@@ -114,14 +115,20 @@ impl PlanSink {
         let Some(sample) = self.sample.take() else {
             return Ok(Flow::Continue);
         };
-        let lines: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
+        let lines: Vec<&[u8]> = sample.iter().map(|(_, _, l)| l.as_slice()).collect();
         self.live.choose_format(&lines)?;
-        for line in &sample {
-            self.line += 1;
-            if self.push_numbered(line)?.is_stop() {
+        // Each kept line is pushed under the input and number it came with; then the
+        // input at hand goes on where it was.
+        let (input, line) = (self.input.clone(), self.line);
+        for (name, number, text) in &sample {
+            self.input = name.clone();
+            self.line = *number;
+            if self.push_numbered(text)?.is_stop() {
+                (self.input, self.line) = (input, line);
                 return Ok(Flow::Stop);
             }
         }
+        (self.input, self.line) = (input, line);
         Ok(Flow::Continue)
     }
 }
