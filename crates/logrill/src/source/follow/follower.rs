@@ -335,8 +335,11 @@ impl Follower {
         self.settle();
         let shut = {
             let mut core = self.core.lock().unwrap_or_else(|e| e.into_inner());
+            // The notices are taken after the last checkpoint: a file given up whose
+            // notice nobody has taken yet stays `live` in it (the caller may never say it).
+            let shut = core.shut();
             core.take_notices(&mut self.notices);
-            core.shut()
+            shut
         };
         if let Some(t) = self.discoverer.take() {
             let _ = t.join();

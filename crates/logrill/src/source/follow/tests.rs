@@ -586,14 +586,11 @@ fn too_many_rotations_while_stuck_give_up_the_oldest_with_a_notice() {
     );
 }
 
-/// Issue 13 item 7: a file given up stays `live` in the checkpoint until the notice that
-/// says so has been taken; a crash in between then reads its rest at the restart instead of
-/// marking it `done`, never to be looked at (or reported) again.
-#[test]
-fn a_file_given_up_is_done_in_the_checkpoint_only_once_said() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("app.log");
-    let state = dir.path().join("state");
+/// A follower with a state file whose oldest generations were given up (a consumer stuck
+/// through more rotations than the bound), their notices not taken yet.
+fn follower_that_gave_up(dir: &Path) -> (Follower, PathBuf, u64) {
+    let p = dir.join("app.log");
+    let state = dir.join("state");
     fs::write(&p, "").unwrap();
     let mut f = Follow::new()
         .path(&p)
@@ -606,33 +603,64 @@ fn a_file_given_up_is_done_in_the_checkpoint_only_once_said() {
     for g in 0..gens {
         write_seq(&p, g * 10, g * 10 + 10);
         std::thread::sleep(Duration::from_millis(60));
-        fs::rename(&p, dir.path().join(format!("app.log.r{g}"))).unwrap();
+        fs::rename(&p, dir.join(format!("app.log.r{g}"))).unwrap();
     }
     std::thread::sleep(Duration::from_millis(60));
     drain_seq(&mut f, Duration::from_millis(300));
-    let entry_of = |g: u64| {
-        use std::os::unix::fs::MetadataExt;
-        let ino = fs::metadata(dir.path().join(format!("app.log.r{g}")))
-            .unwrap()
-            .ino();
-        let text = fs::read_to_string(&state).unwrap();
-        let line = text
-            .lines()
-            .find(|l| l.split(' ').nth(2) == Some(ino.to_string().as_str()))
-            .map(str::to_owned);
-        line.unwrap_or_else(|| panic!("no entry for r{g} in {text}"))
-    };
+    (f, state, gens - core::MAX_DRAINING as u64)
+}
+
+/// The state file's entry of the rotated generation `g`.
+fn entry_of(dir: &Path, state: &Path, g: u64) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let ino = fs::metadata(dir.join(format!("app.log.r{g}")))
+        .unwrap()
+        .ino();
+    let text = fs::read_to_string(state).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.split(' ').nth(2) == Some(ino.to_string().as_str()))
+        .map(str::to_owned);
+    line.unwrap_or_else(|| panic!("no entry for r{g} in {text}"))
+}
+
+/// Issue 13 item 7: a file given up stays `live` in the checkpoint until the notice that
+/// says so has been taken; a crash in between then reads its rest at the restart instead of
+/// marking it `done`, never to be looked at (or reported) again.
+#[test]
+fn a_file_given_up_is_done_in_the_checkpoint_only_once_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut f, state, given_up) = follower_that_gave_up(dir.path());
     f.checkpoint().unwrap();
     // Given up (unread: offset 0), notice not taken: live, read again after a crash.
-    assert!(entry_of(0).starts_with("live "), "{}", entry_of(0));
-    assert_eq!(entry_of(0).split(' ').nth(5), Some("0"), "{}", entry_of(0));
+    let e = entry_of(dir.path(), &state, 0);
+    assert!(e.starts_with("live "), "{e}");
+    assert_eq!(e.split(' ').nth(5), Some("0"), "{e}");
     let said = f
         .take_notices()
         .filter(|n| matches!(n, Notice::GaveUp { .. }))
         .count();
-    assert_eq!(said as u64, gens - core::MAX_DRAINING as u64);
+    assert_eq!(said as u64, given_up);
     f.checkpoint().unwrap();
-    assert!(entry_of(0).starts_with("done "), "{}", entry_of(0));
+    let e = entry_of(dir.path(), &state, 0);
+    assert!(e.starts_with("done "), "{e}");
+}
+
+/// The same at a clean close with the notice still untaken (a caller that never asks, a
+/// garbage-collected Python follower): the last checkpoint keeps the file `live`.
+#[test]
+fn a_file_given_up_and_unsaid_at_close_stays_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut f, state, given_up) = follower_that_gave_up(dir.path());
+    f.close().unwrap();
+    let e = entry_of(dir.path(), &state, 0);
+    assert!(e.starts_with("live "), "{e}");
+    // The notices are still the caller's to take after the close.
+    let said = f
+        .take_notices()
+        .filter(|n| matches!(n, Notice::GaveUp { .. }))
+        .count();
+    assert_eq!(said as u64, given_up);
 }
 
 /// Issue 14: `seq 1 1000 > n.log; logrill -F --from-start count n.log`, Ctrl-C, said
