@@ -133,6 +133,10 @@ impl Pipeline {
         self,
         f: impl FnMut(&InputName, u64, &Record<'_>) -> bool,
     ) -> Result<Report<u64>, Error> {
+        let plan = self.plan().map_err(Error::Query)?;
+        if plan.terminal != Terminal::Rows {
+            return Err(not_here(&plan, "records or a table"));
+        }
         let mut f = f;
         let mut given = 0u64;
         let mut each = OnRecord(|input: &InputName, line: u64, r: &Record<'_>| {
@@ -182,6 +186,9 @@ impl Pipeline {
     /// (an error then is returned here); one the engine refuses after that comes as an item.
     pub fn records(self) -> Result<Records, Error> {
         let plan = self.plan().map_err(Error::Query)?;
+        if plan.terminal != Terminal::Rows {
+            return Err(not_here(&plan, "records or a table"));
+        }
         let (tx, rx) = mpsc::sync_channel::<Result<Record<'static>, Error>>(1024);
         let (files, mut options) = (self.input, self.options);
         // Dropping the iterator must stop a run that sends nothing for a long time (a

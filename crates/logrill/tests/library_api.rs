@@ -288,3 +288,32 @@ fn parse_auto_sample_lines_keep_their_input_and_number() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("a.log:3:"), "{errors:?}");
 }
+
+/// Review: a pipeline that ends in values has no records; asking for them is an error
+/// that says so (it gave an empty iterator), as `rows()` already said.
+#[test]
+fn records_of_a_value_pipeline_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(dir.path(), 3);
+    let err = find(&log)
+        .open()
+        .lines()
+        .field(1)
+        .records()
+        .err()
+        .expect("an error");
+    assert!(err.to_string().contains("records or a table"), "{err}");
+    let err = find(&log)
+        .open()
+        .lines()
+        .field(1)
+        .for_each_record(|_, _, _| true)
+        .expect_err("an error");
+    assert!(err.to_string().contains("records or a table"), "{err}");
+    assert!(find(&log)
+        .open()
+        .lines()
+        .parse(logrill::Format::Common)
+        .records()
+        .is_ok());
+}
