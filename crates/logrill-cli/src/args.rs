@@ -288,17 +288,6 @@ impl Args {
         (!self.paths.is_empty()).then(|| Find::new(&self.paths).globs(self.globs.iter().cloned()))
     }
 
-    /// The inputs: the paths (with globs for directories), or standard input.
-    ///
-    /// A single input (standard input, or one path that is a file) gets every core for
-    /// decoding bzip2 and xz; several inputs are read in parallel, one core each.
-    // Used by the columnar and NATS runs (cargo features); the plain run wants the cache
-    // itself for its notices, and calls `files_with_index`.
-    #[cfg_attr(not(any(feature = "columnar", feature = "nats")), allow(dead_code))]
-    pub fn files(&self) -> anyhow::Result<Files> {
-        self.files_with_index(self.gz_index())
-    }
-
     /// The gzip index cache, unless --no-index (see [`crate::index::cache`]).
     pub fn gz_index(&self) -> Option<std::sync::Arc<logrill::source::gzindex::IndexCache>> {
         if self.no_index {
@@ -308,7 +297,12 @@ impl Args {
         }
     }
 
-    /// The inputs as [`Args::files`], gzip files read through (and recorded into) `gz_index`.
+    /// The inputs: the paths (with globs for directories), or standard input; gzip files
+    /// read through (and recorded into) `gz_index` (say its notices after the run:
+    /// [`crate::index::say_notices`]).
+    ///
+    /// A single input (standard input, or one path that is a file) gets every core for
+    /// decoding bzip2 and xz; several inputs are read in parallel, one core each.
     pub fn files_with_index(
         &self,
         gz_index: Option<std::sync::Arc<logrill::source::gzindex::IndexCache>>,

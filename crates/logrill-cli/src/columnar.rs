@@ -45,7 +45,8 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
             "--output: `tee` results cannot be written as one table (run each branch on its own)"
         );
     }
-    let files = args.files()?;
+    let gz_index = args.gz_index();
+    let files = args.files_with_index(gz_index.clone())?;
     let walk = files.walk_report();
     let mut out = ColumnarWriter::new(Options {
         format,
@@ -73,6 +74,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         .finish()
         .map_err(|e| anyhow::anyhow!(crate::diag::about(path, e)))?;
     crate::report(args, &summary);
+    crate::index::say_notices(gz_index.as_ref(), args.quiet);
     let nothing_read = walk.is_some_and(|w| crate::warn_empty_roots(&w));
     for (column, n) in &written.nulled {
         crate::diag::say(format_args!("{path}: column `{column}`: {} of another type than the column's (fixed by the first row group) written as null", logrill::plural(*n, "value", "values")));

@@ -40,6 +40,17 @@ pub fn cache(dir: Option<&PathBuf>) -> Option<Arc<IndexCache>> {
     Some(Arc::new(IndexCache::new(dir)))
 }
 
+/// Say what the index cache noticed during a run (a damaged index skipped, an index that
+/// could not be stored), unless `quiet`: every run that reads through the cache ends so.
+pub fn say_notices(cache: Option<&Arc<IndexCache>>, quiet: bool) {
+    let Some(cache) = cache else { return };
+    for notice in cache.take_notices() {
+        if !quiet {
+            crate::diag::say(notice);
+        }
+    }
+}
+
 /// Index every path; exit status 2 if any failed.
 pub fn run(args: &IndexArgs) -> u8 {
     let Some(cache) = cache(args.index_dir.as_ref()) else {

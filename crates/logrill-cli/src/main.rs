@@ -213,13 +213,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
         other => other?,
     }
     report(args, &summary);
-    if let Some(cache) = &gz_index {
-        for notice in cache.take_notices() {
-            if !args.quiet {
-                diag::say(notice);
-            }
-        }
-    }
+    index::say_notices(gz_index.as_ref(), args.quiet);
     let nothing_read = walk.is_some_and(|w| warn_empty_roots(&w));
     if summary.interrupted {
         diag::say("interrupted: the result above is partial (reading stopped early)");

@@ -148,19 +148,41 @@ fn a_damaged_index_gives_a_notice_and_the_right_answer() {
         logrill(&[&"index", &"-q", &"--index-dir", &idx, &gz]).code,
         Some(0)
     );
-    let path = index_file(&idx);
-    let mut bytes = fs::read(&path).unwrap();
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 0x55;
-    fs::write(&path, bytes).unwrap();
+    // Flip one more byte each time (flipping the same one twice would mend it).
+    let flips = std::cell::Cell::new(0);
+    let damage = |path: &std::path::Path| {
+        let mut bytes = fs::read(path).unwrap();
+        let at = bytes.len() / 2 + flips.get();
+        flips.set(flips.get() + 1);
+        bytes[at] ^= 0x55;
+        fs::write(path, bytes).unwrap();
+    };
+    damage(&index_file(&idx));
+    let said = |stderr: &str| {
+        stderr.contains("a.gz") && stderr.contains("index") && stderr.contains("ignored")
+    };
     let r = logrill(&[&"-j2", &"--index-dir", &idx, &"field -1 | sum", &gz]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(r.stdout.trim(), sum.to_string());
-    assert!(
-        r.stderr.contains("a.gz") && r.stderr.contains("index") && r.stderr.contains("ignored"),
-        "{}",
-        r.stderr
-    );
+    assert!(said(&r.stderr), "{}", r.stderr);
+    // The Parquet run reads through the same cache and says the same (review: its
+    // notices were dropped). Whether or not the run above stored a new index, damage it.
+    if cfg!(feature = "columnar") {
+        damage(&index_file(&idx));
+        let out = d.path().join("out.parquet");
+        let r = logrill(&[
+            &"-j2",
+            &"--index-dir",
+            &idx,
+            &"--output",
+            &"parquet",
+            &out,
+            &"field -1",
+            &gz,
+        ]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(said(&r.stderr), "{}", r.stderr);
+    }
 }
 
 #[test]

@@ -426,7 +426,8 @@ fn cancel_flag() -> anyhow::Result<Arc<AtomicBool>> {
 /// `--to nats://…` in batch mode: run `plan` over the inputs, publishing the results, and
 /// wait for every acknowledgement. Returns the exit status.
 pub fn run_batch(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
-    let files = args.files()?;
+    let gz_index = args.gz_index();
+    let files = args.files_with_index(gz_index.clone())?;
     let cancel = cancel_flag()?;
     let mut sink = NatsSink::connect(args, Some(cancel.clone()))?;
     let mut options = args.options();
@@ -437,6 +438,7 @@ pub fn run_batch(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         Err(RunFailure::Output(e)) => anyhow::bail!("{e}"),
         Err(e) => return Err(e.into()),
     };
+    crate::index::say_notices(gz_index.as_ref(), args.quiet);
     if let Err(e) = sink.settle() {
         crate::diag::say(format!("{e}"));
         return Ok(2);
