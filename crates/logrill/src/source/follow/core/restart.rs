@@ -205,11 +205,7 @@ impl Core {
         for u in found {
             let before = self.streams[i].draining.len();
             let key = (u.mtime, u.id.ino);
-            if u.compressed {
-                self.attach_decoded(i, u.path, u.file, u.id, 0);
-            } else {
-                self.attach(i, u.path, u.file, u.id, 0, false, false);
-            }
+            self.attach_unseen(i, u);
             // Among the checkpointed older files, in time order: before the first plain
             // one written later (a compressed file's time is when it was compressed, which
             // says nothing of its lines, so those keep their checkpoint order).
@@ -254,11 +250,17 @@ impl Core {
         found.retain(|u| u.compressed || u.born.is_some_and(|b| b < new_born));
         found.sort_by_key(|u| (u.mtime, u.id.ino));
         for u in found {
-            if u.compressed {
-                self.attach_decoded(i, u.path, u.file, u.id, 0);
-            } else {
-                self.attach(i, u.path, u.file, u.id, 0, false, false);
-            }
+            self.attach_unseen(i, u);
+        }
+    }
+
+    /// A generation nobody saw, read from its start as an older file of stream `i`
+    /// (through its decoder if compressed).
+    fn attach_unseen(&mut self, i: usize, u: Unseen) {
+        if u.compressed {
+            self.attach_decoded(i, u.path, u.file, u.id, 0);
+        } else {
+            self.attach(i, u.path, u.file, u.id, 0, false, false);
         }
     }
 
