@@ -149,3 +149,27 @@ def test_input_errors_surface_on_the_driver_with_file_and_line(spark, tmp_path, 
     assert e["path"] == str(bad) and e["line"] is not None and e["line"] > 0
     with pytest.raises(logrill.InputErrors):
         r.check()
+
+
+@pytest.mark.parametrize("split", [1, 7, 64, 1000, 4096])
+def test_byte_ranges_cover_every_line_once(tmp_path, split):
+    from logrill.spark import _ranges, _read_range
+
+    data = b"".join(b"line %d %s\n" % (i, b"x" * (i % 13)) for i in range(500)) + b"no newline"
+    p = tmp_path / "plain.log"
+    p.write_bytes(data)
+    pieces = _ranges([("path", str(p))], split)
+    assert all(k == "range" for k, *_ in pieces) and len(pieces) == -(-len(data) // split)
+    parts = [_read_range(path, s, e) for _, path, s, e in pieces]
+    assert b"".join(parts) == data
+    assert all(x.endswith(b"\n") or x == b"" or x.endswith(b"no newline") for x in parts)
+
+
+def test_a_big_plain_file_in_byte_ranges_equals_a_local_run(spark, logs):
+    """One plain file cut into ranges of 40 kB, spread over the tasks: same answer."""
+    f = str(logs / "www" / "site0" / "access-log")
+    assert os.path.getsize(f) > 200_000
+    for text in ["parse common | count by status", "parse common | top 3 host",
+                 "parse common | p99 bytes, first path, last path, count_distinct host"]:
+        got = logrill.spark.run(spark, text, [f], split_bytes=40_000, partitions=2)
+        same(got, local(text, [f]))

@@ -129,6 +129,7 @@ const PIPELINES: &[&str] = &[
     // Aggregates of records, alone, by groups, and every kind.
     "parse combined | count",
     "parse combined | count by status",
+    "parse auto | count by status",
     "parse combined | count status >= 500 as errors, sum bytes by host",
     "parse combined | min bytes, max bytes, avg bytes, min time, max time by status",
     "parse combined | distinct host",

@@ -34,6 +34,10 @@ __all__ = ["run", "mergeable"]
 _OPTIONS = ("strict", "state_limit", "max_line_bytes")
 # Records read on the driver's behalf to learn a record pipeline's column types.
 _SCHEMA_SAMPLE = 2000
+# Plain files bigger than this are cut into byte ranges (as Hadoop splits text files).
+_SPLIT = 64 * 1024 * 1024
+# The first bytes of the compressed formats logrill opens: such files are not cut.
+_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 
 
 def _text_of(pipeline: Union[str, Pipeline]) -> str:
@@ -60,8 +64,8 @@ def _local_path(uri: str) -> str:
 
 def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str]] = None, *,
         glob: Union[None, str, Sequence[str]] = None, partitions: Optional[int] = None,
-        executors_open_paths: Optional[bool] = None, text: str = "str",
-        **options: Any) -> Any:
+        executors_open_paths: Optional[bool] = None, split_bytes: Optional[int] = _SPLIT,
+        text: str = "str", **options: Any) -> Any:
     """Run ``pipeline`` (text, or a :class:`logrill.Pipeline`) over ``paths`` with Spark.
 
     ``paths``: files or directories (searched for files matching ``glob``, as ``-g``), or
@@ -69,6 +73,8 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
     left out. ``partitions``: how many tasks (default: Spark's default parallelism, at
     most one per input). ``executors_open_paths``: force (``True``) or forbid (``False``)
     executors opening local paths themselves (default: yes for paths without a scheme).
+    ``split_bytes``: a plain (uncompressed) local file bigger than this is cut into byte
+    ranges at line ends, each a task of its own, for a gathering pipeline (``None``: never).
     ``options``: ``strict``, ``state_limit``, ``max_line_bytes`` as for a local run.
 
     Returns a :class:`logrill.Result` for a gathering pipeline (input problems in
@@ -85,6 +91,8 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
         globs = [glob] if isinstance(glob, str) else list(glob or [])
     if isinstance(pipeline, Pipeline):
         options = {**{k: v for k, v in pipeline._options.items() if k in _OPTIONS}, **options}
+        if text == "str":
+            text = pipeline._options.get("text", "str")
     unknown = set(options) - set(_OPTIONS)
     if unknown:
         raise TypeError(f"unexpected run option(s) {sorted(unknown)} ({', '.join(_OPTIONS)})")
@@ -94,6 +102,8 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
     pieces, walk_errors = _pieces(local, globs)
     sc = spark.sparkContext
     if _native.mergeable(text_):
+        if split_bytes:
+            pieces = _ranges(pieces, split_bytes)
         return _gather(sc, text_, pieces, remote, walk_errors, partitions, text, options)
     if walk_errors:
         raise InputErrors(walk_errors, Result(
@@ -107,12 +117,60 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
 def _pieces(local: List[str], globs: List[str]) -> Tuple[List[Tuple[str, str]], list]:
     """The local inputs as work pieces ``("path", path)``, in logrill's reading order.
 
-    A piece names one input; byte ranges of one big file would be pieces of their own
-    (``("range", path, start, end)``) once the library runs a plan on a range."""
+    A piece names one input; a big plain file is cut into ``("range", path, start, end)``
+    pieces by :func:`_ranges` (gathering pipelines only)."""
     if not local:
         return [], []
     files, errors = _native.found([_local_path(p) for p in local], globs)
     return [("path", f) for f in files], list(errors)
+
+
+def _ranges(pieces: list, split: int) -> list:
+    """Plain files bigger than ``split`` bytes as pieces ``("range", path, start, end)``."""
+    out = []
+    for piece in pieces:
+        path = piece[1]
+        try:
+            size = os.path.getsize(path)
+            with open(path, "rb") as f:
+                head = f.read(6)
+        except OSError:
+            size, head = 0, b""
+        if size <= split or head.startswith(_MAGIC):
+            out.append(piece)
+            continue
+        out.extend(("range", path, start, min(start + split, size))
+                   for start in range(0, size, split))
+    return out
+
+
+def _line_end(f: Any, at: int) -> int:
+    """The offset just after the first newline at or after ``at`` (the end of the file if
+    there is none)."""
+    f.seek(at)
+    pos = at
+    while True:
+        chunk = f.read(64 * 1024)
+        if not chunk:
+            return pos
+        i = chunk.find(b"\n")
+        if i >= 0:
+            return pos + i + 1
+        pos += len(chunk)
+
+
+def _read_range(path: str, start: int, end: int) -> bytes:
+    """The lines of ``path`` that start in ``[start, end)``: a range begins after the
+    line end at or after ``start - 1`` and goes on to the line end at or after
+    ``end - 1``, so the ranges of a file cover each of its lines exactly once."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        begin = 0 if start == 0 else _line_end(f, start - 1)
+        finish = size if end >= size else _line_end(f, end - 1)
+        if finish <= begin:
+            return b""
+        f.seek(begin)
+        return f.read(finish - begin)
 
 
 def _slices(n: int, sc: Any, partitions: Optional[int]) -> int:
@@ -129,15 +187,28 @@ def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: l
     if pieces:
         def task(index: int, it: Iterator[tuple]) -> Iterator[tuple]:
             from logrill import _native as native
-            paths = [p[1] for p in it]
-            if paths:
-                data, errs = native.partial(paths, text_, **options)
-                yield (index, data, list(errs))
+            paths: List[str] = []
+            n = 0
+            # Whole files in a row make one part; a byte range a part of its own.
+            for piece in list(it) + [("end",)]:
+                if piece[0] == "path":
+                    paths.append(piece[1])
+                    continue
+                if paths:
+                    data, errs = native.partial(paths, text_, **options)
+                    yield (index, n, data, list(errs))
+                    n, paths = n + 1, []
+                if piece[0] == "range":
+                    _, path, start, end = piece
+                    data, errs = native.partial_of_bytes(
+                        path, _read_range(path, start, end), text_, **options)
+                    yield (index, n, data, list(errs))
+                    n += 1
 
         rdd = sc.parallelize(pieces, _slices(len(pieces), sc, partitions))
-        for index, data, errs in sorted(rdd.mapPartitionsWithIndex(task).collect(),
-                                        key=lambda r: r[0]):
-            parts.append(((0, f"{index:012d}"), data))
+        for index, n, data, errs in sorted(rdd.mapPartitionsWithIndex(task).collect(),
+                                           key=lambda r: (r[0], r[1])):
+            parts.append(((0, f"{index:012d}.{n:012d}"), data))
             errors.extend(errs)
     if remote:
         def task_bytes(item: tuple) -> tuple:
