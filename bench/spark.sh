@@ -41,7 +41,7 @@ PY="$DIR/venv/bin/python"
 "$PY" -m pip install -q --disable-pip-version-check pyspark pyarrow "$ROOT/crates/logrill-py"
 
 echo "## $(du -m "$DIR/access.log" | cut -f1) MB combined log ($(wc -l < "$DIR/access.log") lines), gzip copy $(du -m "$DIR/access.log.gz" | cut -f1) MB; best of $RUNS"
-echo "| master | input | query | spark.read.text + regexp_extract: wall (CPU) | logrill.spark.run: wall (CPU) | ratio: wall (CPU) |"
+echo "| master | input | query | spark.read.text + regexp_extract | logrill.spark.run | ratio |"
 echo "|---|---|---|---|---|---|"
 for m in "local[1]" "local[2]"; do
   "$PY" bench/spark_inprocess.py "$m" "$RUNS" "$DIR/access.log" "$DIR/access.log.gz" 2>/dev/null

@@ -1,9 +1,8 @@
 """Time, in one Spark session (session start excluded), what a Spark user writes today
 (`spark.read.text` + `regexp_extract`) against the same questions through
 `logrill.spark.run`, on one combined log and its gzip copy. Answers are compared before
-anything is timed. Best of RUNS wall times, page cache warm (every query runs once first),
-and the CPU time (user + sys) of the whole process tree (driver, Spark's JVM, Python
-workers) for that run: on a loaded machine the CPU time says more than the wall time.
+anything is timed. Best of RUNS wall times, page cache warm (every query runs once first):
+run it on a quiet machine.
 
     python bench/spark_inprocess.py MASTER RUNS PLAIN GZ
 """
@@ -57,40 +56,13 @@ def logrill_top_hosts(path):
     return [(row["host"], row["sum_bytes"]) for row in r.rows]
 
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu():
-    """CPU seconds (user + sys, with waited-for children) of this process and all its
-    descendants, from /proc."""
-    parent, cpu = {}, {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parent[int(pid)] = int(fields[1])
-        cpu[int(pid)] = sum(int(x) for x in fields[11:15]) / TICK
-    me, total = os.getpid(), 0.0
-    for pid in cpu:
-        p = pid
-        while p > 1 and p != me:
-            p = parent.get(p, 1)
-        if p == me:
-            total += cpu[pid]
-    return total
-
-
 def best(fn, path):
     fn(path)
     times = []
     for _ in range(runs):
-        c, t = tree_cpu(), time.perf_counter()
+        t = time.perf_counter()
         fn(path)
-        times.append((time.perf_counter() - t, tree_cpu() - c))
+        times.append(time.perf_counter() - t)
     return min(times)
 
 
@@ -101,7 +73,6 @@ for name, path in [("plain", plain), ("gzip", gz)]:
     assert a == b, f"top hosts differ on {name}: {a} vs {b}"
     for q, (s_fn, l_fn) in {"count by status": (spark_status, logrill_status),
                             "top 3 hosts by bytes": (spark_top_hosts, logrill_top_hosts)}.items():
-        (s, sc), (l, lc) = best(s_fn, path), best(l_fn, path)
-        print(f"| {master} | {name} | {q} | {s:.2f} s ({sc:.1f} s CPU) | {l:.2f} s "
-              f"({lc:.1f} s CPU) | {s / l:.1f}x ({sc / lc:.1f}x) |", flush=True)
+        s, l = best(s_fn, path), best(l_fn, path)
+        print(f"| {master} | {name} | {q} | {s:.2f} s | {l:.2f} s | {s / l:.1f}x |", flush=True)
 spark.stop()

@@ -32,6 +32,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::run_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(partial::partial, m)?)?;
     m.add_function(wrap_pyfunction!(partial::partial_of_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::partial_range, m)?)?;
     m.add_function(wrap_pyfunction!(partial::finish, m)?)?;
     m.add_function(wrap_pyfunction!(partial::mergeable, m)?)?;
     m.add_function(wrap_pyfunction!(partial::found, m)?)?;

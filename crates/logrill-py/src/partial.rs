@@ -101,6 +101,39 @@ pub fn partial_of_bytes<'py>(
     part(py, &plan, [input], &options_of(&o))
 }
 
+/// [`partial`] of the bytes `[begin, end)` of the file `path` (a range cut at line ends by
+/// the caller), read by the engine straight from the file: no copy through Python.
+#[pyfunction]
+#[pyo3(signature = (path, begin, end, text, **options))]
+pub fn partial_range<'py>(
+    py: Python<'py>,
+    path: String,
+    begin: u64,
+    end: u64,
+    text: &str,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let o = RunOptions::from_kwargs(options)?;
+    let plan = plan_of(text)?;
+    let name = InputName::Path(path.clone().into());
+    let input = std::fs::File::open(&path)
+        .and_then(|mut f| {
+            f.seek(SeekFrom::Start(begin))?;
+            Ok(f)
+        })
+        .map_err(|source| Error::Io {
+            name: name.clone(),
+            source,
+        })
+        .and_then(|f| {
+            let range =
+                std::io::BufReader::with_capacity(1 << 20, f.take(end.saturating_sub(begin)));
+            logrill::source::open::open_reader(name, range)
+        });
+    part(py, &plan, [input], &options_of(&o))
+}
+
 /// Merge the partial results `parts` (in input order) of the pipeline `text` and finish:
 /// `(results, report)` as [`crate::run::run`] gives them; `errors` are the input problems
 /// the parts met, put in the report.

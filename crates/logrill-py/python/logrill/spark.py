@@ -71,8 +71,9 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
     ``paths``: files or directories (searched for files matching ``glob``, as ``-g``), or
     URIs Spark can read; for a Pipeline made by ``logrill.query(text, paths)`` they may be
     left out. ``partitions``: how many tasks (default: Spark's default parallelism, at
-    most one per input). ``executors_open_paths``: force (``True``) or forbid (``False``)
-    executors opening local paths themselves (default: yes for paths without a scheme).
+    most one per piece). ``executors_open_paths=False``: local paths too are read by Spark
+    (``file://`` on a cluster without a shared file system); URIs with a scheme always
+    are (``glob`` applies to local directories; for URIs, put Hadoop's glob in the URI).
     ``split_bytes``: a plain (uncompressed) local file bigger than this is cut into byte
     ranges at line ends, each a task of its own, for a gathering pipeline (``None``: never).
     ``options``: ``strict``, ``state_limit``, ``max_line_bytes`` as for a local run.
@@ -159,16 +160,22 @@ def _line_end(f: Any, at: int) -> int:
         pos += len(chunk)
 
 
-def _read_range(path: str, start: int, end: int) -> bytes:
-    """The lines of ``path`` that start in ``[start, end)``: a range begins after the
-    line end at or after ``start - 1`` and goes on to the line end at or after
+def _line_range(path: str, start: int, end: int) -> Tuple[int, int]:
+    """Where the lines of ``path`` that start in ``[start, end)`` lie: a range begins after
+    the line end at or after ``start - 1`` and goes on to the line end at or after
     ``end - 1``, so the ranges of a file cover each of its lines exactly once."""
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         begin = 0 if start == 0 else _line_end(f, start - 1)
         finish = size if end >= size else _line_end(f, end - 1)
-        if finish <= begin:
-            return b""
+        return begin, max(begin, finish)
+
+
+def _read_range(path: str, start: int, end: int) -> bytes:
+    """The bytes of the lines of ``path`` that start in ``[start, end)`` (see
+    :func:`_line_range`)."""
+    begin, finish = _line_range(path, start, end)
+    with open(path, "rb") as f:
         f.seek(begin)
         return f.read(finish - begin)
 
@@ -200,8 +207,8 @@ def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: l
                     n, paths = n + 1, []
                 if piece[0] == "range":
                     _, path, start, end = piece
-                    data, errs = native.partial_of_bytes(
-                        path, _read_range(path, start, end), text_, **options)
+                    begin, finish = _line_range(path, start, end)
+                    data, errs = native.partial_range(path, begin, finish, text_, **options)
                     yield (index, n, data, list(errs))
                     n += 1
 
