@@ -15,6 +15,7 @@ mod convert;
 mod errors;
 mod follow;
 mod inputs;
+mod partial;
 mod push;
 mod run;
 
@@ -29,6 +30,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(run::run, m)?)?;
     m.add_function(wrap_pyfunction!(run::run_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::partial, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::partial_of_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::partial_range, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::finish, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::mergeable, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::found, m)?)?;
     m.add_class::<arrow::ArrowTable>()?;
     m.add_class::<run::Batches>()?;
     m.add_class::<push::Sink>()?;

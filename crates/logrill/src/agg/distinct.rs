@@ -9,7 +9,7 @@ use crate::record::Value;
 
 /// The distinct non-null values, kept.
 #[derive(Debug, Clone, Default)]
-pub struct Distinct(BTreeMap<Vec<u8>, Value<'static>>);
+pub struct Distinct(pub(super) BTreeMap<Vec<u8>, Value<'static>>);
 
 impl Distinct {
     /// Add a value; returns how many values the state now keeps more (0 or 1).
@@ -38,7 +38,7 @@ impl Distinct {
 
 /// The encoded keys of the distinct non-null values: only their number is answered.
 #[derive(Debug, Clone, Default)]
-pub struct CountDistinct(HashSet<Vec<u8>, foldhash::quality::RandomState>);
+pub struct CountDistinct(pub(super) HashSet<Vec<u8>, foldhash::quality::RandomState>);
 
 impl CountDistinct {
     /// Add a value; returns how many values the state now keeps more (0 or 1).

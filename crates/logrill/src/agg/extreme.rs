@@ -7,8 +7,8 @@ use crate::record::Value;
 /// The smallest (or, with `max`, largest) value seen.
 #[derive(Debug, Clone)]
 pub struct Extreme {
-    best: Option<Value<'static>>,
-    max: bool,
+    pub(super) best: Option<Value<'static>>,
+    pub(super) max: bool,
 }
 
 impl Extreme {

@@ -6,8 +6,8 @@ use crate::record::Value;
 /// The first (or, with `last`, the last) non-null value seen.
 #[derive(Debug, Clone)]
 pub struct FirstLast {
-    value: Option<Value<'static>>,
-    last: bool,
+    pub(super) value: Option<Value<'static>>,
+    pub(super) last: bool,
 }
 
 impl FirstLast {

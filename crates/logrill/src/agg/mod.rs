@@ -25,6 +25,7 @@ mod number;
 mod percentile;
 mod state;
 mod top;
+mod wire;
 
 pub use distinct::{CountDistinct, Distinct};
 pub use extreme::Extreme;
@@ -36,6 +37,8 @@ pub use percentile::Percentile;
 pub use state::{AggFn, AggState, Unusable};
 use std::fmt;
 pub use top::Top;
+pub use wire::WireError;
+pub(crate) use wire::{Reader as WireReader, Writer as WireWriter};
 
 /// Which aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -7,9 +7,9 @@ use crate::record::Value;
 /// The numbers seen, and whether all were integers (then the answer is one too).
 #[derive(Debug, Clone)]
 pub struct Percentile {
-    q: f64,
-    values: Vec<f64>,
-    all_int: bool,
+    pub(super) q: f64,
+    pub(super) values: Vec<f64>,
+    pub(super) all_int: bool,
 }
 
 impl Percentile {

@@ -12,11 +12,11 @@ type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 /// Counts per value, and the order in which values were first seen.
 #[derive(Debug, Clone)]
 pub struct Top {
-    n: usize,
-    counts: Map<Vec<u8>, (Value<'static>, u64)>,
+    pub(super) n: usize,
+    pub(super) counts: Map<Vec<u8>, (Value<'static>, u64)>,
     /// First-seen order, to break ties deterministically.
-    seen: u64,
-    order: Map<Vec<u8>, u64>,
+    pub(super) seen: u64,
+    pub(super) order: Map<Vec<u8>, u64>,
 }
 
 impl Top {

@@ -16,12 +16,14 @@ mod flow;
 mod line_op;
 pub mod live;
 mod parallel;
+pub mod partial;
 mod runner;
 mod skips;
 pub mod table;
 
 pub use files::Files;
 pub use live::{Live, LiveError, Pushed};
+pub use partial::{PartialError, PartialResult};
 pub use skips::{SkipExample, Skips};
 pub use table::DEFAULT_STATE_LIMIT;
 

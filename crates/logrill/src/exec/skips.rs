@@ -43,6 +43,15 @@ impl Skips {
             });
     }
 
+    /// Count `n` values skipped for `reason`, `example` the first (for a partial result
+    /// read back from bytes: see [`super::partial`]).
+    pub(crate) fn add_counted(&mut self, reason: SkipReason, n: u64, example: SkipExample) {
+        self.by_reason
+            .entry(reason)
+            .and_modify(|(m, _)| *m += n)
+            .or_insert((n, example));
+    }
+
     /// All skipped values.
     pub fn total(&self) -> u64 {
         self.by_reason.values().map(|(n, _)| n).sum()

@@ -56,6 +56,12 @@ fn new_states(aggregates: &[AggCall]) -> States {
         .collect()
 }
 
+/// What a table holds (see [`Table::into_contents`]).
+pub(crate) enum Contents {
+    Groups(Vec<(Vec<Value<'static>>, States)>),
+    Sorted(Vec<Record<'static>>),
+}
+
 /// Records kept to be sorted.
 #[derive(Debug, Clone)]
 pub struct Sorted {
@@ -182,6 +188,46 @@ impl Table {
             (Table::Sorted(a), Table::Sorted(b)) => a.rows.extend(b.rows),
             (Table::Groups(a), Table::Groups(b)) => a.states.merge(b.states),
             _ => {}
+        }
+    }
+
+    /// What the table holds, for the serialized partial state ([`super::partial`]): the
+    /// groups (key values, states) in key order, or the records kept to be sorted.
+    pub(crate) fn into_contents(self) -> Contents {
+        match self {
+            Table::Groups(g) => Contents::Groups(g.states.into_sorted()),
+            Table::Sorted(s) => Contents::Sorted(s.rows),
+        }
+    }
+
+    /// Add a group read back from a serialized partial state (see
+    /// [`Table::into_contents`]); a group of the same key is merged into. Ignored by a sort
+    /// buffer.
+    pub(crate) fn add_group(&mut self, keys: Vec<Value<'static>>, states: States) {
+        if let Table::Groups(g) = self {
+            g.key_buf.clear();
+            for k in &keys {
+                encode_key(k, &mut g.key_buf);
+            }
+            let incoming = std::cell::Cell::new(Some(states));
+            g.states.add(
+                &g.key_buf,
+                || (keys, incoming.take().unwrap_or_default()),
+                |mine, _| {
+                    let kept = |s: &States| s.iter().map(AggState::kept).sum::<usize>();
+                    match incoming.take() {
+                        // A new group: all it keeps is new.
+                        None => (kept(mine), Unusable::No),
+                        Some(more) => {
+                            let before = kept(mine);
+                            for (m, s) in mine.iter_mut().zip(more) {
+                                m.merge(s);
+                            }
+                            (kept(mine).saturating_sub(before), Unusable::No)
+                        }
+                    }
+                },
+            );
         }
     }
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# logrill through Spark (logrill.spark.run) against what a Spark user writes today,
+# `spark.read.text` + `regexp_extract`, in the same session (session start excluded), at
+# local[1] and local[2], on one ~237 MB combined log and its gzip copy: `count by status`
+# and the top 3 hosts by bytes. Answers are compared before timing (bench/spark_inprocess.py).
+# Target: >= 10x Spark's own query at local[2].
+#
+#   bench/spark.sh [--mb 237] [--runs 3] [--dir /tmp/logrill-sparkbench] [--keep]
+#
+# Needs cargo, python3 (venv; maturin, pyspark from PyPI), Java 17 (apt-get install -y
+# default-jre-headless), gzip. The inputs go in --dir and are removed at the end unless --keep.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MB=237
+RUNS=3
+DIR=/tmp/logrill-sparkbench
+KEEP=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --mb) MB=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --dir) DIR=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+command -v java >/dev/null || (apt-get update -qq >/dev/null && apt-get install -y -qq default-jre-headless >/dev/null)
+
+cargo build --release -q -p logrill-testgen --example mklogs
+mkdir -p "$DIR"
+if [ ! -f "$DIR/access.log" ]; then
+  rm -rf "$DIR/tree"
+  "$ROOT/target/release/examples/mklogs" "$DIR/tree" --mb "$MB" --sites 1 --combined --codecs plain > "$DIR/TRUTH.json"
+  find "$DIR/tree" -name 'access-log*' -type f | sort -r | xargs cat > "$DIR/access.log"
+  rm -rf "$DIR/tree"
+  gzip -k -6 "$DIR/access.log"
+fi
+PY="$DIR/venv/bin/python"
+[ -x "$PY" ] || python3 -m venv "$DIR/venv"
+"$PY" -m pip install -q --disable-pip-version-check pyspark pyarrow "$ROOT/crates/logrill-py"
+
+echo "## $(du -m "$DIR/access.log" | cut -f1) MB combined log ($(wc -l < "$DIR/access.log") lines), gzip copy $(du -m "$DIR/access.log.gz" | cut -f1) MB; best of $RUNS"
+echo "| master | input | query | spark.read.text + regexp_extract | logrill.spark.run | ratio |"
+echo "|---|---|---|---|---|---|"
+for m in "local[1]" "local[2]"; do
+  "$PY" bench/spark_inprocess.py "$m" "$RUNS" "$DIR/access.log" "$DIR/access.log.gz" 2>/dev/null
+done
+[ "$KEEP" = 1 ] || rm -rf "$DIR"

@@ -1,0 +1,343 @@
+"""logrill's engine across a Spark cluster.
+
+``logrill.spark.run(spark, pipeline, paths)`` spreads the inputs over Spark's executors and
+runs logrill's engine there:
+
+* a pipeline that gathers one answer (an aggregate, ``… by …``, ``distinct``, ``p99``,
+  ``top``, ``sort``, a ``tee`` of them): each task runs its share of the files and sends
+  back the *partial state* as bytes (``logrill::exec::PartialResult``, versioned, see
+  docs/spark.md); the driver merges them in input order and finishes. The answer is a
+  :class:`logrill.Result`, exactly what ``logrill.query(pipeline, paths).run()`` gives on
+  one machine (exact integers, percentiles, distinct values, ``top`` ties);
+* a pipeline of records (``parse …``, ``where``, ``select``): a Spark DataFrame with
+  logrill's typed schema, made of the Arrow batches the executors' runs give
+  (``mapInArrow``), for the user's own Spark SQL.
+
+Where the inputs are read: paths without a scheme (or ``file:``) are opened by the
+executors themselves (on a cluster they must be on a file system every executor sees: NFS,
+a mounted bucket); other URIs (``hdfs://``, ``s3a://``, ``gs://`` …) are read by Spark
+(``binaryFiles``, the Hadoop file systems) and handed to the engine as bytes. The unit of
+work is one input; every task reads its inputs in the order logrill reads them locally.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
+from urllib.parse import urlparse
+
+from . import InputErrors, LogrillError, Pipeline, Result, _native
+
+__all__ = ["run", "mergeable"]
+
+_OPTIONS = ("strict", "state_limit", "max_line_bytes")
+# Records read on the driver's behalf to learn a record pipeline's column types.
+_SCHEMA_SAMPLE = 2000
+# Plain files bigger than this are cut into byte ranges (as Hadoop splits text files).
+_SPLIT = 64 * 1024 * 1024
+# The first bytes of the compressed formats logrill opens: such files are not cut.
+_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
+
+
+def _text_of(pipeline: Union[str, Pipeline]) -> str:
+    text = pipeline.text if isinstance(pipeline, Pipeline) else str(pipeline)
+    _native.check(text)
+    return text
+
+
+def mergeable(pipeline: Union[str, Pipeline]) -> bool:
+    """Whether ``pipeline`` gathers one answer (then :func:`run` gives a
+    :class:`logrill.Result`), rather than streaming records (then a DataFrame)."""
+    return _native.mergeable(_text_of(pipeline))
+
+
+def _is_local(uri: str) -> bool:
+    scheme = urlparse(uri).scheme
+    # A Windows drive letter parses as a one-letter scheme.
+    return scheme in ("", "file") or len(scheme) == 1
+
+
+def _local_path(uri: str) -> str:
+    return urlparse(uri).path if uri.startswith("file:") else uri
+
+
+def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str]] = None, *,
+        glob: Union[None, str, Sequence[str]] = None, partitions: Optional[int] = None,
+        executors_open_paths: Optional[bool] = None, split_bytes: Optional[int] = _SPLIT,
+        text: str = "str", **options: Any) -> Any:
+    """Run ``pipeline`` (text, or a :class:`logrill.Pipeline`) over ``paths`` with Spark.
+
+    ``paths``: files or directories (searched for files matching ``glob``, as ``-g``), or
+    URIs Spark can read; for a Pipeline made by ``logrill.query(text, paths)`` they may be
+    left out. ``partitions``: how many tasks (default: Spark's default parallelism, at
+    most one per piece). ``executors_open_paths=False``: local paths too are read by Spark
+    (``file://`` on a cluster without a shared file system); URIs with a scheme always
+    are (``glob`` applies to local directories; for URIs, put Hadoop's glob in the URI).
+    ``split_bytes``: a plain (uncompressed) local file bigger than this is cut into byte
+    ranges at line ends, each a task of its own, for a gathering pipeline (``None``: never).
+    ``options``: ``strict``, ``state_limit``, ``max_line_bytes`` as for a local run.
+
+    Returns a :class:`logrill.Result` for a gathering pipeline (input problems in
+    ``errors``, with path and line: ``.check()`` raises them), else a Spark DataFrame.
+    """
+    text_ = _text_of(pipeline)
+    if paths is None:
+        src = getattr(pipeline, "_source", None)
+        if src is None or not hasattr(src, "roots"):
+            raise LogrillError("no inputs: give paths, or a pipeline made with query(text, paths)")
+        paths, globs = list(src.roots), list(src.globs)
+    else:
+        paths = [os.fspath(p) for p in paths]
+        globs = [glob] if isinstance(glob, str) else list(glob or [])
+    if isinstance(pipeline, Pipeline):
+        options = {**{k: v for k, v in pipeline._options.items() if k in _OPTIONS}, **options}
+        if text == "str":
+            text = pipeline._options.get("text", "str")
+    unknown = set(options) - set(_OPTIONS)
+    if unknown:
+        raise TypeError(f"unexpected run option(s) {sorted(unknown)} ({', '.join(_OPTIONS)})")
+
+    local = [p for p in paths if _is_local(p)] if executors_open_paths is not False else []
+    remote = [p for p in paths if p not in local]
+    pieces, walk_errors = _pieces(local, globs)
+    sc = spark.sparkContext
+    if _native.mergeable(text_):
+        if split_bytes:
+            pieces = _ranges(pieces, split_bytes)
+        return _gather(sc, text_, pieces, remote, walk_errors, partitions, text, options)
+    if walk_errors:
+        raise InputErrors(walk_errors, Result(
+            {"aggregate": None, "values": [], "rows": [], "columns": [], "branches": []},
+            {"errors": walk_errors, "skipped": 0, "unparsed": 0, "interrupted": False}))
+    return _records(spark, text_, pieces, remote, partitions, options)
+
+
+# ----- the unit of work ---------------------------------------------------------------
+
+def _pieces(local: List[str], globs: List[str]) -> Tuple[List[Tuple[str, str]], list]:
+    """The local inputs as work pieces ``("path", path)``, in logrill's reading order.
+
+    A piece names one input; a big plain file is cut into ``("range", path, start, end)``
+    pieces by :func:`_ranges` (gathering pipelines only)."""
+    if not local:
+        return [], []
+    files, errors = _native.found([_local_path(p) for p in local], globs)
+    return [("path", f) for f in files], list(errors)
+
+
+def _ranges(pieces: list, split: int) -> list:
+    """Plain files bigger than ``split`` bytes as pieces ``("range", path, start, end)``."""
+    out = []
+    for piece in pieces:
+        path = piece[1]
+        try:
+            size = os.path.getsize(path)
+            with open(path, "rb") as f:
+                head = f.read(6)
+        except OSError:
+            size, head = 0, b""
+        if size <= split or head.startswith(_MAGIC):
+            out.append(piece)
+            continue
+        out.extend(("range", path, start, min(start + split, size))
+                   for start in range(0, size, split))
+    return out
+
+
+def _line_end(f: Any, at: int) -> int:
+    """The offset just after the first newline at or after ``at`` (the end of the file if
+    there is none)."""
+    f.seek(at)
+    pos = at
+    while True:
+        chunk = f.read(64 * 1024)
+        if not chunk:
+            return pos
+        i = chunk.find(b"\n")
+        if i >= 0:
+            return pos + i + 1
+        pos += len(chunk)
+
+
+def _line_range(path: str, start: int, end: int) -> Tuple[int, int]:
+    """Where the lines of ``path`` that start in ``[start, end)`` lie: a range begins after
+    the line end at or after ``start - 1`` and goes on to the line end at or after
+    ``end - 1``, so the ranges of a file cover each of its lines exactly once."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        begin = 0 if start == 0 else _line_end(f, start - 1)
+        finish = size if end >= size else _line_end(f, end - 1)
+        return begin, max(begin, finish)
+
+
+def _read_range(path: str, start: int, end: int) -> bytes:
+    """The bytes of the lines of ``path`` that start in ``[start, end)`` (see
+    :func:`_line_range`)."""
+    begin, finish = _line_range(path, start, end)
+    with open(path, "rb") as f:
+        f.seek(begin)
+        return f.read(finish - begin)
+
+
+def _slices(n: int, sc: Any, partitions: Optional[int]) -> int:
+    want = partitions or sc.defaultParallelism
+    return max(1, min(n, want))
+
+
+# ----- gathering pipelines: partial states merged on the driver ------------------------
+
+def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: list,
+            partitions: Optional[int], text_as: str, options: dict) -> Result:
+    parts: List[Tuple[Tuple[int, str], bytes]] = []
+    errors = list(walk_errors)
+    if pieces:
+        def task(index: int, it: Iterator[tuple]) -> Iterator[tuple]:
+            from logrill import _native as native
+            paths: List[str] = []
+            n = 0
+            # Whole files in a row make one part; a byte range a part of its own.
+            for piece in list(it) + [("end",)]:
+                if piece[0] == "path":
+                    paths.append(piece[1])
+                    continue
+                if paths:
+                    data, errs = native.partial(paths, text_, **options)
+                    yield (index, n, data, list(errs))
+                    n, paths = n + 1, []
+                if piece[0] == "range":
+                    _, path, start, end = piece
+                    begin, finish = _line_range(path, start, end)
+                    data, errs = native.partial_range(path, begin, finish, text_, **options)
+                    yield (index, n, data, list(errs))
+                    n += 1
+
+        rdd = sc.parallelize(pieces, _slices(len(pieces), sc, partitions))
+        for index, n, data, errs in sorted(rdd.mapPartitionsWithIndex(task).collect(),
+                                           key=lambda r: (r[0], r[1])):
+            parts.append(((0, f"{index:012d}.{n:012d}"), data))
+            errors.extend(errs)
+    if remote:
+        def task_bytes(item: tuple) -> tuple:
+            from logrill import _native as native
+            name, content = item
+            data, errs = native.partial_of_bytes(name, bytes(content), text_, **options)
+            return (name, data, list(errs))
+
+        rdd = sc.binaryFiles(",".join(remote), minPartitions=partitions)
+        # Remote inputs in name order (rotated copies are not recognised there).
+        for name, data, errs in sorted(rdd.map(task_bytes).collect(), key=lambda r: r[0]):
+            parts.append(((1, name), data))
+            errors.extend(errs)
+    results, report = _native.finish(text_, [d for _, d in parts], errors,
+                                     text_as=text_as, **options)
+    return Result(results, report)
+
+
+# ----- record pipelines: a DataFrame of Arrow batches ---------------------------------
+
+def _table_of(paths: List[str], text_: str, options: dict):
+    """The records of ``paths`` as a pyarrow Table; an input problem is raised with its
+    path and line (Spark fails the task, and the job, with this message)."""
+    import pyarrow as pa
+
+    table, report = _native.run_arrow(paths, [], text_, threads=1, **options)
+    if report["errors"]:
+        e = report["errors"][0]
+        where = e["path"] or "input"
+        if e["line"] is not None:
+            where += f":{e['line']}"
+        raise LogrillError(f"logrill on a Spark executor: {where}: {e['message']}")
+    return pa.table(table)
+
+
+def _with_bytes(name: str, content: bytes, fn):
+    """Run ``fn(path)`` on ``content`` saved to a temporary file (named like ``name``)."""
+    base = os.path.basename(urlparse(name).path) or "input"
+    with tempfile.TemporaryDirectory(prefix="logrill-spark-") as d:
+        p = os.path.join(d, base)
+        with open(p, "wb") as f:
+            f.write(content)
+        return fn(p)
+
+
+def _conform(table, schema):
+    """``table`` with exactly the columns of ``schema``, in order and of its types (a
+    missing column all null)."""
+    import pyarrow as pa
+
+    cols = []
+    for field in schema:
+        if field.name in table.column_names:
+            c = table.column(field.name)
+            if c.type != field.type:
+                c = c.cast(field.type, safe=False) if not pa.types.is_null(c.type) else \
+                    pa.nulls(len(table), field.type)
+        else:
+            c = pa.nulls(len(table), field.type)
+        cols.append(c)
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def _records(spark: Any, text_: str, pieces: list, remote: List[str],
+             partitions: Optional[int], options: dict):
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    sc = spark.sparkContext
+    sample_text = f"{text_} | head {_SCHEMA_SAMPLE}"
+    work = [("path", p[1]) for p in pieces] + [("uri", u) for u in remote]
+    if not work:
+        raise LogrillError("no inputs found")
+
+    # The columns and their types, from the first records of the first inputs (read by
+    # an executor, which sees the files the way the tasks will).
+    def sample(item: tuple) -> bytes:
+        kind, where, content = item
+        if kind == "path":
+            t = _table_of([where], sample_text, options)
+        else:
+            t = _with_bytes(where, content, lambda p: _table_of([p], sample_text, options))
+        return t.schema.serialize().to_pybytes()
+
+    if work[0][0] == "uri":
+        name, content = sc.binaryFiles(work[0][1]).first()
+        first = ("uri", name, bytes(content))
+    else:
+        first = ("path", work[0][1], None)
+    schema_bytes = sc.parallelize([first], 1).map(sample).first()
+    arrow_schema = pa.ipc.read_schema(pa.py_buffer(schema_bytes))
+    fields = [pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type)
+              for f in arrow_schema]
+    spark_schema = from_arrow_schema(pa.schema(fields))
+    # Spark's own idea of the Arrow types (timestamps in UTC, …): batches are cast to it.
+    try:
+        target = to_arrow_schema(spark_schema, timezone="UTC")
+    except TypeError:  # pyspark before 4.0 has no timezone argument
+        target = to_arrow_schema(spark_schema)
+
+    def batches(tables: Iterator[Any]) -> Iterator[Any]:
+        for t in tables:
+            for row in t.to_pylist():
+                if row["kind"] == "path":
+                    got = _table_of([row["path"]], text_, options)
+                else:
+                    got = _with_bytes(row["path"], row["content"],
+                                      lambda p: _table_of([p], text_, options))
+                yield from _conform(got, target).to_batches()
+
+    rows: List[tuple] = [("path", p, None) for kind, p in work if kind == "path"]
+    df_parts = []
+    if rows:
+        n = _slices(len(rows), sc, partitions)
+        df_parts.append(spark.createDataFrame(
+            sc.parallelize(rows, n), "kind string, path string, content binary"))
+    if remote:
+        bf = sc.binaryFiles(",".join(remote), minPartitions=partitions)
+        df_parts.append(spark.createDataFrame(
+            bf.map(lambda kv: ("uri", kv[0], bytes(kv[1]))),
+            "kind string, path string, content binary"))
+    df = df_parts[0]
+    for more in df_parts[1:]:
+        df = df.unionAll(more)
+    return df.mapInArrow(batches, spark_schema)

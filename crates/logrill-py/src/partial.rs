@@ -1,0 +1,217 @@
+//! Partial results for the Spark route (`logrill.spark`): an executor runs a pipeline that
+//! gathers (aggregates, tables, sort) over its share of the inputs and sends the state as
+//! bytes ([`logrill::exec::PartialResult`]); the driver merges the bytes in input order
+//! and finishes: the answer of one run over all the inputs.
+
+use std::io::Cursor;
+
+use logrill::exec::{Options, PartialError, PartialResult};
+use logrill::query::Plan;
+use logrill::source::find::Find;
+use logrill::{Error, Files, InputName, Report};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use crate::convert::{self, Text};
+use crate::errors::problem;
+use crate::inputs::RunOptions;
+
+/// The plan of `text`, or the pipeline's [`crate::errors::QueryError`].
+fn plan_of(text: &str) -> PyResult<Plan> {
+    logrill::lang::query()
+        .stage(text)
+        .plan()
+        .map_err(|e| crate::errors::query_error(&e))
+}
+
+/// The engine's options for one part: one thread (the parts are the parallelism).
+fn options_of(o: &RunOptions) -> Options {
+    let mut options = Options {
+        threads: 1,
+        strict: o.strict,
+        ..Options::default()
+    };
+    if let Some(n) = o.state_limit {
+        options.state_limit = n;
+    }
+    if let Some(n) = o.max_line_bytes {
+        options.max_line_bytes = n;
+    }
+    options
+}
+
+fn to_py(e: PartialError) -> PyErr {
+    match e {
+        PartialError::Plan(e) => crate::errors::to_py(e),
+        other => crate::errors::LogrillError::new_err(other.to_string()),
+    }
+}
+
+/// `(bytes, errors)`: the partial result and the input problems (dicts of `path`, `line`,
+/// `message`), to be sent to the driver.
+fn part<'py>(
+    py: Python<'py>,
+    plan: &Plan,
+    files: impl IntoIterator<Item = Result<logrill::source::Input, Error>> + Send,
+    options: &Options,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>)> {
+    let (result, errors) = py.detach(|| {
+        let mut errors = Vec::new();
+        let r = PartialResult::run(plan, files, &mut |e| errors.push(e), options);
+        (r.map(|r| r.to_bytes()), errors)
+    });
+    let bytes = result.map_err(to_py)?;
+    let list = PyList::empty(py);
+    for e in &errors {
+        list.append(problem(py, e)?)?;
+    }
+    Ok((PyBytes::new(py, &bytes), list))
+}
+
+/// Run the gathering pipeline `text` over the files `paths` (each a file or a tree),
+/// one after the other: `(partial result bytes, input problems)`.
+#[pyfunction]
+#[pyo3(signature = (paths, text, **options))]
+pub fn partial<'py>(
+    py: Python<'py>,
+    paths: Vec<String>,
+    text: &str,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>)> {
+    let o = RunOptions::from_kwargs(options)?;
+    let plan = plan_of(text)?;
+    let files = Files::found(Find::new(&paths));
+    part(py, &plan, files, &options_of(&o))
+}
+
+/// [`partial`] of one input given as its bytes (read by Spark from a store the executor
+/// cannot open), named `name` in errors; opened by its first bytes as a file is.
+#[pyfunction]
+#[pyo3(signature = (name, data, text, **options))]
+pub fn partial_of_bytes<'py>(
+    py: Python<'py>,
+    name: String,
+    data: Vec<u8>,
+    text: &str,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>)> {
+    let o = RunOptions::from_kwargs(options)?;
+    let plan = plan_of(text)?;
+    let input = logrill::source::open::open_reader(InputName::Path(name.into()), Cursor::new(data));
+    part(py, &plan, [input], &options_of(&o))
+}
+
+/// [`partial`] of the bytes `[begin, end)` of the file `path` (a range cut at line ends by
+/// the caller), read by the engine straight from the file: no copy through Python.
+#[pyfunction]
+#[pyo3(signature = (path, begin, end, text, **options))]
+pub fn partial_range<'py>(
+    py: Python<'py>,
+    path: String,
+    begin: u64,
+    end: u64,
+    text: &str,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let o = RunOptions::from_kwargs(options)?;
+    let plan = plan_of(text)?;
+    let name = InputName::Path(path.clone().into());
+    let input = std::fs::File::open(&path)
+        .and_then(|mut f| {
+            f.seek(SeekFrom::Start(begin))?;
+            Ok(f)
+        })
+        .map_err(|source| Error::Io {
+            name: name.clone(),
+            source,
+        })
+        .and_then(|f| {
+            let range =
+                std::io::BufReader::with_capacity(1 << 20, f.take(end.saturating_sub(begin)));
+            logrill::source::open::open_reader(name, range)
+        });
+    part(py, &plan, [input], &options_of(&o))
+}
+
+/// Merge the partial results `parts` (in input order) of the pipeline `text` and finish:
+/// `(results, report)` as [`crate::run::run`] gives them; `errors` are the input problems
+/// the parts met, put in the report.
+#[pyfunction]
+#[pyo3(signature = (text, parts, errors, *, text_as="str", **options))]
+pub fn finish<'py>(
+    py: Python<'py>,
+    text: &str,
+    parts: Vec<Vec<u8>>,
+    errors: Bound<'py, PyList>,
+    text_as: &str,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+    let kind = Text::from_name(text_as)?;
+    let o = RunOptions::from_kwargs(options)?;
+    let plan = plan_of(text)?;
+    let options = options_of(&o);
+    let done: Result<Report<logrill::Results>, PartialError> = py.detach(|| {
+        let mut total = PartialResult::empty(&plan)?;
+        for bytes in &parts {
+            total.merge(PartialResult::from_bytes(&plan, bytes)?)?;
+        }
+        total.finish(&options)
+    });
+    let r = done.map_err(to_py)?;
+    let report = crate::run::report(py, &r)?;
+    let all = PyList::empty(py);
+    for e in errors.iter() {
+        all.append(e)?;
+    }
+    for e in report
+        .get_item("errors")?
+        .iter()
+        .flat_map(|l| l.try_iter().ok())
+        .flatten()
+    {
+        all.append(e?)?;
+    }
+    report.set_item("errors", all)?;
+    Ok((convert::results(py, &r.value, kind)?, report))
+}
+
+/// Whether the pipeline `text` gathers one answer that parts can merge (else it streams
+/// values or records).
+#[pyfunction]
+pub fn mergeable(text: &str) -> PyResult<bool> {
+    let plan = plan_of(text)?;
+    match PartialResult::empty(&plan) {
+        Ok(_) => Ok(true),
+        Err(PartialError::NotMergeable) => Ok(false),
+        Err(e) => Err(to_py(e)),
+    }
+}
+
+/// The files under `roots` whose names match `globs`, in the order a run reads them
+/// (rotated copies oldest first), and the problems of the walk: how the Spark route
+/// hands out files and keeps the one-machine order.
+#[pyfunction]
+pub fn found<'py>(
+    py: Python<'py>,
+    roots: Vec<String>,
+    globs: Vec<String>,
+) -> PyResult<(Vec<String>, Bound<'py, PyList>)> {
+    let find = Find::new(&roots).globs(globs);
+    let (paths, errors) = py.detach(|| {
+        let mut paths = Vec::new();
+        let mut errors = Vec::new();
+        for p in find {
+            match p {
+                Ok(p) => paths.push(p.to_string_lossy().into_owned()),
+                Err(e) => errors.push(e),
+            }
+        }
+        (paths, errors)
+    });
+    let list = PyList::empty(py);
+    for e in &errors {
+        list.append(problem(py, e)?)?;
+    }
+    Ok((paths, list))
+}

@@ -1,0 +1,175 @@
+"""logrill.spark on a local Spark (local[2], pyspark from PyPI, Java 17): its answers are
+the command line's (and the generator's ground truth) on the sample logs and on a
+generated tree of gzip and bzip2 files.
+
+Few and small on purpose: one Spark session for the module, a 1 MB generated tree."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install pyspark)")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("no Java runtime for Spark (apt-get install default-jre-headless)",
+                allow_module_level=True)
+
+import logrill  # noqa: E402
+import logrill.spark  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    # The workers run this interpreter (with this logrill), not whatever `python3` is.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    s = (SparkSession.builder.master("local[2]").appName("logrill-tests")
+         .config("spark.ui.enabled", "false")
+         .config("spark.sql.shuffle.partitions", "2")
+         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+         .getOrCreate())
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def gen_tree(tmp_path_factory):
+    """A generated tree of gzip and bzip2 access logs (combined format) and its truth."""
+    out = tmp_path_factory.mktemp("tree")
+    truth = subprocess.run(
+        ["cargo", "run", "-q", "-p", "logrill-testgen", "--example", "mklogs", "--",
+         str(out), "--mb", "1", "--sites", "2", "--seed", "7", "--combined",
+         "--codecs", "gzip,bzip2"],
+        cwd=ROOT, check=True, capture_output=True).stdout
+    return out, json.loads(truth)
+
+
+SAMPLE_PIPELINES = [
+    "grep robots.txt | field -1 | sum",
+    "parse common | count by status",
+    "parse common | sum bytes by host | sort sum_bytes desc | head 3",
+    "parse common | count_distinct host, p50 bytes, p99 bytes, max bytes",
+    "parse common | top 3 path",
+    "parse common | distinct status",
+]
+
+
+def local(text, paths, glob=None):
+    return logrill.query(text, paths, glob=glob).run()
+
+
+def same(a, b):
+    assert a.value == b.value
+    assert a.columns == b.columns
+    assert a.rows == b.rows
+    assert a.skipped == b.skipped
+    assert a.unparsed == b.unparsed
+    assert len(a.errors) == len(b.errors)
+
+
+@pytest.mark.parametrize("text", SAMPLE_PIPELINES)
+def test_sample_logs_equal_a_local_run(spark, logs, text):
+    got = logrill.spark.run(spark, text, [str(logs)], glob="access-log*")
+    same(got, local(text, [str(logs)], "access-log*"))
+
+
+def test_sample_logs_equal_the_truth_and_the_cli(spark, logs, truth, cli, cli_rows):
+    r = logrill.spark.run(spark, "grep robots.txt | field -1 | sum", [str(logs)],
+                          glob="access-log*")
+    assert r.value == truth["pattern_bytes"]
+    assert cli("grep robots.txt | field -1 | sum", str(logs), "-g", "access-log*") == \
+        [str(r.value)]
+    rows = logrill.spark.run(spark, "parse common | count by status", [str(logs)],
+                             glob="access-log*").rows
+    assert {str(row["status"]): row["count"] for row in rows} == truth["status_counts"]
+    assert rows == cli_rows("parse common | count by status")
+
+
+def test_gzip_bzip2_tree_equals_the_truth(spark, gen_tree):
+    tree, truth = gen_tree
+    paths = [str(tree)]
+    r = logrill.spark.run(spark, logrill.query("parse combined").aggregate(
+        logrill.agg.count(), by="status"), paths, glob="access-log*", partitions=3)
+    assert {str(row["status"]): row["count"] for row in r.rows} == truth["status_counts"]
+    s = logrill.spark.run(spark, "grep robots.txt | field 10 | sum", paths,
+                          glob="access-log*", partitions=3)
+    assert s.value == truth["pattern_bytes"]
+    for text in ["parse combined | top 3 host", "parse combined | p90 bytes by status",
+                 "parse combined | distinct method"]:
+        same(logrill.spark.run(spark, text, paths, glob="access-log*"),
+             local(text, paths, "access-log*"))
+
+
+def test_bytes_read_by_spark_equal_paths_opened_by_executors(spark, gen_tree):
+    """The route for URIs executors cannot open (HDFS, object stores): Spark reads the
+    bytes. Forced here on local files, it must answer the same."""
+    tree, truth = gen_tree
+    files = sorted(str(p) for p in tree.rglob("access-log*"))
+    text = "parse combined | count by status"
+    via_bytes = logrill.spark.run(spark, text, ["file://" + f for f in files],
+                                  executors_open_paths=False)
+    assert {str(row["status"]): row["count"] for row in via_bytes.rows} == \
+        truth["status_counts"]
+
+
+def test_record_pipeline_is_a_typed_dataframe(spark, logs):
+    text = "parse common | where status == 404 | select host, status, bytes, time"
+    df = logrill.spark.run(spark, text, [str(logs)], glob="access-log*")
+    types = dict(df.dtypes)
+    assert types["status"] == "bigint" and types["bytes"] == "bigint"
+    assert types["time"] == "timestamp" and types["host"] == "string"
+    want = local(text, [str(logs)], "access-log*").to_arrow()
+    got = df.collect()  # in input order: one partition after another
+    assert len(got) == want.num_rows > 0
+    assert [r["status"] for r in got] == want.column("status").to_pylist()
+    assert [r["host"] for r in got] == want.column("host").to_pylist()
+    assert df.groupBy().sum("bytes").collect()[0][0] == sum(
+        b for b in want.column("bytes").to_pylist() if b is not None)
+
+
+def test_input_errors_surface_on_the_driver_with_file_and_line(spark, tmp_path, logs):
+    good = tmp_path / "good.log"
+    good.write_bytes((logs / "www" / "site0" / "access-log").read_bytes()
+                     if (logs / "www" / "site0" / "access-log").exists()
+                     else b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 5\n")
+    bad = tmp_path / "bad.log.gz"
+    import gzip
+    data = gzip.compress(b"x 1\n" * 50000)
+    bad.write_bytes(data[: len(data) // 2])
+    r = logrill.spark.run(spark, "field -1 | count", [str(good), str(bad)])
+    assert len(r.errors) == 1
+    e = r.errors[0]
+    assert e["path"] == str(bad) and e["line"] is not None and e["line"] > 0
+    with pytest.raises(logrill.InputErrors):
+        r.check()
+
+
+@pytest.mark.parametrize("split", [1, 7, 64, 1000, 4096])
+def test_byte_ranges_cover_every_line_once(tmp_path, split):
+    from logrill.spark import _ranges, _read_range
+
+    data = b"".join(b"line %d %s\n" % (i, b"x" * (i % 13)) for i in range(500)) + b"no newline"
+    p = tmp_path / "plain.log"
+    p.write_bytes(data)
+    pieces = _ranges([("path", str(p))], split)
+    assert all(k == "range" for k, *_ in pieces) and len(pieces) == -(-len(data) // split)
+    parts = [_read_range(path, s, e) for _, path, s, e in pieces]
+    assert b"".join(parts) == data
+    assert all(x.endswith(b"\n") or x == b"" or x.endswith(b"no newline") for x in parts)
+
+
+def test_a_big_plain_file_in_byte_ranges_equals_a_local_run(spark, logs):
+    """One plain file cut into ranges of 40 kB, spread over the tasks: same answer."""
+    f = str(logs / "www" / "site0" / "access-log")
+    assert os.path.getsize(f) > 200_000
+    for text in ["parse common | count by status", "parse common | top 3 host",
+                 "parse common | p99 bytes, first path, last path, count_distinct host"]:
+        got = logrill.spark.run(spark, text, [f], split_bytes=40_000, partitions=2)
+        same(got, local(text, [f]))
