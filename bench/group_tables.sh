@@ -6,7 +6,8 @@
 # few-groups jobs (`parse combined | count by status`, `count by host`) to show they did
 # not get slower. BASE=/path/to/another/logrill adds its rows (before/after in one run).
 #
-#   bench/group_tables.sh [--paths 5000000] [--lines 5500000] [--runs 3] [--dir /tmp/logrill-groups] [--keep]
+#   bench/group_tables.sh [--paths 5000000] [--lines 5500000] [--runs 3] [--combined-mb 300]
+#                         [--dir /tmp/logrill-groups] [--keep]
 #
 # Needs: cargo, python3, hyperfine, GNU time. The data (about 550 MB for 5 M paths) is
 # removed at the end unless --keep.
@@ -16,6 +17,7 @@ ROOT=$PWD
 PATHS=5000000
 LINES=5500000
 RUNS=3
+COMBINED_MB=300
 DIR=/tmp/logrill-groups
 KEEP=
 while [ $# -gt 0 ]; do
@@ -23,6 +25,7 @@ while [ $# -gt 0 ]; do
     --paths) PATHS=$2; shift 2 ;;
     --lines) LINES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --combined-mb) COMBINED_MB=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -50,7 +53,7 @@ if [ ! -f "$DIR/halves/part-2.log" ]; then
   mv "$DIR/halves/part-1" "$DIR/halves/part-2.log"
 fi
 if [ ! -f "$DIR/combined/TRUTH.json" ]; then
-  "$MKLOGS" "$DIR/combined" --mb 300 --sites 1 --codecs plain --combined > "$DIR/combined.truth"
+  "$MKLOGS" "$DIR/combined" --mb "$COMBINED_MB" --sites 1 --codecs plain --combined > "$DIR/combined.truth"
   mv "$DIR/combined.truth" "$DIR/combined/TRUTH.json"
 fi
 truth() { python3 -c "import json; print(json.load(open('$LOG.truth.json'))['$1'])"; }
