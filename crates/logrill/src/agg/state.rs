@@ -56,7 +56,9 @@ pub enum AggState {
     Distinct(Distinct),
     CountDistinct(CountDistinct),
     Percentile(Percentile),
-    Top(Top),
+    /// Boxed: the largest state by far, and rare; inline it would make every group's
+    /// `count` as large as a `top`.
+    Top(Box<Top>),
     /// `first` / `last`.
     FirstLast(FirstLast),
 }
@@ -75,7 +77,7 @@ impl AggState {
             AggFn::Distinct => AggState::Distinct(Distinct::default()),
             AggFn::CountDistinct => AggState::CountDistinct(CountDistinct::default()),
             AggFn::Percentile(q) => AggState::Percentile(Percentile::new(q)),
-            AggFn::Top(n) => AggState::Top(Top::new(n)),
+            AggFn::Top(n) => AggState::Top(Box::new(Top::new(n))),
             AggFn::First => AggState::FirstLast(FirstLast::first()),
             AggFn::Last => AggState::FirstLast(FirstLast::last()),
         }
@@ -160,7 +162,7 @@ impl AggState {
             (AggState::Distinct(a), AggState::Distinct(b)) => a.merge(b),
             (AggState::CountDistinct(a), AggState::CountDistinct(b)) => a.merge(b),
             (AggState::Percentile(a), AggState::Percentile(b)) => a.merge(b),
-            (AggState::Top(a), AggState::Top(b)) => a.merge(b),
+            (AggState::Top(a), AggState::Top(b)) => a.merge(*b),
             (AggState::FirstLast(a), AggState::FirstLast(b)) => a.merge(b),
             _ => {}
         }

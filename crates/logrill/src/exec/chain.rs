@@ -525,10 +525,11 @@ impl Chain {
             End::Table { table, then, .. } => {
                 let table = std::mem::replace(table, table.empty_like());
                 let lone = table.lone_aggregate() && then.steps.is_empty();
-                let (schema, rows) = table.rows();
+                let (schema, rows) = table.into_rows();
+                let mut rows = rows.peekable();
                 // One aggregate, no groups, nothing after it: a bare number, as in the seed.
                 if lone && matches!(then.end, End::Records) {
-                    if let (Some(name), Some(r)) = (schema.names().first(), rows.first()) {
+                    if let (Some(name), Some(r)) = (schema.names().first(), rows.peek()) {
                         let scalar = match r.value(0) {
                             Some(Value::Int(i)) => Some(AggValue::Int(*i as i128)),
                             Some(Value::Float(x)) => Some(AggValue::Float(*x)),
@@ -551,14 +552,14 @@ impl Chain {
                 let nowhere = InputName::Stdin;
                 // The table's rows are not input: they are counted apart from it.
                 let mut rows_stats = Stats::new(stats.state_limit);
-                for (i, r) in rows.iter().enumerate() {
+                for (i, r) in rows.enumerate() {
                     let mut ctx = Ctx {
                         input: &nowhere,
                         line_no: i as u64 + 1,
                         output: &mut *output,
                         stats: &mut rows_stats,
                     };
-                    if then.push(&mut ctx, b"", b"", Some(r), None)? == Flow::Stop {
+                    if then.push(&mut ctx, b"", b"", Some(&r), None)? == Flow::Stop {
                         break;
                     }
                 }

@@ -136,6 +136,16 @@ impl Table {
         }
     }
 
+    /// The group table of a `… by …` table (`None` for a sort buffer): to take its groups
+    /// out ([`GroupStates::iter`], [`GroupStates::into_sorted_iter`]) or put groups in
+    /// ([`GroupStates::insert`]), e.g. to send a partial table elsewhere and rebuild it.
+    pub fn group_states(&mut self) -> Option<&mut GroupStates> {
+        match self {
+            Table::Groups(g) => Some(&mut g.states),
+            Table::Sorted(_) => None,
+        }
+    }
+
     /// How much state the table holds.
     pub fn size(&self) -> usize {
         match self {
@@ -152,18 +162,15 @@ impl Table {
                 Unusable::No
             }
             Table::Groups(g) => {
-                // Encode the key without keeping the values: only a new group needs them.
+                // The key's values are kept only as these bytes (read back at the end).
                 g.key_buf.clear();
                 for col in &g.by {
                     encode_key(&col.expr.eval(rec), &mut g.key_buf);
                 }
-                let (by, aggregates) = (&g.by, &g.aggregates);
+                let aggregates = &g.aggregates;
                 g.states.add(
                     &g.key_buf,
-                    || {
-                        let keys = by.iter().map(|c| c.expr.eval(rec).into_owned()).collect();
-                        (keys, new_states(aggregates))
-                    },
+                    || new_states(aggregates),
                     |states, scratch| {
                         let mut kept = 0;
                         let mut worst = Unusable::No;
@@ -238,6 +245,21 @@ impl Table {
     /// (`top` with a `count` column), which is what "the set of …" and "the most frequent
     /// …" questions want.
     pub fn rows(self) -> (Arc<Schema>, Vec<Record<'static>>) {
+        let (schema, rows) = self.into_rows();
+        (schema, rows.collect())
+    }
+
+    /// [`Table::rows`] one at a time: a group's row is made as it is taken, so a table of
+    /// millions of groups is never held twice (as groups and as rows).
+    pub fn into_rows(self) -> (Arc<Schema>, Rows) {
+        let built = |schema, rows: Vec<Record<'static>>| {
+            (
+                schema,
+                Rows {
+                    inner: RowsInner::Built(rows.into_iter()),
+                },
+            )
+        };
         match self {
             Table::Sorted(mut s) => {
                 let keys = s.keys;
@@ -265,10 +287,10 @@ impl Table {
                 let mut slots: Vec<Option<Record<'static>>> =
                     std::mem::take(&mut s.rows).into_iter().map(Some).collect();
                 let rows = idx.into_iter().filter_map(|i| slots[i].take()).collect();
-                (Arc::new(Schema::new(names)), rows)
+                built(Arc::new(Schema::new(names)), rows)
             }
             Table::Groups(g) => {
-                let mut groups = g.states.into_sorted();
+                let groups = g.states.into_sorted_iter();
                 let names = table_columns(&g.aggregates, &g.by);
                 let expand = g.aggregates.len() == 1 && g.aggregates[0].function.is_list();
                 if expand {
@@ -292,20 +314,59 @@ impl Table {
                             }
                         }
                     }
-                    return (schema, rows);
+                    return built(schema, rows);
                 }
                 let schema = Arc::new(Schema::new(names));
-                let mut rows = Vec::new();
-                if groups.is_empty() && g.by.is_empty() {
-                    // An aggregate of no records still has its one row (`count` = 0).
-                    groups.push((Vec::new(), new_states(&g.aggregates)));
-                }
-                for (mut keys, states) in groups {
-                    keys.extend(states.iter().map(AggState::value));
-                    rows.push(row(&schema, keys));
-                }
+                // An aggregate of no records still has its one row (`count` = 0).
+                let none = (groups.len() == 0 && g.by.is_empty())
+                    .then(|| (Vec::new(), new_states(&g.aggregates)));
+                let rows = Rows {
+                    inner: RowsInner::Groups {
+                        groups: groups.chain(none),
+                        schema: schema.clone(),
+                    },
+                };
                 (schema, rows)
             }
+        }
+    }
+}
+
+/// The rows of a finished table, in order (see [`Table::into_rows`]).
+pub struct Rows {
+    inner: RowsInner,
+}
+
+enum RowsInner {
+    /// Rows made beforehand (sorted records, expanded lists).
+    Built(std::vec::IntoIter<Record<'static>>),
+    /// A row per group, made as it is taken.
+    Groups {
+        groups: std::iter::Chain<
+            crate::agg::SortedGroups,
+            std::option::IntoIter<(Vec<Value<'static>>, States)>,
+        >,
+        schema: Arc<Schema>,
+    },
+}
+
+impl Iterator for Rows {
+    type Item = Record<'static>;
+
+    fn next(&mut self) -> Option<Record<'static>> {
+        match &mut self.inner {
+            RowsInner::Built(rows) => rows.next(),
+            RowsInner::Groups { groups, schema } => groups.next().map(|(mut keys, states)| {
+                keys.extend(states.iter().map(AggState::value));
+                row(schema, keys)
+            }),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.inner {
+            RowsInner::Built(rows) => rows.size_hint(),
+            RowsInner::Groups { groups, .. } => groups.size_hint(),
         }
     }
 }

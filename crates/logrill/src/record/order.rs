@@ -1,6 +1,7 @@
 //! How values compare, order and group: the one definition that `where`, `sort`, `min`/`max`
 //! and `by` all use, so that what a filter calls equal is what a group calls one key.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::agg::Number;
@@ -80,6 +81,41 @@ pub fn encode_key(v: &Value<'_>, out: &mut Vec<u8>) {
             out.extend(t.offset_seconds().unwrap_or(i32::MIN).to_le_bytes());
         }
     }
+}
+
+/// Read back one value written by [`encode_key`] at the start of `bytes`: the value
+/// (strings borrowed from `bytes`) and the bytes after it; `None` if `bytes` does not start
+/// with an encoded value. Group tables keep their keys only as these bytes.
+pub fn decode_key(bytes: &[u8]) -> Option<(Value<'_>, &[u8])> {
+    let (&tag, rest) = bytes.split_first()?;
+    let eight = |b: &[u8]| -> Option<[u8; 8]> { b.get(..8)?.try_into().ok() };
+    Some(match tag {
+        0 => (Value::Null, rest),
+        1 => (Value::Bool(*rest.first()? != 0), rest.get(1..)?),
+        2 => (Value::Int(i64::from_le_bytes(eight(rest)?)), rest.get(8..)?),
+        3 => (
+            Value::Float(f64::from_bits(u64::from_le_bytes(eight(rest)?))),
+            rest.get(8..)?,
+        ),
+        4 => {
+            let len = usize::try_from(u64::from_le_bytes(eight(rest)?)).ok()?;
+            let end = len.checked_add(8)?;
+            (
+                Value::Str(Cow::Borrowed(rest.get(8..end)?)),
+                rest.get(end..)?,
+            )
+        }
+        5 => {
+            let micros = i64::from_le_bytes(eight(rest)?);
+            let offset = i32::from_le_bytes(rest.get(8..12)?.try_into().ok()?);
+            let offset = (offset != i32::MIN).then_some(offset);
+            (
+                Value::Time(Timestamp::from_parts(micros, offset)),
+                rest.get(12..)?,
+            )
+        }
+        _ => return None,
+    })
 }
 
 /// A time written in a pipeline, bare (`2023-10-01`) or quoted (`"2023-10-01"`, as SQL

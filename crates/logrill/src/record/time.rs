@@ -37,6 +37,19 @@ impl Timestamp {
         }
     }
 
+    /// The timestamp with these parts exactly as [`Timestamp::unix_micros`] and
+    /// [`Timestamp::offset_seconds`] give them (`None`: written without an offset), so a
+    /// timestamp taken apart is put together unchanged (group keys are kept as bytes).
+    pub fn from_parts(unix_micros: i64, offset_seconds: Option<i32>) -> Timestamp {
+        match offset_seconds {
+            Some(o) => Timestamp::from_unix_micros(unix_micros, o),
+            None => Timestamp {
+                micros: unix_micros,
+                offset: LOCAL,
+            },
+        }
+    }
+
     /// A local date and time at `offset_seconds` east of UTC (`None`: written without an
     /// offset). `None` if a field is out of range (month 13, 31 April, hour 24; second 60
     /// is accepted as a leap second and counted as the next minute's 0). Years 0 to 9999,
