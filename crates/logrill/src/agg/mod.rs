@@ -149,6 +149,12 @@ pub struct Total {
     has_float: bool,
 }
 
+/// An `i128` as the (low, high) halves [`Total`] stores.
+#[inline]
+fn int_halves(i: i128) -> [u64; 2] {
+    [i as u64, (i >> 64) as u64]
+}
+
 impl Total {
     #[inline]
     fn add(&mut self, n: Number) {
@@ -164,7 +170,7 @@ impl Total {
     #[inline]
     fn add_int(&mut self, i: i128) {
         let (sum, wrapped) = self.int().overflowing_add(i);
-        self.int = [sum as u64, (sum >> 64) as u64];
+        self.int = int_halves(sum);
         if wrapped {
             self.wraps += if i > 0 { 1 } else { -1 };
         }

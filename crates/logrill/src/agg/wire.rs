@@ -125,7 +125,7 @@ impl Writer {
     }
 
     fn total(&mut self, t: &Total) {
-        self.bytes.extend(t.int.to_le_bytes());
+        self.bytes.extend(t.int().to_le_bytes());
         self.i64(t.wraps);
         self.f64(t.float);
         self.bool(t.has_float);
@@ -333,7 +333,7 @@ impl<'a> Reader<'a> {
 
     fn total(&mut self) -> Result<Total, WireError> {
         Ok(Total {
-            int: i128::from_le_bytes(self.array()?),
+            int: super::int_halves(i128::from_le_bytes(self.array()?)),
             wraps: self.i64()?,
             float: self.f64()?,
             has_float: self.bool()?,
@@ -422,7 +422,7 @@ impl<'a> Reader<'a> {
                     t.seen += 1;
                     t.counts.insert(scratch.clone(), (v, n));
                 }
-                AggState::Top(t)
+                AggState::Top(Box::new(t))
             }
             _ => {
                 let last = self.bool()?;

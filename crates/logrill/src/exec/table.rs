@@ -212,29 +212,7 @@ impl Table {
     /// buffer.
     pub(crate) fn add_group(&mut self, keys: Vec<Value<'static>>, states: States) {
         if let Table::Groups(g) = self {
-            g.key_buf.clear();
-            for k in &keys {
-                encode_key(k, &mut g.key_buf);
-            }
-            let incoming = std::cell::Cell::new(Some(states));
-            g.states.add(
-                &g.key_buf,
-                || (keys, incoming.take().unwrap_or_default()),
-                |mine, _| {
-                    let kept = |s: &States| s.iter().map(AggState::kept).sum::<usize>();
-                    match incoming.take() {
-                        // A new group: all it keeps is new.
-                        None => (kept(mine), Unusable::No),
-                        Some(more) => {
-                            let before = kept(mine);
-                            for (m, s) in mine.iter_mut().zip(more) {
-                                m.merge(s);
-                            }
-                            (kept(mine).saturating_sub(before), Unusable::No)
-                        }
-                    }
-                },
-            );
+            g.states.insert(&keys, states);
         }
     }
 
