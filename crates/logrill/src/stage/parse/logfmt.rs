@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 
 use super::record::Record;
+use super::scan::{low_or, quote_or_backslash, same};
 use super::value::Value;
 use super::{ParseFailure, Reason};
 
@@ -65,6 +66,13 @@ impl LogfmtParser {
         self.selected = Some(keys.iter().map(|n| n.as_ref().into()).collect());
     }
 
+    /// The keys it builds after [`LogfmtParser::select`]; `None` when it builds every pair.
+    pub fn selected(&self) -> Option<Vec<&str>> {
+        self.selected
+            .as_ref()
+            .map(|keys| keys.iter().map(|k| &**k).collect())
+    }
+
     /// Build every pair again (undo [`LogfmtParser::select`]).
     pub fn select_all(&mut self) {
         self.selected = None;
@@ -93,10 +101,20 @@ fn wants(selected: Option<&[Box<str>]>, key: &[u8]) -> bool {
     let Some(keys) = selected else {
         return true;
     };
-    keys.iter().any(|k| k.as_bytes() == key)
+    keys.iter().any(|k| same(k.as_bytes(), key))
         || (!key.is_ascii()
             && std::str::from_utf8(key).is_err()
             && keys.iter().any(|k| **k == *String::from_utf8_lossy(key)))
+}
+
+/// A key as a field name: borrowed when it is UTF-8 (checking that is cheaper than the
+/// lossy decoding's), invalid bytes replaced otherwise.
+#[inline]
+fn key_name(key: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(key) {
+        Ok(k) => Cow::Borrowed(k),
+        Err(_) => String::from_utf8_lossy(key),
+    }
 }
 
 /// One line's pairs into `rec`: those with a selected key, or all (`None`); every pair
@@ -123,8 +141,14 @@ fn parse_pairs<'a>(
             break;
         }
         let start = i;
-        while i < s.len() && !blank(s[i]) && s[i] != b'=' && s[i] != b'"' {
-            i += 1;
+        // A key ends at a blank, `=` or `"`; other control bytes belong to it.
+        loop {
+            i = low_or(s, i, b'=', b'"');
+            if i < s.len() && s[i] <= b' ' && !blank(s[i]) {
+                i += 1;
+            } else {
+                break;
+            }
         }
         if i == start || s.get(i) == Some(&b'"') {
             return Err(fail(LogfmtError::Syntax, i));
@@ -133,7 +157,7 @@ fn parse_pairs<'a>(
         let wanted = wants(selected, key);
         if s.get(i) != Some(&b'=') {
             if wanted {
-                rec.push(String::from_utf8_lossy(key), Value::Bool(true));
+                rec.push(key_name(key), Value::Bool(true));
             }
             continue;
         }
@@ -145,7 +169,7 @@ fn parse_pairs<'a>(
             let vstart = i;
             let mut escaped = false;
             loop {
-                match memchr::memchr2(b'"', b'\\', &s[i..]) {
+                match quote_or_backslash(&s[i..]) {
                     None => return Err(fail(LogfmtError::UnterminatedQuote, open)),
                     Some(off) => {
                         let q = i + off;
@@ -173,18 +197,22 @@ fn parse_pairs<'a>(
                 } else {
                     Cow::Borrowed(raw)
                 };
-                rec.push(String::from_utf8_lossy(key), Value::Str(v));
+                rec.push(key_name(key), Value::Str(v));
             }
         } else {
             let vstart = i;
-            while i < s.len() && !blank(s[i]) {
-                if s[i] == b'"' {
-                    return Err(fail(LogfmtError::Syntax, i));
+            // A bare value ends at a blank; a `"` in it is an error; other control bytes
+            // belong to it.
+            loop {
+                i = low_or(s, i, b'"', b'"');
+                match s.get(i) {
+                    Some(b'"') => return Err(fail(LogfmtError::Syntax, i)),
+                    Some(&c) if !blank(c) => i += 1,
+                    _ => break,
                 }
-                i += 1;
             }
             if wanted {
-                rec.push(String::from_utf8_lossy(key), Value::infer(&s[vstart..i]));
+                rec.push(key_name(key), Value::infer(&s[vstart..i]));
             }
         }
     }
