@@ -313,6 +313,39 @@ mod tests {
         assert_eq!(got.len(), 8);
     }
 
+    /// Keys and bare values longer than a word (the eight-bytes-at-a-time search), with
+    /// blanks of every kind between pairs and a control byte inside a key and a value
+    /// (kept, as before), and a `"` found past the first word of a bare value.
+    #[test]
+    fn long_keys_and_values_end_where_they_should() {
+        let got = parse(
+            "a_rather_long_key=recommendations\tservice.name.x=checkout-service-01\r\nctl\x01key=va\x02lue flag_with_long_name last=1",
+        )
+        .unwrap();
+        let names: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "a_rather_long_key",
+                "service.name.x",
+                "ctl\x01key",
+                "flag_with_long_name",
+                "last"
+            ]
+        );
+        assert_eq!(got[0].1, Value::borrowed(b"recommendations"));
+        assert_eq!(got[1].1, Value::borrowed(b"checkout-service-01"));
+        assert_eq!(got[2].1, Value::borrowed(b"va\x02lue"));
+        assert_eq!(got[3].1, Value::Bool(true));
+        assert_eq!(got[4].1, Value::Int(1));
+        assert_eq!(parse("key=abcdefghijklmnop\"q"), Err(LogfmtError::Syntax));
+        let mut rec = Record::new();
+        let err = LogfmtParser::new()
+            .parse(b"key=abcdefghijklmnop\"q", &mut rec)
+            .unwrap_err();
+        assert_eq!(err.offset, 20);
+    }
+
     #[test]
     fn not_logfmt() {
         assert_eq!(parse("just some words"), Err(LogfmtError::NoPairs));
