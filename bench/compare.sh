@@ -335,12 +335,14 @@ BYTES=$(stat -c %s "$JSONL")
 app_job "parse json, count by level ($(du -m --apparent-size "$JSONL" | cut -f1) MB, $APP_LINES lines)" level \
   "logrill -j1=$LOGRILL -j1 -q 'parse json | count by level' $JSONL" \
   "logrill=$LOGRILL -q 'parse json | count by level' $JSONL" \
+  "logrill -j1 parse auto=$LOGRILL -j1 -q 'parse auto | count by level' $JSONL" \
   "duckdb 1 thread=$PY_PEERS duckdb level 1 $JSONL" \
   "duckdb 2 threads=$PY_PEERS duckdb level 2 $JSONL" \
   "chdb 1 thread=$PY_PEERS chdb level 1 $JSONL" \
   "chdb 2 threads=$PY_PEERS chdb level 2 $JSONL"
-app_job "reading and splitting the lines only" lines \
-  "logrill -j1 count=$LOGRILL -j1 -q count $JSONL"
+app_job "reading and splitting the lines only; and checking every line as JSON" lines \
+  "logrill -j1 count=$LOGRILL -j1 -q count $JSONL" \
+  "logrill -j1 parse json, count=$LOGRILL -j1 -q 'parse json | count' $JSONL"
 app_job "parse json, count and sum latency_ms by service" service \
   "logrill -j1=$LOGRILL -j1 -q 'parse json | count, sum latency_ms by service' $JSONL" \
   "logrill=$LOGRILL -q 'parse json | count, sum latency_ms by service' $JSONL" \

@@ -99,3 +99,53 @@ fn selected_logfmt_pairs_are_those_of_the_full_parse() {
         "{err}"
     );
 }
+
+/// Records printed whole (no stage after the parse, `--json`) carry every field of the
+/// full parse: the projection must not apply to them, whether the format is named or
+/// chosen by `parse auto`. Expected output written from the JSON text above (the first of
+/// repeated names, nested objects flattened, arrays as their text, an empty object giving
+/// nothing), the same as before the fast path.
+#[test]
+fn json_records_printed_whole_keep_every_field() {
+    let want = concat!(
+        r#"{"ts":"t1","level":"info","user.id":1,"user.plan":"pro","user.tags":"[\"a\",\"b\"]","msg":"café \"quoted\" tab\there","n":1.2345678901234567e+19}"#,
+        "\n",
+        r#"{"level":"warn","dup.a":1,"user.id":7}"#,
+        "\n",
+        r#"{"kéy":"😀 and lone �","arr":"[1,[2,[3,{\"x\":null}]]]"}"#,
+        "\n"
+    );
+    for pipeline in ["parse json", "parse auto"] {
+        let (out, err, code) = run(&["--json", pipeline], JSON, "app.jsonl");
+        assert_eq!(code, 0, "{pipeline}: {err}");
+        assert_eq!(out, want, "{pipeline}");
+        assert!(
+            err.contains("app.jsonl:4: malformed JSON (byte 7)"),
+            "{pipeline}: {err}"
+        );
+    }
+    assert!(run(&["--json", "parse auto"], JSON, "app.jsonl")
+        .1
+        .contains("parse auto: chose json"));
+}
+
+#[test]
+fn logfmt_records_printed_whole_keep_every_pair() {
+    let input = concat!(
+        "level=info msg=\"hello \\\"world\\\"\" took=0.5 n=42 id=007 debug\n",
+        "level=warn level=error service=auth latency_ms=12.5\n",
+        "just some words\n",
+    );
+    let (out, err, code) = run(&["--json", "parse logfmt"], input, "app.log");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        concat!(
+            r#"{"level":"info","msg":"hello \"world\"","took":0.5,"n":42,"id":"007","debug":true}"#,
+            "\n",
+            r#"{"level":"warn","service":"auth","latency_ms":12.5}"#,
+            "\n"
+        )
+    );
+    assert!(err.contains("app.log:3: no key=value pair"), "{err}");
+}

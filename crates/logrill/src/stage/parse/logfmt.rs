@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 
 use super::record::Record;
+use super::scan::{low_or, quote_or_backslash, same};
 use super::value::Value;
 use super::{ParseFailure, Reason};
 
@@ -65,6 +66,13 @@ impl LogfmtParser {
         self.selected = Some(keys.iter().map(|n| n.as_ref().into()).collect());
     }
 
+    /// The keys it builds after [`LogfmtParser::select`]; `None` when it builds every pair.
+    pub fn selected(&self) -> Option<Vec<&str>> {
+        self.selected
+            .as_ref()
+            .map(|keys| keys.iter().map(|k| &**k).collect())
+    }
+
     /// Build every pair again (undo [`LogfmtParser::select`]).
     pub fn select_all(&mut self) {
         self.selected = None;
@@ -93,10 +101,20 @@ fn wants(selected: Option<&[Box<str>]>, key: &[u8]) -> bool {
     let Some(keys) = selected else {
         return true;
     };
-    keys.iter().any(|k| k.as_bytes() == key)
+    keys.iter().any(|k| same(k.as_bytes(), key))
         || (!key.is_ascii()
             && std::str::from_utf8(key).is_err()
             && keys.iter().any(|k| **k == *String::from_utf8_lossy(key)))
+}
+
+/// A key as a field name: borrowed when it is UTF-8 (checking that is cheaper than the
+/// lossy decoding's), invalid bytes replaced otherwise.
+#[inline]
+fn key_name(key: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(key) {
+        Ok(k) => Cow::Borrowed(k),
+        Err(_) => String::from_utf8_lossy(key),
+    }
 }
 
 /// One line's pairs into `rec`: those with a selected key, or all (`None`); every pair
@@ -123,8 +141,14 @@ fn parse_pairs<'a>(
             break;
         }
         let start = i;
-        while i < s.len() && !blank(s[i]) && s[i] != b'=' && s[i] != b'"' {
-            i += 1;
+        // A key ends at a blank, `=` or `"`; other control bytes belong to it.
+        loop {
+            i = low_or(s, i, b'=', b'"');
+            if i < s.len() && s[i] <= b' ' && !blank(s[i]) {
+                i += 1;
+            } else {
+                break;
+            }
         }
         if i == start || s.get(i) == Some(&b'"') {
             return Err(fail(LogfmtError::Syntax, i));
@@ -133,7 +157,7 @@ fn parse_pairs<'a>(
         let wanted = wants(selected, key);
         if s.get(i) != Some(&b'=') {
             if wanted {
-                rec.push(String::from_utf8_lossy(key), Value::Bool(true));
+                rec.push(key_name(key), Value::Bool(true));
             }
             continue;
         }
@@ -145,7 +169,7 @@ fn parse_pairs<'a>(
             let vstart = i;
             let mut escaped = false;
             loop {
-                match memchr::memchr2(b'"', b'\\', &s[i..]) {
+                match quote_or_backslash(&s[i..]) {
                     None => return Err(fail(LogfmtError::UnterminatedQuote, open)),
                     Some(off) => {
                         let q = i + off;
@@ -173,18 +197,22 @@ fn parse_pairs<'a>(
                 } else {
                     Cow::Borrowed(raw)
                 };
-                rec.push(String::from_utf8_lossy(key), Value::Str(v));
+                rec.push(key_name(key), Value::Str(v));
             }
         } else {
             let vstart = i;
-            while i < s.len() && !blank(s[i]) {
-                if s[i] == b'"' {
-                    return Err(fail(LogfmtError::Syntax, i));
+            // A bare value ends at a blank; a `"` in it is an error; other control bytes
+            // belong to it.
+            loop {
+                i = low_or(s, i, b'"', b'"');
+                match s.get(i) {
+                    Some(b'"') => return Err(fail(LogfmtError::Syntax, i)),
+                    Some(&c) if !blank(c) => i += 1,
+                    _ => break,
                 }
-                i += 1;
             }
             if wanted {
-                rec.push(String::from_utf8_lossy(key), Value::infer(&s[vstart..i]));
+                rec.push(key_name(key), Value::infer(&s[vstart..i]));
             }
         }
     }
@@ -283,6 +311,39 @@ mod tests {
         assert_eq!(v("empty"), Some(Value::borrowed(b"")));
         assert_eq!(v("u"), Some(Value::borrowed("é".as_bytes())));
         assert_eq!(got.len(), 8);
+    }
+
+    /// Keys and bare values longer than a word (the eight-bytes-at-a-time search), with
+    /// blanks of every kind between pairs and a control byte inside a key and a value
+    /// (kept, as before), and a `"` found past the first word of a bare value.
+    #[test]
+    fn long_keys_and_values_end_where_they_should() {
+        let got = parse(
+            "a_rather_long_key=recommendations\tservice.name.x=checkout-service-01\r\nctl\x01key=va\x02lue flag_with_long_name last=1",
+        )
+        .unwrap();
+        let names: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "a_rather_long_key",
+                "service.name.x",
+                "ctl\x01key",
+                "flag_with_long_name",
+                "last"
+            ]
+        );
+        assert_eq!(got[0].1, Value::borrowed(b"recommendations"));
+        assert_eq!(got[1].1, Value::borrowed(b"checkout-service-01"));
+        assert_eq!(got[2].1, Value::borrowed(b"va\x02lue"));
+        assert_eq!(got[3].1, Value::Bool(true));
+        assert_eq!(got[4].1, Value::Int(1));
+        assert_eq!(parse("key=abcdefghijklmnop\"q"), Err(LogfmtError::Syntax));
+        let mut rec = Record::new();
+        let err = LogfmtParser::new()
+            .parse(b"key=abcdefghijklmnop\"q", &mut rec)
+            .unwrap_err();
+        assert_eq!(err.offset, 20);
     }
 
     #[test]

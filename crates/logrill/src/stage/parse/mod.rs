@@ -568,6 +568,17 @@ impl Parser {
         }
     }
 
+    /// The field names a JSON or logfmt parser builds after [`Parser::project`] (the
+    /// projection a pipeline gave it); `None` when it builds every field, or for the
+    /// other parsers. Lets a caller (and a test) see which reader a pipeline runs.
+    pub fn projected_names(&self) -> Option<Vec<&str>> {
+        match &self.inner {
+            Inner::Json(j) => j.selected(),
+            Inner::Logfmt(l) => l.selected(),
+            _ => None,
+        }
+    }
+
     /// Compute every field again (undo [`Parser::project`]).
     pub fn project_all(&mut self) {
         match &mut self.inner {
@@ -638,5 +649,84 @@ pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         seed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::exec::Compiled;
+
+    /// The parsers a pipeline runs once `parse auto` has chosen from `sample`.
+    fn chosen(pipeline: &str, sample: &[&str]) -> Vec<(String, Option<Vec<String>>)> {
+        let plan = crate::query::parse(pipeline).unwrap();
+        let mut compiled = Compiled::new(&plan).unwrap();
+        assert!(compiled.needs_auto());
+        let lines: Vec<&[u8]> = sample.iter().map(|l| l.as_bytes()).collect();
+        compiled.resolve_auto(&lines).unwrap();
+        compiled
+            .chain
+            .parsers()
+            .iter()
+            .map(|p| {
+                let names = p
+                    .projected_names()
+                    .map(|n| n.iter().map(|s| s.to_string()).collect());
+                (p.name().to_string(), names)
+            })
+            .collect()
+    }
+
+    const JSON: [&str; 2] = [
+        r#"{"level":"info","service":"auth","latency_ms":1.5,"user":{"id":1}}"#,
+        r#"{"level":"warn","service":"cart","latency_ms":2,"user":{"id":2}}"#,
+    ];
+    const LOGFMT: [&str; 2] = [
+        "level=info service=auth latency_ms=1.5 user.id=1",
+        "level=warn service=cart latency_ms=2 user.id=2",
+    ];
+
+    /// `parse auto` on JSON (and logfmt) lines runs the projected reader, the one
+    /// `parse json` gets: only the fields the rest of the pipeline reads are built.
+    #[test]
+    fn parse_auto_takes_the_projected_reader() {
+        let some = |names: &[&str]| Some(names.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            chosen("parse auto | count by level", &JSON),
+            [("json".to_string(), some(&["level"]))]
+        );
+        assert_eq!(
+            chosen("parse auto | count, sum latency_ms by service", &JSON),
+            [("json".to_string(), some(&["latency_ms", "service"]))]
+        );
+        assert_eq!(
+            chosen("parse auto | where user.id > 1 | count", &JSON),
+            [("json".to_string(), some(&["user.id"]))]
+        );
+        assert_eq!(
+            chosen("parse auto | count", &JSON),
+            [("json".to_string(), some(&[]))]
+        );
+        assert_eq!(
+            chosen("parse auto | count by level", &LOGFMT),
+            [("logfmt".to_string(), some(&["level"]))]
+        );
+        // The same projection as naming the format.
+        let plan = crate::query::parse("parse json | count by level").unwrap();
+        let named = Compiled::new(&plan).unwrap();
+        let p = named.chain.parsers();
+        assert_eq!(p[0].projected_names(), Some(vec!["level"]));
+    }
+
+    /// Records printed whole need every field: no projection, whether chosen or named.
+    #[test]
+    fn records_printed_whole_build_every_field() {
+        assert_eq!(chosen("parse auto", &JSON), [("json".to_string(), None)]);
+        assert_eq!(
+            chosen("parse auto | where level == \"warn\"", &LOGFMT),
+            [("logfmt".to_string(), None)]
+        );
+        let plan = crate::query::parse("parse json").unwrap();
+        let named = Compiled::new(&plan).unwrap();
+        assert_eq!(named.chain.parsers()[0].projected_names(), None);
     }
 }
