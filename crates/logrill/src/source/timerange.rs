@@ -1038,3 +1038,83 @@ mod tests {
         assert_eq!(counters.lines_without_time.load(Ordering::Relaxed), 1);
     }
 }
+
+/// A time range over followed files (`-F --since/--until`): each read's lines are split into
+/// runs of consecutive lines in range, so that the pushed lines keep their line numbers
+/// and byte positions. Each file's clock is chosen from its first lines with a time.
+#[derive(Debug)]
+pub struct LiveRange {
+    range: TimeRange,
+    clocks: std::collections::HashMap<crate::error::InputName, LineClock>,
+    counters: Arc<RangeCounters>,
+}
+
+/// What [`LiveRange::runs`] found in one read.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Runs {
+    /// Consecutive lines in range, in order: their byte range in the read, and how many
+    /// lines of the read come before them (for their line numbers).
+    pub runs: Vec<(std::ops::Range<usize>, u64)>,
+    /// A line at or after `until` plus the margin came: nothing later can be in range.
+    pub past_end: bool,
+}
+
+impl LiveRange {
+    /// Follow in `range`.
+    pub fn new(range: TimeRange) -> LiveRange {
+        LiveRange {
+            range,
+            clocks: Default::default(),
+            counters: Arc::default(),
+        }
+    }
+
+    /// Lines without a time left out so far (and the rest of [`RangeCounters`]).
+    pub fn counters(&self) -> &Arc<RangeCounters> {
+        &self.counters
+    }
+
+    /// The runs of lines in range in `bytes` (complete lines, as a follower hands them out)
+    /// of the file `name`.
+    pub fn runs(&mut self, name: &crate::error::InputName, bytes: &[u8]) -> Runs {
+        if !self.clocks.contains_key(name) {
+            let sample: Vec<&[u8]> = lines_of(bytes, true).into_iter().take(100).collect();
+            if let Some(c) = LineClock::from_sample(&sample) {
+                self.clocks.insert(name.clone(), c);
+            }
+        }
+        let mut out = Runs::default();
+        let mut timeless = 0u64;
+        let mut at = 0usize;
+        let mut open: Option<(usize, u64)> = None;
+        for (index, raw) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+            let line = super::lines::trim_line_end(raw);
+            let t = self.clocks.get_mut(name).and_then(|c| c.time_of(line));
+            let keep = match t {
+                None => {
+                    timeless += 1;
+                    false
+                }
+                Some(t) if self.range.past_end(t) => {
+                    out.past_end = true;
+                    break;
+                }
+                Some(t) => self.range.contains(t),
+            };
+            match (keep, open) {
+                (true, None) => open = Some((at, index as u64)),
+                (false, Some((s, before))) => {
+                    out.runs.push((s..at, before));
+                    open = None;
+                }
+                _ => {}
+            }
+            at += raw.len();
+        }
+        if let Some((s, before)) = open {
+            out.runs.push((s..at, before));
+        }
+        RangeCounters::add(&self.counters.lines_without_time, timeless);
+        out
+    }
+}
