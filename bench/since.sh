@@ -40,7 +40,14 @@ start = now - hours * 3600
 line_len = 120
 per_sec = max(1, target // line_len // (hours * 3600))
 since = now - 3600
-stamp = lambda t: time.strftime('%d/%b/%Y:%H:%M:%S +0000', time.gmtime(t))
+cache = {}
+def stamp(t):
+    s = cache.get(t)
+    if s is None:
+        if len(cache) > 100:
+            cache.clear()
+        s = cache[t] = time.strftime('%d/%b/%Y:%H:%M:%S +0000', time.gmtime(t))
+    return s
 pad = 'x' * 40
 n_in = 0
 with open(path, 'w', buffering=1 << 22) as f:

@@ -80,6 +80,9 @@ EXAMPLES
   Requests and bytes per status, then the ten biggest talkers:
     logrill 'parse combined | count, sum bytes by status' access.log
     logrill 'parse combined | sum bytes by host | sort sum_bytes desc | head 10' access.log
+  The last hour only (older rotated files are not read; a sorted log is entered by
+  binary search; see docs/time-ranges.md):
+    logrill --since 1h 'parse combined | count by status' /var/log/apache2 -g 'access*'
   Follow a live log, printing 5xx counts per path every 2 seconds:
     logrill -F --every 2s 'parse combined | where status >= 500 | count by path' access.log
 "#;
