@@ -3,12 +3,12 @@
 # its time against a full scan computing the same answer (`where time >= …` over the
 # whole file). Every answer is checked against the generator's count first.
 #
-#   bench/since.sh [--gb 2] [--hours 48] [--runs 3] [--dir /tmp/logrill-since]
+#   bench/since.sh [--gb 2] [--hours 48] [--runs 3] [--dir /tmp/logrill-since] [--keep]
 #
 # The log (common format, 1 to 3 lines a second stamped up to 30 s before they are written,
 # as Apache does) ends now, so `--since 1h` is its last hour. Bytes read are counted twice:
 # by logrill's own notice, and independently by strace (the sum of what every read and
-# pread64 call returned). The directory is removed at the end.
+# pread64 call returned). The directory is removed at the end (unless --keep).
 # Needs: cargo, python3, hyperfine, strace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,19 +16,21 @@ GB=2
 HOURS=48
 RUNS=3
 DIR=/tmp/logrill-since
+KEEP=
 while [ $# -gt 0 ]; do
   case $1 in
     --gb) GB=$2; shift 2 ;;
     --hours) HOURS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 cargo build --release -q -p logrill-cli
 BIN=$PWD/target/release/logrill
 mkdir -p "$DIR"
-trap 'rm -rf "$DIR"' EXIT
+[ -n "$KEEP" ] || trap 'rm -rf "$DIR"' EXIT
 LOG=$DIR/access.log
 NOW=$(date +%s)
 # Writes the log and prints the number of lines stamped in the last hour (the answer).
@@ -92,6 +94,6 @@ print(f"  {total} of {size} bytes = {100 * total / size:.2f}% (includes the bina
 PY
 
 hyperfine -N -w 1 -r "$RUNS" \
-  -n "--since 1h count" "$BIN -q --since 1h count $LOG" \
-  -n "--since 1h parse common | count by status" "$BIN -q --since 1h 'parse common | count by status' $LOG" \
+  -n "since 1h: count" "$BIN -q --since 1h count $LOG" \
+  -n "since 1h: parse common | count by status" "$BIN -q --since 1h 'parse common | count by status' $LOG" \
   -n "full scan: where time >= … | count by status" "$BIN -q 'parse common | where time >= \"$SINCE_ABS\" | count by status' $LOG"

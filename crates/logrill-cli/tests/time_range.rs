@@ -7,29 +7,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const BIN: &str = env!("CARGO_BIN_EXE_logrill");
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// A common-log line stamped `t` (unix seconds, written in UTC) with id `id`.
 fn line(t: i64, id: u64) -> String {
-    let days = t.div_euclid(86_400);
-    let sod = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
-        "10.0.0.1 - - [{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000] \"GET /id/{id} HTTP/1.1\" 200 {id}\n",
-        MONTHS[(m - 1) as usize],
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
+        "10.0.0.1 - - [{}] \"GET /id/{id} HTTP/1.1\" 200 {id}\n",
+        logrill_testgen::apache_time(t, 0)
     )
 }
 

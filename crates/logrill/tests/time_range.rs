@@ -14,33 +14,10 @@ use logrill::{Files, InputName, Record};
 
 /// 2026-12-01T00:00:00Z in seconds (Python: `datetime(2026,12,1,tzinfo=utc).timestamp()`).
 const DAY0: i64 = 1_796_083_200;
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// `[dd/Mon/yyyy:HH:MM:SS +0100]` for unix seconds `t` (written at +01:00, so the
 /// comparison must use the instant, not the text).
 fn apache_time(t: i64) -> String {
-    let local = t + 3600;
-    let days = local.div_euclid(86_400);
-    let sod = local.rem_euclid(86_400);
-    // Civil date from days (Howard Hinnant's algorithm, written out again here).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0100",
-        MONTHS[(m - 1) as usize],
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    logrill_testgen::apache_time(t, 3600)
 }
 
 struct Gen {
