@@ -50,7 +50,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::record::order::time_of_text;
-use crate::record::{FieldKey, Record, Value};
+use crate::record::{FieldKey, Record, Timestamp, Value};
 use crate::stage::parse::Parser;
 
 use super::lines::LineReader;
@@ -239,76 +239,121 @@ impl RangeCounters {
     }
 }
 
-/// Finds the time of a line, by the format `parse auto` recognises in a sample of lines.
+/// Finds the time of a line, by the format `parse auto` recognises in a sample of lines;
+/// for lines that format does not read (or when it recognises none), by a scan for a time
+/// at the line's start (`2026-12-01T10:00:00Z …`, `2026-12-01 10:00:00,123 …`: application
+/// logs) or in its first brackets (`[01/Dec/2026:10:00:00 +0000]`).
 pub struct LineClock {
-    parser: Parser,
-    key: FieldKey,
-    name: &'static str,
+    parser: Option<(Parser, FieldKey, &'static str)>,
     rec: Option<Record<'static>>,
 }
 
 impl std::fmt::Debug for LineClock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (parser, field) = match &self.parser {
+            Some((p, _, name)) => (p.name(), *name),
+            None => ("scan", "-"),
+        };
         f.debug_struct("LineClock")
-            .field("parser", &self.parser.name())
-            .field("field", &self.name)
+            .field("parser", &parser)
+            .field("field", &field)
             .finish()
     }
 }
 
 impl LineClock {
-    /// The clock for lines like `sample` (the first lines of a file): `None` when no format
-    /// is recognised, or no line of the sample has a time under any of the names tried.
+    /// The clock for lines like `sample` (the first lines of a file): `None` when no line
+    /// of the sample has a time it can find.
     pub fn from_sample(sample: &[&[u8]]) -> Option<LineClock> {
-        let (parser, _) = Parser::auto(sample).ok()?;
-        for name in TIME_FIELDS {
-            let mut p = parser.clone();
-            let key = p.resolve(name);
-            p.project(std::slice::from_ref(&key));
-            let mut clock = LineClock {
-                parser: p,
-                key,
-                name,
-                rec: Some(Record::new()),
-            };
-            if sample.iter().any(|l| clock.time_of(l).is_some()) {
-                return Some(clock);
+        if let Ok((parser, _)) = Parser::auto(sample) {
+            for name in TIME_FIELDS {
+                let mut p = parser.clone();
+                let key = p.resolve(name);
+                p.project(std::slice::from_ref(&key));
+                let mut clock = LineClock {
+                    parser: Some((p, key, name)),
+                    rec: Some(Record::new()),
+                };
+                if sample.iter().any(|l| clock.parsed(l).is_some()) {
+                    return Some(clock);
+                }
             }
         }
-        None
+        sample
+            .iter()
+            .any(|l| scan_time(l).is_some())
+            .then(|| LineClock {
+                parser: None,
+                rec: None,
+            })
     }
 
-    /// The time of `line` (microseconds since the epoch), if it parses and has one.
+    /// The time of `line` (microseconds since the epoch), if one is found.
     pub fn time_of(&mut self, line: &[u8]) -> Option<i64> {
+        self.stamp(line).map(|t| t.unix_micros())
+    }
+
+    fn stamp(&mut self, line: &[u8]) -> Option<Timestamp> {
+        self.parsed(line).or_else(|| scan_time(line))
+    }
+
+    /// The time the recognised format reads in `line`.
+    fn parsed(&mut self, line: &[u8]) -> Option<Timestamp> {
+        let (parser, key, _) = self.parser.as_mut()?;
         let mut rec: Record<'_> = self.rec.take().unwrap_or_default().recycle();
-        let t = match self.parser.parse(line, &mut rec) {
-            Ok(()) => rec.get(&self.key).and_then(value_time),
+        let t = match parser.parse(line, &mut rec) {
+            Ok(()) => rec.get(key).and_then(value_time),
             Err(_) => None,
         };
         self.rec = Some(rec.recycle());
         t
     }
 
-    /// Whether the times of this file's lines are written without a UTC offset (as if
-    /// UTC; see [`crate::record::Timestamp`]).
+    /// Whether the time of `line` is written without a UTC offset (as if UTC; see
+    /// [`crate::record::Timestamp`]).
     fn zoneless(&mut self, line: &[u8]) -> bool {
-        let mut rec: Record<'_> = self.rec.take().unwrap_or_default().recycle();
-        let z = match self.parser.parse(line, &mut rec) {
-            Ok(()) => rec
-                .get(&self.key)
-                .is_some_and(|v| matches!(v, Value::Time(t) if t.offset_seconds().is_none())),
-            Err(_) => false,
-        };
-        self.rec = Some(rec.recycle());
-        z
+        self.stamp(line)
+            .is_some_and(|t| t.offset_seconds().is_none())
     }
 }
 
+/// A time at the start of `line` (ISO 8601 / RFC 3339, a space or `T` between date and
+/// time, `,` or `.` before a fraction), or in its first pair of brackets (Apache).
+fn scan_time(line: &[u8]) -> Option<Timestamp> {
+    if line.len() >= 19 && line[4] == b'-' && line[7] == b'-' && matches!(line[10], b'T' | b' ') {
+        let end = line[19..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .map_or(line.len(), |p| 19 + p);
+        let mut token: smallvec::SmallVec<[u8; 64]> = line[..end].into();
+        if token.get(19) == Some(&b',') {
+            token[19] = b'.';
+        }
+        if let Some(t) = crate::record::parse_iso8601(&token)
+            .or_else(|| crate::record::parse_iso8601(&line[..19]))
+        {
+            return Some(t);
+        }
+    }
+    let head = &line[..line.len().min(256)];
+    let open = memchr::memchr(b'[', head)?;
+    let close = open + memchr::memchr(b']', &head[open..])?;
+    crate::record::parse_apache_timestamp(&head[open + 1..close])
+}
+
+/// The clock of the first 100 lines of `bytes` (complete lines) in which a time is found,
+/// trying each hundred in turn (a file may start with many lines without one).
+fn clock_in(bytes: &[u8]) -> Option<LineClock> {
+    lines_of(bytes, true)
+        .chunks(100)
+        .find_map(LineClock::from_sample)
+}
+
 /// A value as an instant: a time, or a string holding one (JSON writes times as strings).
-fn value_time(v: &Value<'_>) -> Option<i64> {
+fn value_time(v: &Value<'_>) -> Option<Timestamp> {
     match v {
-        Value::Time(t) => Some(t.unix_micros()),
-        Value::Str(s) => time_of_text(s).map(|t| t.unix_micros()),
+        Value::Time(t) => Some(*t),
+        Value::Str(s) => time_of_text(s),
         _ => None,
     }
 }
@@ -378,7 +423,7 @@ pub fn file_span(path: &Path, read: &AtomicU64) -> io::Result<FileSpan> {
     let whole_head =
         head.len() < HEAD_BYTES && (codec != Codec::Plain || len as usize == head.len());
     let sample = lines_of(&head, whole_head);
-    let mut clock = LineClock::from_sample(&sample[..sample.len().min(100)]);
+    let mut clock = sample.chunks(100).find_map(LineClock::from_sample);
     let Some(c) = clock.as_mut() else {
         return Ok(FileSpan {
             clock,
@@ -700,6 +745,10 @@ impl<R: Read> RangeFilter<R> {
                 self.done = true;
                 return Ok(false);
             };
+            if self.clock.is_none() {
+                // No time found in the first lines yet: look again in each read until one is.
+                self.clock = clock_in(batch.as_bytes());
+            }
             let mut timeless = 0u64;
             for raw in batch.as_bytes().split_inclusive(|&b| b == b'\n') {
                 let line = super::lines::trim_line_end(raw);
@@ -835,7 +884,7 @@ impl<R: Read> Read for StreamFilter<R> {
             let n = read_full(&mut inner, &mut head)?;
             head.truncate(n);
             let sample = lines_of(&head, n < HEAD_BYTES);
-            let clock = LineClock::from_sample(&sample[..sample.len().min(100)]);
+            let clock = sample.chunks(100).find_map(LineClock::from_sample);
             let chained = io::Cursor::new(head).chain(inner);
             self.state =
                 StreamState::Filtering(Box::new(RangeFilter::new(chained, clock, range, counters)));
@@ -1016,6 +1065,49 @@ mod tests {
     }
 
     #[test]
+    fn application_logs_get_their_time_by_a_scan_of_the_line_start() {
+        let lines: [&[u8]; 5] = [
+            b"2026-12-01 10:00:00,250 INFO started",
+            b"2026-12-01T10:00:01Z WARN slow",
+            b"2026-12-01T10:00:02.5+01:00 ERROR failed",
+            b"    at a stack trace continuation",
+            b"host [01/Dec/2026:10:00:03 +0000] something else",
+        ];
+        let mut clock = LineClock::from_sample(&lines[..2]).unwrap();
+        let got: Vec<Option<i64>> = lines.iter().map(|l| clock.time_of(l)).collect();
+        let at = |s: i64, us: i64| Some(DAY0 + 10 * HOUR + s * MICROS + us);
+        assert_eq!(
+            got,
+            [
+                at(0, 250_000),
+                at(1, 0),
+                at(2 - 3600, 500_000),
+                None,
+                at(3, 0)
+            ]
+        );
+        // Without an offset the time is local: flagged, so mtime bounds are widened.
+        assert!(clock.zoneless(lines[0]));
+        assert!(!clock.zoneless(lines[1]));
+    }
+
+    #[test]
+    fn a_file_whose_first_lines_have_no_time_still_gets_a_clock() {
+        let mut text = "a banner line\n".repeat(20_000).into_bytes();
+        for s in 0..100 {
+            text.extend_from_slice(line(s, 0).as_bytes());
+        }
+        let counters = Arc::new(RangeCounters::default());
+        let range = TimeRange::new(Some(DAY0 + 50 * MICROS), None);
+        let mut kept = Vec::new();
+        RangeFilter::new(&text[..], None, range, counters.clone())
+            .read_to_end(&mut kept)
+            .unwrap();
+        assert_eq!(kept.iter().filter(|&&b| b == b'\n').count(), 50);
+        assert_eq!(counters.lines_without_time.load(Ordering::Relaxed), 20_000);
+    }
+
+    #[test]
     fn filter_keeps_exactly_the_lines_in_range_and_counts_timeless_ones() {
         let (f, lines) = sorted_file();
         let text = std::fs::read(f.path()).unwrap();
@@ -1078,8 +1170,7 @@ impl LiveRange {
     /// of the file `name`.
     pub fn runs(&mut self, name: &crate::error::InputName, bytes: &[u8]) -> Runs {
         if !self.clocks.contains_key(name) {
-            let sample: Vec<&[u8]> = lines_of(bytes, true).into_iter().take(100).collect();
-            if let Some(c) = LineClock::from_sample(&sample) {
+            if let Some(c) = clock_in(bytes) {
                 self.clocks.insert(name.clone(), c);
             }
         }
