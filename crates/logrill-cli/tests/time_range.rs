@@ -136,3 +136,40 @@ fn follow_from_start_skips_lines_before_since_and_until_ends_it() {
     let expected: Vec<(u64, String)> = (100..200).map(|i| (i + 1, format!("/id/{i}"))).collect();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_fifo_is_filtered_as_a_stream_not_read_twice() {
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("pipe.log");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let text: String = (0..3000u64).map(|i| line(DAY0 + i as i64, i)).collect();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            // logrill stops reading past --until: a broken pipe here is expected.
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .and_then(|mut f| f.write_all(text.as_bytes()));
+        })
+    };
+    let (out, err, code) = run(
+        &[
+            "--since",
+            "2026-12-01T00:00:10",
+            "--until",
+            "2026-12-01T00:00:20",
+            "field 7",
+            fifo.to_str().unwrap(),
+        ],
+        b"",
+    );
+    writer.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let expected: Vec<String> = (10..20).map(|i| format!("/id/{i}")).collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+}

@@ -798,10 +798,18 @@ pub fn open_in_range(
     counters: &Arc<RangeCounters>,
     open: impl FnOnce() -> crate::error::Result<Input>,
 ) -> Option<crate::error::Result<Input>> {
+    // A FIFO or a device cannot be read twice (its span, then its lines): filtered as a
+    // stream. A span that cannot be read is not ours to report either: the ordinary open
+    // says what is wrong, naming the file. Either way every line is still filtered.
+    let as_stream = |open: Box<dyn FnOnce() -> crate::error::Result<Input> + '_>| {
+        Some(open().map(|input| filter_stream(input, *range, counters.clone())))
+    };
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return as_stream(Box::new(open));
+    }
     let span = match file_span(path, &counters.bytes_read) {
         Ok(span) => span,
-        // Not ours to report: the ordinary open says what is wrong, naming the file.
-        Err(_) => return Some(open()),
+        Err(_) => return as_stream(Box::new(open)),
     };
     RangeCounters::add(&counters.bytes_total, span.len);
     if span.clock.is_some() && range.misses(span.first, span.last) {
