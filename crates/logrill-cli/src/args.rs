@@ -80,6 +80,9 @@ EXAMPLES
   Requests and bytes per status, then the ten biggest talkers:
     logrill 'parse combined | count, sum bytes by status' access.log
     logrill 'parse combined | sum bytes by host | sort sum_bytes desc | head 10' access.log
+  The last hour only (older rotated files are not read; a sorted log is entered by
+  binary search; see docs/time-ranges.md):
+    logrill --since 1h 'parse combined | count by status' /var/log/apache2 -g 'access*'
   Follow a live log, printing 5xx counts per path every 2 seconds:
     logrill -F --every 2s 'parse combined | where status >= 500 | count by path' access.log
 "#;
@@ -184,6 +187,23 @@ pub struct Args {
     /// column first for records (after parse), {"file","line","record"} with --json.
     #[arg(short = 'H', long)]
     pub with_filename: bool,
+
+    /// Only lines at or after TIME: a duration back from now (30m, 1h, 2d, 1w) or a date
+    /// and time (2026-12-01, 2026-12-01T10:00, …+01:00; without an offset, UTC, as in
+    /// `where`). Files outside the range are not read; a sorted plain file is entered by
+    /// binary search. Lines without a recognisable time are left out (counted on stderr).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only lines before TIME (as --since). Reading a file stops at the first line at or
+    /// after TIME plus --time-margin.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// With --since/--until: how far out of time order a file's lines may be (Apache logs a
+    /// request at its end, stamped with its start). Larger reads more at the edges.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse_duration)]
+    pub time_margin: std::time::Duration,
 
     /// Neither read gzip files through their index nor record one (see `logrill index`).
     #[arg(long)]
@@ -313,11 +333,37 @@ impl Args {
             None => Files::stdin(),
             Some(find) => Files::try_found(find)?,
         };
-        let files = files.with_decode_threads(if single { cores } else { 1 });
+        let mut files = files.with_decode_threads(if single { cores } else { 1 });
+        if let Some(range) = self.time_range()? {
+            files = files.with_time_range(range);
+        }
         Ok(match gz_index {
             Some(cache) => files.with_gz_index(cache),
             None => files,
         })
+    }
+
+    /// `--since` / `--until` as a range (`None` when neither is given), relative times
+    /// counted back from now.
+    pub fn time_range(&self) -> anyhow::Result<Option<logrill::source::TimeRange>> {
+        if self.since.is_none() && self.until.is_none() {
+            return Ok(None);
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
+        let bound = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
+            text.as_deref()
+                .map(|t| logrill::source::timerange::parse_bound(t, now))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+        };
+        let mut range = logrill::source::TimeRange::new(
+            bound(&self.since, "--since")?,
+            bound(&self.until, "--until")?,
+        );
+        range.margin = i64::try_from(self.time_margin.as_micros()).unwrap_or(i64::MAX / 4);
+        Ok(Some(range))
     }
 }
 

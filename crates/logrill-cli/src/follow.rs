@@ -67,6 +67,9 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     }
     let options = args.options();
     let mut live = Live::new(plan, &options)?;
+    let mut range = args
+        .time_range()?
+        .map(logrill::source::timerange::LiveRange::new);
     let mut follower = follow.open()?;
 
     // Ctrl-C and SIGTERM close the follower (the seed's GeneratorExit): it wakes at once.
@@ -118,24 +121,49 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                     failed += 1;
                     diag::say_error(&e);
                 };
-                let pushed = match sink.as_mut() {
-                    Some(s) => live.push_batch(
-                        batch.name,
-                        batch.line,
-                        batch.bytes,
-                        s,
-                        |s, pos, len| s.at_line(&batch, pos, len),
-                        &mut on_error,
-                    ),
-                    None => live.push_batch(
-                        batch.name,
-                        batch.line,
-                        batch.bytes,
-                        &mut out,
-                        |_, _, _| {},
-                        &mut on_error,
-                    ),
+                // With --since/--until, only the runs of lines in range are pushed, each
+                // with its own line numbers and byte positions.
+                let (runs, past_end) = match range.as_mut() {
+                    Some(r) => {
+                        let found = r.runs(batch.name, batch.bytes);
+                        (found.runs, found.past_end)
+                    }
+                    None => (vec![(0..batch.bytes.len(), 0)], false),
                 };
+                let mut pushed = Ok(Pushed::More);
+                for (run, lines_before) in runs {
+                    let first_line = match batch.line {
+                        0 => 0,
+                        n => n + lines_before,
+                    };
+                    let bytes = &batch.bytes[run.clone()];
+                    pushed = match sink.as_mut() {
+                        Some(s) => live.push_batch(
+                            batch.name,
+                            first_line,
+                            bytes,
+                            s,
+                            |s, pos, len| s.at_line(&batch, run.start + pos, len),
+                            &mut on_error,
+                        ),
+                        None => live.push_batch(
+                            batch.name,
+                            first_line,
+                            bytes,
+                            &mut out,
+                            |_, _, _| {},
+                            &mut on_error,
+                        ),
+                    };
+                    if !matches!(pushed, Ok(Pushed::More)) {
+                        break;
+                    }
+                }
+                if past_end && matches!(pushed, Ok(Pushed::More)) {
+                    // --until: a line past the range (and its margin) came; nothing later
+                    // can be in it, so following ends as when `head` has all it wants.
+                    pushed = Ok(Pushed::Done);
+                }
                 match pushed {
                     Ok(Pushed::More) => {}
                     Ok(Pushed::Done) => done = true,
@@ -184,6 +212,9 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
         return Ok(2);
     }
     let report = follower.close();
+    if let Some(r) = range.as_ref().filter(|_| !args.quiet) {
+        r.counters().notices().iter().for_each(diag::say);
+    }
     // What closing noticed (the last file finished, a checkpoint that failed) is said too.
     say_notices(&mut follower, args.quiet);
     let report = report?;

@@ -155,6 +155,7 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     let gz_index = args.gz_index();
     let mut files = args.files_with_index(gz_index.clone())?;
     let walk = files.walk_report();
+    let range_counters = files.range_counters();
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
     // A bar only where it cannot get mixed up with values printed to the same terminal.
@@ -214,6 +215,9 @@ fn run(args: &Args) -> anyhow::Result<u8> {
     }
     report(args, &summary);
     index::say_notices(gz_index.as_ref(), args.quiet);
+    if let Some(counters) = range_counters.filter(|_| !args.quiet) {
+        counters.notices().iter().for_each(diag::say);
+    }
     let nothing_read = walk.is_some_and(|w| warn_empty_roots(&w));
     if summary.interrupted {
         diag::say("interrupted: the result above is partial (reading stopped early)");

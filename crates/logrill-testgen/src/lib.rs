@@ -179,6 +179,35 @@ const MONTHS: &[&str] = &[
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// An Apache timestamp `dd/Mon/yyyy:HH:MM:SS ±hhmm` for `unix_secs`, written at
+/// `offset_secs` east of UTC, on the real (proleptic Gregorian) calendar: ground truth for
+/// tests of time handling, computed without logrill (Howard Hinnant's `civil_from_days`).
+pub fn apache_time(unix_secs: i64, offset_secs: i32) -> String {
+    let local = unix_secs + i64::from(offset_secs);
+    let days = local.div_euclid(86_400);
+    let sod = local.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let sign = if offset_secs < 0 { '-' } else { '+' };
+    let off = offset_secs.unsigned_abs();
+    format!(
+        "{d:02}/{}/{y}:{:02}:{:02}:{:02} {sign}{:02}{:02}",
+        MONTHS[(m - 1) as usize],
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60,
+        off / 3600,
+        off % 3600 / 60
+    )
+}
+
 /// Malformed lines. None of them ends in an integer field, so none adds to a byte total.
 pub const MALFORMED: &[&[u8]] = &[
     b"",
@@ -1118,5 +1147,20 @@ mod tests {
         let c = tempfile::tempdir().unwrap();
         let tc = generate(c.path(), &Options { seed: 12, ..opts }).unwrap();
         assert_ne!(tc.total_bytes, ta.total_bytes);
+    }
+
+    #[test]
+    fn apache_time_is_on_the_real_calendar() {
+        // Known instants (GNU date -u -d @N).
+        assert_eq!(apache_time(0, 0), "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(apache_time(951_782_400, 0), "29/Feb/2000:00:00:00 +0000");
+        assert_eq!(
+            apache_time(1_796_083_200, 3600),
+            "01/Dec/2026:01:00:00 +0100"
+        );
+        assert_eq!(
+            apache_time(1_796_083_200, -25_200),
+            "30/Nov/2026:17:00:00 -0700"
+        );
     }
 }

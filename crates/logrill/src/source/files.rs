@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use super::gzindex::IndexCache;
+use super::timerange::{self, RangeCounters, TimeRange};
 use super::{find::FindIter, open_stdin_with, open_with_index, Find, Input, WalkReport};
 
 /// Opened inputs, one at a time, as they are needed: the files a [`Find`] yields (a path
@@ -17,6 +18,8 @@ pub struct Files {
     progress: Option<Arc<AtomicU64>>,
     decode_threads: usize,
     gz_index: Option<Arc<IndexCache>>,
+    /// Only lines in this range, and what reading in it did (see [`super::timerange`]).
+    time_range: Option<(TimeRange, Arc<RangeCounters>)>,
 }
 
 enum Inner {
@@ -33,6 +36,7 @@ impl Files {
             progress: None,
             decode_threads: 1,
             gz_index: None,
+            time_range: None,
         }
     }
 
@@ -44,6 +48,7 @@ impl Files {
             progress: None,
             decode_threads: 1,
             gz_index: None,
+            time_range: None,
         })
     }
 
@@ -54,6 +59,7 @@ impl Files {
             progress: None,
             decode_threads: 1,
             gz_index: None,
+            time_range: None,
         }
     }
 
@@ -69,6 +75,20 @@ impl Files {
     pub fn with_gz_index(mut self, cache: Arc<IndexCache>) -> Files {
         self.gz_index = Some(cache);
         self
+    }
+
+    /// Only the lines of `range`: files outside it are not read, plain files are entered
+    /// by binary search, every line is filtered by its time (see [`super::timerange`]).
+    /// Standard input is filtered line by line. What was skipped is counted in
+    /// [`Files::range_counters`].
+    pub fn with_time_range(mut self, range: TimeRange) -> Files {
+        self.time_range = Some((range, Arc::new(RangeCounters::default())));
+        self
+    }
+
+    /// What reading in the time range did so far (see [`Files::with_time_range`]).
+    pub fn range_counters(&self) -> Option<Arc<RangeCounters>> {
+        self.time_range.as_ref().map(|(_, c)| c.clone())
     }
 
     /// Add the bytes read from each file (compressed size) to `counter`, for progress.
@@ -91,24 +111,41 @@ impl Iterator for Files {
     type Item = Result<Input, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.inner {
-            Inner::Found(it) => Some(match it.next()? {
-                Ok(path) if path.as_os_str() == "-" => open_stdin_with(self.decode_threads),
-                Ok(path) => open_with_index(
-                    path,
-                    self.progress.clone(),
-                    self.decode_threads,
-                    self.gz_index.as_ref(),
-                ),
-                Err(e) => Err(e),
-            }),
-            Inner::Stdin(done) => {
-                if *done {
-                    return None;
+        loop {
+            let item = match &mut self.inner {
+                Inner::Found(it) => match it.next()? {
+                    Ok(path) if path.as_os_str() == "-" => open_stdin_with(self.decode_threads),
+                    Ok(path) => {
+                        let (progress, threads) = (self.progress.clone(), self.decode_threads);
+                        let gz_index = self.gz_index.as_ref();
+                        let open = || open_with_index(&path, progress, threads, gz_index);
+                        match &self.time_range {
+                            // Outside the range: on to the next file.
+                            Some((range, counters)) => {
+                                match timerange::open_in_range(&path, range, counters, open) {
+                                    Some(item) => return Some(item),
+                                    None => continue,
+                                }
+                            }
+                            None => open(),
+                        }
+                    }
+                    Err(e) => Err(e),
+                },
+                Inner::Stdin(done) => {
+                    if *done {
+                        return None;
+                    }
+                    *done = true;
+                    open_stdin_with(self.decode_threads)
                 }
-                *done = true;
-                Some(open_stdin_with(self.decode_threads))
-            }
+            };
+            return Some(match (&self.time_range, item) {
+                (Some((range, counters)), Ok(input)) => {
+                    Ok(timerange::filter_stream(input, *range, counters.clone()))
+                }
+                (_, item) => item,
+            });
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod lines;
 pub mod open;
 pub mod readahead;
 pub mod rotation;
+pub mod timerange;
 pub mod xz;
 
 pub use files::Files;
@@ -26,3 +27,4 @@ pub use open::{
     detect, open, open_counted, open_reader, open_reader_with, open_stdin, open_stdin_with,
     open_with, open_with_index, Codec, Input,
 };
+pub use timerange::{RangeCounters, TimeRange};

@@ -158,6 +158,17 @@ impl Input {
         }
     }
 
+    /// The same input (name, codec) read through `f`'s reader instead, which gets the
+    /// current one (to wrap or to drop): how a time range filters an input's lines.
+    pub fn map_reader(self, f: impl FnOnce(Box<dyn Read + Send>) -> Box<dyn Read + Send>) -> Input {
+        Input {
+            name: self.name,
+            codec: self.codec,
+            reader: f(self.reader),
+            threaded: self.threaded,
+        }
+    }
+
     /// Read its lines (see [`crate::source::LineReader`]).
     pub fn lines(self) -> crate::source::LineReader<Input> {
         crate::source::LineReader::new(self)

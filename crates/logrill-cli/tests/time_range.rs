@@ -1,0 +1,175 @@
+//! `--since` / `--until` from the command line: standard input, relative bounds, a bad
+//! bound, and following (`-F --from-start`): lines before `--since` skipped with their real
+//! line numbers kept, and `--until` ending the follow by itself.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const BIN: &str = env!("CARGO_BIN_EXE_logrill");
+/// A common-log line stamped `t` (unix seconds, written in UTC) with id `id`.
+fn line(t: i64, id: u64) -> String {
+    format!(
+        "10.0.0.1 - - [{}] \"GET /id/{id} HTTP/1.1\" 200 {id}\n",
+        logrill_testgen::apache_time(t, 0)
+    )
+}
+
+/// 2026-12-01T00:00:00Z (Python: `datetime(2026,12,1,tzinfo=utc).timestamp()`).
+const DAY0: i64 = 1_796_083_200;
+
+fn run(args: &[&str], stdin: &[u8]) -> (String, String, Option<i32>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // logrill may stop reading early (past --until): a broken pipe here is expected.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn standard_input_is_filtered_line_by_line_and_timeless_lines_are_counted() {
+    let mut text = String::from("no time here\n");
+    for i in 0..5000u64 {
+        text.push_str(&line(DAY0 + i as i64, i));
+    }
+    let (out, err, code) = run(
+        &[
+            "--since",
+            "2026-12-01T00:10",
+            "--until",
+            "2026-12-01T00:20",
+            "field 7",
+        ],
+        text.as_bytes(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let expected: Vec<String> = (600..1200).map(|i| format!("/id/{i}")).collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+    assert!(
+        err.contains("1 line without a recognisable time left out"),
+        "{err}"
+    );
+}
+
+#[test]
+fn relative_since_counts_back_from_now() {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // One line every 10 minutes over the last five hours: 1h back keeps the last lines
+    // stamped within the hour (5 or 6 of them, as the second turns during the run).
+    let text: String = (0..30u64)
+        .map(|i| line(now - 17_990 + i as i64 * 600, i))
+        .collect();
+    let (out, err, code) = run(&["-q", "--since", "1h", "count"], text.as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    let n: u64 = out.trim().parse().unwrap();
+    assert!((5..=6).contains(&n), "{n}");
+    let (_, err, code) = run(&["--since", "yesterday", "count"], b"");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--since: `yesterday` is not a time"), "{err}");
+}
+
+#[test]
+fn follow_from_start_skips_lines_before_since_and_until_ends_it() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("access.log");
+    // 2000 lines a second apart; the range keeps ids 100..200; lines past until + margin
+    // (5 minutes = id 500) end the follow without any idle timeout.
+    let text: String = (0..2000u64).map(|i| line(DAY0 + i as i64, i)).collect();
+    std::fs::write(&log, text).unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "-F",
+            "--from-start",
+            "--json",
+            "--since",
+            "2026-12-01T00:01:40",
+            "--until",
+            "2026-12-01T00:03:20",
+            "field 7",
+            log.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard against hanging, not a timing: --until must end the follow by itself.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("-F --until did not end");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<(u64, String)> = stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["line"].as_u64().unwrap(),
+                v["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Line numbers are the file's: id i is on line i + 1.
+    let expected: Vec<(u64, String)> = (100..200).map(|i| (i + 1, format!("/id/{i}"))).collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_fifo_is_filtered_as_a_stream_not_read_twice() {
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("pipe.log");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let text: String = (0..3000u64).map(|i| line(DAY0 + i as i64, i)).collect();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            // logrill stops reading past --until: a broken pipe here is expected.
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .and_then(|mut f| f.write_all(text.as_bytes()));
+        })
+    };
+    let (out, err, code) = run(
+        &[
+            "--since",
+            "2026-12-01T00:00:10",
+            "--until",
+            "2026-12-01T00:00:20",
+            "field 7",
+            fifo.to_str().unwrap(),
+        ],
+        b"",
+    );
+    writer.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let expected: Vec<String> = (10..20).map(|i| format!("/id/{i}")).collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+}

@@ -1,0 +1,1219 @@
+//! Time ranges (`--since` / `--until`): read only the part of the logs a time range needs.
+//!
+//! "The last hour of a 20 GB log" should read the last hour, not 20 GB. Three steps, each
+//! safe on its own, together exact:
+//!
+//! 1. **Whole files** whose time span lies outside the range are not opened for reading
+//!    ([`file_span`]): the span's start is the first line with a time; its end is the last
+//!    line's time for a plain file (read backwards from its end: cheap), and the file's
+//!    modification time for a compressed one (its last line is only reached by decoding
+//!    all of it). A line is written after the moment it records, so mtime is an upper
+//!    bound; a copy without `-p` only makes it later (still a bound, just a looser one).
+//!    Logs whose times carry no UTC offset are compared as if they were UTC (see
+//!    [`crate::record::Timestamp`]), so for them the mtime bound is widened by 14 hours,
+//!    the largest UTC offset. The next-newer generation's first line would be a tighter
+//!    bound, but it needs the rotation order of the whole tree and goes wrong when
+//!    generations are missing; mtime needs only the file itself.
+//! 2. **Inside a plain file**, the first line that may be in range is found by binary
+//!    search over byte offsets ([`seek_start`]): seek, resynchronise at the next newline,
+//!    read that line's time. Reading stops at the first line at or after `until` (plus the
+//!    margin, below).
+//! 3. **Every line** that is read is filtered by its own time ([`RangeFilter`]), so the
+//!    answer equals `parse … | where time >= SINCE and time < UNTIL` over the whole input.
+//!    Lines in which no time is found are left out and counted ([`RangeCounters`]).
+//!
+//! **Order.** Steps 1 and 2 assume each file is sorted by time to within a margin
+//! ([`TimeRange::margin`], 5 minutes by default): no line is earlier than a line before it
+//! by more than the margin. Apache writes a request when it ends but stamps it with its
+//! start, so its logs are out of order by the longest request; the margin covers that.
+//! The search only ever starts after lines it has *seen* to be earlier than `since -
+//! margin`, and stops at a line at or after `until + margin`; within a file sorted to the
+//! margin no line in range lies outside. A larger margin reads a little more; a log shuffled
+//! more than its margin may lose lines at the edges (give a margin as large as the disorder).
+//!
+//! **The time of a line** comes from the format `parse auto` recognises in the file's first
+//! lines ([`LineClock`]): its `time` field (or `timestamp`, `ts`, `@timestamp` for JSON and
+//! logfmt). Each file is recognised on its own.
+//!
+//! **Line numbers** in errors and `-H` output count the lines *handed on* (the lines in
+//! range, from the first one read), not the file's lines: after a seek the lines before are
+//! never counted, and out-of-range lines are dropped before numbering.
+//!
+//! The plain-file reader from an offset ([`OffsetReader`]) is this module's own and kept
+//! separate, so it can be unified with the byte ranges of parallel reading.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::record::order::time_of_text;
+use crate::record::{FieldKey, Record, Timestamp, Value};
+use crate::stage::parse::Parser;
+
+use super::lines::LineReader;
+use super::open::{detect, Codec, Input};
+
+/// Microseconds in a second.
+const MICROS: i64 = 1_000_000;
+
+/// The default [`TimeRange::margin`]: five minutes.
+pub const DEFAULT_MARGIN_MICROS: i64 = 300 * MICROS;
+
+/// Bytes read from a file's start to recognise its format and find its first time.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Bytes read from a plain file's end to find its last time (more if a line is longer).
+const TAIL_BYTES: u64 = 64 * 1024;
+
+/// The binary search stops when the window is this small, and reads on from there.
+const SEARCH_BLOCK: u64 = 64 * 1024;
+
+/// Longest line the search reads while looking for a time (a longer one counts as a line
+/// without a time; the search goes on to the next).
+const PROBE_LINE_MAX: usize = 1024 * 1024;
+
+/// The largest UTC offset: how far a time written without offset can be from the instant.
+const MAX_OFFSET_MICROS: i64 = 14 * 3600 * MICROS;
+
+/// Field names holding a line's time, in order of preference.
+const TIME_FIELDS: [&str; 4] = ["time", "timestamp", "ts", "@timestamp"];
+
+/// A time range: `since` (included) to `until` (excluded), in microseconds since the Unix
+/// epoch (times written without an offset count as UTC, as everywhere in logrill).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    /// The first instant in range; `None`: no lower bound.
+    pub since: Option<i64>,
+    /// The first instant after the range; `None`: no upper bound.
+    pub until: Option<i64>,
+    /// How far out of order a file's lines may be (microseconds); see the module docs.
+    pub margin: i64,
+}
+
+impl TimeRange {
+    /// A range from the bounds, with the default margin.
+    pub fn new(since: Option<i64>, until: Option<i64>) -> TimeRange {
+        TimeRange {
+            since,
+            until,
+            margin: DEFAULT_MARGIN_MICROS,
+        }
+    }
+
+    /// Whether a line of time `t` (microseconds) is in range.
+    #[inline]
+    pub fn contains(&self, t: i64) -> bool {
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
+    }
+
+    /// Whether every line from one of time `t` on is past the range (for a file sorted to
+    /// within the margin).
+    #[inline]
+    fn past_end(&self, t: i64) -> bool {
+        self.until
+            .is_some_and(|u| t >= u.saturating_add(self.margin))
+    }
+
+    /// Whether no line in a file whose lines lie between `first - margin` and `last +
+    /// margin` can be in range.
+    fn misses(&self, first: Option<i64>, last: Option<i64>) -> bool {
+        let after = match (first, self.until) {
+            (Some(f), Some(u)) => f.saturating_sub(self.margin) >= u,
+            _ => false,
+        };
+        let before = match (last, self.since) {
+            (Some(l), Some(s)) => l.saturating_add(self.margin) < s,
+            _ => false,
+        };
+        after || before
+    }
+}
+
+/// A bound that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a time: give a duration back from now (30m, 1h, 2d, 1w) or a date and time (2026-12-01, 2026-12-01T10:00, 2026-12-01T10:00:00+01:00; without an offset, UTC)")]
+pub struct BoundError {
+    /// The text given.
+    pub text: String,
+}
+
+/// Read a `--since` / `--until` bound: a duration back from `now_micros` (`45s`, `30m`, `1h`,
+/// `2d`, `1w`; `now`), or an absolute time: a date (`2026-12-01`: midnight), a date and
+/// time to the minute or second (`2026-12-01T10:00`, `2026-12-01 10:00:00`, a `.fraction`),
+/// with an optional offset (`Z`, `+01:00`, `-0600`). Without an offset the time is
+/// **UTC**, as a time written in a `where` is, so `--since X` equals `where time >= X`.
+pub fn parse_bound(text: &str, now_micros: i64) -> Result<i64, BoundError> {
+    let bad = || BoundError { text: text.into() };
+    let t = text.trim();
+    if t == "now" {
+        return Ok(now_micros);
+    }
+    if let Some(ago) = relative(t) {
+        return ago
+            .and_then(|ago| now_micros.checked_sub(ago))
+            .ok_or_else(bad);
+    }
+    absolute(t).ok_or_else(bad)
+}
+
+/// `30m`, `1.5h`, …: `Some(Some(micros))`; `Some(None)` for a duration out of range;
+/// `None` if the text is not a duration at all.
+fn relative(t: &str) -> Option<Option<i64>> {
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (n, unit) = t.split_at(split);
+    let unit_secs = match unit {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        "w" => 7.0 * 86_400.0,
+        _ => return None,
+    };
+    let n: f64 = n.parse().ok()?;
+    let micros = n * unit_secs * MICROS as f64;
+    Some((micros.is_finite() && micros < 1e17).then_some(micros as i64))
+}
+
+/// A date, or a date and time (seconds optional), with an optional offset.
+fn absolute(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let mut full = b.to_vec();
+    if b.len() == 10 {
+        full.extend_from_slice(b"T00:00:00Z");
+    } else if b.len() >= 16 && b.get(16) != Some(&b':') {
+        // `YYYY-MM-DDTHH:MM` and whatever offset follows: add the seconds.
+        full.splice(16..16, *b":00");
+    }
+    crate::record::parse_iso8601(&full)
+        .map(|ts| ts.unix_micros())
+        .or_else(|| time_of_text(b).map(|ts| ts.unix_micros()))
+}
+
+/// What reading in a time range did, shared between the threads reading files (for a
+/// notice after the run, and for benchmarks).
+#[derive(Debug, Default)]
+pub struct RangeCounters {
+    /// Files not read at all: their span lies outside the range.
+    pub files_skipped: AtomicU64,
+    /// Plain files entered by binary search rather than read from their start.
+    pub files_searched: AtomicU64,
+    /// Lines read and left out because no time was found in them.
+    pub lines_without_time: AtomicU64,
+    /// Bytes the files hold (compressed sizes for compressed files).
+    pub bytes_total: AtomicU64,
+    /// Bytes read from the files: spans, searches, and the lines read (compressed sizes
+    /// for compressed files, which are read whole unless skipped).
+    pub bytes_read: AtomicU64,
+}
+
+impl RangeCounters {
+    /// The counters as a notice, a line each (empty when nothing worth saying happened).
+    pub fn notices(&self) -> Vec<String> {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut out = Vec::new();
+        let total = get(&self.bytes_total);
+        if total > 0 {
+            out.push(format!(
+                "time range: read {} of {} bytes ({} skipped, {} entered by binary search)",
+                get(&self.bytes_read),
+                total,
+                crate::plural(get(&self.files_skipped), "file", "files"),
+                crate::plural(get(&self.files_searched), "file", "files"),
+            ));
+        }
+        let timeless = get(&self.lines_without_time);
+        if timeless > 0 {
+            out.push(format!(
+                "time range: {} without a recognisable time left out",
+                crate::plural(timeless, "line", "lines")
+            ));
+        }
+        out
+    }
+
+    fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// Finds the time of a line, by the format `parse auto` recognises in a sample of lines;
+/// for lines that format does not read (or when it recognises none), by a scan for a time
+/// at the line's start (`2026-12-01T10:00:00Z …`, `2026-12-01 10:00:00,123 …`: application
+/// logs) or in its first brackets (`[01/Dec/2026:10:00:00 +0000]`).
+pub struct LineClock {
+    parser: Option<(Parser, FieldKey, &'static str)>,
+    rec: Option<Record<'static>>,
+}
+
+impl std::fmt::Debug for LineClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (parser, field) = match &self.parser {
+            Some((p, _, name)) => (p.name(), *name),
+            None => ("scan", "-"),
+        };
+        f.debug_struct("LineClock")
+            .field("parser", &parser)
+            .field("field", &field)
+            .finish()
+    }
+}
+
+impl LineClock {
+    /// The clock for lines like `sample` (the first lines of a file): `None` when no line
+    /// of the sample has a time it can find.
+    pub fn from_sample(sample: &[&[u8]]) -> Option<LineClock> {
+        if let Ok((parser, _)) = Parser::auto(sample) {
+            for name in TIME_FIELDS {
+                let mut p = parser.clone();
+                let key = p.resolve(name);
+                p.project(std::slice::from_ref(&key));
+                let mut clock = LineClock {
+                    parser: Some((p, key, name)),
+                    rec: Some(Record::new()),
+                };
+                if sample.iter().any(|l| clock.parsed(l).is_some()) {
+                    return Some(clock);
+                }
+            }
+        }
+        sample
+            .iter()
+            .any(|l| scan_time(l).is_some())
+            .then(|| LineClock {
+                parser: None,
+                rec: None,
+            })
+    }
+
+    /// The time of `line` (microseconds since the epoch), if one is found.
+    pub fn time_of(&mut self, line: &[u8]) -> Option<i64> {
+        self.stamp(line).map(|t| t.unix_micros())
+    }
+
+    fn stamp(&mut self, line: &[u8]) -> Option<Timestamp> {
+        self.parsed(line).or_else(|| scan_time(line))
+    }
+
+    /// The time the recognised format reads in `line`.
+    fn parsed(&mut self, line: &[u8]) -> Option<Timestamp> {
+        let (parser, key, _) = self.parser.as_mut()?;
+        let mut rec: Record<'_> = self.rec.take().unwrap_or_default().recycle();
+        let t = match parser.parse(line, &mut rec) {
+            Ok(()) => rec.get(key).and_then(value_time),
+            Err(_) => None,
+        };
+        self.rec = Some(rec.recycle());
+        t
+    }
+
+    /// Whether the time of `line` is written without a UTC offset (as if UTC; see
+    /// [`crate::record::Timestamp`]).
+    fn zoneless(&mut self, line: &[u8]) -> bool {
+        self.stamp(line)
+            .is_some_and(|t| t.offset_seconds().is_none())
+    }
+}
+
+/// A time at the start of `line` (ISO 8601 / RFC 3339, a space or `T` between date and
+/// time, `,` or `.` before a fraction), or in its first pair of brackets (Apache).
+fn scan_time(line: &[u8]) -> Option<Timestamp> {
+    if line.len() >= 19 && line[4] == b'-' && line[7] == b'-' && matches!(line[10], b'T' | b' ') {
+        let end = line[19..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .map_or(line.len(), |p| 19 + p);
+        let mut token: smallvec::SmallVec<[u8; 64]> = line[..end].into();
+        if token.get(19) == Some(&b',') {
+            token[19] = b'.';
+        }
+        if let Some(t) = crate::record::parse_iso8601(&token)
+            .or_else(|| crate::record::parse_iso8601(&line[..19]))
+        {
+            return Some(t);
+        }
+    }
+    let head = &line[..line.len().min(256)];
+    let open = memchr::memchr(b'[', head)?;
+    let close = open + memchr::memchr(b']', &head[open..])?;
+    crate::record::parse_apache_timestamp(&head[open + 1..close])
+}
+
+/// The clock of the first 100 lines of `bytes` (complete lines) in which a time is found,
+/// trying each hundred in turn (a file may start with many lines without one).
+fn clock_in(bytes: &[u8]) -> Option<LineClock> {
+    lines_of(bytes, true)
+        .chunks(100)
+        .find_map(LineClock::from_sample)
+}
+
+/// A value as an instant: a time, or a string holding one (JSON writes times as strings).
+fn value_time(v: &Value<'_>) -> Option<Timestamp> {
+    match v {
+        Value::Time(t) => Some(*t),
+        Value::Str(s) => time_of_text(s),
+        _ => None,
+    }
+}
+
+/// The complete lines of `bytes` (a final line without newline only if `whole`), without
+/// their line ends.
+fn lines_of(bytes: &[u8], whole: bool) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .map(super::lines::trim_line_end)
+        .collect();
+    if !whole && !bytes.ends_with(b"\n") {
+        out.pop();
+    }
+    out
+}
+
+/// What is known of a file before its lines are read.
+#[derive(Debug)]
+pub struct FileSpan {
+    /// The clock of its lines (`None`: no time format recognised).
+    pub clock: Option<LineClock>,
+    /// The first time among its first lines.
+    pub first: Option<i64>,
+    /// An upper bound on the time of its last line.
+    pub last: Option<i64>,
+    /// Its codec.
+    pub codec: Codec,
+    /// Its size on disk.
+    pub len: u64,
+}
+
+/// Read the span of the file at `path`: its head (decoded, for a compressed file), its
+/// tail (plain files), its modification time (compressed files). Bytes read are added to
+/// `read`.
+pub fn file_span(path: &Path, read: &AtomicU64) -> io::Result<FileSpan> {
+    let mut file = File::open(path)?;
+    let meta = file.metadata()?;
+    let len = meta.len();
+    let mut magic = [0u8; super::open::MAGIC_LEN];
+    let n = read_full(&mut file, &mut magic)?;
+    let codec = detect(&magic[..n]);
+    file.seek(SeekFrom::Start(0))?;
+    let head = if codec == Codec::Plain {
+        let mut head = vec![0; HEAD_BYTES];
+        let n = read_full(&mut file, &mut head)?;
+        RangeCounters::add(read, n as u64);
+        head.truncate(n);
+        head
+    } else {
+        // Decode just the head (the counter is for the compressed bytes it took).
+        let taken = Arc::new(AtomicU64::new(0));
+        let counted = CountedOwned {
+            inner: file.try_clone()?,
+            read: taken.clone(),
+        };
+        let mut input =
+            super::open::open_reader(crate::error::InputName::Path(path.to_path_buf()), counted)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+        let mut head = vec![0; HEAD_BYTES];
+        // A corrupt file gives what decoded before the damage; the ordinary read reports it.
+        let n = read_full(&mut input, &mut head).unwrap_or(0);
+        head.truncate(n);
+        RangeCounters::add(read, taken.load(Ordering::Relaxed));
+        head
+    };
+    let whole_head =
+        head.len() < HEAD_BYTES && (codec != Codec::Plain || len as usize == head.len());
+    let sample = lines_of(&head, whole_head);
+    let mut clock = sample.chunks(100).find_map(LineClock::from_sample);
+    let Some(c) = clock.as_mut() else {
+        return Ok(FileSpan {
+            clock,
+            first: None,
+            last: None,
+            codec,
+            len,
+        });
+    };
+    let first_line = sample.iter().find(|l| c.time_of(l).is_some());
+    let first = first_line.and_then(|l| c.time_of(l));
+    let zoneless = first_line.is_some_and(|l| c.zoneless(l));
+    let last = if codec == Codec::Plain {
+        last_time(&mut file, len, c, read)?
+    } else {
+        meta.modified()
+            .ok()
+            .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| d.as_micros() as i64)
+            .map(|m| {
+                if zoneless {
+                    m.saturating_add(MAX_OFFSET_MICROS)
+                } else {
+                    m
+                }
+            })
+    };
+    Ok(FileSpan {
+        clock,
+        first,
+        last,
+        codec,
+        len,
+    })
+}
+
+/// The time of the last line with one in a plain file, reading backwards from its end in
+/// growing pieces (up to a few MiB: a file whose last MiBs hold no time has no bound).
+fn last_time(
+    file: &mut File,
+    len: u64,
+    clock: &mut LineClock,
+    read: &AtomicU64,
+) -> io::Result<Option<i64>> {
+    let mut size = TAIL_BYTES;
+    loop {
+        let from = len.saturating_sub(size);
+        file.seek(SeekFrom::Start(from))?;
+        let mut tail = vec![0; (len - from) as usize];
+        let n = read_full(file, &mut tail)?;
+        RangeCounters::add(read, n as u64);
+        tail.truncate(n);
+        // Drop the partial first line (unless this is the file's start).
+        let body = if from == 0 {
+            &tail[..]
+        } else {
+            match memchr::memchr(b'\n', &tail) {
+                Some(i) => &tail[i + 1..],
+                None => &[][..],
+            }
+        };
+        if let Some(t) = lines_of(body, true)
+            .iter()
+            .rev()
+            .find_map(|l| clock.time_of(l))
+        {
+            return Ok(Some(t));
+        }
+        if from == 0 || size >= 16 * TAIL_BYTES * 4 {
+            return Ok(None);
+        }
+        size *= 4;
+    }
+}
+
+/// Read until `buf` is full or the end; the number of bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A reader that adds what it reads to a counter.
+struct Counted<'a, R> {
+    inner: R,
+    read: &'a AtomicU64,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        RangeCounters::add(self.read, n as u64);
+        Ok(n)
+    }
+}
+
+/// [`Counted`] for a reader that must own its counter (a decoder's source).
+struct CountedOwned<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountedOwned<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        RangeCounters::add(&self.read, n as u64);
+        Ok(n)
+    }
+}
+
+/// The line starting at or after `offset` (the first byte after a newline at or after
+/// `offset - 1`) that has a time, before `end`: `(its start, its time)`. Lines without a
+/// time are stepped over.
+fn timed_line_at(
+    file: &mut File,
+    offset: u64,
+    end: u64,
+    clock: &mut LineClock,
+    read: &AtomicU64,
+) -> io::Result<Option<(u64, i64)>> {
+    // Resynchronise: from offset - 1, the first newline ends the line we landed in.
+    let mut pos = offset.saturating_sub(1);
+    let mut at_start = offset == 0;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut line: Vec<u8> = Vec::new();
+    let mut line_start = offset;
+    let mut skipping_long = false;
+    file.seek(SeekFrom::Start(pos))?;
+    loop {
+        let n = read_full(file, &mut buf)?;
+        RangeCounters::add(read, n as u64);
+        if n == 0 {
+            // A last line without newline.
+            if at_start && !line.is_empty() && !skipping_long && line_start < end {
+                if let Some(t) = clock.time_of(&line) {
+                    return Ok(Some((line_start, t)));
+                }
+            }
+            return Ok(None);
+        }
+        let mut chunk = &buf[..n];
+        while !chunk.is_empty() {
+            if !at_start {
+                match memchr::memchr(b'\n', chunk) {
+                    Some(i) => {
+                        pos += i as u64 + 1;
+                        chunk = &chunk[i + 1..];
+                        at_start = true;
+                        line_start = pos;
+                        if line_start >= end {
+                            return Ok(None);
+                        }
+                    }
+                    None => {
+                        pos += chunk.len() as u64;
+                        chunk = &[];
+                    }
+                }
+                continue;
+            }
+            match memchr::memchr(b'\n', chunk) {
+                Some(i) => {
+                    if !skipping_long {
+                        line.extend_from_slice(&chunk[..i]);
+                        if let Some(t) = clock.time_of(super::lines::trim_line_end(&line)) {
+                            return Ok(Some((line_start, t)));
+                        }
+                    }
+                    line.clear();
+                    skipping_long = false;
+                    pos += i as u64 + 1;
+                    chunk = &chunk[i + 1..];
+                    line_start = pos;
+                    if line_start >= end {
+                        return Ok(None);
+                    }
+                }
+                None => {
+                    if !skipping_long {
+                        line.extend_from_slice(chunk);
+                        if line.len() > PROBE_LINE_MAX {
+                            skipping_long = true;
+                            line.clear();
+                        }
+                    }
+                    pos += chunk.len() as u64;
+                    chunk = &[];
+                }
+            }
+        }
+    }
+}
+
+/// Where to start reading a plain file of `len` bytes sorted by time (to within the
+/// margin) for lines at or after `since`: the start of the first line with a time at or
+/// after `since - margin`, found by binary search. Every line before it was seen or
+/// bounded to be earlier than `since`. `len` if no line qualifies.
+pub fn seek_start(
+    file: &mut File,
+    len: u64,
+    clock: &mut LineClock,
+    since: i64,
+    margin: i64,
+    read: &AtomicU64,
+) -> io::Result<u64> {
+    let low_water = since.saturating_sub(margin);
+    // `lo` is always a line start before which no line is in range.
+    let mut lo = 0u64;
+    let mut hi = len;
+    while hi - lo > SEARCH_BLOCK {
+        let mid = lo + (hi - lo) / 2;
+        match timed_line_at(file, mid, hi, clock, read)? {
+            Some((start, t)) if t < low_water => lo = start,
+            _ => hi = mid,
+        }
+    }
+    // Walk on to the first line that may be in range: every line stepped over is either
+    // earlier than `since - margin` or has no time (left out anyway).
+    let mut pos = lo;
+    file.seek(SeekFrom::Start(pos))?;
+    let mut reader = LineReader::new(Counted {
+        inner: &mut *file,
+        read,
+    });
+    while let Some(batch) = reader.next_batch()? {
+        let bytes = batch.as_bytes();
+        let mut at = 0usize;
+        for raw in bytes.split_inclusive(|&b| b == b'\n') {
+            let line = super::lines::trim_line_end(raw);
+            if clock.time_of(line).is_some_and(|t| t >= low_water) {
+                return Ok(pos + at as u64);
+            }
+            at += raw.len();
+        }
+        pos += bytes.len() as u64;
+    }
+    Ok(len)
+}
+
+/// A plain file read from a byte offset on, counting the bytes read. (Parallel reading
+/// has byte ranges of its own; the two are meant to become one.)
+pub struct OffsetReader {
+    file: File,
+    read: Arc<RangeCounters>,
+}
+
+impl OffsetReader {
+    /// `file` from `offset` on.
+    pub fn new(
+        mut file: File,
+        offset: u64,
+        counters: Arc<RangeCounters>,
+    ) -> io::Result<OffsetReader> {
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(OffsetReader {
+            file,
+            read: counters,
+        })
+    }
+}
+
+impl Read for OffsetReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        RangeCounters::add(&self.read.bytes_read, n as u64);
+        Ok(n)
+    }
+}
+
+/// The lines of `R` in a time range, as bytes: lines out of range and lines without a
+/// time are dropped (the latter counted); with `stop_at_end`, reading ends at the first
+/// line at or after `until + margin`.
+pub struct RangeFilter<R> {
+    lines: LineReader<R>,
+    clock: Option<LineClock>,
+    range: TimeRange,
+    counters: Arc<RangeCounters>,
+    out: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: Read> RangeFilter<R> {
+    /// Filter `inner` by `range`, finding times with `clock` (`None`: every line is
+    /// without a time).
+    pub fn new(
+        inner: R,
+        clock: Option<LineClock>,
+        range: TimeRange,
+        counters: Arc<RangeCounters>,
+    ) -> RangeFilter<R> {
+        RangeFilter {
+            lines: LineReader::new(inner),
+            clock,
+            range,
+            counters,
+            out: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+
+    /// Fill `out` with the kept lines of the next batch; false at the end.
+    fn refill(&mut self) -> io::Result<bool> {
+        self.out.clear();
+        self.pos = 0;
+        while self.out.is_empty() {
+            if self.done {
+                return Ok(false);
+            }
+            let Some(batch) = self.lines.next_batch()? else {
+                self.done = true;
+                return Ok(false);
+            };
+            if self.clock.is_none() {
+                // No time found in the first lines yet: look again in each read until one is.
+                self.clock = clock_in(batch.as_bytes());
+            }
+            let mut timeless = 0u64;
+            for raw in batch.as_bytes().split_inclusive(|&b| b == b'\n') {
+                let line = super::lines::trim_line_end(raw);
+                let t = self.clock.as_mut().and_then(|c| c.time_of(line));
+                match t {
+                    None => timeless += 1,
+                    Some(t) if self.range.past_end(t) => {
+                        self.done = true;
+                        break;
+                    }
+                    Some(t) if self.range.contains(t) => {
+                        self.out.extend_from_slice(raw);
+                        if !raw.ends_with(b"\n") {
+                            self.out.push(b'\n');
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+            if timeless > 0 {
+                RangeCounters::add(&self.counters.lines_without_time, timeless);
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<R: Read> Read for RangeFilter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.out.len() && !self.refill()? {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Open the file at `path` for a time range: `None` when its span lies outside (counted,
+/// nothing more read); else an input holding only its lines in range — a plain file entered
+/// by binary search, a compressed one decoded from its start. `open` opens it as it would
+/// be opened without a range.
+pub fn open_in_range(
+    path: &Path,
+    range: &TimeRange,
+    counters: &Arc<RangeCounters>,
+    open: impl FnOnce() -> crate::error::Result<Input>,
+) -> Option<crate::error::Result<Input>> {
+    // A FIFO or a device cannot be read twice (its span, then its lines): filtered as a
+    // stream. A span that cannot be read is not ours to report either: the ordinary open
+    // says what is wrong, naming the file. Either way every line is still filtered.
+    let as_stream = |open: Box<dyn FnOnce() -> crate::error::Result<Input> + '_>| {
+        Some(open().map(|input| filter_stream(input, *range, counters.clone())))
+    };
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return as_stream(Box::new(open));
+    }
+    let span = match file_span(path, &counters.bytes_read) {
+        Ok(span) => span,
+        Err(_) => return as_stream(Box::new(open)),
+    };
+    RangeCounters::add(&counters.bytes_total, span.len);
+    if span.clock.is_some() && range.misses(span.first, span.last) {
+        RangeCounters::add(&counters.files_skipped, 1);
+        return None;
+    }
+    let input = match open() {
+        Ok(input) => input,
+        Err(e) => return Some(Err(e)),
+    };
+    let FileSpan {
+        mut clock,
+        codec,
+        len,
+        ..
+    } = span;
+    let range = *range;
+    let counters = counters.clone();
+    if codec == Codec::Plain && input.codec() == Codec::Plain {
+        // Read the file ourselves from where the search says (0 without `since`), so that
+        // the bytes read are counted exactly.
+        let opened = (|| -> io::Result<OffsetReader> {
+            let mut file = File::open(path)?;
+            let start = match (range.since, clock.as_mut()) {
+                (Some(since), Some(c)) if len > SEARCH_BLOCK => {
+                    RangeCounters::add(&counters.files_searched, 1);
+                    seek_start(&mut file, len, c, since, range.margin, &counters.bytes_read)?
+                }
+                _ => 0,
+            };
+            OffsetReader::new(file, start, counters.clone())
+        })();
+        return Some(match opened {
+            Ok(reader) => Ok(input
+                .map_reader(move |_| Box::new(RangeFilter::new(reader, clock, range, counters)))),
+            Err(e) => Err(input.read_error(e, 0)),
+        });
+    }
+    RangeCounters::add(&counters.bytes_read, len);
+    Some(Ok(input.map_reader(move |reader| {
+        Box::new(RangeFilter::new(reader, clock, range, counters))
+    })))
+}
+
+/// A stream (standard input) in a time range: nothing to skip or search, every line
+/// filtered, its clock chosen from its first lines.
+pub fn filter_stream(input: Input, range: TimeRange, counters: Arc<RangeCounters>) -> Input {
+    input.map_reader(move |reader| Box::new(StreamFilter::new(reader, range, counters)))
+}
+
+/// [`RangeFilter`] whose clock is chosen from the first lines that come: reads a head,
+/// recognises the format in it, then filters the head and the rest.
+struct StreamFilter<R: Read> {
+    state: StreamState<R>,
+}
+
+enum StreamState<R: Read> {
+    Waiting(R, TimeRange, Arc<RangeCounters>),
+    Filtering(Box<RangeFilter<io::Chain<io::Cursor<Vec<u8>>, R>>>),
+    Failed,
+}
+
+impl<R: Read> StreamFilter<R> {
+    fn new(inner: R, range: TimeRange, counters: Arc<RangeCounters>) -> StreamFilter<R> {
+        StreamFilter {
+            state: StreamState::Waiting(inner, range, counters),
+        }
+    }
+}
+
+impl<R: Read> Read for StreamFilter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let StreamState::Waiting(..) = self.state {
+            let StreamState::Waiting(mut inner, range, counters) =
+                std::mem::replace(&mut self.state, StreamState::Failed)
+            else {
+                return Ok(0);
+            };
+            let mut head = vec![0; HEAD_BYTES];
+            let n = read_full(&mut inner, &mut head)?;
+            head.truncate(n);
+            let sample = lines_of(&head, n < HEAD_BYTES);
+            let clock = sample.chunks(100).find_map(LineClock::from_sample);
+            let chained = io::Cursor::new(head).chain(inner);
+            self.state =
+                StreamState::Filtering(Box::new(RangeFilter::new(chained, clock, range, counters)));
+        }
+        match &mut self.state {
+            StreamState::Filtering(f) => f.read(buf),
+            _ => Ok(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const HOUR: i64 = 3600 * MICROS;
+    /// 2026-12-01T00:00:00Z.
+    const DAY0: i64 = 1_796_083_200 * MICROS;
+
+    #[test]
+    fn relative_bounds_count_back_from_now() {
+        let now = DAY0 + 12 * HOUR;
+        assert_eq!(parse_bound("1h", now), Ok(now - HOUR));
+        assert_eq!(parse_bound("30m", now), Ok(now - HOUR / 2));
+        assert_eq!(parse_bound("2d", now), Ok(now - 48 * HOUR));
+        assert_eq!(parse_bound("1w", now), Ok(now - 7 * 24 * HOUR));
+        assert_eq!(parse_bound("45s", now), Ok(now - 45 * MICROS));
+        assert_eq!(parse_bound("1.5h", now), Ok(now - 3 * HOUR / 2));
+        assert_eq!(parse_bound("now", now), Ok(now));
+        assert!(parse_bound("5y", now).is_err());
+        assert!(parse_bound("soon", now).is_err());
+        assert!(parse_bound("", now).is_err());
+    }
+
+    #[test]
+    fn absolute_bounds_without_offset_are_utc() {
+        let now = 0;
+        // 2026-12-01 is 20788 days after 1970-01-01 (computed with Python's datetime).
+        assert_eq!(DAY0, 20_788 * 86_400 * MICROS);
+        assert_eq!(parse_bound("2026-12-01", now), Ok(DAY0));
+        assert_eq!(parse_bound("2026-12-01T10:00", now), Ok(DAY0 + 10 * HOUR));
+        assert_eq!(parse_bound("2026-12-01 10:00", now), Ok(DAY0 + 10 * HOUR));
+        assert_eq!(
+            parse_bound("2026-12-01T10:00:30", now),
+            Ok(DAY0 + 10 * HOUR + 30 * MICROS)
+        );
+        assert_eq!(parse_bound("2026-12-01T10:00Z", now), Ok(DAY0 + 10 * HOUR));
+        assert_eq!(
+            parse_bound("2026-12-01T10:00+01:00", now),
+            Ok(DAY0 + 9 * HOUR)
+        );
+        assert_eq!(
+            parse_bound("2026-12-01T10:00:00-0600", now),
+            Ok(DAY0 + 16 * HOUR)
+        );
+        assert_eq!(
+            parse_bound("2026-12-01T10:00:00.250Z", now),
+            Ok(DAY0 + 10 * HOUR + 250_000)
+        );
+        assert!(parse_bound("2026-13-01", now).is_err());
+        assert!(parse_bound("2026-12-01T25:00", now).is_err());
+        assert!(parse_bound("01/Dec/2026", now).is_err());
+    }
+
+    /// A combined-log line at `secs` after DAY0 with a path of `pad` bytes.
+    fn line(secs: i64, pad: usize) -> String {
+        let t = DAY0 / MICROS + secs;
+        let days = t.div_euclid(86_400);
+        let sod = t.rem_euclid(86_400);
+        // Days after 2026-12-01 within December and January only (enough for the tests).
+        let (day, mon, year) = match days - 20_788 {
+            d @ 0..=30 => (d + 1, "Dec", 2026),
+            d => (d - 30, "Jan", 2027),
+        };
+        format!(
+            "10.0.0.1 - - [{day:02}/{mon}/{year}:{:02}:{:02}:{:02} +0000] \"GET /{} HTTP/1.1\" 200 {secs} \"-\" \"t\"\n",
+            sod / 3600,
+            sod % 3600 / 60,
+            sod % 60,
+            "x".repeat(pad)
+        )
+    }
+
+    /// A sorted file: seconds with several lines (duplicates), gaps, a first line without
+    /// time, a timed line longer than the search block and an untimed one longer than a
+    /// probe. Returns the file and each line's (start, time) (`None`: no time).
+    fn sorted_file() -> (tempfile::NamedTempFile, Vec<(u64, Option<i64>)>) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let mut at = 0u64;
+        let mut lines = Vec::new();
+        let mut put = |f: &mut tempfile::NamedTempFile, text: &str, t: Option<i64>| {
+            f.write_all(text.as_bytes()).unwrap();
+            lines.push((at, t));
+            at += text.len() as u64;
+        };
+        put(&mut f, "# logging started\n", None);
+        let mut secs = 0i64;
+        for i in 0..40_000i64 {
+            // 1 to 4 lines a second, and a gap of 100 s now and then.
+            secs += if i % 4 == 0 { 1 } else { 0 } + if i % 5000 == 4999 { 100 } else { 0 };
+            let pad = match i {
+                20_000 => 3 * SEARCH_BLOCK as usize,
+                _ => (i % 7) as usize,
+            };
+            put(&mut f, &line(secs, pad), Some(DAY0 + secs * MICROS));
+            if i == 30_000 {
+                put(
+                    &mut f,
+                    &format!("{}\n", "#".repeat(PROBE_LINE_MAX + 10)),
+                    None,
+                );
+            }
+        }
+        f.flush().unwrap();
+        (f, lines)
+    }
+
+    fn clock_for(path: &Path) -> LineClock {
+        let head = std::fs::read(path).unwrap();
+        let sample = lines_of(&head[..HEAD_BYTES], false);
+        LineClock::from_sample(&sample[..100]).unwrap()
+    }
+
+    #[test]
+    fn binary_search_lands_on_the_first_line_at_or_after_since() {
+        let (f, lines) = sorted_file();
+        let len = f.as_file().metadata().unwrap().len();
+        let mut clock = clock_for(f.path());
+        let last = lines.iter().filter_map(|l| l.1).max().unwrap();
+        let mut sinces: Vec<i64> = vec![DAY0 - HOUR, DAY0, last, last + 1, last + HOUR];
+        // Every boundary second of a stretch, inside gaps, around the long lines.
+        for s in (0..12_000).step_by(97).chain(4995..5110).chain(7490..7510) {
+            sinces.push(DAY0 + s * MICROS);
+            sinces.push(DAY0 + s * MICROS + 1);
+        }
+        let mut file = File::open(f.path()).unwrap();
+        let read = AtomicU64::new(0);
+        for since in sinces {
+            let expected = lines
+                .iter()
+                .find(|(_, t)| t.is_some_and(|t| t >= since))
+                .map_or(len, |l| l.0);
+            let got = seek_start(&mut file, len, &mut clock, since, 0, &read).unwrap();
+            assert_eq!(got, expected, "since {since}");
+        }
+    }
+
+    #[test]
+    fn search_with_a_margin_starts_before_every_line_in_range() {
+        // Out of order by up to 60 s (as Apache logs are), margin 90 s: the start found is
+        // at or before the first line in range, and no line before it is in range.
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let mut starts = Vec::new();
+        let mut at = 0u64;
+        for i in 0..50_000i64 {
+            let secs = i / 3 - (i * 7919 % 61);
+            let text = line(secs.max(0), 0);
+            f.write_all(text.as_bytes()).unwrap();
+            starts.push((at, DAY0 + secs.max(0) * MICROS));
+            at += text.len() as u64;
+        }
+        f.flush().unwrap();
+        let len = at;
+        let mut clock = clock_for(f.path());
+        let mut file = File::open(f.path()).unwrap();
+        let read = AtomicU64::new(0);
+        for s in (0..17_000).step_by(250) {
+            let since = DAY0 + s * MICROS;
+            let got = seek_start(&mut file, len, &mut clock, since, 90 * MICROS, &read).unwrap();
+            let first_in = starts.iter().find(|l| l.1 >= since).map_or(len, |l| l.0);
+            assert!(got <= first_in, "since {s}: {got} > {first_in}");
+            // And it did skip something (the search is not a no-op) past the start.
+            if s > 1000 {
+                assert!(got > 0, "since {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn application_logs_get_their_time_by_a_scan_of_the_line_start() {
+        let lines: [&[u8]; 5] = [
+            b"2026-12-01 10:00:00,250 INFO started",
+            b"2026-12-01T10:00:01Z WARN slow",
+            b"2026-12-01T10:00:02.5+01:00 ERROR failed",
+            b"    at a stack trace continuation",
+            b"host [01/Dec/2026:10:00:03 +0000] something else",
+        ];
+        let mut clock = LineClock::from_sample(&lines[..2]).unwrap();
+        let got: Vec<Option<i64>> = lines.iter().map(|l| clock.time_of(l)).collect();
+        let at = |s: i64, us: i64| Some(DAY0 + 10 * HOUR + s * MICROS + us);
+        assert_eq!(
+            got,
+            [
+                at(0, 250_000),
+                at(1, 0),
+                at(2 - 3600, 500_000),
+                None,
+                at(3, 0)
+            ]
+        );
+        // Without an offset the time is local: flagged, so mtime bounds are widened.
+        assert!(clock.zoneless(lines[0]));
+        assert!(!clock.zoneless(lines[1]));
+    }
+
+    #[test]
+    fn a_file_whose_first_lines_have_no_time_still_gets_a_clock() {
+        let mut text = "a banner line\n".repeat(20_000).into_bytes();
+        for s in 0..100 {
+            text.extend_from_slice(line(s, 0).as_bytes());
+        }
+        let counters = Arc::new(RangeCounters::default());
+        let range = TimeRange::new(Some(DAY0 + 50 * MICROS), None);
+        let mut kept = Vec::new();
+        RangeFilter::new(&text[..], None, range, counters.clone())
+            .read_to_end(&mut kept)
+            .unwrap();
+        assert_eq!(kept.iter().filter(|&&b| b == b'\n').count(), 50);
+        assert_eq!(counters.lines_without_time.load(Ordering::Relaxed), 20_000);
+    }
+
+    #[test]
+    fn filter_keeps_exactly_the_lines_in_range_and_counts_timeless_ones() {
+        let (f, lines) = sorted_file();
+        let text = std::fs::read(f.path()).unwrap();
+        let clock = clock_for(f.path());
+        let since = DAY0 + 3000 * MICROS;
+        let until = DAY0 + 8000 * MICROS;
+        let counters = Arc::new(RangeCounters::default());
+        let mut range = TimeRange::new(Some(since), Some(until));
+        range.margin = 0;
+        let mut kept = Vec::new();
+        RangeFilter::new(&text[..], Some(clock), range, counters.clone())
+            .read_to_end(&mut kept)
+            .unwrap();
+        let expected: usize = lines
+            .iter()
+            .filter(|l| l.1.is_some_and(|t| t >= since && t < until))
+            .count();
+        assert_eq!(kept.iter().filter(|&&b| b == b'\n').count(), expected);
+        // Stopped at `until`: only the first line (before the range) had no time.
+        assert_eq!(counters.lines_without_time.load(Ordering::Relaxed), 1);
+    }
+}
+
+/// A time range over followed files (`-F --since/--until`): each read's lines are split into
+/// runs of consecutive lines in range, so that the pushed lines keep their line numbers
+/// and byte positions. Each file's clock is chosen from its first lines with a time.
+#[derive(Debug)]
+pub struct LiveRange {
+    range: TimeRange,
+    clocks: std::collections::HashMap<crate::error::InputName, LineClock>,
+    counters: Arc<RangeCounters>,
+}
+
+/// What [`LiveRange::runs`] found in one read.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Runs {
+    /// Consecutive lines in range, in order: their byte range in the read, and how many
+    /// lines of the read come before them (for their line numbers).
+    pub runs: Vec<(std::ops::Range<usize>, u64)>,
+    /// A line at or after `until` plus the margin came: nothing later can be in range.
+    pub past_end: bool,
+}
+
+impl LiveRange {
+    /// Follow in `range`.
+    pub fn new(range: TimeRange) -> LiveRange {
+        LiveRange {
+            range,
+            clocks: Default::default(),
+            counters: Arc::default(),
+        }
+    }
+
+    /// Lines without a time left out so far (and the rest of [`RangeCounters`]).
+    pub fn counters(&self) -> &Arc<RangeCounters> {
+        &self.counters
+    }
+
+    /// The runs of lines in range in `bytes` (complete lines, as a follower hands them out)
+    /// of the file `name`.
+    pub fn runs(&mut self, name: &crate::error::InputName, bytes: &[u8]) -> Runs {
+        if !self.clocks.contains_key(name) {
+            if let Some(c) = clock_in(bytes) {
+                self.clocks.insert(name.clone(), c);
+            }
+        }
+        let mut out = Runs::default();
+        let mut timeless = 0u64;
+        let mut at = 0usize;
+        let mut open: Option<(usize, u64)> = None;
+        for (index, raw) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+            let line = super::lines::trim_line_end(raw);
+            let t = self.clocks.get_mut(name).and_then(|c| c.time_of(line));
+            let keep = match t {
+                None => {
+                    timeless += 1;
+                    false
+                }
+                Some(t) if self.range.past_end(t) => {
+                    out.past_end = true;
+                    break;
+                }
+                Some(t) => self.range.contains(t),
+            };
+            match (keep, open) {
+                (true, None) => open = Some((at, index as u64)),
+                (false, Some((s, before))) => {
+                    out.runs.push((s..at, before));
+                    open = None;
+                }
+                _ => {}
+            }
+            at += raw.len();
+        }
+        if let Some((s, before)) = open {
+            out.runs.push((s..at, before));
+        }
+        RangeCounters::add(&self.counters.lines_without_time, timeless);
+        out
+    }
+}

@@ -1,0 +1,221 @@
+//! `--since` / `--until` over a rotated tree (plain and gzip generations, Apache-like
+//! disorder): the lines kept are exactly those whose time is in range (ground truth from
+//! the generator, not from logrill's parser), equal to `where time >= … and time < …` over
+//! the whole input, and the generations outside the range are not read.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use logrill::exec::{run_with, Emitted, Options, Output};
+use logrill::source::timerange::parse_bound;
+use logrill::source::{Find, TimeRange};
+use logrill::{Files, InputName, Record};
+
+/// 2026-12-01T00:00:00Z in seconds (Python: `datetime(2026,12,1,tzinfo=utc).timestamp()`).
+const DAY0: i64 = 1_796_083_200;
+/// `[dd/Mon/yyyy:HH:MM:SS +0100]` for unix seconds `t` (written at +01:00, so the
+/// comparison must use the instant, not the text).
+fn apache_time(t: i64) -> String {
+    logrill_testgen::apache_time(t, 3600)
+}
+
+struct Gen {
+    path: PathBuf,
+    /// (time in seconds, the line's unique id).
+    lines: Vec<(i64, u64)>,
+}
+
+/// Six generations of six hours each, oldest first in time: access.log.5.gz … .2.gz,
+/// access.log.1, access.log; lines stamped up to 40 s before they are written.
+fn tree() -> (tempfile::TempDir, Vec<Gen>) {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "access.log.5.gz",
+        "access.log.4.gz",
+        "access.log.3.gz",
+        "access.log.2.gz",
+        "access.log.1",
+        "access.log",
+    ];
+    let mut gens = Vec::new();
+    let mut id = 0u64;
+    for (g, name) in names.iter().enumerate() {
+        let start = DAY0 + g as i64 * 6 * 3600;
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        if g == 4 {
+            text.push_str("garbage first line without a time\n");
+        }
+        for i in 0..(6 * 3600 / 3) {
+            let written = start + i * 3;
+            let t = written - (i * 7919 % 41);
+            id += 1;
+            text.push_str(&format!(
+                "10.1.{}.{} - - [{}] \"GET /item/{id} HTTP/1.1\" {} {}\n",
+                id % 200,
+                id % 250,
+                apache_time(t),
+                [200, 304, 404, 500][(id % 4) as usize],
+                id * 13 % 9000
+            ));
+            lines.push((t, id));
+        }
+        let path = dir.path().join(name);
+        if name.ends_with(".gz") {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+            e.write_all(text.as_bytes()).unwrap();
+            std::fs::write(&path, e.finish().unwrap()).unwrap();
+        } else {
+            std::fs::write(&path, text).unwrap();
+        }
+        // As logrotate leaves them: last written at the end of their span (but .2.gz
+        // was copied without keeping its mtime: now).
+        if g != 3 {
+            let mtime =
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs((start + 6 * 3600) as u64);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+        }
+        gens.push(Gen { path, lines });
+    }
+    (dir, gens)
+}
+
+#[derive(Default)]
+struct Collect {
+    values: Vec<String>,
+    rows: Vec<String>,
+}
+
+impl Output for Collect {
+    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
+        self.values
+            .push(String::from_utf8_lossy(v.value).into_owned());
+        Ok(())
+    }
+    fn record(&mut self, _: &InputName, _: u64, r: &Record<'_>) -> io::Result<()> {
+        self.rows.push(
+            r.iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        Ok(())
+    }
+}
+
+fn run(text: &str, gens: &[Gen], range: Option<TimeRange>, threads: usize) -> Collect {
+    let plan = logrill::query::parse(text).unwrap();
+    let paths: Vec<_> = gens.iter().map(|g| g.path.clone()).collect();
+    let mut files = Files::found(Find::new(&paths));
+    if let Some(r) = range {
+        files = files.with_time_range(r);
+    }
+    let mut out = Collect::default();
+    let mut errors = Vec::new();
+    run_with(
+        &plan,
+        files,
+        &mut out,
+        &mut |e| errors.push(e.to_string()),
+        &Options {
+            threads,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    out
+}
+
+#[test]
+fn ranges_keep_exactly_the_lines_in_range_and_skip_generations_outside() {
+    let (_d, gens) = tree();
+    let margin = 60;
+    let cases = [
+        ("2026-12-01T13:30", "2026-12-01T20:00"),
+        ("2026-12-01T05:59:50Z", "2026-12-01T06:00:10Z"),
+        ("2026-12-02T00:00:00+01:00", "2026-12-02"),
+        ("2026-11-30", "2026-12-01T00:00:30"),
+        ("2026-12-01T35:00", "2026-12-03"),
+    ];
+    for (since, until) in cases {
+        let (Ok(s), Ok(u)) = (parse_bound(since, 0), parse_bound(until, 0)) else {
+            // 35:00 is not a time: the error is the expected outcome.
+            assert!(since.contains("35:00"));
+            continue;
+        };
+        let mut range = TimeRange::new(Some(s), Some(u));
+        range.margin = margin * 1_000_000;
+        let (s, u) = (s / 1_000_000, u / 1_000_000);
+        // Ground truth: the ids of the lines in range, in input order.
+        let expected: Vec<String> = gens
+            .iter()
+            .flat_map(|g| g.lines.iter())
+            .filter(|(t, _)| (s..u).contains(t))
+            .map(|(_, id)| format!("/item/{id}"))
+            .collect();
+        for threads in [1, 2] {
+            let paths: Vec<_> = gens.iter().map(|g| g.path.clone()).collect();
+            let files = Files::found(Find::new(&paths)).with_time_range(range);
+            let counters = files.range_counters().unwrap();
+            let plan = logrill::query::parse("field 7").unwrap();
+            let mut out = Collect::default();
+            run_with(
+                &plan,
+                files,
+                &mut out,
+                &mut |e| panic!("{e}"),
+                &Options {
+                    threads,
+                    ..Options::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(out.values, expected, "{since}..{until} -j{threads}");
+            // Generations that cannot hold a line in range are not read: a generation's
+            // span is [first - margin, last + margin] (for .2.gz, copied, up to now).
+            let skippable = gens
+                .iter()
+                .enumerate()
+                .filter(|(g, gen)| {
+                    let first = gen.lines.iter().map(|l| l.0).next().unwrap_or(0);
+                    let last_plain = gen.lines.last().map_or(0, |l| l.0);
+                    let last = match g {
+                        3 => i64::MAX / 2,
+                        0..=2 => DAY0 + (*g as i64 + 1) * 6 * 3600,
+                        _ => last_plain,
+                    };
+                    first - margin >= u || last + margin < s
+                })
+                .count() as u64;
+            assert_eq!(
+                counters.files_skipped.load(Ordering::Relaxed),
+                skippable,
+                "{since}..{until}"
+            );
+            assert!(skippable > 0 || since.starts_with("2026-11"), "{since}");
+        }
+        // The same as `where` over the whole input, through parse and a table.
+        let at = |secs: i64| logrill::Timestamp::from_unix_micros(secs * 1_000_000, 0);
+        let plain_where = format!(
+            "parse common | where time >= \"{}\" and time < \"{}\" | count, sum bytes by status",
+            at(s),
+            at(u)
+        );
+        let whole = run(&plain_where, &gens, None, 1);
+        let ranged = run(
+            "parse common | count, sum bytes by status",
+            &gens,
+            Some(range),
+            2,
+        );
+        assert_eq!(ranged.rows, whole.rows, "{since}..{until}");
+        assert!(!whole.rows.is_empty() || expected.is_empty());
+    }
+}
