@@ -13,11 +13,12 @@
 mod chain;
 mod files;
 mod flow;
-mod line_op;
 pub mod live;
+mod op;
 mod parallel;
 mod runner;
 mod skips;
+mod stats;
 pub mod table;
 
 pub use files::Files;
