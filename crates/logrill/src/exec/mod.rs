@@ -10,6 +10,7 @@
 //! with the next input: nothing already read is lost. Only a failing *output* (a closed
 //! pipe) ends the run early, returned as an `io::Error`.
 
+mod batch;
 mod chain;
 mod files;
 mod flow;
