@@ -206,13 +206,13 @@ impl Compiled {
     pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
         let chosen = self.chain.resolve_auto(sample)?;
         if let Some(plan) = self.auto_plan.take() {
-            let names: Vec<Option<Vec<String>>> = self
+            let fields: Vec<_> = self
                 .chain
                 .parsers()
                 .iter()
-                .map(|p| p.field_names().map(<[String]>::to_vec))
+                .map(|p| crate::query::names::Fields::of_parser(p))
                 .collect();
-            crate::query::names::check_resolved(&plan, &names)?;
+            crate::query::names::check_resolved(&plan, &fields)?;
         }
         Ok(chosen)
     }
