@@ -96,11 +96,7 @@ impl Live {
             output,
             stats: &mut self.stats,
         };
-        match self
-            .compiled
-            .chain
-            .push(&mut ctx, super::op::Item::line(line, None))
-        {
+        match self.compiled.chain.push(&mut ctx, line, line, None, None) {
             Ok(Flow::Go) => Ok(Pushed::More),
             Ok(Flow::Stop) => {
                 self.stopped = true;

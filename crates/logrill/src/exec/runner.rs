@@ -6,7 +6,6 @@ use crate::source::{Input, LineReader};
 
 use super::chain::{Ctx, Stats};
 use super::flow::{Flow, RunError};
-use super::op::Item;
 use super::{Compiled, Output};
 
 /// Lines of sample `parse auto` looks at.
@@ -105,8 +104,9 @@ impl<'o> Runner<'o> {
             output: &mut *self.output,
             stats: &mut self.stats,
         };
-        let item = Item::line(line, Some(scratch));
-        self.compiled.chain.push(&mut ctx, item)
+        self.compiled
+            .chain
+            .push(&mut ctx, line, line, None, Some(scratch))
     }
 }
 

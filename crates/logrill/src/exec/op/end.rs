@@ -3,12 +3,13 @@
 
 use crate::agg::Aggregate;
 use crate::error::InputName;
+use crate::record::Record;
 
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::table::Table;
 use super::super::{Emitted, Output};
-use super::{Gather, Item, Seed, Tee};
+use super::{Gather, Seed, Tee};
 
 /// The end of a plan (a closed enum, as the steps are).
 pub(crate) enum End {
@@ -38,37 +39,44 @@ pub(crate) enum Partial {
 impl End {
     /// Take one value (or record) that went through every step.
     #[inline]
-    pub fn take(&mut self, ctx: &mut Ctx<'_>, item: Item<'_, '_>) -> Result<Flow, RunError> {
+    pub fn take<'a>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        line: &'a [u8],
+        value: &'a [u8],
+        record: Option<&Record<'a>>,
+        scratch: Option<&mut Record<'a>>,
+    ) -> Result<Flow, RunError> {
         match self {
             End::Values => {
                 ctx.stats.values += 1;
                 ctx.output.value(Emitted {
                     input: ctx.input,
                     line: ctx.line_no,
-                    value: item.value,
+                    value,
                 })?
             }
             End::Seed(seed) => {
                 ctx.stats.values += 1;
-                seed.add(ctx, item.value)
+                seed.add(ctx, value)
             }
             End::Records => {
                 ctx.stats.values += 1;
-                if let Some(r) = item.record {
+                if let Some(r) = record {
                     ctx.output.record(ctx.input, ctx.line_no, r)?;
                 }
             }
             End::Kept(values) => {
                 ctx.stats.values += 1;
-                values.push(item.value.to_vec());
+                values.push(value.to_vec());
                 ctx.stats.within_limit(values.len())?;
             }
             End::Table(gather) => {
                 ctx.stats.values += 1;
-                gather.add(ctx, item)?
+                gather.add(ctx, value, record, scratch)?
             }
             // Each branch counts its own.
-            End::Tee(tee) => return tee.push(ctx, item),
+            End::Tee(tee) => return tee.push(ctx, line, value, record, scratch),
         }
         Ok(Flow::Go)
     }

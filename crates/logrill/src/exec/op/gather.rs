@@ -15,7 +15,7 @@ use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::table::{Table, Unusable};
 use super::super::Output;
-use super::{Chain, CompileOptions, End, Item, Step};
+use super::{Chain, CompileOptions, End, Step};
 
 /// The stages after a table, kept to compile them again (for a snapshot of running
 /// results, whose rows go through a fresh copy of them).
@@ -59,15 +59,20 @@ impl Gather {
 
     /// Add the record (or, before `parse`, the value as the field `value`) to the table.
     #[inline]
-    pub fn add(&mut self, ctx: &mut Ctx<'_>, item: Item<'_, '_>) -> Result<(), RunError> {
-        let value = item.value;
-        let unusable = match item.record {
+    pub fn add<'a>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        value: &'a [u8],
+        record: Option<&Record<'a>>,
+        scratch: Option<&mut Record<'a>>,
+    ) -> Result<(), RunError> {
+        let unusable = match record {
             Some(r) => self.table.add(r),
             None => {
                 // Before `parse`: the value is the one field `value`, in the batch's
                 // record when there is one (no allocation per line).
                 let mut own = Record::new();
-                let r = item.scratch.unwrap_or(&mut own);
+                let r = scratch.unwrap_or(&mut own);
                 let slots = r.begin_fixed(&self.value_schema);
                 slots[0] = Value::Str(Cow::Borrowed(value));
                 self.table.add(r)
@@ -128,7 +133,7 @@ impl Gather {
                 output: &mut *output,
                 stats: &mut rows_stats,
             };
-            if then.push(&mut ctx, Item::row(r))? == Flow::Stop {
+            if then.push(&mut ctx, b"", b"", Some(r), None)? == Flow::Stop {
                 break;
             }
         }

@@ -64,61 +64,29 @@ pub(crate) struct Chain {
     pub(crate) ordered: bool,
 }
 
-/// The value at hand, on its way through a plan.
-pub(crate) struct Item<'a, 'r> {
-    /// The line it came from (`grep` after `parse` searches it).
-    pub line: &'a [u8],
-    /// What the line stages made of the line (the line itself, a field of it).
-    pub value: &'a [u8],
-    /// The record, after `parse` (or a table's row).
-    pub record: Option<&'r Record<'a>>,
-    /// A record for `parse` to fill that lives as long as the line's batch, kept from line
-    /// to line so that a fixed schema's slots are overwritten in place rather than cleared
-    /// and refilled for every line (without one, the step uses its own, emptied for every
-    /// line).
-    pub scratch: Option<&'r mut Record<'a>>,
-}
-
-impl<'a> Item<'a, '_> {
-    /// A line as it comes from an input.
+impl Chain {
+    /// Push one value through the chain. `scratch`: a record for `parse` to fill that
+    /// lives as long as the line's batch, kept from line to line so that a fixed schema's
+    /// slots are overwritten in place rather than cleared and refilled for every line
+    /// (without one, the step uses its own, emptied for every line).
     #[inline]
-    pub fn line<'r>(line: &'a [u8], scratch: Option<&'r mut Record<'a>>) -> Item<'a, 'r> {
-        Item {
-            line,
-            value: line,
-            record: None,
-            scratch,
-        }
-    }
-
-    /// `value` of `line`, parsed into `record`.
-    #[inline]
-    fn parsed<'r>(line: &'a [u8], value: &'a [u8], record: &'r Record<'a>) -> Item<'a, 'r> {
-        Item {
+    pub fn push<'a>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        line: &'a [u8],
+        value: &'a [u8],
+        record: Option<&Record<'a>>,
+        scratch: Option<&mut Record<'a>>,
+    ) -> Result<Flow, RunError> {
+        run_steps(
+            &mut self.steps,
+            &mut self.end,
+            ctx,
             line,
             value,
-            record: Some(record),
-            scratch: None,
-        }
-    }
-
-    /// A row of a table (no line).
-    #[inline]
-    pub fn row<'r>(record: &'r Record<'a>) -> Item<'a, 'r> {
-        Item {
-            line: b"",
-            value: b"",
-            record: Some(record),
-            scratch: None,
-        }
-    }
-}
-
-impl Chain {
-    /// Push one value through the chain.
-    #[inline]
-    pub fn push(&mut self, ctx: &mut Ctx<'_>, item: Item<'_, '_>) -> Result<Flow, RunError> {
-        run_steps(&mut self.steps, &mut self.end, ctx, item)
+            record,
+            scratch,
+        )
     }
 
     /// The input is done: see [`End::finish`].
@@ -145,79 +113,78 @@ impl Chain {
 /// Run `steps` on a value, then `end` (see [`Chain::push`]). Each step's own type decides;
 /// this only threads the value, and the records made on the way, to the next.
 #[inline]
-fn run_steps(
+fn run_steps<'a>(
     steps: &mut [Step],
     end: &mut End,
     ctx: &mut Ctx<'_>,
-    item: Item<'_, '_>,
+    line: &'a [u8],
+    value: &'a [u8],
+    record: Option<&Record<'a>>,
+    scratch: Option<&mut Record<'a>>,
 ) -> Result<Flow, RunError> {
     let Some((step, rest)) = steps.split_first_mut() else {
-        return end.take(ctx, item);
+        return end.take(ctx, line, value, record, scratch);
     };
     match step {
-        Step::Line(op) => match op.apply(item.value) {
-            StageStep::Pass(value) => run_steps(rest, end, ctx, Item { value, ..item }),
-            StageStep::Last(value) => {
-                run_steps(rest, end, ctx, Item { value, ..item })?;
+        Step::Line(op) => match op.apply(value) {
+            StageStep::Pass(v) => run_steps(rest, end, ctx, line, v, record, scratch),
+            StageStep::Last(v) => {
+                run_steps(rest, end, ctx, line, v, record, scratch)?;
                 Ok(Flow::Stop)
             }
             StageStep::Drop => Ok(Flow::Go),
             StageStep::Skip(reason) => {
-                ctx.stats
-                    .skips
-                    .add(reason, ctx.input, ctx.line_no, item.value);
+                ctx.stats.skips.add(reason, ctx.input, ctx.line_no, value);
                 Ok(Flow::Go)
             }
             StageStep::Stop => Ok(Flow::Stop),
         },
-        // The filters: `grep` on the whole line, `where` on the record.
-        Step::GrepLine(g) if !g.keeps(item.line) => Ok(Flow::Go),
-        Step::Where(f) if !f.keeps(item.record) => Ok(Flow::Go),
-        Step::GrepLine(_) | Step::Where(_) => run_steps(rest, end, ctx, item),
-        Step::Parse(p) => {
-            let Item {
-                line,
-                value,
-                scratch,
-                ..
-            } = item;
-            match scratch {
-                Some(rec) => {
-                    if p.parse(ctx, value, rec)? {
-                        run_steps(rest, end, ctx, Item::parsed(line, value, rec))
-                    } else {
-                        Ok(Flow::Go)
-                    }
+        Step::GrepLine(g) => {
+            if g.keeps(line) {
+                run_steps(rest, end, ctx, line, value, record, scratch)
+            } else {
+                Ok(Flow::Go)
+            }
+        }
+        Step::Parse(p) => match scratch {
+            Some(rec) => {
+                if p.parse(ctx, value, rec)? {
+                    run_steps(rest, end, ctx, line, value, Some(&*rec), None)
+                } else {
+                    Ok(Flow::Go)
                 }
-                None => {
-                    let mut rec = p.take_spare();
-                    let result = match p.parse(ctx, value, &mut rec) {
-                        Ok(true) => run_steps(rest, end, ctx, Item::parsed(line, value, &rec)),
-                        Ok(false) => Ok(Flow::Go),
-                        Err(e) => Err(e),
-                    };
-                    p.give_back(rec);
-                    result
-                }
+            }
+            None => {
+                let mut rec: Record<'a> = p.take_spare();
+                let result = match p.parse(ctx, value, &mut rec) {
+                    Ok(true) => run_steps(rest, end, ctx, line, value, Some(&rec), None),
+                    Ok(false) => Ok(Flow::Go),
+                    Err(e) => Err(e),
+                };
+                p.give_back(rec);
+                result
+            }
+        },
+        Step::Where(f) => {
+            if f.keeps(record) {
+                run_steps(rest, end, ctx, line, value, record, scratch)
+            } else {
+                Ok(Flow::Go)
             }
         }
         Step::Select(s) => {
-            let Some(r) = item.record else {
+            let Some(r) = record else {
                 return Ok(Flow::Go);
             };
             let out = s.project(r);
-            let next = Item {
-                record: Some(&out),
-                ..item
-            };
-            let result = run_steps(rest, end, ctx, next);
+            let result = run_steps(rest, end, ctx, line, value, Some(&out), scratch);
             s.give_back(out);
             result
         }
-        Step::Head(h) => match h.apply(item.value) {
-            StageStep::Pass(_) => run_steps(rest, end, ctx, item),
+        Step::Head(h) => match h.apply(value) {
+            StageStep::Pass(_) => run_steps(rest, end, ctx, line, value, record, scratch),
             StageStep::Last(_) => {
-                run_steps(rest, end, ctx, item)?;
+                run_steps(rest, end, ctx, line, value, record, scratch)?;
                 Ok(Flow::Stop)
             }
             _ => Ok(Flow::Stop),

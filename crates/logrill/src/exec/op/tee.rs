@@ -1,10 +1,12 @@
 //! `tee`: every value goes into each branch, a whole plan of its own; the run stops when
 //! every branch has.
 
+use crate::record::Record;
+
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::Output;
-use super::{Chain, Item};
+use super::Chain;
 
 /// The end of a plan in `tee`.
 pub(crate) struct Tee {
@@ -24,25 +26,19 @@ impl Tee {
 
     /// Push the value into every branch still going.
     #[inline]
-    pub fn push(&mut self, ctx: &mut Ctx<'_>, item: Item<'_, '_>) -> Result<Flow, RunError> {
-        let Item {
-            line,
-            value,
-            record,
-            mut scratch,
-        } = item;
+    pub fn push<'a>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        line: &'a [u8],
+        value: &'a [u8],
+        record: Option<&Record<'a>>,
+        mut scratch: Option<&mut Record<'a>>,
+    ) -> Result<Flow, RunError> {
         for ((_, chain), done) in self.branches.iter_mut().zip(self.done.iter_mut()) {
             if *done {
                 continue;
             }
-            let scratch = scratch.as_deref_mut();
-            let branch = Item {
-                line,
-                value,
-                record,
-                scratch,
-            };
-            if chain.push(ctx, branch)? == Flow::Stop {
+            if chain.push(ctx, line, value, record, scratch.as_deref_mut())? == Flow::Stop {
                 *done = true;
             }
         }
