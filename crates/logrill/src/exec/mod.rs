@@ -1,10 +1,14 @@
 //! Running a [`Plan`] over inputs in batch mode.
 //!
 //! The executor pulls batches of complete lines from each input in turn (the seed's
-//! `gen_cat`) and pushes each line through the compiled pipeline (see [`chain`]): line
-//! stages, `parse`, record stages, and an end (values, an aggregate, records, a table, or
-//! `tee` branches). When the first stage is a `grep`, each whole batch is searched in one
-//! pass and only the matching lines go on (see [`Grep::matching_lines`]).
+//! `gen_cat`) and pushes each line through the compiled pipeline: [`chain`] compiles a
+//! plan into the operators of `op`, one type each (line stages, `parse`, `where`,
+//! `select`, `head`, and an end: values, the seed's aggregate, records, a table for groups
+//! or `sort`, or `tee` branches), dispatched over closed enums. Every driver (a batch run,
+//! each parallel worker, a [`live::Live`] run for follow mode, NATS and pushed batches)
+//! takes a batch of lines to the plan through the one loop of `batch`: when the first
+//! stage is a `grep`, each whole batch is searched in one pass and only the matching lines
+//! go on (see [`Grep::matching_lines`]), with their line numbers.
 //!
 //! Problems with one input are handed to the caller's error handler and the run goes on
 //! with the next input: nothing already read is lost. Only a failing *output* (a closed
