@@ -4,9 +4,9 @@
 //! `gen_cat`) and pushes each line through the compiled pipeline: [`chain`] compiles a
 //! plan into the operators of `op`, one type each (line stages, `parse`, `where`,
 //! `select`, `head`, and an end: values, the seed's aggregate, records, a table for groups
-//! or `sort`, or `tee` branches), dispatched over closed enums. Every driver (a batch run,
-//! each parallel worker, a [`live::Live`] run for follow mode, NATS and pushed batches)
-//! takes a batch of lines to the plan through the one loop of `batch`: when the first
+//! or `sort`, or `tee` branches), dispatched over closed enums. A batch run, each parallel
+//! worker, and a [`live::Live`] run given a batch (follow mode, a `PlanSink` sent batches)
+//! take a batch of lines to the plan through the one loop of `batch`: when the first
 //! stage is a `grep`, each whole batch is searched in one pass and only the matching lines
 //! go on (see [`Grep::matching_lines`]), with their line numbers.
 //!
