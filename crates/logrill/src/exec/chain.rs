@@ -1,168 +1,28 @@
-//! A compiled pipeline: streaming steps, then what the values end in.
-//!
-//! Lines go through the steps one at a time: line stages (`grep`, `field`, `head`) on the
-//! current value, `parse` turning it into a [`Record`] that borrows the line, then record
-//! steps (`where`, `select`, `head`). What comes out ends in an [`End`]: printed values, the
-//! seed's single aggregate, printed records, a [`Table`] (groups, or records kept to be
-//! sorted) whose rows go on into a follow-on chain when the input is done, or `tee`
-//! branches that each get every value.
+//! The compiler of a plan: turns a checked query's stages into the operators of
+//! [`super::op`] (a [`Chain`]: steps, then an end), and the passes over a whole compiled
+//! plan (binding field names to slots, letting the parser build only what is read,
+//! choosing `parse auto`'s format, a snapshot of running results).
 
-use std::borrow::Cow;
-use std::io;
 use std::sync::Arc;
 
-use crate::agg::{AggValue, Aggregate};
-use crate::error::{Error, InputName};
+use crate::agg::AggValue;
+use crate::error::Error;
 use crate::query::expr::{Expr, FieldRef};
-use crate::query::names::{self, Unseen};
-use crate::query::{AggFn, Column, Plan, StageSpec, Terminal};
-use crate::record::{Record, Schema, Value};
-use crate::stage::parse::{Failures, ParseSpec, Parser};
-use crate::stage::{Field, Grep, Head, SkipReason, Stage, Step as StageStep};
+use crate::query::names;
+use crate::query::{AggFn, Plan, StageSpec, Terminal};
+use crate::record::Schema;
+use crate::stage::parse::{ParseSpec, Parser};
+use crate::stage::{Field, Grep, Head};
 
-use super::line_op::LineOp;
+use super::flow::RunError;
+use super::op::{
+    End, Filter, Gather, LineOp, ParseOp, ParserSlot, Seed, Select, Step, Tee, ThenSpec,
+};
+use super::table::Table;
+use super::Output;
 
-use super::flow::{Flow, RunError};
-use super::table::{Table, Unusable};
-use super::{Emitted, Output, Skips};
-
-/// Counters shared by everything a run pushes.
-#[derive(Debug)]
-pub(crate) struct Stats {
-    pub values: u64,
-    pub skips: Skips,
-    pub failures: Failures,
-    pub state_limit: usize,
-    /// What `parse auto` chose, to be reported.
-    pub notes: Vec<String>,
-    /// A table went past the state limit: its results are incomplete.
-    pub over_limit: bool,
-    /// Fields named after a JSON or logfmt `parse` that no record has had yet.
-    pub unseen: Unseen,
-}
-
-impl Stats {
-    pub fn new(state_limit: usize) -> Stats {
-        Stats {
-            values: 0,
-            skips: Skips::default(),
-            failures: Failures::default(),
-            state_limit,
-            notes: Vec::new(),
-            over_limit: false,
-            unseen: Unseen::default(),
-        }
-    }
-
-    /// Whether `size` groups or values held (after adding one) pass the state limit (an
-    /// error that ends the run: see [`Stats::input_failed`]). Checked after adding, as the
-    /// parallel merge checks its merged state: a record that lands in a group already
-    /// held never fails the run.
-    pub fn within_limit(&self, size: usize) -> Result<(), RunError> {
-        crate::agg::check_state_limit(size, self.state_limit)
-            .map_err(|e| RunError::Input(Error::State(e)))
-    }
-
-    /// The one rule for an error of an input, whichever driver read it: the error is
-    /// counted by the caller and reported; one that ends the run (the state limit, a
-    /// pipeline found wrong while running) marks the run, so its partial results are not
-    /// printed as the answer, and says stop.
-    pub fn input_failed(&mut self, e: &Error) -> Flow {
-        if e.ends_run() {
-            self.over_limit = true;
-            Flow::Stop
-        } else {
-            Flow::Go
-        }
-    }
-}
-
-/// Where the value at hand comes from.
-pub(crate) struct Ctx<'c> {
-    pub input: &'c InputName,
-    pub line_no: u64,
-    pub output: &'c mut dyn Output,
-    pub stats: &'c mut Stats,
-}
-
-pub(crate) enum ParserSlot {
-    Ready(Parser),
-    /// `parse auto`: chosen from the first lines of the first input.
-    Auto,
-}
-
-pub(crate) struct ParseStep {
-    pub parser: ParserSlot,
-    spare: Record<'static>,
-    strict: bool,
-    /// The fields the stages after this one read, while records that name their own
-    /// fields (JSON, logfmt) might still lack one (see [`Unseen`]); emptied once every
-    /// one was seen, or when the parser turns out to have a fixed schema (checked before
-    /// reading).
-    watch: Vec<String>,
-}
-
-pub(crate) enum Step {
-    /// `grep`, `field`, `head` on the value (a closed enum: no virtual call per line).
-    Line(LineOp),
-    /// `grep` after `parse`: on the whole line.
-    GrepLine(Grep),
-    Parse(ParseStep),
-    Where(Expr),
-    Select {
-        columns: Vec<Column>,
-        schema: Arc<Schema>,
-        /// The output record, emptied for each line (its allocation kept).
-        spare: Record<'static>,
-    },
-    Head(Head),
-}
-
-pub(crate) enum End {
-    Values,
-    Seed {
-        agg: Aggregate,
-        needs_numbers: bool,
-        name: &'static str,
-    },
-    Records,
-    /// Values kept (inside `tee`, so each branch prints under its heading).
-    Kept(Vec<Vec<u8>>),
-    Table {
-        table: Table,
-        then: Box<Chain>,
-        /// The schema of a value seen as a record (`value`), for tables before `parse`.
-        value_schema: Arc<Schema>,
-        /// What `then` was compiled from, to compile a fresh one for a snapshot.
-        then_spec: Box<ThenSpec>,
-    },
-    Tee {
-        branches: Vec<(String, Chain)>,
-        done: Vec<bool>,
-    },
-}
-
-/// The stages after a table, kept to compile them again (see [`Chain::snapshot`]).
-#[derive(Clone)]
-pub(crate) struct ThenSpec {
-    stages: Vec<StageSpec>,
-    terminal: Terminal,
-    opts: CompileOptions,
-}
-
-/// Steps and an end.
-pub(crate) struct Chain {
-    pub steps: Vec<Step>,
-    pub end: End,
-    /// Whether a step's result depends on the order of all lines (`head`).
-    pub(crate) ordered: bool,
-}
-
-/// What the compiler needs to know besides the plan.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct CompileOptions {
-    pub strict: bool,
-}
+pub(crate) use super::op::{Chain, CompileOptions, Partial};
+pub(crate) use super::stats::{Ctx, Stats};
 
 fn bad(message: String) -> Error {
     Error::Query(crate::query::QueryError {
@@ -230,32 +90,19 @@ impl Chain {
                         ParserSlot::Ready(p) if p.field_names().is_some() => Vec::new(),
                         _ => names::fields_read(&stages[i + 1..]),
                     };
-                    steps.push(Step::Parse(ParseStep {
-                        parser,
-                        spare: Record::new(),
-                        strict: opts.strict,
-                        watch,
-                    }));
+                    steps.push(Step::Parse(ParseOp::new(parser, opts.strict, watch)));
                     records = true;
                 }
-                StageSpec::Where(e) => steps.push(Step::Where(e.clone())),
-                StageSpec::Select(columns) => steps.push(Step::Select {
-                    schema: Arc::new(Schema::new(
-                        columns.iter().map(|c| c.name.clone()).collect(),
-                    )),
-                    columns: columns.clone(),
-                    spare: Record::new(),
-                }),
+                StageSpec::Where(e) => steps.push(Step::Where(Filter::new(e.clone()))),
+                StageSpec::Select(columns) => {
+                    steps.push(Step::Select(Select::new(columns.clone())))
+                }
                 StageSpec::Aggregate { aggregates, by } => {
                     if let Terminal::Aggregate(kind) = terminal {
                         return Ok(Chain {
                             steps,
                             ordered,
-                            end: End::Seed {
-                                agg: Aggregate::new(kind),
-                                needs_numbers: kind.needs_numbers(),
-                                name: kind.name(),
-                            },
+                            end: End::Seed(Seed::new(kind)),
                         });
                     }
                     let mut aggregates = aggregates.clone();
@@ -299,11 +146,10 @@ impl Chain {
                             Chain::compile(&plan.stages, plan.terminal, records, true, opts)?,
                         ));
                     }
-                    let done = vec![false; branches.len()];
                     return Ok(Chain {
                         steps,
                         ordered,
-                        end: End::Tee { branches, done },
+                        end: End::Tee(Tee::new(branches)),
                     });
                 }
             }
@@ -338,20 +184,15 @@ impl Chain {
         // The rows come out when the input is done, so inside `tee` they already come
         // under the branch's heading: no need to keep them again.
         let then = Chain::compile(rest, terminal, true, false, opts)?;
-        let then_spec = Box::new(ThenSpec {
+        let then_spec = ThenSpec {
             stages: rest.to_vec(),
             terminal,
             opts,
-        });
+        };
         Ok(Chain {
             steps,
             ordered,
-            end: End::Table {
-                table,
-                then: Box::new(then),
-                value_schema: value_schema(),
-                then_spec,
-            },
+            end: End::Table(Gather::new(table, then, then_spec)),
         })
     }
 
@@ -382,7 +223,7 @@ impl Chain {
         if !fields_read(&self.steps[at + 1..], &self.end, &mut names) {
             return;
         }
-        if let Step::Parse(ParseStep {
+        if let Step::Parse(ParseOp {
             parser: ParserSlot::Ready(parser),
             ..
         }) = &mut self.steps[at]
@@ -404,34 +245,10 @@ impl Chain {
         parsers_ready
             && !self.ordered
             && match &self.end {
-                End::Values | End::Seed { .. } | End::Table { .. } | End::Kept(_) => true,
+                End::Values | End::Seed(_) | End::Table(_) | End::Kept(_) => true,
                 End::Records => false,
-                End::Tee { branches, .. } => branches.iter().all(|(_, c)| c.parallel_safe()),
+                End::Tee(tee) => tee.branches.iter().all(|(_, c)| c.parallel_safe()),
             }
-    }
-
-    /// Push one value through the chain. `scratch`: a record for `parse` to fill that
-    /// lives as long as the line's batch, kept from line to line so that a fixed schema's
-    /// slots are overwritten in place rather than cleared and refilled for every line
-    /// (without one, the step uses its own, emptied for every line).
-    #[inline]
-    pub fn push<'a>(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        line: &'a [u8],
-        value: &'a [u8],
-        record: Option<&Record<'a>>,
-        scratch: Option<&mut Record<'a>>,
-    ) -> Result<Flow, RunError> {
-        run_steps(
-            &mut self.steps,
-            &mut self.end,
-            ctx,
-            line,
-            value,
-            record,
-            scratch,
-        )
     }
 
     /// Choose the parser of every `parse auto` step (in `tee` branches too) from sample
@@ -459,8 +276,8 @@ impl Chain {
                 }
             }
         }
-        if let End::Tee { branches, .. } = &mut self.end {
-            for (_, branch) in branches {
+        if let End::Tee(tee) = &mut self.end {
+            for (_, branch) in &mut tee.branches {
                 chosen.extend(branch.choose_auto(sample)?);
             }
         }
@@ -470,7 +287,7 @@ impl Chain {
     /// The parser of the chain's `parse` step, once built.
     pub fn parser(&self) -> Option<&Parser> {
         self.steps.iter().find_map(|s| match s {
-            Step::Parse(ParseStep {
+            Step::Parse(ParseOp {
                 parser: ParserSlot::Ready(p),
                 ..
             }) => Some(p),
@@ -481,8 +298,8 @@ impl Chain {
     /// Every built parser of the chain, `tee` branches' included, in order.
     pub fn parsers(&self) -> Vec<&Parser> {
         let mut all: Vec<&Parser> = self.parser().into_iter().collect();
-        if let End::Tee { branches, .. } = &self.end {
-            for (_, branch) in branches {
+        if let End::Tee(tee) = &self.end {
+            for (_, branch) in &tee.branches {
                 all.extend(branch.parsers());
             }
         }
@@ -494,126 +311,35 @@ impl Chain {
         let here = self.steps.iter().any(|s| {
             matches!(
                 s,
-                Step::Parse(ParseStep {
+                Step::Parse(ParseOp {
                     parser: ParserSlot::Auto,
                     ..
                 })
             )
         });
-        here || matches!(&self.end, End::Tee { branches, .. } if branches.iter().any(|(_, c)| c.needs_auto()))
-    }
-
-    /// The input is done: emit tables (through their follow-on chains), tee branches
-    /// under their headings, and the seed aggregate.
-    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
-        match &mut self.end {
-            End::Values | End::Records => Ok(()),
-            End::Kept(values) => {
-                for v in values.iter() {
-                    output.value(Emitted {
-                        input: &InputName::Stdin,
-                        line: 0,
-                        value: v,
-                    })?;
-                }
-                Ok(())
-            }
-            End::Seed { agg, name, .. } => {
-                output.aggregate(name, agg.value())?;
-                Ok(())
-            }
-            End::Table { table, then, .. } => {
-                let table = std::mem::replace(table, table.empty_like());
-                let lone = table.lone_aggregate() && then.steps.is_empty();
-                let (schema, rows) = table.into_rows();
-                let mut rows = rows.peekable();
-                // One aggregate, no groups, nothing after it: a bare number, as in the seed.
-                if lone && matches!(then.end, End::Records) {
-                    if let (Some(name), Some(r)) = (schema.names().first(), rows.peek()) {
-                        let scalar = match r.value(0) {
-                            Some(Value::Int(i)) => Some(AggValue::Int(*i as i128)),
-                            Some(Value::Float(x)) => Some(AggValue::Float(*x)),
-                            Some(Value::Null) => Some(AggValue::Null),
-                            _ => None,
-                        };
-                        if let Some(v) = scalar {
-                            output.aggregate(name, v)?;
-                            return Ok(());
-                        }
-                    }
-                }
-                // The rows are printed as they are when nothing after the table reshapes
-                // them: announce their columns (so even an empty table shows its header).
-                let printed_as_is = matches!(then.end, End::Records)
-                    && !then.steps.iter().any(|s| matches!(s, Step::Select { .. }));
-                if printed_as_is {
-                    output.columns(schema.names())?;
-                }
-                let nowhere = InputName::Stdin;
-                // The table's rows are not input: they are counted apart from it.
-                let mut rows_stats = Stats::new(stats.state_limit);
-                for (i, r) in rows.enumerate() {
-                    let mut ctx = Ctx {
-                        input: &nowhere,
-                        line_no: i as u64 + 1,
-                        output: &mut *output,
-                        stats: &mut rows_stats,
-                    };
-                    if then.push(&mut ctx, b"", b"", Some(&r), None)? == Flow::Stop {
-                        break;
-                    }
-                }
-                then.finish(output, &mut rows_stats)?;
-                if matches!(then.end, End::Records) {
-                    output.end_table()?;
-                }
-                Ok(())
-            }
-            End::Tee { branches, .. } => {
-                for (i, (title, chain)) in branches.iter_mut().enumerate() {
-                    output.branch(i, title)?;
-                    chain.finish(output, stats)?;
-                }
-                Ok(())
-            }
-        }
+        here || matches!(&self.end, End::Tee(tee) if tee.branches.iter().any(|(_, c)| c.needs_auto()))
     }
 
     /// Write the results so far without disturbing the run (for the running aggregates
-    /// of follow mode): tables are copied and finished through a fresh copy of what
+    /// of follow mode): tables are copied and finished through a fresh compile of what
     /// follows them.
     pub fn snapshot(&self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
         match &self.end {
             End::Values | End::Records | End::Kept(_) => Ok(()),
-            End::Seed { agg, name, .. } => Ok(output.aggregate(name, agg.value())?),
-            End::Table {
-                table,
-                then_spec,
-                value_schema,
-                ..
-            } => {
-                let then = Chain::compile(
-                    &then_spec.stages,
-                    then_spec.terminal,
-                    true,
-                    false,
-                    then_spec.opts,
-                )
-                .map_err(RunError::Input)?;
+            End::Seed(seed) => Ok(output.aggregate(seed.name(), seed.value())?),
+            End::Table(gather) => {
+                let spec = &gather.then_spec;
+                let then = Chain::compile(&spec.stages, spec.terminal, true, false, spec.opts)
+                    .map_err(RunError::Input)?;
                 let mut copy = Chain {
                     steps: Vec::new(),
                     ordered: false,
-                    end: End::Table {
-                        table: table.clone(),
-                        then: Box::new(then),
-                        value_schema: value_schema.clone(),
-                        then_spec: then_spec.clone(),
-                    },
+                    end: End::Table(gather.copy_with(then)),
                 };
                 copy.finish(output, stats)
             }
-            End::Tee { branches, .. } => {
-                for (i, (title, chain)) in branches.iter().enumerate() {
+            End::Tee(tee) => {
+                for (i, (title, chain)) in tee.branches.iter().enumerate() {
                     output.branch(i, title)?;
                     chain.snapshot(output, stats)?;
                 }
@@ -624,89 +350,15 @@ impl Chain {
 
     /// Whether the chain gathers results to show at the end (an aggregate, a table, tee).
     pub fn gathers(&self) -> bool {
-        matches!(
-            self.end,
-            End::Seed { .. } | End::Table { .. } | End::Tee { .. }
-        )
-    }
-
-    /// Take what this chain gathered so far (the seed aggregate's or the table's state),
-    /// leaving it empty: a worker's share of one input.
-    pub fn take_partial(&mut self) -> Partial {
-        match &mut self.end {
-            End::Seed { agg, .. } => {
-                let fresh = Aggregate::new(kind_of(agg));
-                Partial::Seed(std::mem::replace(agg, fresh))
-            }
-            End::Table { table, .. } => {
-                let fresh = table.empty_like();
-                Partial::Table(std::mem::replace(table, fresh))
-            }
-            End::Kept(values) => Partial::Kept(std::mem::take(values)),
-            End::Tee { branches, .. } => {
-                Partial::Tee(branches.iter_mut().map(|(_, c)| c.take_partial()).collect())
-            }
-            End::Values | End::Records => Partial::None,
-        }
-    }
-
-    /// The most state any one table (or branch's kept values) holds, to check against
-    /// the state limit.
-    pub fn state_size(&self) -> usize {
-        match &self.end {
-            End::Table { table, .. } => table.size(),
-            End::Kept(values) => values.len(),
-            End::Tee { branches, .. } => branches
-                .iter()
-                .map(|(_, c)| c.state_size())
-                .max()
-                .unwrap_or(0),
-            End::Values | End::Seed { .. } | End::Records => 0,
-        }
-    }
-
-    /// Fold in a partial state taken from a chain compiled from the same plan.
-    pub fn merge_partial(&mut self, partial: Partial) {
-        match (&mut self.end, partial) {
-            (End::Seed { agg, .. }, Partial::Seed(other)) => agg.merge(&other),
-            (End::Table { table, .. }, Partial::Table(other)) => table.merge(other),
-            (End::Kept(values), Partial::Kept(other)) => values.extend(other),
-            (End::Tee { branches, .. }, Partial::Tee(parts)) => {
-                for ((_, c), part) in branches.iter_mut().zip(parts) {
-                    c.merge_partial(part);
-                }
-            }
-            _ => {}
-        }
+        matches!(self.end, End::Seed(_) | End::Table(_) | End::Tee(_))
     }
 
     /// The result of the seed's single aggregate, if the chain ends in one.
     pub fn seed_result(&self) -> Option<AggValue> {
         match &self.end {
-            End::Seed { agg, .. } => Some(agg.value()),
+            End::Seed(seed) => Some(seed.value()),
             _ => None,
         }
-    }
-}
-
-/// A chain's gathered state (see [`Chain::take_partial`]).
-pub(crate) enum Partial {
-    None,
-    Seed(Aggregate),
-    Table(Table),
-    Kept(Vec<Vec<u8>>),
-    /// One per branch.
-    Tee(Vec<Partial>),
-}
-
-fn kind_of(agg: &Aggregate) -> crate::agg::AggKind {
-    use crate::agg::AggKind;
-    match agg {
-        Aggregate::Count(_) => AggKind::Count,
-        Aggregate::Sum(_) => AggKind::Sum,
-        Aggregate::Min(_) => AggKind::Min,
-        Aggregate::Max(_) => AggKind::Max,
-        Aggregate::Avg { .. } => AggKind::Avg,
     }
 }
 
@@ -716,10 +368,10 @@ fn fields_read(steps: &[Step], end: &End, out: &mut Vec<String>) -> bool {
     let mut names = |e: &Expr| out.extend(e.fields().into_iter().map(String::from));
     for step in steps {
         match step {
-            Step::Where(e) => names(e),
-            Step::Select { columns, .. } => {
+            Step::Where(f) => names(f.condition()),
+            Step::Select(s) => {
                 // What follows sees the selected columns, not the parsed record.
-                columns.iter().for_each(|c| names(&c.expr));
+                s.columns().iter().for_each(|c| names(&c.expr));
                 return true;
             }
             Step::Parse(_) | Step::Line(_) => return false,
@@ -727,16 +379,17 @@ fn fields_read(steps: &[Step], end: &End, out: &mut Vec<String>) -> bool {
         }
     }
     match end {
-        End::Values | End::Seed { .. } | End::Kept(_) => true,
+        End::Values | End::Seed(_) | End::Kept(_) => true,
         End::Records => false,
-        End::Table { table, .. } => match table.expressions() {
+        End::Table(gather) => match gather.table.expressions() {
             Some(exprs) => {
                 exprs.into_iter().for_each(names);
                 true
             }
             None => false,
         },
-        End::Tee { branches, .. } => branches
+        End::Tee(tee) => tee
+            .branches
             .iter()
             .all(|(_, chain)| fields_read(&chain.steps, &chain.end, out)),
     }
@@ -752,266 +405,21 @@ fn bind_steps(steps: &mut [Step], end: &mut End, mut schema: Option<Arc<Schema>>
                     ParserSlot::Auto => None,
                 }
             }
-            Step::Where(e) => e.bind(schema.as_ref()),
-            Step::Select {
-                columns,
-                schema: out,
-                ..
-            } => {
-                columns
-                    .iter_mut()
-                    .for_each(|c| c.expr.bind(schema.as_ref()));
-                schema = Some(out.clone());
+            Step::Where(f) => f.bind(schema.as_ref()),
+            Step::Select(s) => {
+                s.bind(schema.as_ref());
+                schema = Some(s.schema().clone());
             }
             Step::Line(_) | Step::GrepLine(_) | Step::Head(_) => {}
         }
     }
     match end {
-        End::Table { table, .. } => table.bind(schema.as_ref()),
-        End::Tee { branches, .. } => {
-            for (_, chain) in branches {
+        End::Table(gather) => gather.table.bind(schema.as_ref()),
+        End::Tee(tee) => {
+            for (_, chain) in &mut tee.branches {
                 bind_steps(&mut chain.steps, &mut chain.end, schema.clone());
             }
         }
-        End::Values | End::Seed { .. } | End::Records | End::Kept(_) => {}
-    }
-}
-
-/// Run `steps` on a value (see [`Chain::push`]).
-#[inline]
-fn run_steps<'a>(
-    steps: &mut [Step],
-    end: &mut End,
-    ctx: &mut Ctx<'_>,
-    line: &'a [u8],
-    value: &'a [u8],
-    record: Option<&Record<'a>>,
-    scratch: Option<&mut Record<'a>>,
-) -> Result<Flow, RunError> {
-    let Some((step, rest)) = steps.split_first_mut() else {
-        return take(end, ctx, line, value, record, scratch);
-    };
-    match step {
-        Step::Line(stage) => match stage.apply(value) {
-            StageStep::Pass(v) => run_steps(rest, end, ctx, line, v, record, scratch),
-            StageStep::Last(v) => {
-                run_steps(rest, end, ctx, line, v, record, scratch)?;
-                Ok(Flow::Stop)
-            }
-            StageStep::Drop => Ok(Flow::Go),
-            StageStep::Skip(reason) => {
-                ctx.stats.skips.add(reason, ctx.input, ctx.line_no, value);
-                Ok(Flow::Go)
-            }
-            StageStep::Stop => Ok(Flow::Stop),
-        },
-        Step::GrepLine(g) => {
-            if g.keeps(line) {
-                run_steps(rest, end, ctx, line, value, record, scratch)
-            } else {
-                Ok(Flow::Go)
-            }
-        }
-        Step::Parse(p) => {
-            let ParserSlot::Ready(parser) = &mut p.parser else {
-                return Ok(Flow::Go);
-            };
-            let how = (p.strict, &mut p.watch);
-            match scratch {
-                Some(rec) => parse_then(parser, how, rest, end, ctx, line, value, rec),
-                None => {
-                    let mut rec: Record<'a> = std::mem::take(&mut p.spare).recycle();
-                    let result = parse_then(parser, how, rest, end, ctx, line, value, &mut rec);
-                    p.spare = rec.recycle();
-                    result
-                }
-            }
-        }
-        Step::Where(e) => match record {
-            Some(r) if e.test(r) => run_steps(rest, end, ctx, line, value, record, scratch),
-            _ => Ok(Flow::Go),
-        },
-        Step::Select {
-            columns,
-            schema,
-            spare,
-        } => {
-            let Some(r) = record else {
-                return Ok(Flow::Go);
-            };
-            let mut out: Record<'a> = std::mem::take(spare).recycle();
-            let slots = out.begin_fixed(schema);
-            for (slot, c) in slots.iter_mut().zip(columns.iter()) {
-                *slot = c.expr.eval(r);
-            }
-            let result = run_steps(rest, end, ctx, line, value, Some(&out), scratch);
-            *spare = out.recycle();
-            result
-        }
-        Step::Head(h) => match h.apply(value) {
-            StageStep::Pass(_) => run_steps(rest, end, ctx, line, value, record, scratch),
-            StageStep::Last(_) => {
-                run_steps(rest, end, ctx, line, value, record, scratch)?;
-                Ok(Flow::Stop)
-            }
-            _ => Ok(Flow::Stop),
-        },
-    }
-}
-
-/// Parse `value` into `rec` and run the rest of the steps on it; a line that does not
-/// parse is counted (or, with `--strict`, fails the input).
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn parse_then<'a>(
-    parser: &mut Parser,
-    (strict, watch): (bool, &mut Vec<String>),
-    rest: &mut [Step],
-    end: &mut End,
-    ctx: &mut Ctx<'_>,
-    line: &'a [u8],
-    value: &'a [u8],
-    rec: &mut Record<'a>,
-) -> Result<Flow, RunError> {
-    // While names are watched for the "field never seen" report, records carry every
-    // field (that report lists them), not only those the pipeline reads.
-    let parsed = if watch.is_empty() {
-        parser.parse(value, rec)
-    } else {
-        parser.parse_every_field(value, rec)
-    };
-    match parsed {
-        Ok(()) => {
-            ctx.stats.failures.add_parsed();
-            if !watch.is_empty() {
-                watch_names(watch, &mut ctx.stats.unseen, rec);
-            }
-            run_steps(rest, end, ctx, line, value, Some(rec), None)
-        }
-        Err(failure) => {
-            if strict {
-                return Err(RunError::Input(Error::Parse {
-                    name: ctx.input.clone(),
-                    line: ctx.line_no,
-                    message: parser.describe(&failure.reason),
-                }));
-            }
-            ctx.stats
-                .failures
-                .add(failure, ctx.input, ctx.line_no, value);
-            Ok(Flow::Go)
-        }
-    }
-}
-
-/// Note the field names of a record whose parser names them per record, until every
-/// name in `watch` was seen.
-#[cold]
-fn watch_names(watch: &mut Vec<String>, unseen: &mut Unseen, rec: &Record<'_>) {
-    if rec.schema().is_some() {
-        // A fixed schema (`parse auto` chose one): its names were checked when chosen.
-        watch.clear();
-        return;
-    }
-    unseen.watch(watch);
-    unseen.saw(rec);
-    if !unseen.pending() {
-        watch.clear();
-    }
-}
-
-#[inline]
-fn take<'a>(
-    end: &mut End,
-    ctx: &mut Ctx<'_>,
-    _line: &'a [u8],
-    value: &'a [u8],
-    record: Option<&Record<'a>>,
-    mut scratch: Option<&mut Record<'a>>,
-) -> Result<Flow, RunError> {
-    if !matches!(end, End::Tee { .. }) {
-        ctx.stats.values += 1;
-    }
-    match end {
-        End::Values => ctx.output.value(Emitted {
-            input: ctx.input,
-            line: ctx.line_no,
-            value,
-        })?,
-        End::Seed {
-            agg, needs_numbers, ..
-        } => {
-            agg.add_item();
-            if *needs_numbers && !agg.add_text(value) {
-                ctx.stats
-                    .skips
-                    .add(SkipReason::NotANumber, ctx.input, ctx.line_no, value)
-            }
-        }
-        End::Records => {
-            if let Some(r) = record {
-                ctx.output.record(ctx.input, ctx.line_no, r)?;
-            }
-        }
-        End::Kept(values) => {
-            values.push(value.to_vec());
-            ctx.stats.within_limit(values.len())?;
-        }
-        End::Table {
-            table,
-            value_schema,
-            ..
-        } => {
-            let unusable = match record {
-                Some(r) => table.add(r),
-                None => {
-                    // Before `parse`: the value is the one field `value`, in the batch's
-                    // record when there is one (no allocation per line).
-                    let mut own = Record::new();
-                    let r = scratch.unwrap_or(&mut own);
-                    let slots = r.begin_fixed(value_schema);
-                    slots[0] = Value::Str(Cow::Borrowed(value));
-                    table.add(r)
-                }
-            };
-            ctx.stats.within_limit(table.size())?;
-            match unusable {
-                Unusable::No => {}
-                Unusable::Null => {
-                    ctx.stats
-                        .skips
-                        .add(SkipReason::Null, ctx.input, ctx.line_no, b"-")
-                }
-                Unusable::NotANumber => {
-                    ctx.stats
-                        .skips
-                        .add(SkipReason::NotANumber, ctx.input, ctx.line_no, value)
-                }
-            }
-        }
-        End::Tee { branches, done } => {
-            for (i, (_, chain)) in branches.iter_mut().enumerate() {
-                if done[i] {
-                    continue;
-                }
-                if chain.push(ctx, _line, value, record, scratch.as_deref_mut())? == Flow::Stop {
-                    done[i] = true;
-                }
-            }
-            if done.iter().all(|d| *d) {
-                return Ok(Flow::Stop);
-            }
-        }
-    }
-    Ok(Flow::Go)
-}
-
-fn value_schema() -> Arc<Schema> {
-    Arc::new(Schema::new(vec!["value".to_string()]))
-}
-
-impl From<io::Error> for RunError {
-    fn from(e: io::Error) -> RunError {
-        RunError::Output(e)
+        End::Values | End::Seed(_) | End::Records | End::Kept(_) => {}
     }
 }

@@ -21,3 +21,9 @@ pub(crate) enum RunError {
     /// The output failed: the run stops.
     Output(io::Error),
 }
+
+impl From<io::Error> for RunError {
+    fn from(e: io::Error) -> RunError {
+        RunError::Output(e)
+    }
+}

@@ -131,19 +131,12 @@ impl Live {
         if bytes.is_empty() {
             return Ok(Pushed::More);
         }
-        // Line numbers: the line ends before each line pushed, counted as they are passed.
-        let (mut counted_to, mut ends) = (0usize, 0u64);
         let mut result = Ok(Pushed::More);
-        let mut step = |live: &mut Live, start: usize, line: &[u8]| -> bool {
-            ends += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
-            counted_to = start;
-            let line_no = if first_line == 0 {
-                0
-            } else {
-                first_line + ends
-            };
+        // The leading grep, if any, is lent to the batch loop while the plan runs.
+        let grep = self.compiled.batch_grep.take();
+        super::batch::each_line(grep.as_ref(), bytes, first_line, |line_no, start, line| {
             at_line(output, start, line.len());
-            match live.push_line(input, line_no, line, output, true) {
+            match self.push_line(input, line_no, line, output, true) {
                 Ok(Pushed::More) => true,
                 Ok(Pushed::Done) => {
                     result = Ok(Pushed::Done);
@@ -162,24 +155,8 @@ impl Live {
                     false
                 }
             }
-        };
-        match self.compiled.batch_grep.take() {
-            Some(grep) => {
-                grep.matching_lines(bytes, |start, line| step(self, start, line));
-                self.compiled.batch_grep = Some(grep);
-            }
-            None => {
-                let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-                let mut start = 0;
-                for line in body.split(|&b| b == b'\n') {
-                    let next = start + line.len() + 1;
-                    if !step(self, start, crate::source::lines::trim_line_end(line)) {
-                        break;
-                    }
-                    start = next;
-                }
-            }
-        }
+        });
+        self.compiled.batch_grep = grep;
         result
     }
 

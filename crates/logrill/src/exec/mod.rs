@@ -1,24 +1,30 @@
 //! Running a [`Plan`] over inputs in batch mode.
 //!
 //! The executor pulls batches of complete lines from each input in turn (the seed's
-//! `gen_cat`) and pushes each line through the compiled pipeline (see [`chain`]): line
-//! stages, `parse`, record stages, and an end (values, an aggregate, records, a table, or
-//! `tee` branches). When the first stage is a `grep`, each whole batch is searched in one
-//! pass and only the matching lines go on (see [`Grep::matching_lines`]).
+//! `gen_cat`) and pushes each line through the compiled pipeline: [`chain`] compiles a
+//! plan into the operators of `op`, one type each (line stages, `parse`, `where`,
+//! `select`, `head`, and an end: values, the seed's aggregate, records, a table for groups
+//! or `sort`, or `tee` branches), dispatched over closed enums. A batch run, each parallel
+//! worker, and a [`live::Live`] run given a batch (follow mode, a `PlanSink` sent batches)
+//! take a batch of lines to the plan through the one loop of `batch`: when the first
+//! stage is a `grep`, each whole batch is searched in one pass and only the matching lines
+//! go on (see [`Grep::matching_lines`]), with their line numbers.
 //!
 //! Problems with one input are handed to the caller's error handler and the run goes on
 //! with the next input: nothing already read is lost. Only a failing *output* (a closed
 //! pipe) ends the run early, returned as an `io::Error`.
 
+mod batch;
 mod chain;
 mod files;
 mod flow;
-mod line_op;
 pub mod live;
+mod op;
 mod parallel;
 pub mod partial;
 mod runner;
 mod skips;
+mod stats;
 pub mod table;
 
 pub use files::Files;
@@ -206,13 +212,13 @@ impl Compiled {
     pub fn resolve_auto(&mut self, sample: &[&[u8]]) -> Result<Vec<String>, Error> {
         let chosen = self.chain.resolve_auto(sample)?;
         if let Some(plan) = self.auto_plan.take() {
-            let names: Vec<Option<Vec<String>>> = self
+            let fields: Vec<_> = self
                 .chain
                 .parsers()
                 .iter()
-                .map(|p| p.field_names().map(<[String]>::to_vec))
+                .map(|p| crate::query::names::Fields::of_parser(p))
                 .collect();
-            crate::query::names::check_resolved(&plan, &names)?;
+            crate::query::names::check_resolved(&plan, &fields)?;
         }
         Ok(chosen)
     }

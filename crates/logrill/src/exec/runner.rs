@@ -2,8 +2,7 @@
 
 use crate::error::InputName;
 use crate::record::Record;
-use crate::source::{Batch, Input, LineReader};
-use crate::stage::Grep;
+use crate::source::{Input, LineReader};
 
 use super::chain::{Ctx, Stats};
 use super::flow::{Flow, RunError};
@@ -70,24 +69,19 @@ impl<'o> Runner<'o> {
                 self.stats.notes.extend(chosen);
             }
             let mut scratch = std::mem::take(&mut self.scratch).recycle();
-            let flow = match self.compiled.batch_grep.take() {
-                Some(grep) => {
-                    let flow = self.grep_batch(&grep, &name, batch, &mut scratch);
-                    self.compiled.batch_grep = Some(grep);
-                    flow
-                }
-                None => {
-                    let mut flow = Ok(Flow::Go);
-                    let first = batch.first_line();
-                    for (i, line) in batch.lines().enumerate() {
-                        flow = self.push(&name, first + i as u64, line, &mut scratch);
-                        if !matches!(flow, Ok(Flow::Go)) {
-                            break;
-                        }
-                    }
-                    flow
-                }
-            };
+            // The leading grep, if any, is lent to the batch loop while the plan runs.
+            let grep = self.compiled.batch_grep.take();
+            let mut flow = Ok(Flow::Go);
+            super::batch::each_line(
+                grep.as_ref(),
+                batch.as_bytes(),
+                batch.first_line(),
+                |line_no, _, line| {
+                    flow = self.push(&name, line_no, line, &mut scratch);
+                    matches!(flow, Ok(Flow::Go))
+                },
+            );
+            self.compiled.batch_grep = grep;
             self.scratch = scratch.recycle();
             if flow? == Flow::Stop {
                 return Ok(Flow::Stop);
@@ -113,26 +107,6 @@ impl<'o> Runner<'o> {
         self.compiled
             .chain
             .push(&mut ctx, line, line, None, Some(scratch))
-    }
-
-    fn grep_batch<'b>(
-        &mut self,
-        grep: &Grep,
-        name: &InputName,
-        batch: Batch<'b>,
-        scratch: &mut Record<'b>,
-    ) -> Result<Flow, RunError> {
-        let bytes = batch.as_bytes();
-        let mut line_no = batch.first_line();
-        let mut counted_to = 0;
-        let mut flow = Ok(Flow::Go);
-        grep.matching_lines(bytes, |start, line| {
-            line_no += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
-            counted_to = start;
-            flow = self.push(name, line_no, line, scratch);
-            matches!(flow, Ok(Flow::Go))
-        });
-        flow
     }
 }
 

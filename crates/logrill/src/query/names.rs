@@ -14,12 +14,21 @@
 //!
 //! JSON and logfmt lines name their own fields, so there a name can only be checked
 //! against the records that came: see [`Unseen`], which reports a name no record had.
+//!
+//! Where the kind of value of a field is known too ([`FieldType`]: a format's fields are
+//! typed by their directives, a `select` column by what it computes, an aggregate's column
+//! by its function), a stage that cannot use it is refused at the field's column: `sum`,
+//! `avg` or a percentile of a string, a string compared with a number (`where path > 3`),
+//! arithmetic on a string. Where the kind is not known (JSON, logfmt, regex groups, values
+//! before `parse`), values are taken as they come and those of no use are counted as
+//! skipped, as before.
 
 use std::collections::BTreeSet;
 
 use super::expr::{Expr, FieldRef};
 use super::{AggCall, AggFn, Column, Plan, QueryError, StageSpec};
-use crate::record::Record;
+use crate::agg::AggKind;
+use crate::record::{FieldType, Record, Value};
 use crate::stage::parse::{ParseSpec, Parser};
 
 /// The names a finished aggregate table has, in order: its `by` columns, then a column per
@@ -45,68 +54,109 @@ pub fn table_columns(aggregates: &[AggCall], by: &[Column]) -> Vec<String> {
     names
 }
 
-/// Check every field named in `plan` against the names known at its stage. `parse auto`
-/// and the formats that name their own fields (JSON, logfmt) leave the names unknown until
-/// the next `select` or aggregate.
-pub fn check(text: &str, plan: &Plan) -> Result<(), QueryError> {
-    walk(text, &plan.stages, None, &mut |spec| fixed_names(spec))
+/// The fields a stage sees, where known before reading: their names and kinds.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub names: Vec<String>,
+    pub types: Vec<FieldType>,
 }
 
-/// Check `plan` again once every `parse auto` was resolved: `parsers` holds the field
-/// names of the parser of each `parse` stage (`None`: a format without fixed names), in the
-/// order the stages come (depth first: a `tee`'s branches after the stages before it).
-pub fn check_resolved(plan: &Plan, parsers: &[Option<Vec<String>>]) -> Result<(), QueryError> {
+impl Fields {
+    /// Fields whose kinds are not known.
+    pub fn untyped(names: Vec<String>) -> Fields {
+        let types = vec![FieldType::Any; names.len()];
+        Fields { names, types }
+    }
+
+    /// The fields a parser gives every record, where known before reading.
+    pub fn of_parser(parser: &Parser) -> Option<Fields> {
+        let names = parser.field_names()?.to_vec();
+        let types = parser
+            .field_types()
+            .filter(|t| t.len() == names.len())
+            .unwrap_or_else(|| vec![FieldType::Any; names.len()]);
+        Some(Fields { names, types })
+    }
+
+    fn type_of(&self, name: &str) -> FieldType {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map_or(FieldType::Any, |i| self.types[i])
+    }
+}
+
+/// Check every field named in `plan` against the names (and kinds) known at its stage.
+/// `parse auto` and the formats that name their own fields (JSON, logfmt) leave the names
+/// unknown until the next `select` or aggregate.
+pub fn check(text: &str, plan: &Plan) -> Result<(), QueryError> {
+    walk(text, &plan.stages, None, &mut |spec| fixed_fields(spec))
+}
+
+/// Check `plan` again once every `parse auto` was resolved: `parsers` holds the fields of
+/// the parser of each `parse` stage (`None`: a format without fixed names), in the order
+/// the stages come (depth first: a `tee`'s branches after the stages before it).
+pub fn check_resolved(plan: &Plan, parsers: &[Option<Fields>]) -> Result<(), QueryError> {
     let mut next = parsers.iter();
     walk(&plan.text, &plan.stages, None, &mut |_| {
         next.next().cloned().flatten()
     })
 }
 
-/// The names a parser of `spec` gives every record, where they are known before reading.
-fn fixed_names(spec: &ParseSpec) -> Option<Vec<String>> {
+/// The fields a parser of `spec` gives every record, where they are known before reading.
+fn fixed_fields(spec: &ParseSpec) -> Option<Fields> {
     match spec {
         ParseSpec::Auto => None,
-        spec => Parser::new(spec)
-            .ok()?
-            .field_names()
-            .map(<[String]>::to_vec),
+        spec => Fields::of_parser(&Parser::new(spec).ok()?),
     }
 }
 
 fn walk(
     text: &str,
     stages: &[StageSpec],
-    mut known: Option<Vec<String>>,
-    parse_names: &mut dyn FnMut(&ParseSpec) -> Option<Vec<String>>,
+    mut known: Option<Fields>,
+    parse_fields: &mut dyn FnMut(&ParseSpec) -> Option<Fields>,
 ) -> Result<(), QueryError> {
     for stage in stages {
         match stage {
             StageSpec::Grep { .. } | StageSpec::Field { .. } | StageSpec::Head(_) => {}
-            StageSpec::Parse(spec) => known = parse_names(spec),
-            StageSpec::Where(e) => check_expr(text, e, known.as_deref())?,
+            StageSpec::Parse(spec) => known = parse_fields(spec),
+            StageSpec::Where(e) => check_expr(text, e, known.as_ref())?,
             StageSpec::Select(columns) => {
                 for c in columns {
-                    check_expr(text, &c.expr, known.as_deref())?;
+                    check_expr(text, &c.expr, known.as_ref())?;
                 }
-                known = Some(columns.iter().map(|c| c.name.clone()).collect());
+                known = Some(Fields {
+                    names: columns.iter().map(|c| c.name.clone()).collect(),
+                    types: columns
+                        .iter()
+                        .map(|c| type_of(&c.expr, known.as_ref()))
+                        .collect(),
+                });
             }
             StageSpec::Sort(keys) => {
                 for k in keys {
-                    check_expr(text, &k.expr, known.as_deref())?;
+                    check_expr(text, &k.expr, known.as_ref())?;
                 }
             }
             StageSpec::Aggregate { aggregates, by } => {
-                for e in aggregates.iter().filter_map(|a| a.arg.as_ref()) {
-                    check_expr(text, e, known.as_deref())?;
+                for a in aggregates {
+                    if let Some(e) = &a.arg {
+                        check_expr(text, e, known.as_ref())?;
+                        check_aggregate(text, a, e, known.as_ref())?;
+                    }
                 }
                 for c in by {
-                    check_expr(text, &c.expr, known.as_deref())?;
+                    check_expr(text, &c.expr, known.as_ref())?;
                 }
-                known = Some(table_columns(aggregates, by));
+                known = Some(Fields {
+                    names: table_columns(aggregates, by),
+                    types: table_types(aggregates, by, known.as_ref()),
+                });
             }
             StageSpec::Tee(branches) => {
                 for b in branches {
-                    walk(text, &b.stages, known.clone(), parse_names)?;
+                    walk(text, &b.stages, known.clone(), parse_fields)?;
                 }
             }
         }
@@ -114,23 +164,158 @@ fn walk(
     Ok(())
 }
 
-fn check_expr(text: &str, e: &Expr, known: Option<&[String]>) -> Result<(), QueryError> {
+/// The kinds of [`table_columns`], in the same order.
+fn table_types(aggregates: &[AggCall], by: &[Column], known: Option<&Fields>) -> Vec<FieldType> {
+    let arg_type = |a: &AggCall| a.arg.as_ref().map_or(FieldType::Any, |e| type_of(e, known));
+    let mut types: Vec<FieldType> = by.iter().map(|c| type_of(&c.expr, known)).collect();
+    if aggregates.len() == 1 && aggregates[0].function.is_list() {
+        types.push(arg_type(&aggregates[0]));
+        if matches!(aggregates[0].function, AggFn::Top(_)) {
+            types.push(FieldType::Number);
+        }
+        return types;
+    }
+    types.extend(aggregates.iter().map(|a| match a.function {
+        AggFn::Simple(AggKind::Min | AggKind::Max) | AggFn::First | AggFn::Last => arg_type(a),
+        AggFn::Simple(_) | AggFn::CountDistinct | AggFn::Percentile(_) => FieldType::Number,
+        AggFn::Distinct | AggFn::Top(_) => FieldType::Any,
+    }));
+    types
+}
+
+/// The kind of value `e` gives, where known.
+fn type_of(e: &Expr, known: Option<&Fields>) -> FieldType {
+    match e {
+        Expr::Field(r) => known.map_or(FieldType::Any, |k| k.type_of(&r.name)),
+        Expr::Literal(Value::Int(_) | Value::Float(_)) => FieldType::Number,
+        Expr::Literal(Value::Str(_)) => FieldType::Text,
+        Expr::Literal(Value::Time(_)) => FieldType::Time,
+        Expr::Arith(..) | Expr::Neg(_) => FieldType::Number,
+        _ => FieldType::Any,
+    }
+}
+
+/// The leftmost field `e` names, for the message's column.
+fn field_of(e: &Expr) -> Option<&FieldRef> {
+    let mut first: Option<&FieldRef> = None;
+    e.visit_refs(&mut |r| {
+        if first.is_none() {
+            first = Some(r);
+        }
+    });
+    first
+}
+
+/// `sum`, `avg` and percentiles need numbers: refuse a string.
+fn check_aggregate(
+    text: &str,
+    call: &AggCall,
+    arg: &Expr,
+    known: Option<&Fields>,
+) -> Result<(), QueryError> {
+    let function = match call.function {
+        AggFn::Simple(kind @ (AggKind::Sum | AggKind::Avg)) => kind.name().to_string(),
+        AggFn::Percentile(q) => format!("the percentile p{q}"),
+        _ => return Ok(()),
+    };
+    if type_of(arg, known) != FieldType::Text {
+        return Ok(());
+    }
+    let column = field_of(arg).map_or(1, |r| r.column.max(1));
+    let what = match arg {
+        Expr::Field(r) => format!("`{}` is a string", r.name),
+        _ => "this is a string".to_string(),
+    };
+    Err(QueryError::new(
+        text,
+        column,
+        format!("{what} here, and {function} needs numbers (count it, or take its distinct values or top values)"),
+    ))
+}
+
+/// Check the field names `e` uses against those known, and what it does with the fields
+/// whose kind is known.
+fn check_expr(text: &str, e: &Expr, known: Option<&Fields>) -> Result<(), QueryError> {
     let Some(known) = known else {
         return Ok(());
     };
     let mut unknown: Option<&FieldRef> = None;
     e.visit_refs(&mut |r| {
-        if unknown.is_none() && !known.contains(&r.name) {
+        if unknown.is_none() && !known.names.contains(&r.name) {
             unknown = Some(r);
         }
     });
-    match unknown {
-        None => Ok(()),
-        Some(r) => Err(QueryError::new(
+    if let Some(r) = unknown {
+        return Err(QueryError::new(
             text,
             r.column.max(1),
-            unknown_message(&r.name, known.iter().map(String::as_str)),
-        )),
+            unknown_message(&r.name, known.names.iter().map(String::as_str)),
+        ));
+    }
+    check_types(text, e, known)
+}
+
+/// A string compared with a number, or in arithmetic, anywhere in `e`.
+fn check_types(text: &str, e: &Expr, known: &Fields) -> Result<(), QueryError> {
+    fn string_field<'e>(e: &'e Expr, known: &Fields) -> Option<&'e FieldRef> {
+        match e {
+            Expr::Field(r) if known.type_of(&r.name) == FieldType::Text => Some(r),
+            _ => None,
+        }
+    }
+    let refuse = |r: &FieldRef, what: &str| {
+        Err(QueryError::new(
+            text,
+            r.column.max(1),
+            format!("`{}` is a string here, {what}", r.name),
+        ))
+    };
+    match e {
+        Expr::Compare(a, _, b) => {
+            let (ta, tb) = (type_of(a, Some(known)), type_of(b, Some(known)));
+            if ta == FieldType::Text && tb == FieldType::Number {
+                if let Some(r) = string_field(a, known) {
+                    return refuse(
+                        r,
+                        "compared with a number (quote the number to compare text)",
+                    );
+                }
+            }
+            if tb == FieldType::Text && ta == FieldType::Number {
+                if let Some(r) = string_field(b, known) {
+                    return refuse(
+                        r,
+                        "compared with a number (quote the number to compare text)",
+                    );
+                }
+            }
+            check_types(text, a, known)?;
+            check_types(text, b, known)
+        }
+        Expr::Arith(a, _, b) => {
+            for side in [a, b] {
+                if let Some(r) = string_field(side, known) {
+                    return refuse(r, "and arithmetic needs numbers");
+                }
+                check_types(text, side, known)?;
+            }
+            Ok(())
+        }
+        Expr::Neg(a) => match string_field(a, known) {
+            Some(r) => refuse(r, "and arithmetic needs numbers"),
+            None => check_types(text, a, known),
+        },
+        Expr::Not(a) | Expr::Match(a, ..) | Expr::IsNull(a, _) => check_types(text, a, known),
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            check_types(text, a, known)?;
+            check_types(text, b, known)
+        }
+        Expr::In(a, list, _) => {
+            check_types(text, a, known)?;
+            list.iter().try_for_each(|x| check_types(text, x, known))
+        }
+        Expr::Call(_, args) => args.iter().try_for_each(|x| check_types(text, x, known)),
+        Expr::Literal(_) | Expr::Field(_) => Ok(()),
     }
 }
 
@@ -459,6 +644,48 @@ mod tests {
         // Inside tee branches too.
         let e = err_of("parse common | tee (count by host) (count by stauts)");
         assert!(e.message.contains("`stauts`"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_string_field_used_as_a_number_points_at_its_column() {
+        for (text, name) in [
+            ("parse combined | sum path", "path"),
+            ("parse common | avg host by status", "host"),
+            ("parse combined | p90 agent", "agent"),
+            ("parse combined | where path > 3 | count", "path"),
+            ("parse combined | where 3 <= referer | count", "referer"),
+            ("parse combined | where -path == 1 | count", "path"),
+            ("parse combined | select path as page | sum page", "page"),
+            ("parse combined | first path as f by host | avg f", "f"),
+            ("parse nginx | tee (count) (sum path)", "path"),
+        ] {
+            let e = err_of(text);
+            let at = text.rfind(name).unwrap() + 1;
+            assert_eq!(e.column, at, "{text}: {e}");
+            assert!(
+                e.message.starts_with(&format!("`{name}` is a string here")),
+                "{text}: {}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_times_and_unknown_kinds_are_not_refused() {
+        for text in [
+            "parse combined | sum bytes by path",
+            "parse combined | where status >= 400 and path == '/x' | count",
+            "parse combined | min path, max time, first agent by host",
+            "parse combined | count by path | where count > 1",
+            "parse combined | select bytes * 2 as b | sum b",
+            "parse combined | top 3 path | sum count",
+            "parse json | sum path",
+            "parse logfmt | where msg > 3 | count",
+            r"parse regex '(?P<w>\S+)' | sum w",
+            "field 7 | sum",
+        ] {
+            assert!(super::super::parse(text).is_ok(), "{text}");
+        }
     }
 
     #[test]

@@ -11,11 +11,13 @@
 //! to reach into `stage::parse` to do so. (`stage::parse` still re-exports them under their
 //! old paths.)
 
+mod field_type;
 mod fields;
 pub mod order;
 pub(crate) mod time;
 pub(crate) mod value;
 
+pub use field_type::FieldType;
 pub use fields::{FieldKey, Record, Schema};
 pub use time::{parse_apache_timestamp, parse_epoch_seconds, parse_iso8601, TimeParts, Timestamp};
 pub use value::Value;

@@ -158,7 +158,33 @@ impl<'a> Sink<&'a [u8]> for PlanSink {
 }
 
 impl<'a> Sink<Batch<'a>> for PlanSink {
+    /// A whole batch goes through the engine's batch loop (a leading `grep` searches it in
+    /// one pass), unless `parse auto` still waits for its sample.
     fn send(&mut self, batch: Batch<'a>) -> Result<Flow, SinkError> {
+        if self.stopped {
+            return Ok(Flow::Stop);
+        }
+        if self.sample.is_none() {
+            let first = self.line + 1;
+            self.line += batch.len();
+            let errors = &mut self.errors;
+            let pushed = self
+                .live
+                .push_batch(
+                    &self.input,
+                    first,
+                    batch.as_bytes(),
+                    &mut self.out,
+                    |_, _, _| {},
+                    &mut |e| errors.push(e),
+                )
+                .map_err(SinkError::Write)?;
+            if pushed == Pushed::Done {
+                self.stopped = true;
+                return Ok(Flow::Stop);
+            }
+            return Ok(Flow::Continue);
+        }
         for line in batch.lines() {
             if self.push(line)?.is_stop() {
                 return Ok(Flow::Stop);

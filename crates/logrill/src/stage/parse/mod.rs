@@ -518,6 +518,20 @@ impl Parser {
         }
     }
 
+    /// The kind of value each field of [`Parser::field_names`] holds, where known before
+    /// reading: a format's fields are typed by their directives; a regex's groups are
+    /// numbers or strings line by line ([`FieldType::Any`]); `None` for JSON and logfmt.
+    pub fn field_types(&self) -> Option<Vec<crate::record::FieldType>> {
+        match &self.inner {
+            Inner::Format(f) => Some(f.program.field_types()),
+            Inner::Regex(r) => Some(vec![
+                crate::record::FieldType::Any;
+                r.schema().names().len()
+            ]),
+            Inner::Json(_) | Inner::Logfmt(_) => None,
+        }
+    }
+
     /// The field names known before any line is read (see [`Parser::schema`]).
     pub fn field_names(&self) -> Option<&[String]> {
         self.schema().map(|s| s.names())

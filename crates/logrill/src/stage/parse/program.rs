@@ -25,6 +25,7 @@
 //! the compiler's [`Builder`]); `matcher.rs` runs it over a line, `scan.rs` has the
 //! byte-level reading.
 
+use crate::record::FieldType;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -234,6 +235,51 @@ pub(crate) enum Fast {
 }
 
 impl Program {
+    /// The kind of value each slot holds, known from the directives: a number for
+    /// `%s`, `%b`, `%D` and the like, a string for text fields and the parts of a split
+    /// request line, a time for a time group; [`FieldType::Any`] where a field is a number
+    /// or text line by line (nginx's inferred fields).
+    pub fn field_types(&self) -> Vec<FieldType> {
+        let mut types = vec![FieldType::Any; self.schema.names().len()];
+        let mut set = |slot: u16, t: FieldType| {
+            if let Some(at) = types.get_mut(slot as usize) {
+                *at = t;
+            }
+        };
+        for step in &self.steps {
+            let Step::Field(FieldStep {
+                scan,
+                out: Out::Slot(slot),
+                ..
+            }) = step
+            else {
+                continue;
+            };
+            let t = match scan {
+                Scan::Delimited(_, TextConv::Infer) => FieldType::Any,
+                Scan::Delimited(..) => FieldType::Text,
+                Scan::Token(
+                    Token::Int | Token::Seconds { .. } | Token::Float | Token::Status | Token::Hex,
+                ) => FieldType::Number,
+                Scan::Token(Token::Ip | Token::LogId | Token::ConnStatus) => FieldType::Text,
+                Scan::Token(Token::Time(_)) => FieldType::Time,
+            };
+            set(*slot, t);
+        }
+        for &slot in &self.time_slots {
+            set(slot, FieldType::Time);
+        }
+        for split in &self.splits {
+            for slot in [split.method, split.path, split.query, split.protocol]
+                .into_iter()
+                .flatten()
+            {
+                set(slot, FieldType::Text);
+            }
+        }
+        types
+    }
+
     /// A program that matches only the empty line (a stand-in that cannot fail to build).
     pub(crate) fn empty() -> Program {
         Builder::default().finish(false)

@@ -1,0 +1,100 @@
+//! Which lines of a batch reach a plan, and their numbers: the one loop every driver feeds
+//! a plan through (a batch run and each parallel worker through [`super::runner::Runner`],
+//! follow mode and a `PlanSink` sent batches through [`super::live::Live::push_batch`];
+//! NATS pushes one message at a time through `Live::push`).
+//!
+//! A leading `grep` searches the whole batch in one pass (the regex engine's literal
+//! search runs over megabytes instead of starting again on every line), so only the lines
+//! it keeps cost a step each; their numbers are counted from the line ends passed over.
+
+use memchr::memchr;
+
+use crate::source::lines::trim_line_end;
+use crate::stage::Grep;
+
+/// Call `each(line_no, start, line)` for each line of `bytes` (complete lines, each ending
+/// in `\n`, the last perhaps not; `\r\n` ends are trimmed) that reaches the plan: every
+/// line, or, with a leading `grep`, the lines it keeps. `start` is where the line begins in
+/// `bytes`; `line_no` counts from `first_line`, the number of the first line (0: unknown,
+/// and every line is numbered 0). `each` says whether to go on.
+#[inline]
+pub(crate) fn each_line<'b>(
+    grep: Option<&Grep>,
+    bytes: &'b [u8],
+    first_line: u64,
+    mut each: impl FnMut(u64, usize, &'b [u8]) -> bool,
+) {
+    let number = |ends: u64| {
+        if first_line == 0 {
+            0
+        } else {
+            first_line + ends
+        }
+    };
+    match grep {
+        Some(grep) => {
+            let (mut counted_to, mut ends) = (0usize, 0u64);
+            grep.matching_lines(bytes, |start, line| {
+                ends += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
+                counted_to = start;
+                each(number(ends), start, line)
+            });
+        }
+        None => {
+            let (mut start, mut ends) = (0usize, 0u64);
+            while start < bytes.len() {
+                let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+                if !each(number(ends), start, trim_line_end(&bytes[start..end])) {
+                    return;
+                }
+                start = end;
+                ends += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stage::GrepOptions;
+
+    fn kept(grep: Option<&str>, bytes: &[u8], first: u64) -> Vec<(u64, usize, String)> {
+        let grep = grep.map(|p| Grep::new(p, GrepOptions::default()).unwrap());
+        let mut out = Vec::new();
+        each_line(grep.as_ref(), bytes, first, |n, start, line| {
+            out.push((n, start, String::from_utf8_lossy(line).into_owned()));
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn every_line_with_its_number_and_start() {
+        let got = kept(None, b"a\r\n\nbb\nc", 7);
+        let want = [(7, 0, "a"), (8, 3, ""), (9, 4, "bb"), (10, 7, "c")];
+        assert_eq!(got, want.map(|(n, s, l)| (n, s, l.to_string())));
+    }
+
+    #[test]
+    fn a_leading_grep_keeps_lines_with_the_numbers_they_have_in_the_batch() {
+        let got = kept(Some("x"), b"x1\nno\nno\nx2\n", 11);
+        assert_eq!(got, [(11, 0, "x1".to_string()), (14, 9, "x2".to_string())]);
+        // Unknown numbers stay unknown.
+        let got = kept(Some("x"), b"no\nx2\n", 0);
+        assert_eq!(got, [(0, 3, "x2".to_string())]);
+    }
+
+    #[test]
+    fn each_stops_when_asked() {
+        let grep = Grep::new("x", GrepOptions::default()).unwrap();
+        for g in [None, Some(&grep)] {
+            let mut n = 0;
+            each_line(g, b"x\nx\nx\n", 1, |_, _, _| {
+                n += 1;
+                false
+            });
+            assert_eq!(n, 1);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The end of a plan in a [`Table`]: groups of aggregates (`count by`, `top`, percentiles,
+//! `distinct`, ...) or records kept to be sorted (`sort`), whose rows go on through the
+//! stages after it when the input is done.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::agg::AggValue;
+use crate::error::InputName;
+use crate::query::{StageSpec, Terminal};
+use crate::record::{Record, Schema, Value};
+use crate::stage::SkipReason;
+
+use super::super::flow::{Flow, RunError};
+use super::super::stats::{Ctx, Stats};
+use super::super::table::{Table, Unusable};
+use super::super::Output;
+use super::{Chain, CompileOptions, End, Step};
+
+/// The stages after a table, kept to compile them again (for a snapshot of running
+/// results, whose rows go through a fresh copy of them).
+#[derive(Clone)]
+pub(crate) struct ThenSpec {
+    pub stages: Vec<StageSpec>,
+    pub terminal: Terminal,
+    pub opts: CompileOptions,
+}
+
+/// A table and what its rows go on through.
+pub(crate) struct Gather {
+    pub table: Table,
+    pub then: Box<Chain>,
+    /// The schema of a value seen as a record (`value`), for tables before `parse`.
+    value_schema: Arc<Schema>,
+    /// What `then` was compiled from.
+    pub then_spec: Box<ThenSpec>,
+}
+
+impl Gather {
+    pub fn new(table: Table, then: Chain, then_spec: ThenSpec) -> Gather {
+        Gather {
+            table,
+            then: Box::new(then),
+            value_schema: Arc::new(Schema::new(vec!["value".to_string()])),
+            then_spec: Box::new(then_spec),
+        }
+    }
+
+    /// A copy of the table gathered so far, its rows to go through `then` (a fresh
+    /// compile of [`Gather::then_spec`]).
+    pub fn copy_with(&self, then: Chain) -> Gather {
+        Gather {
+            table: self.table.clone(),
+            then: Box::new(then),
+            value_schema: self.value_schema.clone(),
+            then_spec: self.then_spec.clone(),
+        }
+    }
+
+    /// Add the record (or, before `parse`, the value as the field `value`) to the table.
+    #[inline]
+    pub fn add<'a>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        value: &'a [u8],
+        record: Option<&Record<'a>>,
+        scratch: Option<&mut Record<'a>>,
+    ) -> Result<(), RunError> {
+        let unusable = match record {
+            Some(r) => self.table.add(r),
+            None => {
+                // Before `parse`: the value is the one field `value`, in the batch's
+                // record when there is one (no allocation per line).
+                let mut own = Record::new();
+                let r = scratch.unwrap_or(&mut own);
+                let slots = r.begin_fixed(&self.value_schema);
+                slots[0] = Value::Str(Cow::Borrowed(value));
+                self.table.add(r)
+            }
+        };
+        ctx.stats.within_limit(self.table.size())?;
+        match unusable {
+            Unusable::No => {}
+            Unusable::Null => ctx
+                .stats
+                .skips
+                .add(SkipReason::Null, ctx.input, ctx.line_no, b"-"),
+            Unusable::NotANumber => {
+                ctx.stats
+                    .skips
+                    .add(SkipReason::NotANumber, ctx.input, ctx.line_no, value)
+            }
+        }
+        Ok(())
+    }
+
+    /// The input is done: the table's rows go through the stages after it.
+    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+        let fresh = self.table.empty_like();
+        let table = std::mem::replace(&mut self.table, fresh);
+        let then = &mut self.then;
+        let lone = table.lone_aggregate() && then.steps.is_empty();
+        let (schema, rows) = table.into_rows();
+        let mut rows = rows.peekable();
+        // One aggregate, no groups, nothing after it: a bare number, as in the seed.
+        if lone && matches!(then.end, End::Records) {
+            if let (Some(name), Some(r)) = (schema.names().first(), rows.peek()) {
+                let scalar = match r.value(0) {
+                    Some(Value::Int(i)) => Some(AggValue::Int(*i as i128)),
+                    Some(Value::Float(x)) => Some(AggValue::Float(*x)),
+                    Some(Value::Null) => Some(AggValue::Null),
+                    _ => None,
+                };
+                if let Some(v) = scalar {
+                    output.aggregate(name, v)?;
+                    return Ok(());
+                }
+            }
+        }
+        // The rows are printed as they are when nothing after the table reshapes them:
+        // announce their columns (so even an empty table shows its header).
+        let printed_as_is = matches!(then.end, End::Records)
+            && !then.steps.iter().any(|s| matches!(s, Step::Select(_)));
+        if printed_as_is {
+            output.columns(schema.names())?;
+        }
+        let nowhere = InputName::Stdin;
+        // The table's rows are not input: they are counted apart from it.
+        let mut rows_stats = Stats::new(stats.state_limit);
+        for (i, r) in rows.enumerate() {
+            let mut ctx = Ctx {
+                input: &nowhere,
+                line_no: i as u64 + 1,
+                output: &mut *output,
+                stats: &mut rows_stats,
+            };
+            if then.push(&mut ctx, b"", b"", Some(&r), None)? == Flow::Stop {
+                break;
+            }
+        }
+        then.finish(output, &mut rows_stats)?;
+        if matches!(then.end, End::Records) {
+            output.end_table()?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! `tee`: every value goes into each branch, a whole plan of its own; the run stops when
+//! every branch has.
+
+use crate::record::Record;
+
+use super::super::flow::{Flow, RunError};
+use super::super::stats::{Ctx, Stats};
+use super::super::Output;
+use super::Chain;
+
+/// The end of a plan in `tee`.
+pub(crate) struct Tee {
+    /// Each branch's text (its heading) and plan.
+    pub branches: Vec<(String, Chain)>,
+    /// Which branches stopped.
+    done: Vec<bool>,
+}
+
+impl Tee {
+    pub fn new(branches: Vec<(String, Chain)>) -> Tee {
+        Tee {
+            done: vec![false; branches.len()],
+            branches,
+        }
+    }
+
+    /// Push the value into every branch still going.
+    #[inline]
+    pub fn push<'a>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        line: &'a [u8],
+        value: &'a [u8],
+        record: Option<&Record<'a>>,
+        mut scratch: Option<&mut Record<'a>>,
+    ) -> Result<Flow, RunError> {
+        for ((_, chain), done) in self.branches.iter_mut().zip(self.done.iter_mut()) {
+            if *done {
+                continue;
+            }
+            if chain.push(ctx, line, value, record, scratch.as_deref_mut())? == Flow::Stop {
+                *done = true;
+            }
+        }
+        Ok(if self.done.iter().all(|d| *d) {
+            Flow::Stop
+        } else {
+            Flow::Go
+        })
+    }
+
+    /// Each branch's results under its heading.
+    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+        for (i, (title, chain)) in self.branches.iter_mut().enumerate() {
+            output.branch(i, title)?;
+            chain.finish(output, stats)?;
+        }
+        Ok(())
+    }
+}
