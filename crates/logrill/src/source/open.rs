@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, InputName, Result};
 use crate::source::gzindex::{self, cache::read_at_most, Decoder, IndexCache};
+use crate::source::pieces::{Nominal, WholeFile};
 
 /// How an input is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +88,9 @@ pub struct Input {
     /// The reader decodes on threads of its own already (an indexed gzip file): no
     /// read-ahead thread on top.
     threaded: bool,
+    /// A plain regular file, which may be read in pieces instead (see
+    /// [`crate::source::pieces`]).
+    whole: Option<WholeFile>,
 }
 
 impl fmt::Debug for Input {
@@ -148,14 +152,47 @@ impl Input {
                 codec: self.codec,
                 reader: Box::new(r),
                 threaded: false,
+                whole: None,
             },
             Err((_, reader)) => Input {
                 name: self.name,
                 codec: self.codec,
                 reader,
                 threaded: false,
+                whole: None,
             },
         }
+    }
+
+    /// The file behind a plain input opened from a path, to be read in pieces (see
+    /// [`crate::source::pieces`]); `None` for compressed inputs, pipes and readers.
+    pub fn whole(&self) -> Option<&WholeFile> {
+        self.whole.as_ref()
+    }
+
+    /// One piece of the plain file `whole` (see [`WholeFile::piece`]), as an input named
+    /// as the file is.
+    pub fn piece(name: InputName, whole: &WholeFile, range: Nominal) -> Input {
+        Input {
+            name,
+            codec: Codec::Plain,
+            reader: Box::new(whole.piece(range)),
+            threaded: false,
+            whole: None,
+        }
+    }
+
+    /// Keep `file` as the file behind this input if it is plain and `file` a regular file.
+    fn with_whole(mut self, file: Option<File>, counter: Option<Arc<AtomicU64>>) -> Input {
+        if self.codec == Codec::Plain {
+            self.whole = file
+                .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
+                .map(|f| WholeFile {
+                    file: Arc::new(f),
+                    counter,
+                });
+        }
+        self
     }
 
     /// Read its lines (see [`crate::source::LineReader`]).
@@ -176,7 +213,8 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input> {
     let path = path.as_ref();
     let name = InputName::Path(path.to_path_buf());
     let file = open_file(path, &name)?;
-    open_reader(name, file)
+    let handle = file.file.try_clone().ok();
+    Ok(open_reader(name, file)?.with_whole(handle, None))
 }
 
 fn open_file(path: &Path, name: &InputName) -> Result<ShrinkCheck> {
@@ -256,7 +294,8 @@ pub fn open_with(
     let path = path.as_ref();
     let name = InputName::Path(path.to_path_buf());
     let file = open_file(path, &name)?;
-    match counter {
+    let handle = file.file.try_clone().ok();
+    let input = match counter.clone() {
         Some(counter) => open_reader_with(
             name,
             Counted {
@@ -266,7 +305,8 @@ pub fn open_with(
             decode_threads,
         ),
         None => open_reader_with(name, file, decode_threads),
-    }
+    }?;
+    Ok(input.with_whole(handle, counter))
 }
 
 /// Open a file like [`open_with`], a gzip file through the index cache `gz_index` if given
@@ -291,11 +331,7 @@ pub fn open_with_index(
     let mut head = [0u8; 2];
     let gzip =
         regular && matches!(read_at_most(&file.file, &mut head, 0), Ok(2)) && head == [0x1f, 0x8b];
-    let handle = if gzip {
-        file.file.try_clone().ok()
-    } else {
-        None
-    };
+    let handle = file.file.try_clone().ok();
     let reader: Box<dyn Read + Send> = match counter.clone() {
         Some(counter) => Box::new(Counted {
             inner: file,
@@ -303,6 +339,10 @@ pub fn open_with_index(
         }),
         None => Box::new(file),
     };
+    if !gzip {
+        let input = open_reader_with(name, reader, decode_threads)?;
+        return Ok(input.with_whole(handle, counter));
+    }
     let Some(handle) = handle else {
         return open_reader_with(name, reader, decode_threads);
     };
@@ -317,6 +357,7 @@ pub fn open_with_index(
         codec: Codec::Gzip,
         reader,
         threaded,
+        whole: None,
     })
 }
 
@@ -393,6 +434,7 @@ pub fn open_reader_with<R: Read + Send + 'static>(
         codec,
         reader,
         threaded: false,
+        whole: None,
     })
 }
 
