@@ -554,6 +554,7 @@ mod tests {
             "parse combined | count, sum(bytes), first(path), last(path) by status",
             "parse combined | first(path), last(agent)",
             "parse auto | count by status",
+            "parse auto | sum(bytes) by status",
             "parse auto | where status == 404 | select path",
             "head 5",
             "parse combined | head 5",

@@ -35,6 +35,9 @@ pub const DEFAULT_MIN_PIECE: u64 = 4 * 1024 * 1024;
 /// another, few enough that each piece's values and state stay small.
 pub const DEFAULT_MAX_PIECE: u64 = 64 * 1024 * 1024;
 
+/// Bytes read at a time past a piece's nominal end, looking for the newline that ends it.
+const TAIL_READ: usize = 16 * 1024;
+
 /// When and how finely one plain file is split (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Split {
@@ -239,8 +242,11 @@ impl Read for PieceReader {
                     }
                 },
                 State::Tail => {
+                    // The rest of a line: read a little at a time, not a whole buffer of
+                    // the next piece's bytes.
                     let at = self.pos;
-                    let n = self.pread(buf)?;
+                    let want = buf.len().min(TAIL_READ);
+                    let n = self.pread(&mut buf[..want])?;
                     match memchr::memchr(b'\n', &buf[..n]) {
                         Some(nl) => {
                             self.pos = at + nl as u64 + 1;
