@@ -34,7 +34,8 @@ use super::runner::Runner;
 use super::{conclude, Compiled, Emitted, Output, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
-use crate::source::pieces::Split;
+use crate::source::gzindex::parallel::{MemberCheck, Piece as CrcPiece};
+use crate::source::pieces::{CrcSlot, Split};
 use crate::source::{Input, LineReader};
 
 /// Bytes of values gathered before they are handed to the emitter.
@@ -56,7 +57,13 @@ struct Done {
     error: Option<Error>,
     /// Lines read (to the end): what the line numbers of the next piece start after.
     lines: u64,
+    /// A gzip chunk's CRC pieces, to be checked in file order (see [`MemberCheck`]).
+    check: Option<(InputName, Vec<CrcPiece>)>,
 }
+
+/// A work unit taken from the queue: an input or a piece of one, its channel to the
+/// emitter, and where a gzip chunk piece leaves its CRC pieces.
+type Work = (Result<Input, Error>, SyncSender<Msg>, Option<CrcSlot>);
 
 /// A work unit's channel, as the emitter gets it, in input order.
 struct Unit {
@@ -69,38 +76,49 @@ struct Unit {
 /// already registered with the emitter).
 struct Queue<I> {
     files: I,
-    pieces: VecDeque<(Input, SyncSender<Msg>)>,
+    pieces: VecDeque<(Input, SyncSender<Msg>, Option<CrcSlot>)>,
     threads: usize,
     split: Split,
 }
 
 impl<I: Iterator<Item = Result<Input, Error>>> Queue<I> {
     /// The next work unit and its channel, registered with the emitter.
-    fn next(&mut self, order: &Sender<Unit>) -> Option<(Result<Input, Error>, SyncSender<Msg>)> {
-        if let Some(piece) = self.pieces.pop_front() {
-            return Some((Ok(piece.0), piece.1));
+    fn next(&mut self, order: &Sender<Unit>) -> Option<Work> {
+        if let Some((piece, tx, check)) = self.pieces.pop_front() {
+            return Some((Ok(piece), tx, check));
         }
         let next = self.files.next()?;
-        let ranges = match &next {
-            Ok(input) => input.whole().and_then(|whole| {
-                let len = whole.size().ok()?;
-                Some((whole.clone(), self.split.ranges(len, self.threads)?))
-            }),
-            Err(_) => None,
-        };
         let register = |continues| {
             let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
             order.send(Unit { rx, continues }).ok().map(|()| tx)
         };
-        let (Ok(input), Some((whole, ranges))) = (&next, ranges) else {
-            return Some((next, register(false)?));
+        let Ok(input) = &next else {
+            return Some((next, register(false)?, None));
         };
         let name = input.name().clone();
-        for (k, range) in ranges.into_iter().enumerate() {
-            let piece = Input::piece(name.clone(), &whole, range);
-            self.pieces.push_back((piece, register(k > 0)?));
+        if let Some(whole) = input.whole() {
+            let ranges = whole
+                .size()
+                .ok()
+                .and_then(|len| self.split.ranges(len, self.threads));
+            if let Some(ranges) = ranges {
+                for (k, range) in ranges.into_iter().enumerate() {
+                    let piece = Input::piece(name.clone(), whole, range);
+                    self.pieces.push_back((piece, register(k > 0)?, None));
+                }
+            }
+        } else if let Some(gz) = input.indexed() {
+            if self.threads > 1 && gz.chunks() > 1 {
+                for k in 0..gz.chunks() {
+                    let (piece, slot) = Input::chunk_piece(name.clone(), gz, k);
+                    self.pieces.push_back((piece, register(k > 0)?, Some(slot)));
+                }
+            }
         }
-        self.pieces.pop_front().map(|(p, tx)| (Ok(p), tx))
+        match self.pieces.pop_front() {
+            Some((piece, tx, check)) => Some((Ok(piece), tx, check)),
+            None => Some((next, register(false)?, None)),
+        }
     }
 }
 
@@ -237,7 +255,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
         if cancel.load(Ordering::Relaxed) || super::cancelled(&user_cancel) {
             return;
         }
-        let (next, tx) = {
+        let (next, tx, slot) = {
             let Ok(mut queue) = queue.lock() else { return };
             let Some(unit) = queue.next(&order) else {
                 return;
@@ -252,6 +270,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
                     stats: Stats::new(state_limit),
                     error: Some(e),
                     lines: 0,
+                    check: None,
                 };
                 if tx.send(Msg::Done(Box::new(done))).is_err() {
                     return;
@@ -283,11 +302,15 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
         if out.send_chunk().is_err() {
             return;
         }
+        let check = slot
+            .and_then(|s| s.lock().ok().and_then(|mut s| s.take()))
+            .map(|pieces| (out.chunk.input.clone(), pieces));
         let done = Done {
             partial,
             stats,
             error,
             lines,
+            check,
         };
         if tx.send(Msg::Done(Box::new(done))).is_err() {
             return;
@@ -350,11 +373,14 @@ fn emit(
     next_base = 0;
     // A piece of the current file failed: it ends there, as for a single reader.
     let mut file_failed = false;
+    // The gzip members of the current file, checked chunk by chunk.
+    let mut members = MemberCheck::default();
     for unit in order {
         if unit.continues {
             base = next_base;
         } else {
             (base, file_failed) = (0, false);
+            members = MemberCheck::default();
         }
         for msg in unit.rx {
             match msg {
@@ -379,6 +405,18 @@ fn emit(
                     done.stats.skips.after_lines(base);
                     done.stats.failures.after_lines(base);
                     done.error = done.error.map(|e| e.after_lines(base));
+                    if let (None, Some((name, pieces))) = (&done.error, done.check) {
+                        if let Err(source) = members.fold(pieces) {
+                            // The chunk's lines went on before its CRC could be checked:
+                            // the error comes after them.
+                            done.error = Some(Error::Decode {
+                                name,
+                                codec: crate::source::Codec::Gzip,
+                                line: next_base,
+                                source,
+                            });
+                        }
+                    }
                     file_failed = done.error.is_some();
                     total.chain.merge_partial(done.partial);
                     // Each worker checks the limit on its own input only: the merged
@@ -427,9 +465,11 @@ mod tests {
     use super::*;
     use crate::agg::AggValue;
     use crate::record::Record;
-    use crate::source::{open, pieces::Split};
+    use crate::source::gzindex::IndexCache;
+    use crate::source::{open, open_with_index, pieces::Split};
     use std::fmt::Write as _;
     use std::path::Path;
+    use std::sync::Arc;
 
     /// Piece size of these tests: the test file is about 60 pieces long.
     const PIECE: u64 = 4096;
@@ -475,12 +515,13 @@ mod tests {
             writeln!(
                 text,
                 "10.0.{}.{} - - [05/Dec/2026:05:{:02}:{:02} +0000] \"GET /page/{} HTTP/1.1\" \
-                 {status} {bytes} \"-\" \"agent {}\"",
+                 {status} {bytes} \"-\" \"agent {:x} {}\"",
                 i % 7,
                 i % 250,
                 i / 60 % 60,
                 i % 60,
                 i % 23,
+                (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
                 "x".repeat(i % 40)
             )
             .unwrap();
@@ -491,6 +532,15 @@ mod tests {
     }
 
     fn run(text: &str, path: &Path, threads: usize, strict: bool) -> String {
+        run_on(text, || open(path), threads, strict)
+    }
+
+    fn run_on(
+        text: &str,
+        input: impl Fn() -> Result<Input, Error>,
+        threads: usize,
+        strict: bool,
+    ) -> String {
         let plan = crate::query::parse(text).unwrap();
         let mut out = Capture::default();
         let mut errors = Vec::new();
@@ -505,7 +555,7 @@ mod tests {
         };
         let s: Summary = run_with(
             &plan,
-            [open(path)],
+            [input()],
             &mut out,
             &mut |e| errors.push(e.to_string()),
             &options,
@@ -605,5 +655,88 @@ mod tests {
         let line = out.lines().find(|l| l.ends_with(&*text));
         let line = line.unwrap_or_else(|| panic!("{text:?}\n{}", &out[..2000]));
         assert!(!line.contains(":1:"), "{line}");
+    }
+
+    /// The test log gzipped, and an index cache holding its index (seek points every
+    /// 2 KiB of compressed data, at block ends: about a dozen chunks).
+    fn indexed_gz(dir: &Path, bad: &[usize]) -> (std::path::PathBuf, Arc<IndexCache>) {
+        // Three times over: deflate sees no further back than 32 KiB, so the file has as
+        // many blocks (and seek points) as text.
+        let text = std::fs::read(log(dir, bad)).unwrap().repeat(3);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        std::io::Write::write_all(&mut e, &text).unwrap();
+        let gz = dir.join("access.log.gz");
+        std::fs::write(&gz, e.finish().unwrap()).unwrap();
+        let cache = Arc::new(
+            IndexCache::new(dir.join("cache"))
+                .min_size(0)
+                .spacing(2 * 1024)
+                .budget(1),
+        );
+        // The first read records the index.
+        let mut first = open_with_index(&gz, None, 2, Some(&cache)).unwrap();
+        std::io::copy(&mut first, &mut std::io::sink()).unwrap();
+        (gz, cache)
+    }
+
+    #[test]
+    fn an_indexed_gzip_file_in_chunk_pieces_gives_what_one_thread_gives() {
+        let d = tempfile::tempdir().unwrap();
+        let (gz, cache) = indexed_gz(d.path(), &[5000, 9000, 30_000, 100_000]);
+        let input = || open_with_index(&gz, None, 2, Some(&cache));
+        let chunks = input().unwrap().indexed().map(|f| f.chunks()).unwrap_or(0);
+        assert!(chunks > 4, "{chunks} chunks");
+        for text in [
+            "grep x",
+            "field 10 | sum",
+            "parse combined | count, first(path), last(path) by status",
+            "parse auto | sum(bytes) by status",
+            "parse combined | head 5",
+        ] {
+            let one = run_on(text, input, 1, false);
+            for threads in [2, 3] {
+                assert_eq!(run_on(text, input, threads, false), one, "{text}");
+            }
+        }
+        let one = run_on("parse combined | count by status", input, 1, true);
+        assert!(one.contains("failed 1"), "{one}");
+        assert_eq!(
+            run_on("parse combined | count by status", input, 2, true),
+            one
+        );
+    }
+
+    #[test]
+    fn a_bad_crc_in_a_chunk_piece_is_an_error_naming_the_file() {
+        let d = tempfile::tempdir().unwrap();
+        let (gz, cache) = indexed_gz(d.path(), &[]);
+        let good = std::fs::read(&gz).unwrap();
+        let mtime = std::fs::metadata(&gz).unwrap().modified().unwrap();
+        // A changed byte in the middle of the deflate data that still decodes (to other
+        // bytes) is found by the CRC; the index still applies (same size, time and ends).
+        let mut crc_found = false;
+        for at in (good.len() / 3..good.len() / 2).step_by(997).take(40) {
+            let mut bad = good.clone();
+            bad[at] ^= 0x10;
+            std::fs::write(&gz, &bad).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&gz)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+            let input = || open_with_index(&gz, None, 2, Some(&cache));
+            if input().unwrap().indexed().is_none() {
+                continue;
+            }
+            let out = run_on("count", input, 2, false);
+            assert!(out.contains("failed 1"), "{out}");
+            assert!(out.contains("access.log.gz"), "{out}");
+            crc_found |= out.contains("CRC-32 mismatch");
+            if crc_found {
+                break;
+            }
+        }
+        assert!(crc_found);
     }
 }

@@ -23,8 +23,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, InputName, Result};
+use crate::source::gzindex::parallel::IndexedFile;
 use crate::source::gzindex::{self, cache::read_at_most, Decoder, IndexCache};
-use crate::source::pieces::{Nominal, WholeFile};
+use crate::source::pieces::{ChunkPiece, CrcSlot, Nominal, WholeFile};
 
 /// How an input is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,6 +92,8 @@ pub struct Input {
     /// A plain regular file, which may be read in pieces instead (see
     /// [`crate::source::pieces`]).
     whole: Option<WholeFile>,
+    /// An indexed gzip file, which may be read chunk by chunk instead.
+    indexed: Option<IndexedFile>,
 }
 
 impl fmt::Debug for Input {
@@ -153,6 +156,7 @@ impl Input {
                 reader: Box::new(r),
                 threaded: false,
                 whole: None,
+                indexed: None,
             },
             Err((_, reader)) => Input {
                 name: self.name,
@@ -160,6 +164,7 @@ impl Input {
                 reader,
                 threaded: false,
                 whole: None,
+                indexed: None,
             },
         }
     }
@@ -179,7 +184,29 @@ impl Input {
             reader: Box::new(whole.piece(range)),
             threaded: false,
             whole: None,
+            indexed: None,
         }
+    }
+
+    /// The indexed gzip file behind this input, to be read chunk by chunk (see
+    /// [`ChunkPiece`]); `None` unless it is read through its index.
+    pub fn indexed(&self) -> Option<&IndexedFile> {
+        self.indexed.as_ref()
+    }
+
+    /// Chunk `k` of the indexed gzip file `file`, as an input named as the file is; its
+    /// CRC pieces are left in the slot returned with it.
+    pub(crate) fn chunk_piece(name: InputName, file: &IndexedFile, k: usize) -> (Input, CrcSlot) {
+        let (piece, slot) = ChunkPiece::new(file.clone(), k);
+        let input = Input {
+            name,
+            codec: Codec::Gzip,
+            reader: Box::new(piece),
+            threaded: false,
+            whole: None,
+            indexed: None,
+        };
+        (input, slot)
     }
 
     /// Keep `file` as the file behind this input if it is plain and `file` a regular file.
@@ -346,10 +373,13 @@ pub fn open_with_index(
     let Some(handle) = handle else {
         return open_reader_with(name, reader, decode_threads);
     };
-    let (reader, threaded): (Box<dyn Read + Send>, bool) =
+    let (reader, threaded, indexed): (Box<dyn Read + Send>, bool, _) =
         match gzindex::choose(path, &handle, reader, cache, decode_threads, counter) {
-            Decoder::Indexed(r) => (Box::new(r), true),
-            Decoder::Recording(r) => (r, false),
+            Decoder::Indexed(r) => {
+                let pieces = r.pieces();
+                (Box::new(r), true, Some(pieces))
+            }
+            Decoder::Recording(r) => (r, false, None),
             Decoder::Plain(reader) => return open_reader_with(name, reader, decode_threads),
         };
     Ok(Input {
@@ -358,6 +388,7 @@ pub fn open_with_index(
         reader,
         threaded,
         whole: None,
+        indexed,
     })
 }
 
@@ -435,6 +466,7 @@ pub fn open_reader_with<R: Read + Send + 'static>(
         reader,
         threaded: false,
         whole: None,
+        indexed: None,
     })
 }
 

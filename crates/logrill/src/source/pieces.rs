@@ -20,9 +20,10 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::source::gzindex::cache::read_at_most;
+use crate::source::gzindex::parallel::{IndexedFile, Piece as CrcPiece};
 
 /// Smallest file split by default: below it, starting workers costs more than it gains.
 pub const DEFAULT_MIN_FILE: u64 = 8 * 1024 * 1024;
@@ -263,6 +264,79 @@ impl Read for PieceReader {
                 }
             }
         }
+    }
+}
+
+/// A piece of an indexed gzip file: the lines that start in chunk `k` between two seek
+/// points (see [`crate::source::gzindex`]), decoded by the worker that reads the piece. The
+/// same rules as for a plain file: after the first newline of the chunk (chunk 0 from its
+/// start), through the first newline at or after the chunk's end (decoded from the start
+/// of the chunks after, as far as it takes). The chunk's CRC pieces are left in `check`
+/// for whoever puts the pieces back in order (see [`MemberCheck`]).
+pub struct ChunkPiece {
+    file: IndexedFile,
+    k: usize,
+    bytes: Vec<u8>,
+    at: usize,
+    started: bool,
+    check: CrcSlot,
+}
+
+/// Where a chunk piece leaves its chunk's CRC pieces once decoded.
+pub(crate) type CrcSlot = Arc<Mutex<Option<Vec<CrcPiece>>>>;
+
+impl ChunkPiece {
+    pub(crate) fn new(file: IndexedFile, k: usize) -> (ChunkPiece, CrcSlot) {
+        let check = CrcSlot::default();
+        let piece = ChunkPiece {
+            file,
+            k,
+            bytes: Vec::new(),
+            at: 0,
+            started: false,
+            check: Arc::clone(&check),
+        };
+        (piece, check)
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        let (mut data, crc) = self.file.decode(self.k)?;
+        if let Ok(mut slot) = self.check.lock() {
+            *slot = Some(crc);
+        }
+        if self.k > 0 {
+            match memchr::memchr(b'\n', &data) {
+                Some(nl) => {
+                    data.drain(..=nl);
+                }
+                // The chunk is inside a line that started before: nothing of its own.
+                None => data.clear(),
+            }
+        }
+        if !data.is_empty() && !data.ends_with(b"\n") {
+            for next in self.k + 1..self.file.chunks() {
+                let (end, found) = self.file.line_end(next)?;
+                data.extend_from_slice(&end);
+                if found {
+                    break;
+                }
+            }
+        }
+        self.bytes = data;
+        Ok(())
+    }
+}
+
+impl Read for ChunkPiece {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.started {
+            self.started = true;
+            self.start()?;
+        }
+        let n = buf.len().min(self.bytes.len() - self.at);
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
