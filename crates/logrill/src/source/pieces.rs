@@ -304,16 +304,24 @@ impl ChunkPiece {
         if let Ok(mut slot) = self.check.lock() {
             *slot = Some(crc);
         }
+        // Whether a line starts in this chunk (after its first newline): else the chunk is
+        // inside a line that started before, and the piece is empty.
+        let mut owns = true;
         if self.k > 0 {
             match memchr::memchr(b'\n', &data) {
                 Some(nl) => {
                     data.drain(..=nl);
                 }
-                // The chunk is inside a line that started before: nothing of its own.
-                None => data.clear(),
+                None => {
+                    data.clear();
+                    owns = false;
+                }
             }
         }
-        if !data.is_empty() && !data.ends_with(b"\n") {
+        // Through the first newline at or after the chunk's end, even when the chunk ends
+        // with a newline: the line that starts exactly at the next chunk is this piece's
+        // (the next piece starts after that newline), as for a plain file.
+        if owns {
             for next in self.k + 1..self.file.chunks() {
                 let (end, found) = self.file.line_end(next)?;
                 data.extend_from_slice(&end);
@@ -418,5 +426,45 @@ mod tests {
         let mut out = Vec::new();
         let e = r.read_to_end(&mut out).unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn chunk_pieces_put_together_give_the_text_each_line_once() {
+        // Lines of 1 to 4 bytes: many chunks end exactly on a newline (the line starting
+        // at the next chunk belongs to the piece before, as for a plain file).
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut text = Vec::new();
+        for _ in 0..400_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.extend_from_slice(format!("{:x}\n", x % (1 << (4 * (x % 4 + 1)))).as_bytes());
+        }
+        let d = tempfile::tempdir().unwrap();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        std::io::Write::write_all(&mut e, &text).unwrap();
+        let gz = d.path().join("short.gz");
+        std::fs::write(&gz, e.finish().unwrap()).unwrap();
+        let cache = Arc::new(
+            crate::source::gzindex::IndexCache::new(d.path().join("cache"))
+                .min_size(0)
+                .spacing(2 * 1024)
+                .budget(1),
+        );
+        let open = || crate::source::open_with_index(&gz, None, 2, Some(&cache)).unwrap();
+        std::io::copy(&mut open(), &mut std::io::sink()).unwrap();
+        let input = open();
+        let file = input.indexed().unwrap();
+        assert!(file.chunks() > 8, "{} chunks", file.chunks());
+        let mut whole = Vec::new();
+        let mut on_newline = 0;
+        for k in 0..file.chunks() {
+            let (data, _) = file.decode(k).unwrap();
+            on_newline += usize::from(data.ends_with(b"\n"));
+            let (mut piece, _) = ChunkPiece::new(file.clone(), k);
+            piece.read_to_end(&mut whole).unwrap();
+        }
+        assert!(on_newline > 0, "no chunk ends on a newline");
+        assert!(whole == text, "the pieces are not the text");
     }
 }
