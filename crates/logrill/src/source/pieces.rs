@@ -307,11 +307,10 @@ impl ChunkPiece {
         // Whether a line starts in this chunk (after its first newline): else the chunk is
         // inside a line that started before, and the piece is empty.
         let mut owns = true;
+        self.at = 0;
         if self.k > 0 {
             match memchr::memchr(b'\n', &data) {
-                Some(nl) => {
-                    data.drain(..=nl);
-                }
+                Some(nl) => self.at = nl + 1,
                 None => {
                     data.clear();
                     owns = false;
@@ -332,6 +331,12 @@ impl ChunkPiece {
         }
         self.bytes = data;
         Ok(())
+    }
+}
+
+impl Drop for ChunkPiece {
+    fn drop(&mut self) {
+        self.file.recycle(std::mem::take(&mut self.bytes));
     }
 }
 

@@ -62,11 +62,29 @@ impl IndexedFile {
 
     /// Chunk `i`, decoded: its bytes and the CRC pieces to check them with
     /// ([`MemberCheck`]).
+    /// The buffer is a recycled one when there is one ([`IndexedFile::recycle`]).
     pub(crate) fn decode(&self, i: usize) -> io::Result<(Vec<u8>, Vec<Piece>)> {
-        let (file, index, counter, _) = &*self.shared;
-        let mut c = decode_chunk(file, index, i, counter.as_deref(), Vec::new(), false)?;
+        let (file, index, counter, spare) = &*self.shared;
+        let buf = spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
+        let mut c = decode_chunk(file, index, i, counter.as_deref(), buf, false)?;
         c.data.truncate(c.len);
         Ok((c.data, c.pieces))
+    }
+
+    /// Give a decoded chunk's buffer back, to be filled again: fresh memory is slow to
+    /// touch (see [`Spare`]).
+    pub(crate) fn recycle(&self, buf: Vec<u8>) {
+        if buf.capacity() > 0 {
+            if let Ok(mut s) = self.shared.3.lock() {
+                if s.len() < 8 {
+                    s.push(buf);
+                }
+            }
+        }
     }
 
     /// The start of chunk `i`, decoded up to and with its first newline (`true`), or the
@@ -320,7 +338,8 @@ fn decode_chunk(
     let window = unpack_window(&p.window, p.window_len).map_err(bad)?;
     s.set_window(&window).map_err(bad)?;
     let len = (target_out - p.out) as usize;
-    if data.len() < len {
+    // For the end of a line, the buffer grows as it is filled (a few KiB, not the chunk).
+    if data.len() < len && !line_end {
         data.resize(len, 0);
     }
     let mut produced = 0;
@@ -338,6 +357,9 @@ fn decode_chunk(
         } else {
             len
         };
+        if data.len() < upto {
+            data.resize(upto, 0);
+        }
         let step = s
             .inflate(&input[pos..], &mut data[produced..upto], false)
             .map_err(bad)?;
