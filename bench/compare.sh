@@ -161,6 +161,8 @@ BYTES=$(truth plain raw_bytes) job "seed job, plain tree ($MB MB, $(find $DIR/pl
 expected_single=$($LOGRILL -q "grep $P | field -1 | sum" "$SINGLE")
 BYTES=$(stat -c %s "$SINGLE") job "seed job, one plain file ($(du -m --apparent-size "$SINGLE" | cut -f1) MB)" "$expected_single" \
   "logrill=$LOGRILL -q 'grep $P | field -1 | sum' $SINGLE" \
+  "logrill -j1=$LOGRILL -j1 -q 'grep $P | field -1 | sum' $SINGLE" \
+  "rg|mawk=rg -a -N -F $P $SINGLE | mawk '$AWK_SUM'" \
   "python-reference=python3 $PYREF $P '$(basename "$SINGLE")' $(dirname "$SINGLE")" \
   "grep|mawk=grep -aF $P $SINGLE | mawk '$AWK_SUM'"
 
@@ -257,6 +259,9 @@ table_job "parse combined + count by status, sum bytes by host ($MB MB)" \
 
 # One gzip file on every core through its index (issue 16): its own script.
 "$ROOT/bench/gzindex.sh" --mb 450 --runs "$RUNS" --dir "$DIR"
+
+# One plain file on every core, in pieces (issue 16): its own script.
+"$ROOT/bench/onefile.sh" --mb 150 --runs "$RUNS" --dir "$DIR"
 fi
 
 # JSON lines and logfmt (issue 17): the same records (ts, level, service, msg, latency_ms,

@@ -125,6 +125,16 @@ impl fmt::Display for QueryError {
 impl std::error::Error for QueryError {}
 
 impl Error {
+    /// The same error with its line number (if it has one) moved on by `base`: the error
+    /// of a piece of a file, whose lines were counted from the piece's start (see
+    /// [`crate::source::pieces`]).
+    pub fn after_lines(mut self, base: u64) -> Error {
+        if let Error::Decode { line, .. } | Error::Parse { line, .. } = &mut self {
+            *line += base;
+        }
+        self
+    }
+
     /// Whether this error ends the whole run rather than one input: a table past its state
     /// limit (its results would be incomplete), or a pipeline found wrong while running (a
     /// field the format chosen by `parse auto` does not have). What was gathered is then

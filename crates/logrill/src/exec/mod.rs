@@ -240,6 +240,9 @@ pub struct Options {
     /// ends after the batch at hand, with what it gathered so far (marked
     /// [`Summary::interrupted`]).
     pub cancel: Option<Arc<AtomicBool>>,
+    /// When one plain file is read in pieces by several threads (see
+    /// [`crate::source::pieces`]).
+    pub split: crate::source::pieces::Split,
 }
 
 impl Default for Options {
@@ -251,6 +254,7 @@ impl Default for Options {
             state_limit: DEFAULT_STATE_LIMIT,
             max_line_bytes: crate::source::lines::DEFAULT_MAX_LINE,
             cancel: None,
+            split: crate::source::pieces::Split::default(),
         }
     }
 }
@@ -269,11 +273,12 @@ pub fn run(
 
 /// Run `plan` over `files` (see [`run`]) with explicit [`Options`].
 ///
-/// With more than one thread, files are read in parallel, each by one worker, and results
-/// are delivered exactly as a single-threaded run would: values in input order, errors in
-/// input order, aggregates and tables merged in input order. Pipelines whose result depends
-/// on the order of all lines (`head` before an aggregate), that choose their parser from
-/// the input (`parse auto`), or stream records (also inside `tee`), run on one thread.
+/// With more than one thread, files are read in parallel, each by one worker (a large plain
+/// file in pieces, see [`Options::split`]), and results are delivered exactly as a
+/// single-threaded run would: values in input order, errors in input order, aggregates and
+/// tables merged in input order. Pipelines whose result depends on the order of all lines
+/// (`head` before an aggregate) or stream records (also inside `tee`) run on one thread; so
+/// does `parse auto`, unless its first input is a plain file read in pieces.
 pub fn run_with(
     plan: &Plan,
     files: impl IntoIterator<Item = Result<Input, Error>, IntoIter: Send>,
@@ -281,13 +286,23 @@ pub fn run_with(
     on_error: &mut dyn FnMut(Error),
     options: &Options,
 ) -> Result<Summary, RunFailure> {
-    let compiled = Compiled::with(plan, options).map_err(RunFailure::Plan)?;
+    let mut compiled = Compiled::with(plan, options).map_err(RunFailure::Plan)?;
+    let mut files = files.into_iter();
+    // `parse auto` may choose before the run (see `parallel::resolve_auto_ahead`).
+    let mut first = None;
+    let mut auto = None;
+    if options.threads > 1 && compiled.needs_auto() {
+        first = files.next();
+        if let Some(Ok(input)) = &first {
+            auto = parallel::resolve_auto_ahead(plan, &mut compiled, input, options);
+        }
+    }
+    let files = first.into_iter().chain(files);
     let sequential = options.threads <= 1 || !compiled.chain.parallel_safe();
-    let files = files.into_iter();
     let result = if sequential {
         run_sequential(compiled, files, output, on_error, options)
     } else {
-        parallel::run(plan, compiled, files, output, on_error, options).map(|mut s| {
+        parallel::run(plan, compiled, files, output, on_error, options, auto).map(|mut s| {
             s.interrupted = cancelled(&options.cancel);
             s
         })

@@ -10,8 +10,20 @@
 //!
 //! Memory is bounded: a worker ahead of the emitter blocks once its channel holds
 //! [`CHUNKS_IN_FLIGHT`] chunks of about [`CHUNK_BYTES`].
+//!
+//! **One file on every core.** A work unit is an input or a *piece* of one: a plain file
+//! of at least [`Split::min_file`] bytes taken from the queue is cut into byte ranges at
+//! line boundaries (see [`crate::source::pieces`]), each queued as an input of its own
+//! with its channel registered in order, marked as continuing the one before. Each piece
+//! counts its lines from 1 and says in its [`Done`] how many it read; the emitter adds the
+//! lines of the pieces before to every line number it passes on (values, skipped values,
+//! unparsed lines, errors), so the output is the single-threaded run's. An error in a
+//! piece ends its file there, as it would in a single reader: the later pieces' results
+//! are dropped. A `parse auto` chooses its parser from the file's first lines before the
+//! pieces start (see [`resolve_auto_ahead`]), so every worker chooses alike.
 
-use std::io;
+use std::collections::VecDeque;
+use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
@@ -22,7 +34,9 @@ use super::runner::Runner;
 use super::{conclude, Compiled, Emitted, Output, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
-use crate::source::Input;
+use crate::source::gzindex::parallel::{MemberCheck, Piece as CrcPiece};
+use crate::source::pieces::{CrcSlot, Split};
+use crate::source::{Input, LineReader};
 
 /// Bytes of values gathered before they are handed to the emitter.
 const CHUNK_BYTES: usize = 128 * 1024;
@@ -36,11 +50,121 @@ struct Chunk {
     items: Vec<(u64, usize)>,
 }
 
-/// What one input produced, after its values.
+/// What one input (or piece of one) produced, after its values.
 struct Done {
     partial: Partial,
     stats: Stats,
     error: Option<Error>,
+    /// Lines read (to the end): what the line numbers of the next piece start after.
+    lines: u64,
+    /// A gzip chunk's CRC pieces, to be checked in file order (see [`MemberCheck`]).
+    check: Option<(InputName, Vec<CrcPiece>)>,
+}
+
+/// A work unit taken from the queue: an input or a piece of one, its channel to the
+/// emitter, and where a gzip chunk piece leaves its CRC pieces.
+type Work = (Result<Input, Error>, SyncSender<Msg>, Option<CrcSlot>);
+
+/// A work unit's channel, as the emitter gets it, in input order.
+struct Unit {
+    rx: Receiver<Msg>,
+    /// A piece of the same file as the unit before (not its first).
+    continues: bool,
+}
+
+/// The inputs, and the pieces of a split file waiting for a worker (their channels
+/// already registered with the emitter).
+struct Queue<I> {
+    files: I,
+    pieces: VecDeque<(Input, SyncSender<Msg>, Option<CrcSlot>)>,
+    threads: usize,
+    split: Split,
+}
+
+impl<I: Iterator<Item = Result<Input, Error>>> Queue<I> {
+    /// The next work unit and its channel, registered with the emitter.
+    fn next(&mut self, order: &Sender<Unit>) -> Option<Work> {
+        if let Some((piece, tx, check)) = self.pieces.pop_front() {
+            return Some((Ok(piece), tx, check));
+        }
+        let next = self.files.next()?;
+        let register = |continues| {
+            let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
+            order.send(Unit { rx, continues }).ok().map(|()| tx)
+        };
+        let Ok(input) = &next else {
+            return Some((next, register(false)?, None));
+        };
+        let name = input.name().clone();
+        if let Some(whole) = input.whole() {
+            let ranges = whole
+                .size()
+                .ok()
+                .and_then(|len| self.split.ranges(len, self.threads));
+            if let Some(ranges) = ranges {
+                for (k, range) in ranges.into_iter().enumerate() {
+                    let piece = Input::piece(name.clone(), whole, range);
+                    self.pieces.push_back((piece, register(k > 0)?, None));
+                }
+            }
+        } else if let Some(gz) = input.indexed() {
+            if self.threads > 1 && gz.chunks() > 1 {
+                for k in 0..gz.chunks() {
+                    let (piece, slot) = Input::chunk_piece(name.clone(), gz, k);
+                    self.pieces.push_back((piece, register(k > 0)?, Some(slot)));
+                }
+            }
+        }
+        match self.pieces.pop_front() {
+            Some((piece, tx, check)) => Some((Ok(piece), tx, check)),
+            None => Some((next, register(false)?, None)),
+        }
+    }
+}
+
+/// A `parse auto` decided before the run (see [`resolve_auto_ahead`]).
+pub(super) struct Auto {
+    sample: Vec<Vec<u8>>,
+    /// What was chosen, a line each (the run's notes).
+    notes: Vec<String>,
+}
+
+/// With more than one thread, a `parse auto` whose first input is a plain file to be split
+/// chooses its parser here, from the lines a single-threaded run would sample (the first
+/// batch read of that file, read the same way), so that every worker's copy of the plan
+/// chooses alike and the run can go parallel. `compiled` is resolved on success; on any
+/// doubt (`None`) it is left as it was and the run stays single-threaded.
+pub(super) fn resolve_auto_ahead(
+    plan: &Plan,
+    compiled: &mut Compiled,
+    first: &Input,
+    options: &super::Options,
+) -> Option<Auto> {
+    let whole = first.whole()?;
+    options.split.ranges(whole.size().ok()?, options.threads)?;
+    // A single-threaded run reads the magic bytes first, then the rest (see
+    // `crate::source::open_reader_with`): the first batch of lines is read the same way.
+    let mut head = [0u8; crate::source::open::MAGIC_LEN];
+    let got = whole.from_offset(0).read(&mut head).ok()?;
+    let reader = io::Cursor::new(head[..got].to_vec()).chain(whole.from_offset(got as u64));
+    let mut lines = LineReader::new(reader).max_line_bytes(options.max_line_bytes);
+    let batch = lines.next_batch().ok()??;
+    let sample: Vec<Vec<u8>> = batch
+        .lines()
+        .take(super::runner::AUTO_SAMPLE)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let refs: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
+    // Tried on a copy first: a choice the plan's fields do not fit is left to the
+    // single-threaded run to report, as it always has.
+    let mut trial = Compiled::with(plan, options).ok()?;
+    trial.resolve_auto(&refs).ok()?;
+    if !trial.chain.parallel_safe() {
+        // Single-threaded anyway (`head`, streamed records): it chooses as it always has.
+        return None;
+    }
+    let notes = compiled.resolve_auto(&refs).ok()?;
+    Some(Auto { sample, notes })
 }
 
 enum Msg {
@@ -56,18 +180,31 @@ pub(super) fn run(
     output: &mut dyn Output,
     on_error: &mut dyn FnMut(Error),
     options: &super::Options,
+    auto: Option<Auto>,
 ) -> io::Result<Summary> {
-    // Each worker has its own copy of the plan; `compiled` gathers the merged results.
-    let copies: Result<Vec<Compiled>, _> = (0..options.threads.max(1))
-        .map(|_| Compiled::with(plan, options))
-        .collect();
+    // Each worker has its own copy of the plan (its `parse auto` resolved as `compiled`'s
+    // was); `compiled` gathers the merged results.
+    let copy = || {
+        let mut c = Compiled::with(plan, options)?;
+        if let Some(auto) = &auto {
+            let refs: Vec<&[u8]> = auto.sample.iter().map(Vec::as_slice).collect();
+            c.resolve_auto(&refs)?;
+        }
+        Ok::<_, Error>(c)
+    };
+    let copies: Result<Vec<Compiled>, _> = (0..options.threads.max(1)).map(|_| copy()).collect();
     let Ok(copies) = copies else {
         return super::run_sequential(compiled, files, output, on_error, options);
     };
     let mut total = compiled;
-    let queue = Mutex::new(files);
+    let queue = Mutex::new(Queue {
+        files,
+        pieces: VecDeque::new(),
+        threads: options.threads,
+        split: options.split,
+    });
     let cancel = AtomicBool::new(false);
-    let (order_tx, order_rx) = channel::<Receiver<Msg>>();
+    let (order_tx, order_rx) = channel::<Unit>();
     std::thread::scope(|scope| {
         for compiled in copies {
             let (queue, cancel, order_tx) = (&queue, &cancel, order_tx.clone());
@@ -86,7 +223,15 @@ pub(super) fn run(
             });
         }
         drop(order_tx);
-        let result = emit(order_rx, &mut total, output, on_error, options.state_limit);
+        let notes = auto.map(|a| a.notes).unwrap_or_default();
+        let result = emit(
+            order_rx,
+            &mut total,
+            output,
+            on_error,
+            options.state_limit,
+            notes,
+        );
         // On an output error, `emit` has dropped every channel: workers see their sends
         // fail; the flag also stops them before they open another input.
         if result.is_err() {
@@ -99,8 +244,8 @@ pub(super) fn run(
 
 fn worker<I: Iterator<Item = Result<Input, Error>>>(
     mut compiled: Compiled,
-    queue: &Mutex<I>,
-    order: Sender<Receiver<Msg>>,
+    queue: &Mutex<Queue<I>>,
+    order: Sender<Unit>,
     cancel: &AtomicBool,
     state_limit: usize,
     max_line: usize,
@@ -110,14 +255,12 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
         if cancel.load(Ordering::Relaxed) || super::cancelled(&user_cancel) {
             return;
         }
-        let (next, tx) = {
-            let Ok(mut files) = queue.lock() else { return };
-            let Some(next) = files.next() else { return };
-            let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
-            if order.send(rx).is_err() {
+        let (next, tx, slot) = {
+            let Ok(mut queue) = queue.lock() else { return };
+            let Some(unit) = queue.next(&order) else {
                 return;
-            }
-            (next, tx)
+            };
+            unit
         };
         let input = match next {
             Ok(input) => input.read_ahead(),
@@ -126,6 +269,8 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
                     partial: Partial::None,
                     stats: Stats::new(state_limit),
                     error: Some(e),
+                    lines: 0,
+                    check: None,
                 };
                 if tx.send(Msg::Done(Box::new(done))).is_err() {
                     return;
@@ -150,16 +295,22 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
             // The emitter is gone.
             Err(RunError::Output(_)) => return,
         };
+        let lines = runner.lines;
         let (back, stats) = runner.finish();
         compiled = back;
         let partial = compiled.chain.take_partial();
         if out.send_chunk().is_err() {
             return;
         }
+        let check = slot
+            .and_then(|s| s.lock().ok().and_then(|mut s| s.take()))
+            .map(|pieces| (out.chunk.input.clone(), pieces));
         let done = Done {
             partial,
             stats,
             error,
+            lines,
+            check,
         };
         if tx.send(Msg::Done(Box::new(done))).is_err() {
             return;
@@ -202,11 +353,12 @@ impl Output for ChunkOutput<'_> {
 
 /// Drain the inputs' channels in input order into the output and the summary.
 fn emit(
-    order: Receiver<Receiver<Msg>>,
+    order: Receiver<Unit>,
     total: &mut Compiled,
     output: &mut dyn Output,
     on_error: &mut dyn FnMut(Error),
     state_limit: usize,
+    notes: Vec<String>,
 ) -> io::Result<(Stats, u64)> {
     let mut stats: Option<Stats> = None;
     let mut failed = 0;
@@ -216,25 +368,56 @@ fn emit(
     // A run-ending error was met: later inputs are read to the end of their channel but
     // no longer merged (their state would only grow past the limit) nor counted.
     let mut ended = false;
-    for input in order {
-        for msg in input {
+    // Lines of the pieces of the current file before this one, and with this one.
+    let (mut base, mut next_base): (u64, u64);
+    next_base = 0;
+    // A piece of the current file failed: it ends there, as for a single reader.
+    let mut file_failed = false;
+    // The gzip members of the current file, checked chunk by chunk.
+    let mut members = MemberCheck::default();
+    for unit in order {
+        if unit.continues {
+            base = next_base;
+        } else {
+            (base, file_failed) = (0, false);
+            members = MemberCheck::default();
+        }
+        for msg in unit.rx {
             match msg {
+                Msg::Values(_) if file_failed => {}
                 Msg::Values(chunk) => {
                     let mut start = 0;
                     for &(line, end) in &chunk.items {
                         output.value(Emitted {
                             input: &chunk.input,
-                            line,
+                            line: line + base,
                             value: &chunk.bytes[start..end],
                         })?;
                         start = end;
                     }
                 }
                 Msg::Done(done) => {
-                    if ended {
+                    if ended || file_failed {
                         break;
                     }
-                    let done = *done;
+                    let mut done = *done;
+                    next_base = base + done.lines;
+                    done.stats.skips.after_lines(base);
+                    done.stats.failures.after_lines(base);
+                    done.error = done.error.map(|e| e.after_lines(base));
+                    if let (None, Some((name, pieces))) = (&done.error, done.check) {
+                        if let Err(source) = members.fold(pieces) {
+                            // The chunk's lines went on before its CRC could be checked:
+                            // the error comes after them.
+                            done.error = Some(Error::Decode {
+                                name,
+                                codec: crate::source::Codec::Gzip,
+                                line: next_base,
+                                source,
+                            });
+                        }
+                    }
+                    file_failed = done.error.is_some();
                     total.chain.merge_partial(done.partial);
                     // Each worker checks the limit on its own input only: the merged
                     // state is checked here, so that the run fails as a single-threaded
@@ -272,5 +455,288 @@ fn emit(
     }
     let mut stats = stats.unwrap_or_else(|| Stats::new(super::DEFAULT_STATE_LIMIT));
     stats.over_limit |= tally.over_limit;
+    stats.notes.splice(0..0, notes);
     Ok((stats, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{run_with, Options, Output, Summary};
+    use super::*;
+    use crate::agg::AggValue;
+    use crate::record::Record;
+    use crate::source::gzindex::IndexCache;
+    use crate::source::{open, open_with_index, pieces::Split};
+    use std::fmt::Write as _;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// Piece size of these tests: the test file is about 60 pieces long.
+    const PIECE: u64 = 4096;
+
+    /// Everything a run gives, as text.
+    #[derive(Default)]
+    struct Capture(String);
+
+    impl Output for Capture {
+        fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
+            let value = String::from_utf8_lossy(v.value);
+            writeln!(self.0, "value {}:{}:{value}", v.input, v.line).map_err(io::Error::other)
+        }
+        fn record(&mut self, input: &InputName, line: u64, r: &Record<'_>) -> io::Result<()> {
+            writeln!(self.0, "record {input}:{line}:{}", r.to_json()).map_err(io::Error::other)
+        }
+        fn columns(&mut self, names: &[String]) -> io::Result<()> {
+            writeln!(self.0, "columns {names:?}").map_err(io::Error::other)
+        }
+        fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
+            writeln!(self.0, "aggregate {name} {value:?}").map_err(io::Error::other)
+        }
+    }
+
+    /// A combined log of about 250 KB, with unparsable lines (`bad`, each a byte offset
+    /// before which one is put) and one line longer than a piece.
+    fn log(dir: &Path, bad: &[usize]) -> std::path::PathBuf {
+        let mut text = String::new();
+        let mut bad = bad.iter().peekable();
+        for i in 0..2400 {
+            if bad.next_if(|&&at| text.len() >= at).is_some() {
+                writeln!(text, "garbage line {i} that no format reads").unwrap();
+            }
+            if i == 1000 {
+                writeln!(text, "{}", "a line longer than a piece ".repeat(400)).unwrap();
+            }
+            let status = [200, 200, 404, 500, 301][i % 5];
+            let bytes = if i % 11 == 0 && i > 500 {
+                "-".to_string()
+            } else {
+                (i * 37 % 9000).to_string()
+            };
+            writeln!(
+                text,
+                "10.0.{}.{} - - [05/Dec/2026:05:{:02}:{:02} +0000] \"GET /page/{} HTTP/1.1\" \
+                 {status} {bytes} \"-\" \"agent {:x} {}\"",
+                i % 7,
+                i % 250,
+                i / 60 % 60,
+                i % 60,
+                i % 23,
+                (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                "x".repeat(i % 40)
+            )
+            .unwrap();
+        }
+        let path = dir.join("access.log");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn run(text: &str, path: &Path, threads: usize, strict: bool) -> String {
+        run_on(text, || open(path), threads, strict)
+    }
+
+    fn run_on(
+        text: &str,
+        input: impl Fn() -> Result<Input, Error>,
+        threads: usize,
+        strict: bool,
+    ) -> String {
+        let plan = crate::query::parse(text).unwrap();
+        let mut out = Capture::default();
+        let mut errors = Vec::new();
+        let options = Options {
+            threads,
+            strict,
+            split: Split {
+                min_file: 0,
+                piece: PIECE,
+            },
+            ..Options::default()
+        };
+        let s: Summary = run_with(
+            &plan,
+            [input()],
+            &mut out,
+            &mut |e| errors.push(e.to_string()),
+            &options,
+        )
+        .unwrap();
+        format!(
+            "{}errors {errors:?}\nvalues {} failed {} stopped {}\nskips {}\nparse {:?}\n\
+             mismatch {:?}\nnotes {:?}\nresult {:?}",
+            out.0,
+            s.values,
+            s.failed_inputs,
+            s.stopped_early,
+            s.skips,
+            s.parse_report,
+            s.format_mismatch,
+            s.notes,
+            s.result()
+        )
+    }
+
+    fn same_as_one_thread(text: &str, path: &Path, strict: bool) -> String {
+        let one = run(text, path, 1, strict);
+        for threads in [2, 3] {
+            assert_eq!(
+                run(text, path, threads, strict),
+                one,
+                "{text}, {threads} threads"
+            );
+        }
+        one
+    }
+
+    #[test]
+    fn one_file_in_pieces_gives_what_one_thread_gives() {
+        let d = tempfile::tempdir().unwrap();
+        // Bad lines in the second and third pieces (and later ones).
+        let bad = [5000, 9000, 30_000, 100_000];
+        let path = log(d.path(), &bad);
+        assert!(std::fs::metadata(&path).unwrap().len() > 50 * PIECE);
+        for text in [
+            "grep x",
+            "grep xxxxx | field -1",
+            "field 9 | sum",
+            "parse combined",
+            "parse combined | count by status",
+            "parse combined | count, sum(bytes), first(path), last(path) by status",
+            "parse combined | first(path), last(agent)",
+            "parse auto | count by status",
+            "parse auto | sum(bytes) by status",
+            "parse auto | where status == 404 | select path",
+            "head 5",
+            "parse combined | head 5",
+            "grep GET | head 3",
+        ] {
+            let out = same_as_one_thread(text, &path, false);
+            assert!(!out.starts_with("errors"), "{text}: no output\n{out}");
+        }
+        // The unparsed lines are reported with their line numbers; the first of them is
+        // in the second piece.
+        let out = same_as_one_thread("parse combined | count by status", &path, false);
+        assert!(out.contains("garbage line"), "{out}");
+        // With --strict, the first unparsable line ends the file: an error naming its line.
+        let out = same_as_one_thread("parse combined | count by status", &path, true);
+        let first_bad = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .position(|l| l.starts_with("garbage"))
+            .unwrap()
+            + 1;
+        assert!(out.contains(&format!(":{first_bad}: ")), "{out}");
+        // Skipped values (`-` bytes) name their lines.
+        let out = same_as_one_thread("field 10 | sum", &path, false);
+        assert!(out.contains("skipped"), "{out}");
+    }
+
+    #[test]
+    fn pieces_in_parallel_are_not_a_single_reader_in_disguise() {
+        // The split is really taken: the values of a three-thread run come from pieces
+        // whose line numbers were rebased (each piece alone counts from 1).
+        let d = tempfile::tempdir().unwrap();
+        let path = log(d.path(), &[]);
+        let whole = open(&path).unwrap();
+        let ranges = Split {
+            min_file: 0,
+            piece: PIECE,
+        }
+        .ranges(std::fs::metadata(&path).unwrap().len(), 2)
+        .unwrap();
+        let w = whole.whole().unwrap();
+        let second = crate::source::LineReader::new(w.piece(ranges[1]))
+            .next_line()
+            .unwrap()
+            .map(<[u8]>::to_vec)
+            .unwrap();
+        let out = run("grep GET", &path, 2, false);
+        let text = String::from_utf8_lossy(&second);
+        let line = out.lines().find(|l| l.ends_with(&*text));
+        let line = line.unwrap_or_else(|| panic!("{text:?}\n{}", &out[..2000]));
+        assert!(!line.contains(":1:"), "{line}");
+    }
+
+    /// The test log gzipped, and an index cache holding its index (seek points every
+    /// 2 KiB of compressed data, at block ends: about a dozen chunks).
+    fn indexed_gz(dir: &Path, bad: &[usize]) -> (std::path::PathBuf, Arc<IndexCache>) {
+        // Three times over: deflate sees no further back than 32 KiB, so the file has as
+        // many blocks (and seek points) as text.
+        let text = std::fs::read(log(dir, bad)).unwrap().repeat(3);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        std::io::Write::write_all(&mut e, &text).unwrap();
+        let gz = dir.join("access.log.gz");
+        std::fs::write(&gz, e.finish().unwrap()).unwrap();
+        let cache = Arc::new(
+            IndexCache::new(dir.join("cache"))
+                .min_size(0)
+                .spacing(2 * 1024)
+                .budget(1),
+        );
+        // The first read records the index.
+        let mut first = open_with_index(&gz, None, 2, Some(&cache)).unwrap();
+        std::io::copy(&mut first, &mut std::io::sink()).unwrap();
+        (gz, cache)
+    }
+
+    #[test]
+    fn an_indexed_gzip_file_in_chunk_pieces_gives_what_one_thread_gives() {
+        let d = tempfile::tempdir().unwrap();
+        let (gz, cache) = indexed_gz(d.path(), &[5000, 9000, 30_000, 100_000]);
+        let input = || open_with_index(&gz, None, 2, Some(&cache));
+        let chunks = input().unwrap().indexed().map(|f| f.chunks()).unwrap_or(0);
+        assert!(chunks > 4, "{chunks} chunks");
+        for text in [
+            "grep x",
+            "field 10 | sum",
+            "parse combined | count, first(path), last(path) by status",
+            "parse auto | sum(bytes) by status",
+            "parse combined | head 5",
+        ] {
+            let one = run_on(text, input, 1, false);
+            for threads in [2, 3] {
+                assert_eq!(run_on(text, input, threads, false), one, "{text}");
+            }
+        }
+        let one = run_on("parse combined | count by status", input, 1, true);
+        assert!(one.contains("failed 1"), "{one}");
+        assert_eq!(
+            run_on("parse combined | count by status", input, 2, true),
+            one
+        );
+    }
+
+    #[test]
+    fn a_bad_crc_in_a_chunk_piece_is_an_error_naming_the_file() {
+        let d = tempfile::tempdir().unwrap();
+        let (gz, cache) = indexed_gz(d.path(), &[]);
+        let good = std::fs::read(&gz).unwrap();
+        let mtime = std::fs::metadata(&gz).unwrap().modified().unwrap();
+        // A changed byte in the middle of the deflate data that still decodes (to other
+        // bytes) is found by the CRC; the index still applies (same size, time and ends).
+        let mut crc_found = false;
+        for at in (good.len() / 3..good.len() / 2).step_by(997).take(40) {
+            let mut bad = good.clone();
+            bad[at] ^= 0x10;
+            std::fs::write(&gz, &bad).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&gz)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+            let input = || open_with_index(&gz, None, 2, Some(&cache));
+            if input().unwrap().indexed().is_none() {
+                continue;
+            }
+            let out = run_on("count", input, 2, false);
+            assert!(out.contains("failed 1"), "{out}");
+            assert!(out.contains("access.log.gz"), "{out}");
+            crc_found |= out.contains("CRC-32 mismatch");
+            if crc_found {
+                break;
+            }
+        }
+        assert!(crc_found);
+    }
 }

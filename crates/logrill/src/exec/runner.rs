@@ -19,6 +19,9 @@ pub(crate) struct Runner<'o> {
     pub max_line: usize,
     /// Stop reading when set (see [`super::Options::cancel`]).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Lines of the last input read to its end (a piece's line count, see
+    /// [`crate::source::pieces`]).
+    pub lines: u64,
     /// The record `parse` fills, kept between batches (see [`Chain::push`]).
     scratch: Record<'static>,
 }
@@ -31,6 +34,7 @@ impl<'o> Runner<'o> {
             stats,
             max_line: crate::source::lines::DEFAULT_MAX_LINE,
             cancel: None,
+            lines: 0,
             scratch: Record::new(),
         }
     }
@@ -52,6 +56,7 @@ impl<'o> Runner<'o> {
             let batch = match reader.next_batch() {
                 Ok(Some(b)) => b,
                 Ok(None) => {
+                    self.lines = reader.lines_read();
                     note_too_long(&mut self.stats, &name, reader.take_too_long());
                     return Ok(Flow::Go);
                 }

@@ -67,6 +67,14 @@ impl Skips {
         self.by_reason.iter().map(|(r, (n, e))| (*r, *n, e))
     }
 
+    /// Move the examples' line numbers on by `base` (the skips of a piece of a file, whose
+    /// lines were counted from the piece's start).
+    pub fn after_lines(&mut self, base: u64) {
+        for (_, example) in self.by_reason.values_mut() {
+            example.line += base;
+        }
+    }
+
     /// Fold in another run's skips (keeping this one's examples).
     pub fn merge(&mut self, other: &Skips) {
         for (reason, (n, example)) in &other.by_reason {

@@ -15,6 +15,7 @@ pub mod follow;
 pub mod gzindex;
 pub mod lines;
 pub mod open;
+pub mod pieces;
 pub mod readahead;
 pub mod rotation;
 pub mod timerange;

@@ -23,7 +23,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, InputName, Result};
+use crate::source::gzindex::parallel::IndexedFile;
 use crate::source::gzindex::{self, cache::read_at_most, Decoder, IndexCache};
+use crate::source::pieces::{ChunkPiece, CrcSlot, Nominal, WholeFile};
 
 /// How an input is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +89,11 @@ pub struct Input {
     /// The reader decodes on threads of its own already (an indexed gzip file): no
     /// read-ahead thread on top.
     threaded: bool,
+    /// A plain regular file, which may be read in pieces instead (see
+    /// [`crate::source::pieces`]).
+    whole: Option<WholeFile>,
+    /// An indexed gzip file, which may be read chunk by chunk instead.
+    indexed: Option<IndexedFile>,
 }
 
 impl fmt::Debug for Input {
@@ -148,25 +155,85 @@ impl Input {
                 codec: self.codec,
                 reader: Box::new(r),
                 threaded: false,
+                whole: None,
+                indexed: None,
             },
             Err((_, reader)) => Input {
                 name: self.name,
                 codec: self.codec,
                 reader,
                 threaded: false,
+                whole: None,
+                indexed: None,
             },
         }
     }
 
     /// The same input (name, codec) read through `f`'s reader instead, which gets the
-    /// current one (to wrap or to drop): how a time range filters an input's lines.
+    /// current one (to wrap or to drop): how a time range filters an input's lines. The
+    /// result is no longer the file as it lies on disk, so it is never read in pieces.
     pub fn map_reader(self, f: impl FnOnce(Box<dyn Read + Send>) -> Box<dyn Read + Send>) -> Input {
         Input {
             name: self.name,
             codec: self.codec,
             reader: f(self.reader),
             threaded: self.threaded,
+            whole: None,
+            indexed: None,
         }
+    }
+
+    /// The file behind a plain input opened from a path, to be read in pieces (see
+    /// [`crate::source::pieces`]); `None` for compressed inputs, pipes and readers.
+    pub fn whole(&self) -> Option<&WholeFile> {
+        self.whole.as_ref()
+    }
+
+    /// One piece of the plain file `whole` (see [`WholeFile::piece`]), as an input named
+    /// as the file is.
+    pub fn piece(name: InputName, whole: &WholeFile, range: Nominal) -> Input {
+        Input {
+            name,
+            codec: Codec::Plain,
+            reader: Box::new(whole.piece(range)),
+            threaded: false,
+            whole: None,
+            indexed: None,
+        }
+    }
+
+    /// The indexed gzip file behind this input, to be read chunk by chunk (see
+    /// [`ChunkPiece`]); `None` unless it is read through its index.
+    pub fn indexed(&self) -> Option<&IndexedFile> {
+        self.indexed.as_ref()
+    }
+
+    /// Chunk `k` of the indexed gzip file `file`, as an input named as the file is; its
+    /// CRC pieces are left in the slot returned with it.
+    pub(crate) fn chunk_piece(name: InputName, file: &IndexedFile, k: usize) -> (Input, CrcSlot) {
+        let (piece, slot) = ChunkPiece::new(file.clone(), k);
+        let input = Input {
+            name,
+            codec: Codec::Gzip,
+            reader: Box::new(piece),
+            threaded: false,
+            whole: None,
+            indexed: None,
+        };
+        (input, slot)
+    }
+
+    /// Keep `file` as the file behind this input if it is plain and `file` a regular file.
+    fn with_whole(mut self, file: Option<File>, counter: Option<Arc<AtomicU64>>) -> Input {
+        if self.codec == Codec::Plain {
+            self.whole = file
+                .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
+                .map(|f| WholeFile {
+                    file: Arc::new(f),
+                    counter,
+                });
+        }
+        self
     }
 
     /// Read its lines (see [`crate::source::LineReader`]).
@@ -187,7 +254,8 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input> {
     let path = path.as_ref();
     let name = InputName::Path(path.to_path_buf());
     let file = open_file(path, &name)?;
-    open_reader(name, file)
+    let handle = file.file.try_clone().ok();
+    Ok(open_reader(name, file)?.with_whole(handle, None))
 }
 
 fn open_file(path: &Path, name: &InputName) -> Result<ShrinkCheck> {
@@ -267,7 +335,8 @@ pub fn open_with(
     let path = path.as_ref();
     let name = InputName::Path(path.to_path_buf());
     let file = open_file(path, &name)?;
-    match counter {
+    let handle = file.file.try_clone().ok();
+    let input = match counter.clone() {
         Some(counter) => open_reader_with(
             name,
             Counted {
@@ -277,7 +346,8 @@ pub fn open_with(
             decode_threads,
         ),
         None => open_reader_with(name, file, decode_threads),
-    }
+    }?;
+    Ok(input.with_whole(handle, counter))
 }
 
 /// Open a file like [`open_with`], a gzip file through the index cache `gz_index` if given
@@ -302,11 +372,7 @@ pub fn open_with_index(
     let mut head = [0u8; 2];
     let gzip =
         regular && matches!(read_at_most(&file.file, &mut head, 0), Ok(2)) && head == [0x1f, 0x8b];
-    let handle = if gzip {
-        file.file.try_clone().ok()
-    } else {
-        None
-    };
+    let handle = file.file.try_clone().ok();
     let reader: Box<dyn Read + Send> = match counter.clone() {
         Some(counter) => Box::new(Counted {
             inner: file,
@@ -314,13 +380,20 @@ pub fn open_with_index(
         }),
         None => Box::new(file),
     };
+    if !gzip {
+        let input = open_reader_with(name, reader, decode_threads)?;
+        return Ok(input.with_whole(handle, counter));
+    }
     let Some(handle) = handle else {
         return open_reader_with(name, reader, decode_threads);
     };
-    let (reader, threaded): (Box<dyn Read + Send>, bool) =
+    let (reader, threaded, indexed): (Box<dyn Read + Send>, bool, _) =
         match gzindex::choose(path, &handle, reader, cache, decode_threads, counter) {
-            Decoder::Indexed(r) => (Box::new(r), true),
-            Decoder::Recording(r) => (r, false),
+            Decoder::Indexed(r) => {
+                let pieces = r.pieces();
+                (Box::new(r), true, Some(pieces))
+            }
+            Decoder::Recording(r) => (r, false, None),
             Decoder::Plain(reader) => return open_reader_with(name, reader, decode_threads),
         };
     Ok(Input {
@@ -328,6 +401,8 @@ pub fn open_with_index(
         codec: Codec::Gzip,
         reader,
         threaded,
+        whole: None,
+        indexed,
     })
 }
 
@@ -404,6 +479,8 @@ pub fn open_reader_with<R: Read + Send + 'static>(
         codec,
         reader,
         threaded: false,
+        whole: None,
+        indexed: None,
     })
 }
 

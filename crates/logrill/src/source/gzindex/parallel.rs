@@ -23,7 +23,7 @@ use super::format::{unpack_window, Index};
 use super::inflate::Stream;
 
 /// A stretch of a chunk's output up to a member end or the chunk's end.
-struct Piece {
+pub(crate) struct Piece {
     crc: crc32fast::Hasher,
     len: u64,
     /// Stored CRC-32 and length (mod 2³²) of the member this piece ends, if it ends one.
@@ -43,6 +43,114 @@ type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
 
 type Job = (usize, SyncSender<io::Result<Chunk>>);
 
+/// What the chunk workers share: the file (read with `pread`), its index, the counter of
+/// compressed bytes.
+type Shared = Arc<(File, Index, Option<Arc<AtomicU64>>, Spare)>;
+
+/// An indexed gzip file whose chunks may be read one by one, each as a piece of the file
+/// (see [`crate::source::pieces`]): decoded and processed by one worker.
+#[derive(Clone)]
+pub struct IndexedFile {
+    shared: Shared,
+}
+
+impl IndexedFile {
+    /// How many chunks (seek points) the file has.
+    pub fn chunks(&self) -> usize {
+        self.shared.1.points.len()
+    }
+
+    /// Chunk `i`, decoded: its bytes and the CRC pieces to check them with
+    /// ([`MemberCheck`]).
+    /// The buffer is a recycled one when there is one ([`IndexedFile::recycle`]).
+    pub(crate) fn decode(&self, i: usize) -> io::Result<(Vec<u8>, Vec<Piece>)> {
+        let (file, index, counter, spare) = &*self.shared;
+        let buf = spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
+        let mut c = decode_chunk(file, index, i, counter.as_deref(), buf, false)?;
+        c.data.truncate(c.len);
+        Ok((c.data, c.pieces))
+    }
+
+    /// Give a decoded chunk's buffer back, to be filled again: fresh memory is slow to
+    /// touch (see [`Spare`]).
+    pub(crate) fn recycle(&self, buf: Vec<u8>) {
+        if buf.capacity() > 0 {
+            if let Ok(mut s) = self.shared.3.lock() {
+                if s.len() < 8 {
+                    s.push(buf);
+                }
+            }
+        }
+    }
+
+    /// The start of chunk `i`, decoded up to and with its first newline (`true`), or the
+    /// whole chunk if it has none (`false`): the end of a line that started in a chunk
+    /// before. Nothing is checked here: the chunk's own piece checks its CRC.
+    pub(crate) fn line_end(&self, i: usize) -> io::Result<(Vec<u8>, bool)> {
+        let (file, index, _, _) = &*self.shared;
+        let mut c = decode_chunk(file, index, i, None, Vec::new(), true)?;
+        c.data.truncate(c.len);
+        match memchr::memchr(b'\n', &c.data) {
+            Some(nl) => {
+                c.data.truncate(nl + 1);
+                Ok((c.data, true))
+            }
+            None => Ok((c.data, false)),
+        }
+    }
+}
+
+/// The running CRC-32 and length of the current gzip member, checked at every member end
+/// against its trailer: chunk after chunk, in file order.
+pub(crate) struct MemberCheck {
+    member: u64,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl Default for MemberCheck {
+    fn default() -> MemberCheck {
+        MemberCheck {
+            member: 0,
+            crc: crc32fast::Hasher::new(),
+            len: 0,
+        }
+    }
+}
+
+impl MemberCheck {
+    /// Fold a chunk's pieces in, checking every member that ends in it.
+    pub(crate) fn fold(&mut self, pieces: Vec<Piece>) -> io::Result<()> {
+        for p in pieces {
+            self.crc.combine(&p.crc);
+            self.len += p.len;
+            if let Some((crc, len)) = p.trailer {
+                let got = std::mem::take(&mut self.crc).finalize();
+                if got != crc {
+                    return Err(bad(format!(
+                        "gzip member {}: CRC-32 mismatch (stored {crc:08x}, data {got:08x})",
+                        self.member + 1
+                    )));
+                }
+                if self.len as u32 != len {
+                    return Err(bad(format!(
+                        "gzip member {}: length mismatch (stored {len}, data {})",
+                        self.member + 1,
+                        self.len as u32
+                    )));
+                }
+                self.member += 1;
+                self.len = 0;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Decompressed bytes of an indexed gzip file, decoded `threads` chunks at a time.
 pub(crate) struct IndexedReader {
     jobs: Option<mpsc::Sender<Job>>,
@@ -54,10 +162,10 @@ pub(crate) struct IndexedReader {
     current_len: usize,
     at: usize,
     spare: Spare,
-    member: u64,
-    member_crc: crc32fast::Hasher,
-    member_len: u64,
+    check: MemberCheck,
     failed: bool,
+    /// For reading the file in pieces instead ([`IndexedReader::pieces`]).
+    shared: Shared,
 }
 
 impl IndexedReader {
@@ -71,7 +179,7 @@ impl IndexedReader {
     ) -> io::Result<IndexedReader> {
         let chunks = index.points.len();
         let spare: Spare = Arc::default();
-        let shared = Arc::new((file, index, counter, Arc::clone(&spare)));
+        let shared: Shared = Arc::new((file, index, counter, Arc::clone(&spare)));
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         let threads = threads.clamp(1, chunks.max(1));
@@ -92,10 +200,12 @@ impl IndexedReader {
                         .ok()
                         .and_then(|mut s| s.pop())
                         .unwrap_or_default();
-                    let _ = reply.send(decode_chunk(file, index, i, counter.as_deref(), buf));
+                    let _ =
+                        reply.send(decode_chunk(file, index, i, counter.as_deref(), buf, false));
                 })?;
         }
-        let mut r = IndexedReader {
+        // Chunks are dispatched at the first read: a file read in pieces never reads here.
+        Ok(IndexedReader {
             jobs: Some(tx),
             pending: VecDeque::new(),
             next_job: 0,
@@ -106,13 +216,17 @@ impl IndexedReader {
             current_len: 0,
             at: 0,
             spare,
-            member: 0,
-            member_crc: crc32fast::Hasher::new(),
-            member_len: 0,
+            check: MemberCheck::default(),
             failed: false,
-        };
-        r.dispatch();
-        Ok(r)
+            shared,
+        })
+    }
+
+    /// The file, to be read chunk by chunk as pieces instead.
+    pub fn pieces(&self) -> IndexedFile {
+        IndexedFile {
+            shared: Arc::clone(&self.shared),
+        }
     }
 
     fn dispatch(&mut self) {
@@ -127,37 +241,13 @@ impl IndexedReader {
             self.next_job += 1;
         }
     }
-
-    /// Fold a chunk's pieces into the member CRCs, checking every member that ends in it.
-    fn check(&mut self, pieces: Vec<Piece>) -> io::Result<()> {
-        for p in pieces {
-            self.member_crc.combine(&p.crc);
-            self.member_len += p.len;
-            if let Some((crc, len)) = p.trailer {
-                let got = std::mem::take(&mut self.member_crc).finalize();
-                if got != crc {
-                    return Err(bad(format!(
-                        "gzip member {}: CRC-32 mismatch (stored {crc:08x}, data {got:08x})",
-                        self.member + 1
-                    )));
-                }
-                if self.member_len as u32 != len {
-                    return Err(bad(format!(
-                        "gzip member {}: length mismatch (stored {len}, data {})",
-                        self.member + 1,
-                        self.member_len as u32
-                    )));
-                }
-                self.member += 1;
-                self.member_len = 0;
-            }
-        }
-        Ok(())
-    }
 }
 
 impl Read for IndexedReader {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.next_job == 0 {
+            self.dispatch();
+        }
         while self.at == self.current_len {
             if self.failed {
                 return Ok(0);
@@ -172,7 +262,7 @@ impl Read for IndexedReader {
             self.dispatch();
             let checked = chunk.and_then(|mut c| {
                 let pieces = std::mem::take(&mut c.pieces);
-                self.check(pieces).map(|()| c)
+                self.check.fold(pieces).map(|()| c)
             });
             let chunk = match checked {
                 Ok(c) => c,
@@ -208,13 +298,17 @@ fn bad(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
-/// Decode chunk `i` of `index` from `file`.
+/// Bytes decoded at a time when only the end of a line is wanted.
+const LINE_END_STEP: usize = 8 * 1024;
+
+/// Decode chunk `i` of `index` from `file` (with `line_end`, only up to its first newline).
 fn decode_chunk(
     file: &File,
     index: &Index,
     i: usize,
     counter: Option<&AtomicU64>,
     mut data: Vec<u8>,
+    line_end: bool,
 ) -> io::Result<Chunk> {
     let p = &index.points[i];
     let next = index.points.get(i + 1);
@@ -244,7 +338,8 @@ fn decode_chunk(
     let window = unpack_window(&p.window, p.window_len).map_err(bad)?;
     s.set_window(&window).map_err(bad)?;
     let len = (target_out - p.out) as usize;
-    if data.len() < len {
+    // For the end of a line, the buffer grows as it is filled (a few KiB, not the chunk).
+    if data.len() < len && !line_end {
         data.resize(len, 0);
     }
     let mut produced = 0;
@@ -256,10 +351,27 @@ fn decode_chunk(
         if produced == len && member == target_member && !last {
             break;
         }
+        // For the end of a line only: a little at a time, up to the first newline.
+        let upto = if line_end {
+            len.min(produced + LINE_END_STEP)
+        } else {
+            len
+        };
+        if data.len() < upto {
+            data.resize(upto, 0);
+        }
         let step = s
-            .inflate(&input[pos..], &mut data[produced..len], false)
+            .inflate(&input[pos..], &mut data[produced..upto], false)
             .map_err(bad)?;
         crc.update(&data[produced..produced + step.produced]);
+        if line_end && memchr::memchr(b'\n', &data[produced..produced + step.produced]).is_some() {
+            produced += step.produced;
+            return Ok(Chunk {
+                data,
+                len: produced,
+                pieces: Vec::new(),
+            });
+        }
         produced += step.produced;
         pos += step.consumed;
         if step.end {

@@ -134,6 +134,14 @@ impl Failures {
         self.parsed += 1;
     }
 
+    /// Move the examples' line numbers on by `base` (the failures of a piece of a file,
+    /// whose lines were counted from the piece's start).
+    pub fn after_lines(&mut self, base: u64) {
+        for e in &mut self.examples {
+            e.line += base;
+        }
+    }
+
     /// Add the counts of another (a later input, or another thread's share): examples are
     /// kept in the order of the merges.
     pub fn merge(&mut self, other: Failures) {

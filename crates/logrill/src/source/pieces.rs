@@ -1,0 +1,475 @@
+//! One plain file on every core: its byte ranges, cut at line boundaries, read as inputs
+//! of their own.
+//!
+//! A file is cut at nominal offsets `k · size`. Piece *k* covers the lines that *start* in
+//! its nominal range: it begins after the first newline at or after its nominal start
+//! (piece 0 at byte 0) and ends with the first newline at or after its nominal end (the
+//! last piece at the end of the file). Both rules look for the same newline at a shared
+//! offset, so the pieces neither overlap nor leave a gap, and each piece finds its own
+//! edges while it reads: nothing scans the file ahead of the workers. A line longer than a
+//! piece leaves the pieces it covers empty.
+//!
+//! Each piece counts its lines from 1; the one who gathers the pieces' results in order
+//! adds the line count of the pieces before (see `exec::parallel`), so every line number
+//! comes out as a single reader would give it.
+//!
+//! Pieces are read with `pread` into the line reader's own buffer, never mapped: a file
+//! truncated while mapped would kill the process with SIGBUS. A piece that finds the file
+//! ended before its nominal end says the file shrank, naming it.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::source::gzindex::cache::read_at_most;
+use crate::source::gzindex::parallel::{IndexedFile, Piece as CrcPiece};
+
+/// Smallest file split by default: below it, starting workers costs more than it gains.
+pub const DEFAULT_MIN_FILE: u64 = 8 * 1024 * 1024;
+
+/// Smallest piece chosen by default (a few MiB: the start-up of a piece, its first read
+/// and a hop between threads, is lost in its reading time).
+pub const DEFAULT_MIN_PIECE: u64 = 4 * 1024 * 1024;
+
+/// Largest piece chosen by default: enough pieces that a worker finishing early finds
+/// another, few enough that each piece's values and state stay small.
+pub const DEFAULT_MAX_PIECE: u64 = 64 * 1024 * 1024;
+
+/// Bytes read at a time past a piece's nominal end, looking for the newline that ends it.
+const TAIL_READ: usize = 16 * 1024;
+
+/// When and how finely one plain file is split (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// Files shorter than this are read whole.
+    pub min_file: u64,
+    /// Bytes of a piece; 0: chosen from the file size and the threads ([`Split::piece_size`]).
+    pub piece: u64,
+}
+
+impl Default for Split {
+    fn default() -> Split {
+        Split {
+            min_file: DEFAULT_MIN_FILE,
+            piece: 0,
+        }
+    }
+}
+
+impl Split {
+    /// The nominal size of a piece of a file of `len` bytes read by `threads` workers:
+    /// four pieces a thread (so that a slow piece does not leave a worker idle at the end),
+    /// within [`DEFAULT_MIN_PIECE`] and [`DEFAULT_MAX_PIECE`].
+    pub fn piece_size(&self, len: u64, threads: usize) -> u64 {
+        if self.piece > 0 {
+            return self.piece;
+        }
+        (len / (threads.max(1) as u64 * 4)).clamp(DEFAULT_MIN_PIECE, DEFAULT_MAX_PIECE)
+    }
+
+    /// The nominal ranges of a file of `len` bytes (the last one open-ended), or `None`
+    /// when it is read whole (one thread, a short file, a single piece).
+    pub fn ranges(&self, len: u64, threads: usize) -> Option<Vec<Nominal>> {
+        if threads <= 1 || len < self.min_file {
+            return None;
+        }
+        let size = self.piece_size(len, threads).max(1);
+        let count = len.div_ceil(size);
+        if count <= 1 {
+            return None;
+        }
+        Some(
+            (0..count)
+                .map(|k| Nominal {
+                    start: k * size,
+                    end: (k + 1 < count).then(|| (k + 1) * size),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A piece's nominal byte range: `end` is `None` for the last piece, read to the end of
+/// the file as a whole file is (a file still growing is read as far as it goes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nominal {
+    pub start: u64,
+    pub end: Option<u64>,
+}
+
+/// A plain regular file that may be split: the handle pieces read with `pread`.
+#[derive(Debug, Clone)]
+pub struct WholeFile {
+    pub(crate) file: Arc<File>,
+    /// Where the bytes read are counted, for progress.
+    pub(crate) counter: Option<Arc<AtomicU64>>,
+}
+
+impl WholeFile {
+    /// Its length now.
+    pub fn size(&self) -> io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+
+    /// A reader of the lines of the piece of nominal range `range` (see the module docs).
+    pub fn piece(&self, range: Nominal) -> PieceReader {
+        PieceReader {
+            file: Arc::clone(&self.file),
+            counter: self.counter.clone(),
+            pos: range.start,
+            end: range.end,
+            state: if range.start == 0 {
+                State::Body
+            } else {
+                State::Head
+            },
+        }
+    }
+}
+
+impl WholeFile {
+    /// A reader of the file from byte `at` to its end.
+    pub fn from_offset(&self, at: u64) -> PieceReader {
+        PieceReader {
+            file: Arc::clone(&self.file),
+            counter: None,
+            pos: at,
+            end: None,
+            state: State::Body,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Skipping the line that started in the piece before.
+    Head,
+    /// Before the nominal end.
+    Body,
+    /// Past the nominal end, up to and with the next newline.
+    Tail,
+    Done,
+}
+
+/// The bytes of one piece of a file (see [`WholeFile::piece`]).
+pub struct PieceReader {
+    file: Arc<File>,
+    counter: Option<Arc<AtomicU64>>,
+    pos: u64,
+    end: Option<u64>,
+    state: State,
+}
+
+impl PieceReader {
+    fn pread(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = read_at_most(&self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        if let Some(c) = &self.counter {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+
+    /// Step past the first newline at or after the nominal start. `false`: the file ended
+    /// first (the line belongs to the piece before, and this piece is empty).
+    fn skip_head(&mut self) -> io::Result<bool> {
+        let mut scratch = vec![0u8; 64 * 1024];
+        loop {
+            let at = self.pos;
+            let n = read_at_most(&self.file, &mut scratch, at)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            if let Some(nl) = memchr::memchr(b'\n', &scratch[..n]) {
+                self.pos = at + nl as u64 + 1;
+                return Ok(true);
+            }
+            self.pos = at + n as u64;
+        }
+    }
+
+    fn shrank(&self, expected: u64) -> io::Error {
+        let now = self.file.metadata().map(|m| m.len()).unwrap_or(self.pos);
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "truncated while being read (to {now} bytes; a piece read in parallel \
+                 expected at least {expected}); the rest of the file is not read"
+            ),
+        )
+    }
+}
+
+impl Read for PieceReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.state {
+                State::Done => return Ok(0),
+                State::Head => {
+                    if self.skip_head()? {
+                        self.state = State::Body;
+                    } else {
+                        self.state = State::Done;
+                    }
+                    // A piece whose first line starts past its nominal end holds no line
+                    // of its own start: the piece before read it.
+                    if let Some(end) = self.end {
+                        if self.pos > end {
+                            self.state = State::Done;
+                        }
+                    }
+                }
+                State::Body => match self.end {
+                    None => {
+                        let n = self.pread(buf)?;
+                        if n == 0 {
+                            self.state = State::Done;
+                        }
+                        return Ok(n);
+                    }
+                    Some(end) if self.pos >= end => self.state = State::Tail,
+                    Some(end) => {
+                        let want = buf.len().min((end - self.pos) as usize);
+                        let n = self.pread(&mut buf[..want])?;
+                        if n == 0 {
+                            self.state = State::Done;
+                            return Err(self.shrank(end));
+                        }
+                        return Ok(n);
+                    }
+                },
+                State::Tail => {
+                    // The rest of a line: read a little at a time, not a whole buffer of
+                    // the next piece's bytes.
+                    let at = self.pos;
+                    let want = buf.len().min(TAIL_READ);
+                    let n = self.pread(&mut buf[..want])?;
+                    match memchr::memchr(b'\n', &buf[..n]) {
+                        Some(nl) => {
+                            self.pos = at + nl as u64 + 1;
+                            self.state = State::Done;
+                            return Ok(nl + 1);
+                        }
+                        None => {
+                            if n == 0 {
+                                self.state = State::Done;
+                            }
+                            return Ok(n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A piece of an indexed gzip file: the lines that start in chunk `k` between two seek
+/// points (see [`crate::source::gzindex`]), decoded by the worker that reads the piece. The
+/// same rules as for a plain file: after the first newline of the chunk (chunk 0 from its
+/// start), through the first newline at or after the chunk's end (decoded from the start
+/// of the chunks after, as far as it takes). The chunk's CRC pieces are left in `check`
+/// for whoever puts the pieces back in order (see [`MemberCheck`]).
+pub struct ChunkPiece {
+    file: IndexedFile,
+    k: usize,
+    bytes: Vec<u8>,
+    at: usize,
+    started: bool,
+    check: CrcSlot,
+}
+
+/// Where a chunk piece leaves its chunk's CRC pieces once decoded.
+pub(crate) type CrcSlot = Arc<Mutex<Option<Vec<CrcPiece>>>>;
+
+impl ChunkPiece {
+    pub(crate) fn new(file: IndexedFile, k: usize) -> (ChunkPiece, CrcSlot) {
+        let check = CrcSlot::default();
+        let piece = ChunkPiece {
+            file,
+            k,
+            bytes: Vec::new(),
+            at: 0,
+            started: false,
+            check: Arc::clone(&check),
+        };
+        (piece, check)
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        let (mut data, crc) = self.file.decode(self.k)?;
+        if let Ok(mut slot) = self.check.lock() {
+            *slot = Some(crc);
+        }
+        // Whether a line starts in this chunk (after its first newline): else the chunk is
+        // inside a line that started before, and the piece is empty.
+        let mut owns = true;
+        self.at = 0;
+        if self.k > 0 {
+            match memchr::memchr(b'\n', &data) {
+                Some(nl) => self.at = nl + 1,
+                None => {
+                    data.clear();
+                    owns = false;
+                }
+            }
+        }
+        // Through the first newline at or after the chunk's end, even when the chunk ends
+        // with a newline: the line that starts exactly at the next chunk is this piece's
+        // (the next piece starts after that newline), as for a plain file.
+        if owns {
+            for next in self.k + 1..self.file.chunks() {
+                let (end, found) = self.file.line_end(next)?;
+                data.extend_from_slice(&end);
+                if found {
+                    break;
+                }
+            }
+        }
+        self.bytes = data;
+        Ok(())
+    }
+}
+
+impl Drop for ChunkPiece {
+    fn drop(&mut self) {
+        self.file.recycle(std::mem::take(&mut self.bytes));
+    }
+}
+
+impl Read for ChunkPiece {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.started {
+            self.started = true;
+            self.start()?;
+        }
+        let n = buf.len().min(self.bytes.len() - self.at);
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn whole(text: &[u8]) -> (tempfile::NamedTempFile, WholeFile) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, text).unwrap();
+        let file = Arc::new(File::open(f.path()).unwrap());
+        (
+            f,
+            WholeFile {
+                file,
+                counter: None,
+            },
+        )
+    }
+
+    fn pieces(text: &[u8], size: u64) -> Vec<Vec<u8>> {
+        let (_f, w) = whole(text);
+        let split = Split {
+            min_file: 0,
+            piece: size,
+        };
+        split
+            .ranges(text.len() as u64, 2)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                w.piece(r).read_to_end(&mut out).unwrap();
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pieces_put_together_give_the_file_each_line_once() {
+        let text: Vec<u8> = (0..500)
+            .flat_map(|i| format!("line {i} {}\n", "x".repeat(i % 37)).into_bytes())
+            .chain(b"no newline at the end".iter().copied())
+            .collect();
+        for size in [1, 2, 7, 64, 100, 1000] {
+            let parts = pieces(&text, size);
+            assert_eq!(parts.concat(), text, "piece size {size}");
+            // Every piece but the one holding the last line ends with a newline.
+            let last = parts.iter().rposition(|p| !p.is_empty()).unwrap();
+            for p in &parts[..last] {
+                assert!(p.is_empty() || p.ends_with(b"\n"), "piece size {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_boundary_on_a_newline_and_a_line_longer_than_a_piece() {
+        // The nominal boundary 3 is the newline of "abc\n": it ends the first piece, and
+        // the second starts after it.
+        let text = b"abc\ndef\n0123456789012345678901234567890123456789\nend\n";
+        let parts = pieces(text, 3);
+        assert_eq!(parts[0], b"abc\n");
+        assert_eq!(parts[1], b"def\n");
+        assert_eq!(parts.concat(), text);
+        // The long line is read by the piece it starts in; those it covers are empty.
+        assert!(parts.iter().filter(|p| p.is_empty()).count() >= 10);
+        assert!(parts.contains(&b"0123456789012345678901234567890123456789\n".to_vec()));
+    }
+
+    #[test]
+    fn a_file_that_shrank_is_an_error() {
+        let text = b"one\ntwo\nthree\nfour\n".repeat(10);
+        let (f, w) = whole(&text);
+        let mut r = w.piece(Nominal {
+            start: 40,
+            end: Some(120),
+        });
+        f.as_file().set_len(60).unwrap();
+        let mut out = Vec::new();
+        let e = r.read_to_end(&mut out).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn chunk_pieces_put_together_give_the_text_each_line_once() {
+        // Lines of 1 to 4 bytes: many chunks end exactly on a newline (the line starting
+        // at the next chunk belongs to the piece before, as for a plain file).
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut text = Vec::new();
+        for _ in 0..400_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.extend_from_slice(format!("{:x}\n", x % (1 << (4 * (x % 4 + 1)))).as_bytes());
+        }
+        let d = tempfile::tempdir().unwrap();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        std::io::Write::write_all(&mut e, &text).unwrap();
+        let gz = d.path().join("short.gz");
+        std::fs::write(&gz, e.finish().unwrap()).unwrap();
+        let cache = Arc::new(
+            crate::source::gzindex::IndexCache::new(d.path().join("cache"))
+                .min_size(0)
+                .spacing(2 * 1024)
+                .budget(1),
+        );
+        let open = || crate::source::open_with_index(&gz, None, 2, Some(&cache)).unwrap();
+        std::io::copy(&mut open(), &mut std::io::sink()).unwrap();
+        let input = open();
+        let file = input.indexed().unwrap();
+        assert!(file.chunks() > 8, "{} chunks", file.chunks());
+        let mut whole = Vec::new();
+        let mut on_newline = 0;
+        for k in 0..file.chunks() {
+            let (data, _) = file.decode(k).unwrap();
+            on_newline += usize::from(data.ends_with(b"\n"));
+            let (mut piece, _) = ChunkPiece::new(file.clone(), k);
+            piece.read_to_end(&mut whole).unwrap();
+        }
+        assert!(on_newline > 0, "no chunk ends on a newline");
+        assert!(whole == text, "the pieces are not the text");
+    }
+}
