@@ -140,7 +140,11 @@ pub(super) fn resolve_auto_ahead(
     first: &Input,
     options: &super::Options,
 ) -> Option<Auto> {
-    let whole = first.whole()?;
+    // Not counted as progress: the run reads these bytes again.
+    let whole = crate::source::pieces::WholeFile {
+        counter: None,
+        ..first.whole()?.clone()
+    };
     options.split.ranges(whole.size().ok()?, options.threads)?;
     // A single-threaded run reads the magic bytes first, then the rest (see
     // `crate::source::open_reader_with`): the first batch of lines is read the same way.

@@ -107,6 +107,14 @@ pub struct WholeFile {
 }
 
 impl WholeFile {
+    /// `file` (a plain regular file), the bytes its readers read counted in `counter`.
+    pub fn new(file: File, counter: Option<Arc<AtomicU64>>) -> WholeFile {
+        WholeFile {
+            file: Arc::new(file),
+            counter,
+        }
+    }
+
     /// Its length now.
     pub fn size(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())
@@ -129,11 +137,12 @@ impl WholeFile {
 }
 
 impl WholeFile {
-    /// A reader of the file from byte `at` to its end.
+    /// A reader of the file from byte `at` (a line start) to its end: where a time range
+    /// begins (see [`crate::source::timerange`]), or the sample of `parse auto`.
     pub fn from_offset(&self, at: u64) -> PieceReader {
         PieceReader {
             file: Arc::clone(&self.file),
-            counter: None,
+            counter: self.counter.clone(),
             pos: at,
             end: None,
             state: State::Body,

@@ -39,8 +39,8 @@
 //! range, from the first one read), not the file's lines: after a seek the lines before are
 //! never counted, and out-of-range lines are dropped before numbering.
 //!
-//! The plain-file reader from an offset ([`OffsetReader`]) is this module's own and kept
-//! separate, so it can be unified with the byte ranges of parallel reading.
+//! A plain file is read from the line the search found with the same `pread` reader as
+//! the pieces of parallel reading ([`WholeFile::from_offset`]), its bytes counted.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -55,6 +55,7 @@ use crate::stage::parse::Parser;
 
 use super::lines::LineReader;
 use super::open::{detect, Codec, Input};
+use super::pieces::{PieceReader, WholeFile};
 
 /// Microseconds in a second.
 const MICROS: i64 = 1_000_000;
@@ -206,7 +207,7 @@ pub struct RangeCounters {
     pub bytes_total: AtomicU64,
     /// Bytes read from the files: spans, searches, and the lines read (compressed sizes
     /// for compressed files, which are read whole unless skipped).
-    pub bytes_read: AtomicU64,
+    pub bytes_read: Arc<AtomicU64>,
 }
 
 impl RangeCounters {
@@ -670,36 +671,6 @@ pub fn seek_start(
     Ok(len)
 }
 
-/// A plain file read from a byte offset on, counting the bytes read. (Parallel reading
-/// has byte ranges of its own; the two are meant to become one.)
-pub struct OffsetReader {
-    file: File,
-    read: Arc<RangeCounters>,
-}
-
-impl OffsetReader {
-    /// `file` from `offset` on.
-    pub fn new(
-        mut file: File,
-        offset: u64,
-        counters: Arc<RangeCounters>,
-    ) -> io::Result<OffsetReader> {
-        file.seek(SeekFrom::Start(offset))?;
-        Ok(OffsetReader {
-            file,
-            read: counters,
-        })
-    }
-}
-
-impl Read for OffsetReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.file.read(buf)?;
-        RangeCounters::add(&self.read.bytes_read, n as u64);
-        Ok(n)
-    }
-}
-
 /// The lines of `R` in a time range, as bytes: lines out of range and lines without a
 /// time are dropped (the latter counted); with `stop_at_end`, reading ends at the first
 /// line at or after `until + margin`.
@@ -831,7 +802,7 @@ pub fn open_in_range(
     if codec == Codec::Plain && input.codec() == Codec::Plain {
         // Read the file ourselves from where the search says (0 without `since`), so that
         // the bytes read are counted exactly.
-        let opened = (|| -> io::Result<OffsetReader> {
+        let opened = (|| -> io::Result<PieceReader> {
             let mut file = File::open(path)?;
             let start = match (range.since, clock.as_mut()) {
                 (Some(since), Some(c)) if len > SEARCH_BLOCK => {
@@ -840,7 +811,7 @@ pub fn open_in_range(
                 }
                 _ => 0,
             };
-            OffsetReader::new(file, start, counters.clone())
+            Ok(WholeFile::new(file, Some(counters.bytes_read.clone())).from_offset(start))
         })();
         return Some(match opened {
             Ok(reader) => Ok(input
