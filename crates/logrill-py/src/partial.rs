@@ -101,8 +101,10 @@ pub fn partial_of_bytes<'py>(
     part(py, &plan, [input], &options_of(&o))
 }
 
-/// [`partial`] of the bytes `[begin, end)` of the file `path` (a range cut at line ends by
-/// the caller), read by the engine straight from the file: no copy through Python.
+/// [`partial`] of the piece of nominal byte range `[begin, end)` of the plain file `path`:
+/// the library's pieces of one file (`logrill::source::pieces`, the rule that cuts a file
+/// for parallel reading: each line in exactly one piece), read by the engine straight from
+/// the file, no copy through Python.
 #[pyfunction]
 #[pyo3(signature = (path, begin, end, text, **options))]
 pub fn partial_range<'py>(
@@ -113,23 +115,24 @@ pub fn partial_range<'py>(
     text: &str,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>)> {
-    use std::io::{Read, Seek, SeekFrom};
+    use logrill::source::pieces::{Nominal, WholeFile};
     let o = RunOptions::from_kwargs(options)?;
     let plan = plan_of(text)?;
     let name = InputName::Path(path.clone().into());
     let input = std::fs::File::open(&path)
-        .and_then(|mut f| {
-            f.seek(SeekFrom::Start(begin))?;
-            Ok(f)
+        .and_then(|f| {
+            let whole = WholeFile::new(f, None);
+            let size = whole.size()?;
+            let end = (end < size).then_some(end);
+            Ok(whole.piece(Nominal { start: begin, end }))
         })
         .map_err(|source| Error::Io {
             name: name.clone(),
             source,
         })
-        .and_then(|f| {
-            let range =
-                std::io::BufReader::with_capacity(1 << 20, f.take(end.saturating_sub(begin)));
-            logrill::source::open::open_reader(name, range)
+        .and_then(|piece| {
+            let piece = std::io::BufReader::with_capacity(1 << 20, piece);
+            logrill::source::open::open_reader(name, piece)
         });
     part(py, &plan, [input], &options_of(&o))
 }

@@ -145,41 +145,6 @@ def _ranges(pieces: list, split: int) -> list:
     return out
 
 
-def _line_end(f: Any, at: int) -> int:
-    """The offset just after the first newline at or after ``at`` (the end of the file if
-    there is none)."""
-    f.seek(at)
-    pos = at
-    while True:
-        chunk = f.read(64 * 1024)
-        if not chunk:
-            return pos
-        i = chunk.find(b"\n")
-        if i >= 0:
-            return pos + i + 1
-        pos += len(chunk)
-
-
-def _line_range(path: str, start: int, end: int) -> Tuple[int, int]:
-    """Where the lines of ``path`` that start in ``[start, end)`` lie: a range begins after
-    the line end at or after ``start - 1`` and goes on to the line end at or after
-    ``end - 1``, so the ranges of a file cover each of its lines exactly once."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        begin = 0 if start == 0 else _line_end(f, start - 1)
-        finish = size if end >= size else _line_end(f, end - 1)
-        return begin, max(begin, finish)
-
-
-def _read_range(path: str, start: int, end: int) -> bytes:
-    """The bytes of the lines of ``path`` that start in ``[start, end)`` (see
-    :func:`_line_range`)."""
-    begin, finish = _line_range(path, start, end)
-    with open(path, "rb") as f:
-        f.seek(begin)
-        return f.read(finish - begin)
-
-
 def _slices(n: int, sc: Any, partitions: Optional[int]) -> int:
     want = partitions or sc.defaultParallelism
     return max(1, min(n, want))
@@ -207,8 +172,8 @@ def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: l
                     n, paths = n + 1, []
                 if piece[0] == "range":
                     _, path, start, end = piece
-                    begin, finish = _line_range(path, start, end)
-                    data, errs = native.partial_range(path, begin, finish, text_, **options)
+                    # The engine finds the lines of the range (each line in one range).
+                    data, errs = native.partial_range(path, start, end, text_, **options)
                     yield (index, n, data, list(errs))
                     n += 1
 
