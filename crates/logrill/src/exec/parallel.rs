@@ -257,6 +257,11 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
 ) {
     loop {
         if cancel.load(Ordering::Relaxed) || super::cancelled(&user_cancel) {
+            // Pieces are registered with the emitter when their file is taken: drop the
+            // senders of those nobody will read now, or the emitter waits on them forever.
+            if let Ok(mut queue) = queue.lock() {
+                queue.pieces.clear();
+            }
             return;
         }
         let (next, tx, slot) = {
@@ -496,6 +501,64 @@ mod tests {
         fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
             writeln!(self.0, "aggregate {name} {value:?}").map_err(io::Error::other)
         }
+    }
+
+    /// Output that cancels the run at its first value.
+    struct CancelAtFirst(Arc<AtomicBool>);
+
+    impl Output for CancelAtFirst {
+        fn value(&mut self, _: Emitted<'_>) -> io::Result<()> {
+            self.0.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        fn record(&mut self, _: &InputName, _: u64, _: &Record<'_>) -> io::Result<()> {
+            Ok(())
+        }
+        fn columns(&mut self, _: &[String]) -> io::Result<()> {
+            Ok(())
+        }
+        fn aggregate(&mut self, _: &str, _: AggValue) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A run cancelled while a file's pieces are queued ends (review: the emitter waited
+    /// forever on the pieces no worker would take, their senders held by the queue).
+    #[test]
+    fn a_cancelled_run_in_pieces_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        // Pieces whose values fill their channels, so that workers wait on the emitter and
+        // the cancel comes while later pieces are still queued.
+        let path = dir.path().join("big.log");
+        let line = format!("GET {}\n", "x".repeat(95));
+        std::fs::write(&path, line.repeat(60_000)).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let flag = Arc::new(AtomicBool::new(false));
+            let options = Options {
+                threads: 2,
+                cancel: Some(flag.clone()),
+                split: Split {
+                    min_file: 0,
+                    piece: 1 << 20,
+                },
+                ..Options::default()
+            };
+            let plan = crate::query::parse("grep GET").unwrap();
+            let mut out = CancelAtFirst(flag);
+            let s = run_with(
+                &plan,
+                [open(&path)].into_iter(),
+                &mut out,
+                &mut |_| {},
+                &options,
+            );
+            let _ = tx.send(s.map(|s| s.interrupted).unwrap_or(false));
+        });
+        let interrupted = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the cancelled run did not end");
+        assert!(interrupted);
     }
 
     /// A combined log of about 250 KB, with unparsable lines (`bad`, each a byte offset
