@@ -110,3 +110,25 @@ fn numbers_and_unknown_kinds_still_give_the_answer() {
     assert_eq!((out.as_str(), code), ("3\n", 0), "{err}");
     assert!(err.contains("1 not a number"), "{err}");
 }
+
+/// Headers, cookies, notes and environment variables hold what the site puts there, often
+/// numbers (a response time, a length): they are summed and compared as before, not
+/// refused as strings (review: `%{X-Time}o` was refused).
+#[test]
+fn configured_fields_that_hold_numbers_are_not_refused() {
+    let format =
+        r#"parse "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\" %{X-Time}o""#;
+    let log =
+        "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /a HTTP/1.0\" 200 5 \"-\" \"curl\" 130\n\
+10.0.0.2 - - [10/Oct/2000:13:55:37 -0700] \"GET /b HTTP/1.0\" 200 5 \"-\" \"curl\" 70\n";
+    let (out, err, code) = run(&format!("{format} | sum sent_http_x_time"), log);
+    assert_eq!((out.trim(), code), ("200", 0), "{err}");
+    let (out, err, code) = run(
+        &format!("{format} | where sent_http_x_time > 100 | count"),
+        log,
+    );
+    assert_eq!((out.trim(), code), ("1", 0), "{err}");
+    // The named headers are text, as before.
+    let (_, err, code) = run(&format!("{format} | sum agent"), log);
+    assert_eq!(code, 2, "{err}");
+}

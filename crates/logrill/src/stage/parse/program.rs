@@ -257,6 +257,10 @@ impl Program {
             };
             let t = match scan {
                 Scan::Delimited(_, TextConv::Infer) => FieldType::Any,
+                Scan::Delimited(Class::Verbatim, _) => FieldType::Any,
+                Scan::Delimited(..) if configured_value(self.schema.names(), *slot) => {
+                    FieldType::Any
+                }
                 Scan::Delimited(..) => FieldType::Text,
                 Scan::Token(
                     Token::Int | Token::Seconds { .. } | Token::Float | Token::Status | Token::Hex,
@@ -838,4 +842,26 @@ impl Builder {
         p.link();
         p
     }
+}
+
+/// Whether the field in `slot` holds a value whose kind the site decides: a request or
+/// response header, a cookie, an environment variable, a note, a trailer, a query
+/// argument (`%{X-Time}o`, `$http_x_request_time`, `$arg_page`). Such fields are often
+/// numbers (`Content-Length`, a response time), and numeric text is summed and compared
+/// as a number, so they are not refused as strings at plan time. `referer` and `agent`
+/// (the two headers with names of their own) are text.
+fn configured_value(names: &[String], slot: u16) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "http_",
+        "sent_http_",
+        "cookie_",
+        "env_",
+        "note_",
+        "trailer_",
+        "sent_trailer_",
+        "arg_",
+    ];
+    names
+        .get(slot as usize)
+        .is_some_and(|n| PREFIXES.iter().any(|p| n.starts_with(p)))
 }
