@@ -182,6 +182,35 @@ fn sums_stay_exact_past_2_to_the_53() {
     assert_eq!(got, whole("field -1 | sum", &paths).0);
 }
 
+/// Times written without an offset come back as written, not at an offset of −23:59:59
+/// (review: the reader clamped the "no offset" mark into an offset).
+#[test]
+fn times_without_an_offset_survive_the_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for f in 0..2 {
+        let p = d.path().join(format!("app{f}.log"));
+        let text = format!("2026-12-01 10:00:0{f} info\n2026-12-01 11:00:0{f} warn\n");
+        std::fs::write(&p, text).unwrap();
+        paths.push(p);
+    }
+    // A calendar time without `%z` is local: kept without an offset.
+    let local = r#"parse "%{%Y-%m-%d %H:%M:%S}t %m""#;
+    for tail in [
+        "first time, last time, min time, max time",
+        "count by time",
+        "distinct time",
+        "sort time",
+    ] {
+        let text = &format!("{local} | {tail}");
+        let (got, _, _) = in_parts(text, &paths);
+        assert!(got.contains("2026-12-01T10:00:00"), "{text}: {got}");
+        assert!(!got.contains("null"), "{text}: {got}");
+        assert!(!got.contains("23:59"), "{text}: {got}");
+        assert_eq!(got, whole(text, &paths).0, "{text}");
+    }
+}
+
 #[test]
 fn corrupt_bytes_are_errors_not_panics() {
     let (_d, paths) = tree();

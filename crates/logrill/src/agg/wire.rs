@@ -311,7 +311,10 @@ impl<'a> Reader<'a> {
             _ => {
                 let micros = self.i64()?;
                 let offset = i32::from_le_bytes(self.array()?);
-                Value::Time(Timestamp::from_unix_micros(micros, offset))
+                Value::Time(Timestamp::from_parts(
+                    micros,
+                    (offset != i32::MIN).then_some(offset),
+                ))
             }
         })
     }
