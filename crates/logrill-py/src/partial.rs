@@ -180,7 +180,8 @@ pub fn finish<'py>(
 }
 
 /// Whether the pipeline `text` gathers one answer that parts can merge (else it streams
-/// values or records).
+/// values or records); an error for a pipeline that cannot be run in parts at all (`head`
+/// takes the first lines of the whole input).
 #[pyfunction]
 pub fn mergeable(text: &str) -> PyResult<bool> {
     let plan = plan_of(text)?;

@@ -177,3 +177,12 @@ def test_a_big_plain_file_in_byte_ranges_equals_a_local_run(spark, logs):
                  "parse common | p99 bytes, first path, last path, count_distinct host"]:
         got = logrill.spark.run(spark, text, [f], split_bytes=40_000, partitions=2)
         same(got, local(text, [f]))
+
+
+def test_head_is_refused_not_taken_per_part(spark, logs):
+    """`head` counts the first lines of the whole input: parts run apart cannot (review:
+    `head 100 | count` gave up to 100 per part)."""
+    f = str(logs / "www" / "site0" / "access-log")
+    for text in ["parse common | head 100 | count", "parse common | head 3"]:
+        with pytest.raises(logrill.LogrillError, match="head"):
+            logrill.spark.run(spark, text, [f])

@@ -261,6 +261,19 @@ fn another_plan_or_version_is_refused() {
         a.merge(PartialResult::empty(&other).unwrap()),
         Err(PartialError::OtherPlan)
     ));
+    // `head` before an aggregate counts the first lines of the whole input (review: parts
+    // each took their own first lines), and before records the same.
+    for text in [
+        "parse combined | head 100 | count",
+        "head 3",
+        "tee (head 2 | count) (count)",
+    ] {
+        let plan = logrill::query::parse(text).unwrap();
+        assert!(
+            matches!(PartialResult::empty(&plan), Err(PartialError::Ordered)),
+            "{text}"
+        );
+    }
     // A pipeline that streams values has nothing to merge.
     let lines = logrill::query::parse("grep GET").unwrap();
     assert!(matches!(

@@ -103,7 +103,9 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
     pieces, walk_errors = _pieces(local, globs)
     sc = spark.sparkContext
     if _native.mergeable(text_):
-        if split_bytes:
+        # With `strict`, an error ends its file: ranges run apart could not stop the later
+        # ranges of that file, so files are read whole.
+        if split_bytes and not options.get("strict"):
             pieces = _ranges(pieces, split_bytes)
         return _gather(sc, text_, pieces, remote, walk_errors, partitions, text, options)
     if walk_errors:

@@ -62,6 +62,10 @@ pub enum PartialError {
     /// The plan streams values or records: there is no state to merge.
     #[error("this pipeline gives values or records as they come, not one answer to merge; run it on each part instead")]
     NotMergeable,
+    /// A stage (`head`) takes the first lines of the whole input: parts cannot be run
+    /// apart, whatever the pipeline ends in.
+    #[error("`head` takes the first lines of the whole input: this pipeline cannot be run in parts; run it whole")]
+    Ordered,
     /// The bytes are not a partial result this version reads.
     #[error(transparent)]
     Wire(#[from] WireError),
@@ -110,6 +114,11 @@ impl PartialResult {
     /// Nothing gathered yet: what merging starts from.
     pub fn empty(plan: &Plan) -> Result<PartialResult, PartialError> {
         let mut compiled = Compiled::new(plan).map_err(PartialError::Plan)?;
+        // `head` before the aggregate takes the first lines of the whole input: parts run
+        // apart would each take their own first lines.
+        if compiled.chain.ordered_anywhere() {
+            return Err(PartialError::Ordered);
+        }
         if !compiled.chain.gathers() {
             return Err(PartialError::NotMergeable);
         }
@@ -361,7 +370,9 @@ fn read_state(r: &mut WireReader<'_>, template: Partial) -> Result<Partial, Wire
                 let states = (0..r.len(1)?)
                     .map(|_| r.state())
                     .collect::<Result<States, _>>()?;
-                table.add_group(keys, states);
+                if !table.add_group(keys, states) {
+                    return Err(r.error("a group of another shape than the plan's".to_string()));
+                }
             }
             Partial::Table(table)
         }

@@ -56,6 +56,18 @@ fn new_states(aggregates: &[AggCall]) -> States {
         .collect()
 }
 
+/// Whether two states are of one kind (`count` and `sum` are both simple states, of
+/// different aggregates).
+fn same_kind(a: &AggState, b: &AggState) -> bool {
+    use std::mem::discriminant;
+    match (a, b) {
+        (AggState::Simple { agg: x, .. }, AggState::Simple { agg: y, .. }) => {
+            discriminant(x) == discriminant(y)
+        }
+        _ => discriminant(a) == discriminant(b),
+    }
+}
+
 /// What a table holds (see [`Table::into_contents`]).
 pub(crate) enum Contents {
     Groups(Vec<(Vec<Value<'static>>, States)>),
@@ -210,10 +222,23 @@ impl Table {
     /// Add a group read back from a serialized partial state (see
     /// [`Table::into_contents`]); a group of the same key is merged into. Ignored by a sort
     /// buffer.
-    pub(crate) fn add_group(&mut self, keys: Vec<Value<'static>>, states: States) {
-        if let Table::Groups(g) = self {
-            g.states.insert(&keys, states);
+    ///
+    /// `false` (and nothing added) when the group is not of this table's shape: as many
+    /// key values as `by` columns, and a state of the right kind for each aggregate. Bytes
+    /// that frame well can still be of another shape, and a table's states are laid out
+    /// by its shape.
+    pub(crate) fn add_group(&mut self, keys: Vec<Value<'static>>, states: States) -> bool {
+        let Table::Groups(g) = self else {
+            return true;
+        };
+        let fresh = new_states(&g.aggregates);
+        let same_kinds =
+            states.len() == fresh.len() && states.iter().zip(&fresh).all(|(a, b)| same_kind(a, b));
+        if keys.len() != g.by.len() || !same_kinds {
+            return false;
         }
+        g.states.insert(&keys, states);
+        true
     }
 
     /// The finished table: column names and rows, groups in key order, sorted records in
@@ -346,5 +371,41 @@ impl Iterator for Rows {
             RowsInner::Built(rows) => rows.size_hint(),
             RowsInner::Groups { groups, .. } => groups.size_hint(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::StageSpec;
+
+    fn table(text: &str) -> Table {
+        let plan = crate::query::parse(text).unwrap();
+        let Some(StageSpec::Aggregate { aggregates, by }) = plan.stages.last().cloned() else {
+            panic!("{text}: not an aggregate");
+        };
+        Table::groups(aggregates, by)
+    }
+
+    /// A group read back from bytes that frame well but are of another shape is refused
+    /// (review: a group with fewer states than the plan's shifted every later group's
+    /// states, and the table's output sliced past its end).
+    #[test]
+    fn groups_of_another_shape_are_refused() {
+        let mut t = table("parse combined | count, sum bytes by status");
+        let Table::Groups(g) = &t else { panic!() };
+        let fresh = new_states(&g.aggregates);
+        let key = || vec![Value::Int(200)];
+        assert!(t.add_group(key(), fresh.clone()));
+        // Too few states, too many, another kind, too many key values.
+        assert!(!t.add_group(key(), fresh[..1].iter().cloned().collect()));
+        let mut more = fresh.clone();
+        more.push(fresh[0].clone());
+        assert!(!t.add_group(key(), more));
+        let swapped: States = fresh.iter().rev().cloned().collect();
+        assert!(!t.add_group(key(), swapped));
+        assert!(!t.add_group(vec![Value::Int(200), Value::Int(1)], fresh.clone()));
+        let (_, rows) = t.rows();
+        assert_eq!(rows.len(), 1);
     }
 }

@@ -104,6 +104,13 @@ impl Chain {
         self.end.merge_partial(partial)
     }
 
+    /// Whether a step here or in a `tee` branch depends on the order of all lines
+    /// (`head`): its parts cannot be run apart and merged.
+    pub fn ordered_anywhere(&self) -> bool {
+        self.ordered
+            || matches!(&self.end, End::Tee(tee) if tee.branches.iter().any(|(_, c)| c.ordered_anywhere()))
+    }
+
     /// See [`End::state_size`].
     pub fn state_size(&self) -> usize {
         self.end.state_size()
