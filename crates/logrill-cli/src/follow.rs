@@ -70,6 +70,8 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     let mut range = args
         .time_range()?
         .map(logrill::source::timerange::LiveRange::new);
+    // `--until` ends following only when one plain file is followed (see below).
+    let one_file = args.paths.len() == 1 && args.globs.is_empty() && args.paths[0].is_file();
     let mut follower = follow.open()?;
 
     // Ctrl-C and SIGTERM close the follower (the seed's GeneratorExit): it wakes at once.
@@ -159,9 +161,11 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
                         break;
                     }
                 }
-                if past_end && matches!(pushed, Ok(Pushed::More)) {
-                    // --until: a line past the range (and its margin) came; nothing later
-                    // can be in it, so following ends as when `head` has all it wants.
+                if past_end && one_file && matches!(pushed, Ok(Pushed::More)) {
+                    // --until: a line past the range (and its margin) came in the one file
+                    // followed; nothing later can be in it, so following ends as when
+                    // `head` has all it wants. With several files, that file's later lines
+                    // are dropped and the others are followed on.
                     pushed = Ok(Pushed::Done);
                 }
                 match pushed {

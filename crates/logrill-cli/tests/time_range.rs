@@ -173,3 +173,69 @@ fn a_fifo_is_filtered_as_a_stream_not_read_twice() {
     let expected: Vec<String> = (10..20).map(|i| format!("/id/{i}")).collect();
     assert_eq!(out.lines().collect::<Vec<_>>(), expected);
 }
+
+/// With several files followed, one file past `--until` ends only its own part: another
+/// file's lines in range, written later, still count (review: the first file past the end
+/// ended following for all, and the lagging file's lines were lost).
+#[test]
+fn until_in_one_followed_file_does_not_end_the_others() {
+    let d = tempfile::tempdir().unwrap();
+    let ahead = d.path().join("ahead.log");
+    let behind = d.path().join("behind.log");
+    // `ahead` is past the range (ids 100..200 in range, margin 5 min) from the start.
+    let text: String = (0..2000u64).map(|i| line(DAY0 + i as i64, i)).collect();
+    std::fs::write(&ahead, text).unwrap();
+    std::fs::write(&behind, "").unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "-F",
+            "--from-start",
+            "--exit-on-idle",
+            "2s",
+            "--since",
+            "2026-12-01T00:01:40",
+            "--until",
+            "2026-12-01T00:03:20",
+            "parse common | count by path",
+            ahead.to_str().unwrap(),
+            behind.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `behind` catches up after `ahead` was read past the end.
+    std::thread::sleep(Duration::from_millis(700));
+    let late: String = (150..160u64)
+        .map(|i| line(DAY0 + i as i64, 10_000 + i))
+        .collect();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&behind)
+        .unwrap()
+        .write_all(late.as_bytes())
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("-F --exit-on-idle did not end");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The last table printed (following prints the answer so far as it goes): 100 paths
+    // of `ahead`, 10 of `behind`, each counted once.
+    let last = stdout.rsplit("path").next().unwrap_or_default();
+    let rows: Vec<&str> = last.lines().filter(|l| l.starts_with("/id/")).collect();
+    assert_eq!(rows.len(), 110, "{stdout}{stderr}");
+    assert!(
+        rows.iter()
+            .all(|r| r.split_whitespace().last() == Some("1")),
+        "{last}"
+    );
+    assert!(last.contains("/id/10155"), "{last}");
+}

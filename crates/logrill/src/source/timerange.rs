@@ -1117,6 +1117,9 @@ mod tests {
 pub struct LiveRange {
     range: TimeRange,
     clocks: std::collections::HashMap<crate::error::InputName, LineClock>,
+    /// Files past the end of the range: their later lines are dropped unread. (One file
+    /// past the end says nothing of the others.)
+    ended: std::collections::HashSet<crate::error::InputName>,
     counters: Arc<RangeCounters>,
 }
 
@@ -1126,7 +1129,8 @@ pub struct Runs {
     /// Consecutive lines in range, in order: their byte range in the read, and how many
     /// lines of the read come before them (for their line numbers).
     pub runs: Vec<(std::ops::Range<usize>, u64)>,
-    /// A line at or after `until` plus the margin came: nothing later can be in range.
+    /// A line at or after `until` plus the margin came in this file (now or before):
+    /// nothing later in it can be in range.
     pub past_end: bool,
 }
 
@@ -1136,6 +1140,7 @@ impl LiveRange {
         LiveRange {
             range,
             clocks: Default::default(),
+            ended: Default::default(),
             counters: Arc::default(),
         }
     }
@@ -1148,6 +1153,12 @@ impl LiveRange {
     /// The runs of lines in range in `bytes` (complete lines, as a follower hands them out)
     /// of the file `name`.
     pub fn runs(&mut self, name: &crate::error::InputName, bytes: &[u8]) -> Runs {
+        if self.ended.contains(name) {
+            return Runs {
+                runs: Vec::new(),
+                past_end: true,
+            };
+        }
         if !self.clocks.contains_key(name) {
             if let Some(c) = clock_in(bytes) {
                 self.clocks.insert(name.clone(), c);
@@ -1167,6 +1178,7 @@ impl LiveRange {
                 }
                 Some(t) if self.range.past_end(t) => {
                     out.past_end = true;
+                    self.ended.insert(name.clone());
                     break;
                 }
                 Some(t) => self.range.contains(t),
