@@ -546,13 +546,7 @@ mod tests {
             };
             let plan = crate::query::parse("grep GET").unwrap();
             let mut out = CancelAtFirst(flag);
-            let s = run_with(
-                &plan,
-                [open(&path)].into_iter(),
-                &mut out,
-                &mut |_| {},
-                &options,
-            );
+            let s = run_with(&plan, [open(&path)], &mut out, &mut |_| {}, &options);
             let _ = tx.send(s.map(|s| s.interrupted).unwrap_or(false));
         });
         let interrupted = rx
