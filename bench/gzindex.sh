@@ -9,19 +9,10 @@
 # Needs: cargo, python3 (a venv with `isal` is made in DIR), hyperfine, mawk, gzip. The
 # input is generated in DIR/gzindex and removed at the end.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
 MB=450
 RUNS=5
 DIR=/tmp/logrill-bench
-while [ $# -gt 0 ]; do
-  case $1 in
-    --mb) MB=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
-    --dir) DIR=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "$0")/options.sh"
 cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
 LOGRILL=$ROOT/target/release/logrill
 MKLOGS=$ROOT/target/release/examples/mklogs

@@ -12,19 +12,10 @@
 #
 # Needs cargo, python3 (venv, pip: maturin from PyPI); installs hyperfine with apt-get.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
 MB=150
 RUNS=5
 DIR=/tmp/logrill-pybench
-while [ $# -gt 0 ]; do
-  case $1 in
-    --mb) MB=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
-    --dir) DIR=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "$0")/options.sh"
 command -v hyperfine >/dev/null || (apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null)
 
 cargo build --release -q -p logrill-testgen --example mklogs

@@ -10,21 +10,11 @@
 # Needs cargo, python3 (venv; maturin, pyspark from PyPI), Java 17 (apt-get install -y
 # default-jre-headless), gzip. The inputs go in --dir and are removed at the end unless --keep.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
 MB=237
 RUNS=3
 DIR=/tmp/logrill-sparkbench
 KEEP=0
-while [ $# -gt 0 ]; do
-  case $1 in
-    --mb) MB=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
-    --dir) DIR=$2; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "$0")/options.sh"
 command -v java >/dev/null || (apt-get update -qq >/dev/null && apt-get install -y -qq default-jre-headless >/dev/null)
 
 cargo build --release -q -p logrill-testgen --example mklogs
