@@ -12,17 +12,13 @@ set -euo pipefail
 MB=450
 RUNS=5
 DIR=/tmp/logrill-bench
-source "$(dirname "$0")/options.sh"
-cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
-LOGRILL=$ROOT/target/release/logrill
-MKLOGS=$ROOT/target/release/examples/mklogs
+source "$(dirname "$0")/common.sh"
+build_release
 GZI=$DIR/gzindex
 rm -rf "$GZI"
 mkdir -p "$GZI"
 trap 'rm -rf "$GZI"' EXIT
-"$MKLOGS" "$GZI/tree" --mb "$MB" --sites 1 --codecs plain >/dev/null
-find "$GZI/tree" -name 'access-log*' -type f | sort | xargs cat | gzip -6 > "$GZI/one.log.gz"
-rm -rf "$GZI/tree"
+one_log "$GZI" | gzip -6 > "$GZI/one.log.gz"
 ONE=$GZI/one.log.gz
 ISAL=$DIR/venv/bin/python
 "$ISAL" -c 'import isal' 2>/dev/null || { python3 -m venv "$DIR/venv" && "$DIR/venv/bin/pip" install -q isal; }

@@ -12,21 +12,15 @@ set -euo pipefail
 MB=150
 RUNS=5
 DIR=/tmp/logrill-bench
-source "$(dirname "$0")/options.sh"
-cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
-LOGRILL=$ROOT/target/release/logrill
-MKLOGS=$ROOT/target/release/examples/mklogs
+source "$(dirname "$0")/common.sh"
+build_release
 ONE=$DIR/onefile
 rm -rf "$ONE"
 mkdir -p "$ONE"
 trap 'rm -rf "$ONE"' EXIT
 # Common format for the seed job, combined for `parse combined`: each tree made into one file.
-"$MKLOGS" "$ONE/tree" --mb "$MB" --sites 1 --codecs plain >/dev/null
-find "$ONE/tree" -name 'access-log*' -type f | sort | xargs cat > "$ONE/common.log"
-rm -rf "$ONE/tree"
-"$MKLOGS" "$ONE/tree" --mb "$MB" --sites 1 --codecs plain --combined >/dev/null
-find "$ONE/tree" -name 'access-log*' -type f | sort | xargs cat > "$ONE/combined.log"
-rm -rf "$ONE/tree"
+one_log "$ONE" > "$ONE/common.log"
+one_log "$ONE" --combined > "$ONE/combined.log"
 P=robots.txt
 AWK_SUM='{ if ($NF ~ /^[0-9]+$/) s += $NF } END { printf "%.0f\n", s }'
 

@@ -15,7 +15,7 @@ set -euo pipefail
 MB=150
 RUNS=5
 DIR=/tmp/logrill-pybench
-source "$(dirname "$0")/options.sh"
+source "$(dirname "$0")/common.sh"
 command -v hyperfine >/dev/null || (apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null)
 
 cargo build --release -q -p logrill-testgen --example mklogs

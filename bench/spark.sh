@@ -14,7 +14,7 @@ MB=237
 RUNS=3
 DIR=/tmp/logrill-sparkbench
 KEEP=0
-source "$(dirname "$0")/options.sh"
+source "$(dirname "$0")/common.sh"
 command -v java >/dev/null || (apt-get update -qq >/dev/null && apt-get install -y -qq default-jre-headless >/dev/null)
 
 cargo build --release -q -p logrill-testgen --example mklogs
