@@ -28,7 +28,7 @@ if [ ! -f "$DIR/access.log" ]; then
 fi
 PY="$DIR/venv/bin/python"
 [ -x "$PY" ] || python3 -m venv "$DIR/venv"
-"$PY" -m pip install -q --disable-pip-version-check pyspark pyarrow "$ROOT/crates/logrill-py"
+"$PY" -m pip install -q --disable-pip-version-check pyspark pyarrow pandas "$ROOT/crates/logrill-py"
 
 echo "## $(du -m "$DIR/access.log" | cut -f1) MB combined log ($(wc -l < "$DIR/access.log") lines), gzip copy $(du -m "$DIR/access.log.gz" | cut -f1) MB; best of $RUNS"
 echo "| master | input | query | spark.read.text + regexp_extract | logrill.spark.run | ratio |"
