@@ -511,15 +511,6 @@ mod tests {
             self.0.store(true, Ordering::Relaxed);
             Ok(())
         }
-        fn record(&mut self, _: &InputName, _: u64, _: &Record<'_>) -> io::Result<()> {
-            Ok(())
-        }
-        fn columns(&mut self, _: &[String]) -> io::Result<()> {
-            Ok(())
-        }
-        fn aggregate(&mut self, _: &str, _: AggValue) -> io::Result<()> {
-            Ok(())
-        }
     }
 
     /// A run cancelled while a file's pieces are queued ends (review: the emitter waited
