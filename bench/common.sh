@@ -22,6 +22,14 @@ build_release() {
   MKLOGS=$ROOT/target/release/examples/mklogs
 }
 
+# fresh_dir DIR: DIR made empty now and removed when the script ends.
+fresh_dir() {
+  rm -rf "$1"
+  mkdir -p "$1"
+  # shellcheck disable=SC2064 # the path is fixed now, on purpose
+  trap "rm -rf '$1'" EXIT
+}
+
 # one_log DIR [mklogs options…]: one site's generated tree of MB megabytes, its files put
 # together oldest first, on standard output (DIR/tree is made and removed).
 one_log() {

@@ -15,9 +15,7 @@ DIR=/tmp/logrill-bench
 source "$(dirname "$0")/common.sh"
 build_release
 GZI=$DIR/gzindex
-rm -rf "$GZI"
-mkdir -p "$GZI"
-trap 'rm -rf "$GZI"' EXIT
+fresh_dir "$GZI"
 one_log "$GZI" | gzip -6 > "$GZI/one.log.gz"
 ONE=$GZI/one.log.gz
 ISAL=$DIR/venv/bin/python

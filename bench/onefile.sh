@@ -15,9 +15,7 @@ DIR=/tmp/logrill-bench
 source "$(dirname "$0")/common.sh"
 build_release
 ONE=$DIR/onefile
-rm -rf "$ONE"
-mkdir -p "$ONE"
-trap 'rm -rf "$ONE"' EXIT
+fresh_dir "$ONE"
 # Common format for the seed job, combined for `parse combined`: each tree made into one file.
 one_log "$ONE" > "$ONE/common.log"
 one_log "$ONE" --combined > "$ONE/combined.log"
