@@ -795,6 +795,7 @@ pub fn open_in_range(
         mut clock,
         codec,
         len,
+        first,
         ..
     } = span;
     let range = *range;
@@ -804,8 +805,14 @@ pub fn open_in_range(
         // the bytes read are counted exactly.
         let opened = (|| -> io::Result<PieceReader> {
             let mut file = File::open(path)?;
+            // A file whose first lines are already at or after the search's target is read
+            // from its start: probing it could only find 0.
+            let target = range.since.map(|since| since.saturating_sub(range.margin));
+            let starts_before = |t: i64| first.is_none_or(|f| f < t);
             let start = match (range.since, clock.as_mut()) {
-                (Some(since), Some(c)) if len > SEARCH_BLOCK => {
+                (Some(since), Some(c))
+                    if len > SEARCH_BLOCK && target.is_some_and(starts_before) =>
+                {
                     RangeCounters::add(&counters.files_searched, 1);
                     seek_start(&mut file, len, c, since, range.margin, &counters.bytes_read)?
                 }
