@@ -6,17 +6,20 @@
 //! it:
 //!
 //! ```text
-//! logrill-follow-state 1
-//! live 2049 1315231 1024 9c1e0a3b6f0d24a1 5237 /var/log/app.log
-//! done 2049 1315230 1024 0b8a4e6d7c1f9e22 88120 /var/log/app.log
+//! logrill-follow-state 2
+//! live 2049 1315231 1024 9c1e0a3b6f0d24a1 5237 - /var/log/app.log
+//! done 2049 1315230 1024 0b8a4e6d7c1f9e22 88120 2049:1315228 /var/log/app.log
 //! ```
 //!
 //! Fields: `live` (still being read) or `done` (read to its end and closed: kept only so the
 //! file, or a compressed copy of it, is recognised and not read again), device, inode,
 //! fingerprint length and FNV-1a hash (see [`identity`](super::identity)), the offset right
-//! after the last line processed, and the name it was followed under (bytes outside
-//! printable ASCII, spaces and `%` written as `%XX`). Entries of one name are in reading
-//! order: older generations (rotated, still being finished) first.
+//! after the last line processed, the device and inode of the file this one is a copy of
+//! (copy-truncate's copy: its lines keep that file's identity across restarts, so message
+//! ids stay the same) or `-`, and the name it was followed under (bytes outside printable
+//! ASCII, spaces and `%` written as `%XX`). Entries of one name are in reading order: older
+//! generations (rotated, still being finished) first. A version 1 file (the same without
+//! the copy field) is still read.
 //!
 //! ## Atomicity
 //! The state is written to `FILE.tmp`, `fsync`ed, renamed over `FILE`, and the directory is
@@ -43,7 +46,9 @@ use std::path::{Path, PathBuf};
 use super::error::FollowError;
 use super::identity::{DevIno, Fingerprint};
 
-const MAGIC: &str = "logrill-follow-state 1";
+const MAGIC: &str = "logrill-follow-state 2";
+/// The format before the copy field; read, never written.
+const MAGIC_V1: &str = "logrill-follow-state 1";
 
 /// One file's checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +63,9 @@ pub struct Entry {
     pub offset: u64,
     /// Read to its end and closed.
     pub done: bool,
+    /// The file this one is a copy of (see `Reader::copy_of`), whose identity its lines
+    /// keep.
+    pub copy_of: Option<DevIno>,
 }
 
 /// The state file: loads once, then saves only when the content changed.
@@ -185,6 +193,10 @@ pub fn encode(entries: &[Entry]) -> String {
             " {} {} {} {:016x} {} ",
             e.id.dev, e.id.ino, e.fp.len, e.fp.hash, e.offset
         ));
+        match e.copy_of {
+            Some(of) => s.push_str(&format!("{}:{} ", of.dev, of.ino)),
+            None => s.push_str("- "),
+        }
         escape_into(e.name.as_os_str().as_bytes(), &mut s);
         s.push('\n');
     }
@@ -194,10 +206,11 @@ pub fn encode(entries: &[Entry]) -> String {
 /// Parse the text of a state file; errors carry the 1-based line.
 pub fn decode(text: &[u8]) -> Result<Vec<Entry>, (usize, String)> {
     let mut lines = text.split(|&b| b == b'\n');
-    match lines.next() {
-        Some(first) if first == MAGIC.as_bytes() => {}
+    let with_copy = match lines.next() {
+        Some(first) if first == MAGIC.as_bytes() => true,
+        Some(first) if first == MAGIC_V1.as_bytes() => false,
         _ => return Err((1, format!("the first line is not {MAGIC:?}"))),
-    }
+    };
     let mut entries = Vec::new();
     for (i, line) in lines.enumerate() {
         let no = i + 2;
@@ -205,7 +218,7 @@ pub fn decode(text: &[u8]) -> Result<Vec<Entry>, (usize, String)> {
             continue;
         }
         let bad = |what: &str| (no, format!("bad {what}"));
-        let mut parts = line.splitn(7, |&b| b == b' ');
+        let mut parts = line.splitn(if with_copy { 8 } else { 7 }, |&b| b == b' ');
         let mut field = |what: &str| parts.next().ok_or_else(|| bad(what));
         let done = match field("status")? {
             b"live" => false,
@@ -223,6 +236,18 @@ pub fn decode(text: &[u8]) -> Result<Vec<Entry>, (usize, String)> {
         let fp_len = num(field("fingerprint length")?, "fingerprint length", 10)?;
         let fp_hash = num(field("fingerprint")?, "fingerprint", 16)?;
         let offset = num(field("offset")?, "offset", 10)?;
+        let copy_of = match with_copy {
+            false => None,
+            true => match field("copy")? {
+                b"-" => None,
+                b => {
+                    let mut it = b.splitn(2, |&c| c == b':');
+                    let dev = num(it.next().unwrap_or_default(), "copy device", 10)?;
+                    let ino = num(it.next().ok_or_else(|| bad("copy"))?, "copy inode", 10)?;
+                    Some(DevIno { dev, ino })
+                }
+            },
+        };
         let name = unescape(field("name")?).ok_or_else(|| bad("name"))?;
         if name.is_empty() || fp_len > super::identity::HEAD_MAX as u64 {
             return Err(bad("entry"));
@@ -236,6 +261,7 @@ pub fn decode(text: &[u8]) -> Result<Vec<Entry>, (usize, String)> {
             },
             offset,
             done,
+            copy_of,
         });
     }
     Ok(entries)
@@ -281,24 +307,37 @@ mod tests {
             },
             offset: 5237,
             done,
+            copy_of: None,
         }
     }
 
     #[test]
     fn round_trip_with_odd_names() {
+        let mut copy = entry(b"/var/log/app.log", false);
+        copy.copy_of = Some(DevIno { dev: 2049, ino: 76 });
         let entries = vec![
             entry(b"/var/log/app.log", false),
             entry(b"/tmp/with space/%odd\n\xff", true),
+            copy,
         ];
         let text = encode(&entries);
         assert!(text.starts_with(MAGIC));
         assert_eq!(decode(text.as_bytes()).unwrap(), entries);
     }
 
+    /// A state file written before the copy field is read as it was meant.
+    #[test]
+    fn reads_version_1() {
+        let v1 = b"logrill-follow-state 1\nlive 2049 77 1024 deadbeef01234567 5237 /a%20b\n";
+        assert_eq!(decode(v1).unwrap(), vec![entry(b"/a b", false)]);
+    }
+
     #[test]
     fn rejects_foreign_files() {
         assert_eq!(decode(b"{\"version\":1}").unwrap_err().0, 1);
-        let bad = format!("{MAGIC}\nlive 1 2 3 zz 5 /x\n");
+        let bad = format!("{MAGIC}\nlive 1 2 3 zz 5 - /x\n");
+        assert_eq!(decode(bad.as_bytes()).unwrap_err().0, 2);
+        let bad = format!("{MAGIC}\nlive 1 2 3 4 5 7 /x\n");
         assert_eq!(decode(bad.as_bytes()).unwrap_err().0, 2);
     }
 

@@ -79,6 +79,8 @@ struct Known {
     /// the checkpoint keeps the file `live` (a restart reads the rest) rather than `done`
     /// (never looked at again), so a crash between the two cannot lose lines unsaid.
     unsaid: bool,
+    /// The file it is a copy of (see [`Reader::copy_of`]).
+    copy_of: Option<DevIno>,
 }
 
 /// A name followed.
@@ -483,6 +485,7 @@ impl Core {
             committed: e.offset,
             delivered: e.offset,
             unsaid: false,
+            copy_of: e.copy_of,
         });
     }
 
@@ -811,6 +814,7 @@ impl Core {
                 r.read_pos = k.end;
                 r.delivered = k.delivered;
                 r.committed = k.committed;
+                r.copy_of = k.copy_of;
                 self.streams[i].current = Some(r);
                 return;
             }
@@ -1263,6 +1267,7 @@ impl Core {
             committed: r.committed,
             delivered: r.delivered,
             unsaid: false,
+            copy_of: r.copy_of,
         });
     }
 
@@ -1360,6 +1365,7 @@ impl Core {
             fp: k.fp,
             offset: k.committed,
             done: k.committed >= k.end && !k.unsaid,
+            copy_of: k.copy_of,
         };
         // Given up, not yet said: the oldest files of their names, so first (reading order).
         let mut out: Vec<Entry> = self.known.iter().filter(|k| k.unsaid).map(known).collect();
@@ -1379,6 +1385,7 @@ impl Core {
                     fp: r.head.fingerprint(),
                     offset: r.committed,
                     done: gone,
+                    copy_of: r.copy_of,
                 });
             }
         }
@@ -1390,6 +1397,7 @@ impl Core {
                     fp: p.head.fingerprint(),
                     offset: p.committed,
                     done: false,
+                    copy_of: None,
                 });
             }
         }

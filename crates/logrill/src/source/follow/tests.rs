@@ -1252,3 +1252,73 @@ fn lines_read_again_from_a_compressed_copy_keep_their_origin() {
     let again = origins(&mut f);
     assert_eq!(again, first, "{:?}", f.take_notices().collect::<Vec<_>>());
 }
+
+/// A second crash while the lines are being read again from the copy: the checkpoint
+/// then names the copy, and must also say whose copy it is, or the third run names the
+/// same lines by the copy's identity and a broker stores them a second time.
+#[test]
+fn a_copy_checkpointed_keeps_the_origin_of_the_file_it_copies() {
+    use super::identity::DevIno;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    let state = dir.path().join("state");
+    write_seq(&p, 0, 100);
+    let origins = |f: &mut Follower| {
+        let mut out: Vec<(u64, DevIno)> = Vec::new();
+        let end = Instant::now() + WAIT;
+        while out.len() < 100 && Instant::now() < end {
+            if let NextBatch::Batch(b) = f.next_batch_until(Some(Instant::now() + WAIT / 10)) {
+                let o = b.origin.expect("a followed file has an origin");
+                for l in b.lines() {
+                    out.push((std::str::from_utf8(l).unwrap().parse().unwrap(), o.id));
+                }
+            }
+        }
+        out
+    };
+    let follow = |state: &Path, commit: bool| {
+        Follow::new()
+            .path(&p)
+            .start(Start::Beginning)
+            .state(state)
+            .auto_commit(commit)
+            .open()
+            .unwrap()
+    };
+    // Each run has a state file of its own: the one a "killed" run holds stays locked.
+    let crash = |f: Follower, from: &Path, name: &str| {
+        let mut f = f;
+        f.checkpoint().unwrap();
+        let saved = dir.path().join(name);
+        fs::copy(from, &saved).unwrap();
+        std::mem::forget(f); // "kill -9": no close, no checkpoint
+        saved
+    };
+    let mut f = follow(&state, false);
+    let first = origins(&mut f);
+    assert_eq!(first.len(), 100);
+    let second_state = crash(f, &state, "state.1");
+    // Copy-truncate (plain copy) while no follower runs.
+    fs::copy(&p, dir.path().join("app.log.1")).unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let mut f = follow(&second_state, false);
+    let again = origins(&mut f);
+    assert_eq!(again, first, "{:?}", f.take_notices().collect::<Vec<_>>());
+    let third_state = crash(f, &second_state, "state.2");
+    let text = fs::read_to_string(&third_state).unwrap();
+    let mut f = follow(&third_state, true);
+    let third = origins(&mut f);
+    let ids = |v: &[(u64, DevIno)]| {
+        v.iter()
+            .map(|o| o.1)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(third.len(), 100, "{text}");
+    assert_eq!(ids(&third), ids(&first), "{text}");
+    assert_eq!(third, first);
+}

@@ -132,6 +132,7 @@ impl Core {
                         committed: p.committed,
                         delivered: p.delivered,
                         unsaid: false,
+                        copy_of: None,
                     });
                 }
             }

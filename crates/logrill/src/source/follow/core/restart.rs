@@ -65,6 +65,9 @@ impl Core {
             if id == e.id {
                 let at_name = c == path;
                 self.attach(i, c.clone(), file, id, e.offset, at_name, false);
+                if let Some(original) = e.copy_of {
+                    self.copied_from(i, id, original);
+                }
                 return Some((c, mtime));
             }
             if copy.is_none() && e.fp.len > 0 {
@@ -73,11 +76,11 @@ impl Core {
         }
         if let Some((c, file, id, mtime)) = copy {
             self.attach(i, c.clone(), file, id, e.offset, false, true);
-            self.copied_from(i, id, e.id);
+            self.copied_from(i, id, e.copy_of.unwrap_or(e.id));
             Some((c, mtime))
         } else if let Some((c, file, id, mtime)) = compressed {
             self.attach_decoded(i, c.clone(), file, id, e.offset);
-            self.copied_from(i, id, e.id);
+            self.copied_from(i, id, e.copy_of.unwrap_or(e.id));
             Some((c, mtime))
         } else {
             self.notice(Notice::Lost {
@@ -185,6 +188,7 @@ impl Core {
                 committed: 0,
                 delivered: 0,
                 unsaid: false,
+                copy_of: None,
             });
         }
     }
