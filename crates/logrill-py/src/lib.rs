@@ -33,6 +33,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(partial::partial, m)?)?;
     m.add_function(wrap_pyfunction!(partial::partial_of_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(partial::partial_range, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::gzip_chunks, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::partial_gzip, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::check_gzip, m)?)?;
     m.add_function(wrap_pyfunction!(partial::finish, m)?)?;
     m.add_function(wrap_pyfunction!(partial::mergeable, m)?)?;
     m.add_function(wrap_pyfunction!(partial::found, m)?)?;

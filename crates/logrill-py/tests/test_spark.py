@@ -155,12 +155,12 @@ def test_input_errors_surface_on_the_driver_with_file_and_line(spark, tmp_path, 
 def test_byte_ranges_cover_every_line_once(tmp_path, split):
     """Every line in exactly one range, as the library cuts a file for its own threads."""
     from logrill import _native as native
-    from logrill.spark import _ranges
+    from logrill.spark import _cut
 
     data = b"".join(b"line %d %s\n" % (i, b"x" * (i % 13)) for i in range(500)) + b"no newline"
     p = tmp_path / "plain.log"
     p.write_bytes(data)
-    pieces = _ranges([("path", str(p))], split)
+    pieces = _cut([("path", str(p))], 1, split, None)
     assert all(k == "range" for k, *_ in pieces) and len(pieces) == -(-len(data) // split)
     # Lines told apart by their text: a line in two ranges or in none changes the answer.
     text = "parse regex '(?P<text>.*)' | count, count_distinct text"
@@ -186,3 +186,83 @@ def test_head_is_refused_not_taken_per_part(spark, logs):
     for text in ["parse common | head 100 | count", "parse common | head 3"]:
         with pytest.raises(logrill.LogrillError, match="head"):
             logrill.spark.run(spark, text, [f])
+
+
+def test_tasks_are_as_many_as_cores_not_one_per_small_range(tmp_path):
+    """A gathering pipeline's big file is cut into one piece per task (Spark starts every
+    task: few big pieces cost less than many small ones), each at most `split` bytes."""
+    from logrill.spark import _cut
+
+    p = tmp_path / "plain.log"
+    p.write_bytes(b"a line\n" * 100_000)
+    small = tmp_path / "small.log"
+    small.write_bytes(b"a line\n" * 10)
+    pieces = _cut([("path", str(p)), ("path", str(small))], 2, 1 << 30, None)
+    assert [k for k, *_ in pieces] == ["range", "range", "path"]
+    assert len(_cut([("path", str(p))], 2, 100_000, None)) == 7  # 700 000 bytes
+    assert _cut([("path", str(p))], 2, None, None) == [("path", str(p))]
+
+
+@pytest.fixture(scope="module")
+def indexed_gz(tmp_path_factory, cli):
+    """A gzip file of about 3 MB (combined lines whose paths are random, so that they
+    compress little) with a logrill index of 3 or more seek points, in its own index
+    directory; and a copy without an index."""
+    import gzip
+    import random
+
+    d = tmp_path_factory.mktemp("gz")
+    rnd = random.Random(18)
+    lines = []
+    for i in range(100_000):
+        host = f"10.0.{rnd.randrange(40)}.{rnd.randrange(250)}"
+        status = rnd.choice([200, 200, 200, 304, 404, 500])
+        size = rnd.choice(["-", str(rnd.randrange(50_000))])
+        path = "/%032x" % rnd.getrandbits(128)
+        lines.append(f'{host} - - [10/Oct/2000:13:{i % 60:02d}:36 -0700] "GET {path} HTTP/1.0" '
+                     f'{status} {size} "-" "agent {i % 7}"\n')
+    data = gzip.compress("".join(lines).encode(), 6)
+    gz = d / "access.log.gz"
+    gz.write_bytes(data)
+    bare = d / "bare.log.gz"
+    bare.write_bytes(data)
+    index_dir = d / "index"
+    cli("index", "--index-dir", str(index_dir), str(gz))
+    return gz, bare, str(index_dir)
+
+
+def _tasks_of_last_job(spark, group):
+    sc = spark.sparkContext
+    st = sc.statusTracker()
+    job = max(st.getJobIdsForGroup(group))
+    return sum(st.getStageInfo(s).numTasks for s in st.getJobInfo(job).stageIds)
+
+
+def test_an_indexed_gzip_file_is_split_across_tasks_and_equals_the_cli(spark, indexed_gz, cli):
+    from logrill import _native as native
+    from logrill.spark import _cut
+
+    gz, bare, index_dir = indexed_gz
+    chunks, _ = native.gzip_chunks(str(gz), index_dir)
+    assert chunks is not None and chunks >= 3
+    pieces = _cut([("path", str(gz))], 2, 1 << 30, index_dir)
+    assert [p[0] for p in pieces] == ["gzip", "gzip"]
+    assert pieces[0][2] == 0 and pieces[0][3] == pieces[1][2] and pieces[1][3] == chunks
+
+    sc = spark.sparkContext
+    for text in ["parse combined | count by status",
+                 "parse combined | sum bytes by host | sort sum_bytes desc, host asc | head 3",
+                 "parse combined | count_distinct path, p50 bytes, first path, last path"]:
+        sc.setJobGroup("gz-indexed", text)
+        got = logrill.spark.run(spark, text, [str(gz)], index_dir=index_dir).check()
+        assert _tasks_of_last_job(spark, "gz-indexed") == 2
+        same(got, local(text, [str(gz)]))
+        want = [json.loads(l) for l in cli(text, str(gz), "--json", "--no-index")]
+        assert got.rows == want
+    # Without an index: one piece, one task.
+    assert _cut([("path", str(bare))], 2, 1 << 30, index_dir) == [("path", str(bare))]
+    sc.setJobGroup("gz-bare", "bare")
+    got = logrill.spark.run(spark, "parse combined | count by status", [str(bare)],
+                            index_dir=index_dir).check()
+    assert _tasks_of_last_job(spark, "gz-bare") == 1
+    same(got, local("parse combined | count by status", [str(bare)]))
