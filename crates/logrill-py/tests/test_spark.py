@@ -266,3 +266,37 @@ def test_an_indexed_gzip_file_is_split_across_tasks_and_equals_the_cli(spark, in
                             index_dir=index_dir).check()
     assert _tasks_of_last_job(spark, "gz-bare") == 1
     same(got, local("parse combined | count by status", [str(bare)]))
+
+
+def _json_lines(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return str(path)
+
+
+def test_a_field_missing_from_the_schema_sample_is_an_error_not_a_silent_drop(spark, tmp_path):
+    """The schema of a JSON pipeline is learnt from the first records of the first input;
+    a later record with a field that sample lacked fails the job, naming the file and the
+    record (review: it was dropped without a word)."""
+    from pyspark.errors import PythonException
+
+    first = _json_lines(tmp_path / "a.json", [{"n": i} for i in range(2100)])
+    later = _json_lines(tmp_path / "b.json", [{"n": 1}, {"n": 2, "extra": "x"}])
+    df = logrill.spark.run(spark, "parse json", [first, later])
+    with pytest.raises(PythonException) as e:
+        df.collect()
+    assert "b.json: record 2: field 'extra' is not in the schema" in str(e.value)
+    # A value of another type than its column's: an error too.
+    typed = _json_lines(tmp_path / "c.json", [{"n": "text"}])
+    with pytest.raises(PythonException, match="c.json: record 1: field 'n' is string"):
+        logrill.spark.run(spark, "parse json", [first, typed]).collect()
+
+
+def test_integers_after_a_float_sample_widen_to_double(spark, tmp_path):
+    """The one widening into a number column: integers into a `double` column (no value
+    lost); the sum equals a local run's."""
+    first = _json_lines(tmp_path / "f.json", [{"x": i + 0.5} for i in range(10)])
+    later = _json_lines(tmp_path / "i.json", [{"x": i} for i in range(5)])
+    df = logrill.spark.run(spark, "parse json", [first, later])
+    assert dict(df.dtypes)["x"] == "double"
+    got = sorted(r["x"] for r in df.collect())
+    assert got == sorted([i + 0.5 for i in range(10)] + [float(i) for i in range(5)])

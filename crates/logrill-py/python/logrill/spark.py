@@ -288,20 +288,53 @@ def _with_bytes(name: str, content: bytes, fn):
         return fn(p)
 
 
-def _conform(table, schema):
-    """``table`` with exactly the columns of ``schema``, in order and of its types (a
-    missing column all null)."""
+def _first_value(column) -> int:
+    """The position of the first non-null value of ``column`` (-1 if none)."""
+    for i, v in enumerate(column.is_null().to_pylist()):
+        if not v:
+            return i
+    return -1
+
+
+def _conform(table, schema, where: str, sampled_from: str):
+    """``table`` (the records of ``where``) with exactly the columns of ``schema``, in
+    order and of its types (a column the input lacks is all null).
+
+    Nothing is dropped silently: a field the schema lacks (it was not in the sample), or
+    a value of another type than its column's, is a :class:`LogrillError` naming the
+    input and the record (its position among the input's records), except for the
+    widenings that lose nothing: integers into a ``double`` column, any value into a
+    ``string`` column (as text, the rule of logrill's own Arrow output for mixed
+    columns), a column of only nulls into any type."""
     import pyarrow as pa
 
+    def fail(name: str, column, why: str):
+        at = _first_value(column)
+        raise LogrillError(
+            f"logrill on a Spark executor: {where}: record {at + 1}: field {name!r} {why} "
+            f"(the DataFrame's schema was learnt from the first {_SCHEMA_SAMPLE} records of "
+            f"{sampled_from}; select the fields you need with their types, e.g. "
+            f"`select {name} as {name}`, or cast them in the pipeline)")
+
+    for name in table.column_names:
+        if schema.get_field_index(name) < 0 and _first_value(table.column(name)) >= 0:
+            fail(name, table.column(name), "is not in the schema")
     cols = []
     for field in schema:
-        if field.name in table.column_names:
-            c = table.column(field.name)
-            if c.type != field.type:
-                c = c.cast(field.type, safe=False) if not pa.types.is_null(c.type) else \
-                    pa.nulls(len(table), field.type)
-        else:
-            c = pa.nulls(len(table), field.type)
+        if field.name not in table.column_names:
+            cols.append(pa.nulls(len(table), field.type))
+            continue
+        c = table.column(field.name)
+        if c.type != field.type:
+            if pa.types.is_null(c.type) or _first_value(c) < 0:
+                c = pa.nulls(len(table), field.type)
+            elif pa.types.is_string(field.type) or (
+                    pa.types.is_floating(field.type) and pa.types.is_integer(c.type)):
+                c = c.cast(field.type)
+            elif pa.types.is_timestamp(field.type) and pa.types.is_timestamp(c.type):
+                c = c.cast(field.type)
+            else:
+                fail(field.name, c, f"is {c.type}, its column {field.type}")
         cols.append(c)
     return pa.Table.from_arrays(cols, schema=schema)
 
@@ -332,6 +365,7 @@ def _records(spark: Any, text_: str, pieces: list, remote: List[str],
         first = ("uri", name, bytes(content))
     else:
         first = ("path", work[0][1], None)
+    sampled_from = first[1]
     schema_bytes = sc.parallelize([first], 1).map(sample).first()
     arrow_schema = pa.ipc.read_schema(pa.py_buffer(schema_bytes))
     fields = [pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type)
@@ -351,7 +385,7 @@ def _records(spark: Any, text_: str, pieces: list, remote: List[str],
                 else:
                     got = _with_bytes(row["path"], row["content"],
                                       lambda p: _table_of([p], text_, options))
-                yield from _conform(got, target).to_batches()
+                yield from _conform(got, target, row["path"], sampled_from).to_batches()
 
     rows: List[tuple] = [("path", p, None) for kind, p in work if kind == "path"]
     df_parts = []
