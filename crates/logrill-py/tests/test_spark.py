@@ -300,3 +300,32 @@ def test_integers_after_a_float_sample_widen_to_double(spark, tmp_path):
     assert dict(df.dtypes)["x"] == "double"
     got = sorted(r["x"] for r in df.collect())
     assert got == sorted([i + 0.5 for i in range(10)] + [float(i) for i in range(5)])
+
+
+def test_a_fixed_format_types_the_dataframe_from_the_plan_without_sampling(spark, tmp_path):
+    """`parse combined` names and types its fields: the schema comes from the plan. Here the
+    first 2100 records have no byte count (`-`, null): a sample would have typed `bytes` as
+    a string column (review); the plan says integer."""
+    from logrill import _native as native
+
+    fields = dict(native.record_fields("parse combined"))
+    assert fields["status"] == "int" and fields["bytes"] == "int"
+    assert fields["host"] == "text" and fields["time"] == "time"
+    assert native.record_fields("parse combined | where status == 200 | select host as h, "
+                                "bytes") == [("h", "text"), ("bytes", "int")]
+    # Seconds (%D, %T) are floats, whatever the line says; status and sizes integers.
+    assert native.record_fields("parse apache '%h %D %>s'") == [
+        ("host", "text"), ("duration", "float"), ("status", "int")]
+    assert native.record_fields("parse json") is None
+    assert native.record_fields("parse json | select a") == [("a", "any")]
+
+    line = '10.0.0.{} - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 200 {} "-" "ua"\n'
+    f = tmp_path / "access.log"
+    f.write_text("".join(line.format(i % 7, "-") for i in range(2100)) +
+                 "".join(line.format(i % 7, i) for i in range(50)))
+    df = logrill.spark.run(spark, "parse combined", [str(f)])
+    types = dict(df.dtypes)
+    assert types["bytes"] == "bigint" and types["status"] == "bigint"
+    assert types["time"] == "timestamp" and types["host"] == "string"
+    assert df.groupBy().sum("bytes").collect()[0][0] == sum(range(50))
+    assert df.count() == 2150

@@ -312,9 +312,8 @@ def _conform(table, schema, where: str, sampled_from: str):
         at = _first_value(column)
         raise LogrillError(
             f"logrill on a Spark executor: {where}: record {at + 1}: field {name!r} {why} "
-            f"(the DataFrame's schema was learnt from the first {_SCHEMA_SAMPLE} records of "
-            f"{sampled_from}; select the fields you need with their types, e.g. "
-            f"`select {name} as {name}`, or cast them in the pipeline)")
+            f"(the DataFrame's schema was taken from {sampled_from}; select the fields "
+            f"you need)")
 
     for name in table.column_names:
         if schema.get_field_index(name) < 0 and _first_value(table.column(name)) >= 0:
@@ -350,8 +349,13 @@ def _records(spark: Any, text_: str, pieces: list, remote: List[str],
     if not work:
         raise LogrillError("no inputs found")
 
-    # The columns and their types, from the first records of the first inputs (read by
-    # an executor, which sees the files the way the tasks will).
+    # The columns and their types: from the plan where the format fixes them (no line
+    # read); else, or for fields typed line by line, from the first records of the first
+    # input (read by an executor, which sees the files the way the tasks will).
+    planned = _native.record_fields(text_)
+    by_kind = {"int": pa.int64(), "float": pa.float64(), "text": pa.string(),
+               "time": pa.timestamp("us", tz="UTC")}
+
     def sample(item: tuple) -> bytes:
         kind, where, content = item
         if kind == "path":
@@ -360,16 +364,26 @@ def _records(spark: Any, text_: str, pieces: list, remote: List[str],
             t = _with_bytes(where, content, lambda p: _table_of([p], sample_text, options))
         return t.schema.serialize().to_pybytes()
 
-    if work[0][0] == "uri":
-        name, content = sc.binaryFiles(work[0][1]).first()
-        first = ("uri", name, bytes(content))
+    if planned is not None and all(k in by_kind for _, k in planned):
+        sampled_from = "the pipeline's format"
+        fields = [pa.field(n, by_kind[k]) for n, k in planned]
     else:
-        first = ("path", work[0][1], None)
-    sampled_from = first[1]
-    schema_bytes = sc.parallelize([first], 1).map(sample).first()
-    arrow_schema = pa.ipc.read_schema(pa.py_buffer(schema_bytes))
-    fields = [pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type)
-              for f in arrow_schema]
+        if work[0][0] == "uri":
+            name, content = sc.binaryFiles(work[0][1]).first()
+            first = ("uri", name, bytes(content))
+        else:
+            first = ("path", work[0][1], None)
+        sampled_from = f"the first {_SCHEMA_SAMPLE} records of {first[1]}"
+        schema_bytes = sc.parallelize([first], 1).map(sample).first()
+        arrow_schema = pa.ipc.read_schema(pa.py_buffer(schema_bytes))
+        seen = {f.name: (pa.string() if pa.types.is_null(f.type) else f.type)
+                for f in arrow_schema}
+        if planned is not None:
+            # Names fixed by the plan; the kinds it leaves open from the sample.
+            fields = [pa.field(n, by_kind.get(k) or seen.get(n, pa.string()))
+                      for n, k in planned]
+        else:
+            fields = [pa.field(n, t) for n, t in seen.items()]
     spark_schema = from_arrow_schema(pa.schema(fields))
     # Spark's own idea of the Arrow types (timestamps in UTC, …): batches are cast to it.
     try:
