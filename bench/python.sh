@@ -36,7 +36,9 @@ EXPECT=$(python3 -c "import json; print(json.load(open('$DIR/TRUTH.json'))['patt
 PYREF=$ROOT/../shared/reference/beazley.py
 [ -f "$PYREF" ] || PYREF=$ROOT/bench/beazley_seed.py
 SEED_PY="$PY $PYREF robots.txt one.log $DIR"
-SEED_PKG="$PY -c \"import logrill; print('Total', logrill.files('$F').lines().grep('robots.txt').field(-1).sum())\""
+# The seed's pipeline through the package, stage for stage (find, glob, open, lines, grep,
+# field -1, sum), with the package's defaults: all cores, a big file read in pieces.
+SEED_PKG="$PY -c \"import logrill; print('Total', logrill.find('$DIR').glob('one.log').open().lines().grep('robots.txt').field(-1).sum())\""
 LOOP_BARE="$PY -c \"n=0
 for line in open('$F', 'rb'): n += 1
 print(n)\""
@@ -63,15 +65,31 @@ check "bare loop" "$LINES" "$LOOP_BARE"
 check "logrill lines (bytes)" "$LINES" "$LOOP_BYTES"
 check "logrill lines (str)" "$LINES" "$LOOP_STR"
 
-hyperfine -N --warmup 1 --runs "$RUNS" --export-markdown "$DIR/seed.md" \
+hyperfine -N --warmup 1 --runs "$RUNS" --export-markdown "$DIR/seed.md" --export-json "$DIR/seed.json" \
   -n "seed in Python" "$SEED_PY" -n "seed through logrill" "$SEED_PKG" 2>/dev/null || \
-hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$DIR/seed.md" \
+hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$DIR/seed.md" --export-json "$DIR/seed.json" \
   -n "seed in Python" "$SEED_PY" -n "seed through logrill" "$SEED_PKG"
-hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$DIR/loop.md" \
+hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$DIR/loop.md" --export-json "$DIR/loop.json" \
   -n "for line in open(f, 'rb')" "$LOOP_BARE" \
   -n "for line in logrill (bytes)" "$LOOP_BYTES" \
   -n "for line in logrill (str)" "$LOOP_STR"
 cat "$DIR/seed.md" "$DIR/loop.md"
+# The ratios, from hyperfine's figures: mean wall, and CPU (user + sys) of the mean run.
+python3 - "$DIR/seed.json" "$DIR/loop.json" <<'PYEOF'
+import json, sys
+def figures(path):
+    return {r["command"]: (r["mean"], r["user"] + r["system"])
+            for r in json.load(open(path))["results"]}
+seed, loop = figures(sys.argv[1]), figures(sys.argv[2])
+py, pkg = seed["seed in Python"], seed["seed through logrill"]
+print(f"seed pipeline: logrill {py[0] / pkg[0]:.1f}x faster (wall), "
+      f"{py[1] / pkg[1]:.1f}x less CPU (target >= 10x)")
+bare = loop["for line in open(f, 'rb')"]
+for name in ("for line in logrill (bytes)", "for line in logrill (str)"):
+    w = loop[name]
+    print(f"{name}: {w[0] / bare[0]:.2f}x the bare loop's wall, "
+          f"{w[1] / bare[1]:.2f}x its CPU (target <= 2x)")
+PYEOF
 echo
 echo "## in one process (CPU s, best of 5)"
 "$PY" "$ROOT/bench/python_inprocess.py" "$F"

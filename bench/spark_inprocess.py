@@ -1,10 +1,16 @@
 """Time, in one Spark session (session start excluded), what a Spark user writes today
 (`spark.read.text` + `regexp_extract`) against the same questions through
 `logrill.spark.run`, on one combined log and its gzip copy. Answers are compared before
-anything is timed. Best of RUNS wall times, page cache warm (every query runs once first):
-run it on a quiet machine.
+anything is timed. Each query runs once to warm up (page cache, Spark's Python workers,
+which are reused), then RUNS times; printed: the best and the median wall time, and the
+CPU time (user + sys) of the whole process tree of the best run (this driver, Spark's JVM
+and its Python workers: on a loaded machine the CPU is the fairer figure), and the
+ratios Spark SQL / logrill of each.
 
-    python bench/spark_inprocess.py MASTER RUNS PLAIN GZ
+    python bench/spark_inprocess.py MASTER RUNS PLAIN GZ [INDEX_DIR]
+
+INDEX_DIR: where `logrill index` put the gzip copy's index (then the gzip file is split
+across tasks by its chunks).
 """
 
 import os
@@ -18,6 +24,7 @@ from pyspark.sql import SparkSession, functions as F  # noqa: E402
 import logrill.spark  # noqa: E402
 
 master, runs, plain, gz = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+index_dir = sys.argv[5] if len(sys.argv) > 5 else None
 spark = (SparkSession.builder.master(master).appName("logrill-bench")
          .config("spark.ui.enabled", "false")
          .config("spark.sql.shuffle.partitions", master[6:-1] if master != "local[*]" else "2")
@@ -45,25 +52,57 @@ def spark_top_hosts(path):
 
 
 def logrill_status(path):
-    r = logrill.spark.run(spark, "parse combined | count by status", [path]).check()
+    r = logrill.spark.run(spark, "parse combined | count by status", [path],
+                          index_dir=index_dir).check()
     return {row["status"]: row["count"] for row in r.rows}
 
 
 def logrill_top_hosts(path):
     r = logrill.spark.run(
         spark, "parse combined | sum bytes by host | sort sum_bytes desc, host asc | head 3",
-        [path]).check()
+        [path], index_dir=index_dir).check()
     return [(row["host"], row["sum_bytes"]) for row in r.rows]
 
 
-def best(fn, path):
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu():
+    """CPU seconds (user + sys) so far of this process and all its descendants (Spark's
+    JVM, its Python daemon and workers), from /proc."""
+    stats = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the name: state, ppid, ... utime (14th field overall), stime (15th).
+        stats[int(pid)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    children = {}
+    for pid, (ppid, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0))[1]
+        todo.extend(children.get(pid, []))
+    return total / TICK
+
+
+def timed(fn, path):
+    """(best wall, median wall, CPU of the process tree in the best run)."""
     fn(path)
-    times = []
+    runs_ = []
     for _ in range(runs):
-        t = time.perf_counter()
+        c, t = tree_cpu(), time.perf_counter()
         fn(path)
-        times.append(time.perf_counter() - t)
-    return min(times)
+        runs_.append((time.perf_counter() - t, tree_cpu() - c))
+    walls = sorted(w for w, _ in runs_)
+    best = min(runs_)
+    return best[0], walls[len(walls) // 2], best[1]
 
 
 for name, path in [("plain", plain), ("gzip", gz)]:
@@ -73,6 +112,9 @@ for name, path in [("plain", plain), ("gzip", gz)]:
     assert a == b, f"top hosts differ on {name}: {a} vs {b}"
     for q, (s_fn, l_fn) in {"count by status": (spark_status, logrill_status),
                             "top 3 hosts by bytes": (spark_top_hosts, logrill_top_hosts)}.items():
-        s, l = best(s_fn, path), best(l_fn, path)
-        print(f"| {master} | {name} | {q} | {s:.2f} s | {l:.2f} s | {s / l:.1f}x |", flush=True)
+        s, l = timed(s_fn, path), timed(l_fn, path)
+        print(f"| {master} | {name} | {q} | {s[0]:.2f} / {s[1]:.2f} s, CPU {s[2]:.2f} s "
+              f"| {l[0]:.2f} / {l[1]:.2f} s, CPU {l[2]:.2f} s "
+              f"| {s[0] / l[0]:.1f}× / {s[1] / l[1]:.1f}× / {s[2] / max(l[2], 0.01):.1f}× |",
+              flush=True)
 spark.stop()

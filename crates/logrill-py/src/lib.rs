@@ -18,6 +18,7 @@ mod inputs;
 mod partial;
 mod push;
 mod run;
+mod schema;
 
 use pyo3::prelude::*;
 
@@ -33,9 +34,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(partial::partial, m)?)?;
     m.add_function(wrap_pyfunction!(partial::partial_of_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(partial::partial_range, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::gzip_chunks, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::partial_gzip, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::check_gzip, m)?)?;
     m.add_function(wrap_pyfunction!(partial::finish, m)?)?;
     m.add_function(wrap_pyfunction!(partial::mergeable, m)?)?;
     m.add_function(wrap_pyfunction!(partial::found, m)?)?;
+    m.add_function(wrap_pyfunction!(schema::record_fields, m)?)?;
     m.add_class::<arrow::ArrowTable>()?;
     m.add_class::<run::Batches>()?;
     m.add_class::<push::Sink>()?;

@@ -4,10 +4,14 @@
 //! and finishes: the answer of one run over all the inputs.
 
 use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use logrill::exec::partial::ChunkChecks;
 use logrill::exec::{Options, PartialError, PartialResult};
 use logrill::query::Plan;
 use logrill::source::find::Find;
+use logrill::source::gzindex::IndexCache;
 use logrill::{Error, Files, InputName, Report};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -135,6 +139,100 @@ pub fn partial_range<'py>(
             logrill::source::open::open_reader(name, piece)
         });
     part(py, &plan, [input], &options_of(&o))
+}
+
+/// The gzip index directory: `dir` if given, else `$LOGRILL_INDEX_DIR`, else the user's
+/// cache directory (the command line's rule, see docs/gzip-index.md).
+fn index_dir_or_default(dir: Option<String>) -> PyResult<PathBuf> {
+    let dir = dir
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("LOGRILL_INDEX_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| {
+            IndexCache::default_dir(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
+        });
+    dir.ok_or_else(|| {
+        crate::errors::LogrillError::new_err(
+            "no gzip index directory: give index_dir, or set LOGRILL_INDEX_DIR or HOME",
+        )
+    })
+}
+
+/// `(chunks, index directory)`: how many indexed chunks the gzip file `path` has, if a
+/// current index of it lies in the index directory (`index_dir`, else the command line's
+/// default), else `(None, directory)`: then the file is one part. A file that cannot be
+/// opened is a `LogrillError`.
+#[pyfunction]
+#[pyo3(signature = (path, index_dir=None))]
+pub fn gzip_chunks(
+    py: Python<'_>,
+    path: String,
+    index_dir: Option<String>,
+) -> PyResult<(Option<usize>, String)> {
+    let dir = index_dir_or_default(index_dir)?;
+    let cache = Arc::new(IndexCache::new(&dir));
+    let n = py
+        .detach(|| logrill::exec::partial::gzip_chunks(Path::new(&path), &cache))
+        .map_err(crate::errors::to_py)?;
+    Ok((n, dir.to_string_lossy().into_owned()))
+}
+
+/// [`partial`] of the lines that start in chunks `first..last` of the indexed gzip file
+/// `path` (its index in `index_dir`): `(partial bytes, input problems, CRC checks)`, the
+/// last for [`check_gzip`] once every part of the file is back.
+#[pyfunction]
+#[pyo3(signature = (path, first, last, text, index_dir=None, **options))]
+#[allow(clippy::too_many_arguments)]
+pub fn partial_gzip<'py>(
+    py: Python<'py>,
+    path: String,
+    first: usize,
+    last: usize,
+    text: &str,
+    index_dir: Option<String>,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>, Bound<'py, PyBytes>)> {
+    let o = RunOptions::from_kwargs(options)?;
+    let plan = plan_of(text)?;
+    let cache = Arc::new(IndexCache::new(index_dir_or_default(index_dir)?));
+    let options = options_of(&o);
+    let (result, errors) = py.detach(|| {
+        let mut errors = Vec::new();
+        let r = PartialResult::run_gzip_chunks(
+            &plan,
+            Path::new(&path),
+            &cache,
+            first..last,
+            &mut |e| errors.push(e),
+            &options,
+        );
+        (r.map(|(r, c)| (r.to_bytes(), c.to_bytes())), errors)
+    });
+    let (bytes, checks) = result.map_err(to_py)?;
+    let list = PyList::empty(py);
+    for e in &errors {
+        list.append(problem(py, e)?)?;
+    }
+    Ok((PyBytes::new(py, &bytes), list, PyBytes::new(py, &checks)))
+}
+
+/// Check the members of the gzip file read in parts by [`partial_gzip`], given every
+/// part's CRC checks in file order: `None` if every member's CRC-32 and length match, else
+/// the message.
+#[pyfunction]
+pub fn check_gzip(py: Python<'_>, checks: Vec<Vec<u8>>) -> PyResult<Option<String>> {
+    let parts = checks
+        .iter()
+        .map(|b| ChunkChecks::from_bytes(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(to_py)?;
+    Ok(py
+        .detach(|| ChunkChecks::check(parts))
+        .err()
+        .map(|e| e.to_string()))
 }
 
 /// Merge the partial results `parts` (in input order) of the pipeline `text` and finish:

@@ -155,12 +155,12 @@ def test_input_errors_surface_on_the_driver_with_file_and_line(spark, tmp_path, 
 def test_byte_ranges_cover_every_line_once(tmp_path, split):
     """Every line in exactly one range, as the library cuts a file for its own threads."""
     from logrill import _native as native
-    from logrill.spark import _ranges
+    from logrill.spark import _cut
 
     data = b"".join(b"line %d %s\n" % (i, b"x" * (i % 13)) for i in range(500)) + b"no newline"
     p = tmp_path / "plain.log"
     p.write_bytes(data)
-    pieces = _ranges([("path", str(p))], split)
+    pieces = _cut([("path", str(p))], 1, split, None)
     assert all(k == "range" for k, *_ in pieces) and len(pieces) == -(-len(data) // split)
     # Lines told apart by their text: a line in two ranges or in none changes the answer.
     text = "parse regex '(?P<text>.*)' | count, count_distinct text"
@@ -186,3 +186,146 @@ def test_head_is_refused_not_taken_per_part(spark, logs):
     for text in ["parse common | head 100 | count", "parse common | head 3"]:
         with pytest.raises(logrill.LogrillError, match="head"):
             logrill.spark.run(spark, text, [f])
+
+
+def test_tasks_are_as_many_as_cores_not_one_per_small_range(tmp_path):
+    """A gathering pipeline's big file is cut into one piece per task (Spark starts every
+    task: few big pieces cost less than many small ones), each at most `split` bytes."""
+    from logrill.spark import _cut
+
+    p = tmp_path / "plain.log"
+    p.write_bytes(b"a line\n" * 100_000)
+    small = tmp_path / "small.log"
+    small.write_bytes(b"a line\n" * 10)
+    pieces = _cut([("path", str(p)), ("path", str(small))], 2, 1 << 30, None)
+    assert [k for k, *_ in pieces] == ["range", "range", "path"]
+    assert len(_cut([("path", str(p))], 2, 100_000, None)) == 7  # 700 000 bytes
+    assert _cut([("path", str(p))], 2, None, None) == [("path", str(p))]
+
+
+@pytest.fixture(scope="module")
+def indexed_gz(tmp_path_factory, cli):
+    """A gzip file of about 3 MB (combined lines whose paths are random, so that they
+    compress little) with a logrill index of 3 or more seek points, in its own index
+    directory; and a copy without an index."""
+    import gzip
+    import random
+
+    d = tmp_path_factory.mktemp("gz")
+    rnd = random.Random(18)
+    lines = []
+    for i in range(100_000):
+        host = f"10.0.{rnd.randrange(40)}.{rnd.randrange(250)}"
+        status = rnd.choice([200, 200, 200, 304, 404, 500])
+        size = rnd.choice(["-", str(rnd.randrange(50_000))])
+        path = "/%032x" % rnd.getrandbits(128)
+        lines.append(f'{host} - - [10/Oct/2000:13:{i % 60:02d}:36 -0700] "GET {path} HTTP/1.0" '
+                     f'{status} {size} "-" "agent {i % 7}"\n')
+    data = gzip.compress("".join(lines).encode(), 6)
+    gz = d / "access.log.gz"
+    gz.write_bytes(data)
+    bare = d / "bare.log.gz"
+    bare.write_bytes(data)
+    index_dir = d / "index"
+    cli("index", "--index-dir", str(index_dir), str(gz))
+    return gz, bare, str(index_dir)
+
+
+def _tasks_of_last_job(spark, group):
+    sc = spark.sparkContext
+    st = sc.statusTracker()
+    job = max(st.getJobIdsForGroup(group))
+    return sum(st.getStageInfo(s).numTasks for s in st.getJobInfo(job).stageIds)
+
+
+def test_an_indexed_gzip_file_is_split_across_tasks_and_equals_the_cli(spark, indexed_gz, cli):
+    from logrill import _native as native
+    from logrill.spark import _cut
+
+    gz, bare, index_dir = indexed_gz
+    chunks, _ = native.gzip_chunks(str(gz), index_dir)
+    assert chunks is not None and chunks >= 3
+    pieces = _cut([("path", str(gz))], 2, 1 << 30, index_dir)
+    assert [p[0] for p in pieces] == ["gzip", "gzip"]
+    assert pieces[0][2] == 0 and pieces[0][3] == pieces[1][2] and pieces[1][3] == chunks
+
+    sc = spark.sparkContext
+    for text in ["parse combined | count by status",
+                 "parse combined | sum bytes by host | sort sum_bytes desc, host asc | head 3",
+                 "parse combined | count_distinct path, p50 bytes, first path, last path"]:
+        sc.setJobGroup("gz-indexed", text)
+        got = logrill.spark.run(spark, text, [str(gz)], index_dir=index_dir).check()
+        assert _tasks_of_last_job(spark, "gz-indexed") == 2
+        same(got, local(text, [str(gz)]))
+        want = [json.loads(l) for l in cli(text, str(gz), "--json", "--no-index")]
+        assert got.rows == want
+    # Without an index: one piece, one task.
+    assert _cut([("path", str(bare))], 2, 1 << 30, index_dir) == [("path", str(bare))]
+    sc.setJobGroup("gz-bare", "bare")
+    got = logrill.spark.run(spark, "parse combined | count by status", [str(bare)],
+                            index_dir=index_dir).check()
+    assert _tasks_of_last_job(spark, "gz-bare") == 1
+    same(got, local("parse combined | count by status", [str(bare)]))
+
+
+def _json_lines(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return str(path)
+
+
+def test_a_field_missing_from_the_schema_sample_is_an_error_not_a_silent_drop(spark, tmp_path):
+    """The schema of a JSON pipeline is learnt from the first records of the first input;
+    a later record with a field that sample lacked fails the job, naming the file and the
+    record (review: it was dropped without a word)."""
+    from pyspark.errors import PythonException
+
+    first = _json_lines(tmp_path / "a.json", [{"n": i} for i in range(2100)])
+    later = _json_lines(tmp_path / "b.json", [{"n": 1}, {"n": 2, "extra": "x"}])
+    df = logrill.spark.run(spark, "parse json", [first, later])
+    with pytest.raises(PythonException) as e:
+        df.collect()
+    assert "b.json: record 2: field 'extra' is not in the schema" in str(e.value)
+    # A value of another type than its column's: an error too.
+    typed = _json_lines(tmp_path / "c.json", [{"n": "text"}])
+    with pytest.raises(PythonException, match="c.json: record 1: field 'n' is string"):
+        logrill.spark.run(spark, "parse json", [first, typed]).collect()
+
+
+def test_integers_after_a_float_sample_widen_to_double(spark, tmp_path):
+    """The one widening into a number column: integers into a `double` column (no value
+    lost); the sum equals a local run's."""
+    first = _json_lines(tmp_path / "f.json", [{"x": i + 0.5} for i in range(10)])
+    later = _json_lines(tmp_path / "i.json", [{"x": i} for i in range(5)])
+    df = logrill.spark.run(spark, "parse json", [first, later])
+    assert dict(df.dtypes)["x"] == "double"
+    got = sorted(r["x"] for r in df.collect())
+    assert got == sorted([i + 0.5 for i in range(10)] + [float(i) for i in range(5)])
+
+
+def test_a_fixed_format_types_the_dataframe_from_the_plan_without_sampling(spark, tmp_path):
+    """`parse combined` names and types its fields: the schema comes from the plan. Here the
+    first 2100 records have no byte count (`-`, null): a sample would have typed `bytes` as
+    a string column (review); the plan says integer."""
+    from logrill import _native as native
+
+    fields = dict(native.record_fields("parse combined"))
+    assert fields["status"] == "int" and fields["bytes"] == "int"
+    assert fields["host"] == "text" and fields["time"] == "time"
+    assert native.record_fields("parse combined | where status == 200 | select host as h, "
+                                "bytes") == [("h", "text"), ("bytes", "int")]
+    # Seconds (%D, %T) are floats, whatever the line says; status and sizes integers.
+    assert native.record_fields("parse apache '%h %D %>s'") == [
+        ("host", "text"), ("duration", "float"), ("status", "int")]
+    assert native.record_fields("parse json") is None
+    assert native.record_fields("parse json | select a") == [("a", "any")]
+
+    line = '10.0.0.{} - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 200 {} "-" "ua"\n'
+    f = tmp_path / "access.log"
+    f.write_text("".join(line.format(i % 7, "-") for i in range(2100)) +
+                 "".join(line.format(i % 7, i) for i in range(50)))
+    df = logrill.spark.run(spark, "parse combined", [str(f)])
+    types = dict(df.dtypes)
+    assert types["bytes"] == "bigint" and types["status"] == "bigint"
+    assert types["time"] == "timestamp" and types["host"] == "string"
+    assert df.groupBy().sum("bytes").collect()[0][0] == sum(range(50))
+    assert df.count() == 2150

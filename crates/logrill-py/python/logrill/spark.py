@@ -34,8 +34,8 @@ __all__ = ["run", "mergeable"]
 _OPTIONS = ("strict", "state_limit", "max_line_bytes")
 # Records read on the driver's behalf to learn a record pipeline's column types.
 _SCHEMA_SAMPLE = 2000
-# Plain files bigger than this are cut into byte ranges (as Hadoop splits text files).
-_SPLIT = 64 * 1024 * 1024
+# No piece of a big file bigger than this (files are cut into one piece per task first).
+_SPLIT = 1024 * 1024 * 1024
 # The first bytes of the compressed formats logrill opens: such files are not cut.
 _MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 
@@ -65,7 +65,7 @@ def _local_path(uri: str) -> str:
 def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str]] = None, *,
         glob: Union[None, str, Sequence[str]] = None, partitions: Optional[int] = None,
         executors_open_paths: Optional[bool] = None, split_bytes: Optional[int] = _SPLIT,
-        text: str = "str", **options: Any) -> Any:
+        index_dir: Optional[str] = None, text: str = "str", **options: Any) -> Any:
     """Run ``pipeline`` (text, or a :class:`logrill.Pipeline`) over ``paths`` with Spark.
 
     ``paths``: files or directories (searched for files matching ``glob``, as ``-g``), or
@@ -74,8 +74,11 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
     most one per piece). ``executors_open_paths=False``: local paths too are read by Spark
     (``file://`` on a cluster without a shared file system); URIs with a scheme always
     are (``glob`` applies to local directories; for URIs, put Hadoop's glob in the URI).
-    ``split_bytes``: a plain (uncompressed) local file bigger than this is cut into byte
-    ranges at line ends, each a task of its own, for a gathering pipeline (``None``: never).
+    For a gathering pipeline, big local files are cut so that each task gets about its
+    share of the bytes: a plain file into byte ranges at line ends, a gzip file that has a
+    logrill index (``logrill index FILE``, kept in ``index_dir``, default as for the
+    command line) into runs of its chunks; no piece is bigger than ``split_bytes``
+    (``None``: files are not cut).
     ``options``: ``strict``, ``state_limit``, ``max_line_bytes`` as for a local run.
 
     Returns a :class:`logrill.Result` for a gathering pipeline (input problems in
@@ -106,7 +109,7 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
         # With `strict`, an error ends its file: ranges run apart could not stop the later
         # ranges of that file, so files are read whole.
         if split_bytes and not options.get("strict"):
-            pieces = _ranges(pieces, split_bytes)
+            pieces = _cut(pieces, _slices(1 << 30, sc, partitions), split_bytes, index_dir)
         return _gather(sc, text_, pieces, remote, walk_errors, partitions, text, options)
     if walk_errors:
         raise InputErrors(walk_errors, Result(
@@ -128,22 +131,57 @@ def _pieces(local: List[str], globs: List[str]) -> Tuple[List[Tuple[str, str]], 
     return [("path", f) for f in files], list(errors)
 
 
-def _ranges(pieces: list, split: int) -> list:
-    """Plain files bigger than ``split`` bytes as pieces ``("range", path, start, end)``."""
-    out = []
+def _is_gzip(head: bytes) -> bool:
+    return head.startswith(b"\x1f\x8b")
+
+
+def _cut(pieces: list, parts: int, split: Optional[int], index_dir: Optional[str]) -> list:
+    """The pieces of a gathering pipeline's work, about ``parts`` of them of similar size
+    (one per task: Spark starts each task, so fewer bigger pieces cost less than many small
+    ones), never bigger than ``split`` bytes (``None``: files are not cut).
+
+    * a plain file is cut into ``("range", path, start, end)`` pieces (lines that start in
+      the range, see docs/spark.md);
+    * a gzip file with a current logrill index (``logrill index FILE``) into
+      ``("gzip", path, first, last, index_dir)`` pieces: runs of its chunks between seek
+      points, each decoded where it is read; without an index it stays one piece;
+    * any other input stays whole: ``("path", path)``."""
+    if split is None or not pieces:
+        return pieces
+    sizes, heads = [], []
     for piece in pieces:
-        path = piece[1]
         try:
-            size = os.path.getsize(path)
-            with open(path, "rb") as f:
-                head = f.read(6)
+            sizes.append(os.path.getsize(piece[1]))
+            with open(piece[1], "rb") as f:
+                heads.append(f.read(6))
         except OSError:
-            size, head = 0, b""
-        if size <= split or head.startswith(_MAGIC):
+            sizes.append(0)
+            heads.append(b"")
+    share = max(1, sum(sizes) // max(1, parts))
+    out: list = []
+    for piece, size, head in zip(pieces, sizes, heads):
+        path = piece[1]
+        # As many pieces as the file's share of the work (at least its size / split).
+        want = min(parts, max(1, round(size / share))) if size else 1
+        want = max(want, -(-size // split) if split > 0 else 1)
+        if want <= 1 or size == 0:
             out.append(piece)
-            continue
-        out.extend(("range", path, start, min(start + split, size))
-                   for start in range(0, size, split))
+        elif not head.startswith(_MAGIC):
+            bounds = [size * i // want for i in range(want + 1)]
+            out.extend(("range", path, a, b) for a, b in zip(bounds, bounds[1:]))
+        elif _is_gzip(head):
+            try:
+                chunks, dir_ = _native.gzip_chunks(path, index_dir)
+            except LogrillError:
+                chunks, dir_ = None, None
+            if not chunks or chunks < 2:
+                out.append(piece)
+                continue
+            want = min(want, chunks)
+            bounds = [chunks * i // want for i in range(want + 1)]
+            out.extend(("gzip", path, a, b, dir_) for a, b in zip(bounds, bounds[1:]) if b > a)
+        else:
+            out.append(piece)
     return out
 
 
@@ -154,36 +192,59 @@ def _slices(n: int, sc: Any, partitions: Optional[int]) -> int:
 
 # ----- gathering pipelines: partial states merged on the driver ------------------------
 
+def _task(text_: str, options: dict):
+    """The function a task runs over its slice of pieces: yields ``(n, partial bytes,
+    errors, gzip checks or None)`` in piece order. Only ``logrill._native`` is imported on
+    the executor (no pyarrow, no pandas)."""
+
+    def task(index: int, it: Iterator[tuple]) -> Iterator[tuple]:
+        from logrill import _native as native
+        paths: List[str] = []
+        n = 0
+        # Whole files in a row make one part; a range, or a run of gzip chunks, a part
+        # of its own.
+        for piece in list(it) + [("end",)]:
+            if piece[0] == "path":
+                paths.append(piece[1])
+                continue
+            if paths:
+                data, errs = native.partial(paths, text_, **options)
+                yield (index, n, data, list(errs), None)
+                n, paths = n + 1, []
+            if piece[0] == "range":
+                _, path, start, end = piece
+                # The engine finds the lines of the range (each line in one range).
+                data, errs = native.partial_range(path, start, end, text_, **options)
+                yield (index, n, data, list(errs), None)
+                n += 1
+            elif piece[0] == "gzip":
+                _, path, first, last, dir_ = piece
+                data, errs, checks = native.partial_gzip(path, first, last, text_, dir_,
+                                                         **options)
+                yield (index, n, data, list(errs), (path, checks))
+                n += 1
+
+    return task
+
+
 def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: list,
             partitions: Optional[int], text_as: str, options: dict) -> Result:
-    parts: List[Tuple[Tuple[int, str], bytes]] = []
+    parts: List[bytes] = []
     errors = list(walk_errors)
     if pieces:
-        def task(index: int, it: Iterator[tuple]) -> Iterator[tuple]:
-            from logrill import _native as native
-            paths: List[str] = []
-            n = 0
-            # Whole files in a row make one part; a byte range a part of its own.
-            for piece in list(it) + [("end",)]:
-                if piece[0] == "path":
-                    paths.append(piece[1])
-                    continue
-                if paths:
-                    data, errs = native.partial(paths, text_, **options)
-                    yield (index, n, data, list(errs))
-                    n, paths = n + 1, []
-                if piece[0] == "range":
-                    _, path, start, end = piece
-                    # The engine finds the lines of the range (each line in one range).
-                    data, errs = native.partial_range(path, start, end, text_, **options)
-                    yield (index, n, data, list(errs))
-                    n += 1
-
         rdd = sc.parallelize(pieces, _slices(len(pieces), sc, partitions))
-        for index, n, data, errs in sorted(rdd.mapPartitionsWithIndex(task).collect(),
-                                           key=lambda r: (r[0], r[1])):
-            parts.append(((0, f"{index:012d}.{n:012d}"), data))
+        got = rdd.mapPartitionsWithIndex(_task(text_, options)).collect()
+        gz_checks: dict = {}
+        for _, _, data, errs, checks in sorted(got, key=lambda r: (r[0], r[1])):
+            parts.append(data)
             errors.extend(errs)
+            if checks is not None:
+                gz_checks.setdefault(checks[0], []).append(checks[1])
+        # Every member's CRC-32 of a gzip file read in chunk runs, checked in file order.
+        for path, checks in gz_checks.items():
+            problem = _native.check_gzip(checks)
+            if problem is not None:
+                errors.append({"path": path, "line": None, "message": f"{path}: {problem}"})
     if remote:
         def task_bytes(item: tuple) -> tuple:
             from logrill import _native as native
@@ -194,10 +255,9 @@ def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: l
         rdd = sc.binaryFiles(",".join(remote), minPartitions=partitions)
         # Remote inputs in name order (rotated copies are not recognised there).
         for name, data, errs in sorted(rdd.map(task_bytes).collect(), key=lambda r: r[0]):
-            parts.append(((1, name), data))
+            parts.append(data)
             errors.extend(errs)
-    results, report = _native.finish(text_, [d for _, d in parts], errors,
-                                     text_as=text_as, **options)
+    results, report = _native.finish(text_, parts, errors, text_as=text_as, **options)
     return Result(results, report)
 
 
@@ -228,20 +288,52 @@ def _with_bytes(name: str, content: bytes, fn):
         return fn(p)
 
 
-def _conform(table, schema):
-    """``table`` with exactly the columns of ``schema``, in order and of its types (a
-    missing column all null)."""
+def _first_value(column) -> int:
+    """The position of the first non-null value of ``column`` (-1 if none)."""
+    for i, v in enumerate(column.is_null().to_pylist()):
+        if not v:
+            return i
+    return -1
+
+
+def _conform(table, schema, where: str, sampled_from: str):
+    """``table`` (the records of ``where``) with exactly the columns of ``schema``, in
+    order and of its types (a column the input lacks is all null).
+
+    Nothing is dropped silently: a field the schema lacks (it was not in the sample), or
+    a value of another type than its column's, is a :class:`LogrillError` naming the
+    input and the record (its position among the input's records), except for the
+    widenings that lose nothing: integers into a ``double`` column, any value into a
+    ``string`` column (as text, the rule of logrill's own Arrow output for mixed
+    columns), a column of only nulls into any type."""
     import pyarrow as pa
 
+    def fail(name: str, column, why: str):
+        at = _first_value(column)
+        raise LogrillError(
+            f"logrill on a Spark executor: {where}: record {at + 1}: field {name!r} {why} "
+            f"(the DataFrame's schema was taken from {sampled_from}; select the fields "
+            f"you need)")
+
+    for name in table.column_names:
+        if schema.get_field_index(name) < 0 and _first_value(table.column(name)) >= 0:
+            fail(name, table.column(name), "is not in the schema")
     cols = []
     for field in schema:
-        if field.name in table.column_names:
-            c = table.column(field.name)
-            if c.type != field.type:
-                c = c.cast(field.type, safe=False) if not pa.types.is_null(c.type) else \
-                    pa.nulls(len(table), field.type)
-        else:
-            c = pa.nulls(len(table), field.type)
+        if field.name not in table.column_names:
+            cols.append(pa.nulls(len(table), field.type))
+            continue
+        c = table.column(field.name)
+        if c.type != field.type:
+            if pa.types.is_null(c.type) or _first_value(c) < 0:
+                c = pa.nulls(len(table), field.type)
+            elif pa.types.is_string(field.type) or (
+                    pa.types.is_floating(field.type) and pa.types.is_integer(c.type)):
+                c = c.cast(field.type)
+            elif pa.types.is_timestamp(field.type) and pa.types.is_timestamp(c.type):
+                c = c.cast(field.type)
+            else:
+                fail(field.name, c, f"is {c.type}, its column {field.type}")
         cols.append(c)
     return pa.Table.from_arrays(cols, schema=schema)
 
@@ -257,8 +349,13 @@ def _records(spark: Any, text_: str, pieces: list, remote: List[str],
     if not work:
         raise LogrillError("no inputs found")
 
-    # The columns and their types, from the first records of the first inputs (read by
-    # an executor, which sees the files the way the tasks will).
+    # The columns and their types: from the plan where the format fixes them (no line
+    # read); else, or for fields typed line by line, from the first records of the first
+    # input (read by an executor, which sees the files the way the tasks will).
+    planned = _native.record_fields(text_)
+    by_kind = {"int": pa.int64(), "float": pa.float64(), "text": pa.string(),
+               "time": pa.timestamp("us", tz="UTC")}
+
     def sample(item: tuple) -> bytes:
         kind, where, content = item
         if kind == "path":
@@ -267,15 +364,26 @@ def _records(spark: Any, text_: str, pieces: list, remote: List[str],
             t = _with_bytes(where, content, lambda p: _table_of([p], sample_text, options))
         return t.schema.serialize().to_pybytes()
 
-    if work[0][0] == "uri":
-        name, content = sc.binaryFiles(work[0][1]).first()
-        first = ("uri", name, bytes(content))
+    if planned is not None and all(k in by_kind for _, k in planned):
+        sampled_from = "the pipeline's format"
+        fields = [pa.field(n, by_kind[k]) for n, k in planned]
     else:
-        first = ("path", work[0][1], None)
-    schema_bytes = sc.parallelize([first], 1).map(sample).first()
-    arrow_schema = pa.ipc.read_schema(pa.py_buffer(schema_bytes))
-    fields = [pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type)
-              for f in arrow_schema]
+        if work[0][0] == "uri":
+            name, content = sc.binaryFiles(work[0][1]).first()
+            first = ("uri", name, bytes(content))
+        else:
+            first = ("path", work[0][1], None)
+        sampled_from = f"the first {_SCHEMA_SAMPLE} records of {first[1]}"
+        schema_bytes = sc.parallelize([first], 1).map(sample).first()
+        arrow_schema = pa.ipc.read_schema(pa.py_buffer(schema_bytes))
+        seen = {f.name: (pa.string() if pa.types.is_null(f.type) else f.type)
+                for f in arrow_schema}
+        if planned is not None:
+            # Names fixed by the plan; the kinds it leaves open from the sample.
+            fields = [pa.field(n, by_kind.get(k) or seen.get(n, pa.string()))
+                      for n, k in planned]
+        else:
+            fields = [pa.field(n, t) for n, t in seen.items()]
     spark_schema = from_arrow_schema(pa.schema(fields))
     # Spark's own idea of the Arrow types (timestamps in UTC, …): batches are cast to it.
     try:
@@ -291,7 +399,7 @@ def _records(spark: Any, text_: str, pieces: list, remote: List[str],
                 else:
                     got = _with_bytes(row["path"], row["content"],
                                       lambda p: _table_of([p], text_, options))
-                yield from _conform(got, target).to_batches()
+                yield from _conform(got, target, row["path"], sampled_from).to_batches()
 
     rows: List[tuple] = [("path", p, None) for kind, p in work if kind == "path"]
     df_parts = []

@@ -33,6 +33,8 @@
 //! The aggregate states and values are laid out in `agg::wire`. Every read is
 //! bounds-checked: corrupt or foreign bytes give a [`PartialError`], never a panic.
 
+mod gzip_chunks;
+
 use std::borrow::Cow;
 
 use super::chain::{Partial, Stats};
@@ -47,6 +49,8 @@ use crate::record::Record;
 use crate::results::{Collector, Report, Results};
 use crate::source::Input;
 use crate::stage::SkipReason;
+
+pub use gzip_chunks::{gzip_chunks, ChunkChecks};
 
 /// The first bytes of every partial result.
 const MAGIC: &[u8; 4] = b"LGRP";

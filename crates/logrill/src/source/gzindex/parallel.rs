@@ -30,6 +30,23 @@ pub(crate) struct Piece {
     trailer: Option<(u32, u32)>,
 }
 
+impl Piece {
+    /// The piece as plain numbers (its CRC-32, its length, the trailer of the member it
+    /// ends), to be checked elsewhere: the chunks of one file read on several machines.
+    pub(crate) fn to_parts(&self) -> (u32, u64, Option<(u32, u32)>) {
+        (self.crc.clone().finalize(), self.len, self.trailer)
+    }
+
+    /// The piece [`Piece::to_parts`] gave.
+    pub(crate) fn from_parts(crc: u32, len: u64, trailer: Option<(u32, u32)>) -> Piece {
+        Piece {
+            crc: crc32fast::Hasher::new_with_initial_len(crc, len),
+            len,
+            trailer,
+        }
+    }
+}
+
 struct Chunk {
     /// The chunk's bytes are `data[..len]`; the buffer is recycled (see [`Spare`]).
     data: Vec<u8>,

@@ -532,6 +532,16 @@ impl Parser {
         }
     }
 
+    /// For each field of [`Parser::field_types`], whether its numbers are floats (else
+    /// integers); `None` where the types are not known before reading.
+    pub fn float_fields(&self) -> Option<Vec<bool>> {
+        match &self.inner {
+            Inner::Format(f) => Some(f.program.float_slots()),
+            Inner::Regex(r) => Some(vec![false; r.schema().names().len()]),
+            Inner::Json(_) | Inner::Logfmt(_) => None,
+        }
+    }
+
     /// The field names known before any line is read (see [`Parser::schema`]).
     pub fn field_names(&self) -> Option<&[String]> {
         self.schema().map(|s| s.names())

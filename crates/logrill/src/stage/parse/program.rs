@@ -235,6 +235,26 @@ pub(crate) enum Fast {
 }
 
 impl Program {
+    /// Which slots of [`Program::field_types`]' numbers are always floats (seconds with
+    /// a fraction, `%{…}T`-like and float tokens), the others being integers: how a typed
+    /// schema (a Spark DataFrame's) chooses `double` or `bigint` without reading a line.
+    pub fn float_slots(&self) -> Vec<bool> {
+        let mut floats = vec![false; self.schema.names().len()];
+        for step in &self.steps {
+            if let Step::Field(FieldStep {
+                scan: Scan::Token(Token::Seconds { .. } | Token::Float),
+                out: Out::Slot(slot),
+                ..
+            }) = step
+            {
+                if let Some(at) = floats.get_mut(*slot as usize) {
+                    *at = true;
+                }
+            }
+        }
+        floats
+    }
+
     /// The kind of value each slot holds, known from the directives: a number for
     /// `%s`, `%b`, `%D` and the like, a string for text fields and the parts of a split
     /// request line, a time for a time group; [`FieldType::Any`] where a field is a number
