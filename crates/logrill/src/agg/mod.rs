@@ -183,7 +183,7 @@ impl Total {
 
     fn merge(&mut self, o: &Total) {
         self.add_int(o.int());
-        self.wraps += o.wraps;
+        self.wraps = self.wraps.saturating_add(o.wraps);
         self.float += o.float;
         self.has_float |= o.has_float;
     }
@@ -293,7 +293,9 @@ impl Aggregate {
     /// kinds are left as they are.
     pub fn merge(&mut self, other: &Aggregate) {
         match (self, other) {
-            (Aggregate::Count(a), Aggregate::Count(b)) => *a += b,
+            // Saturating: a state may come from bytes (a Spark task's partial result), and
+            // crafted counts must not overflow (a panic in a debug build).
+            (Aggregate::Count(a), Aggregate::Count(b)) => *a = a.saturating_add(*b),
             (Aggregate::Sum(a), Aggregate::Sum(b)) => a.merge(b),
             (Aggregate::Min(a), Aggregate::Min(Some(b)))
                 if a.is_none_or(|cur| b.total_cmp(&cur).is_lt()) =>
@@ -307,7 +309,7 @@ impl Aggregate {
             }
             (Aggregate::Avg { total, n }, Aggregate::Avg { total: t2, n: n2 }) => {
                 total.merge(t2);
-                *n += n2;
+                *n = n.saturating_add(*n2);
             }
             _ => {}
         }
@@ -346,6 +348,15 @@ impl From<Number> for AggValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts merged from bytes (a Spark task's partial result) may be crafted: they
+    /// saturate instead of overflowing (which panics in a debug build).
+    #[test]
+    fn merged_counts_saturate() {
+        let mut a = Aggregate::Count(u64::MAX - 1);
+        a.merge(&Aggregate::Count(5));
+        assert_eq!(a.value(), AggValue::Int(i128::from(u64::MAX)));
+    }
 
     fn run(kind: AggKind, xs: &[&str]) -> AggValue {
         let mut a = Aggregate::new(kind);

@@ -57,7 +57,7 @@ impl Top {
         later.sort_by_key(|(k, _)| other.order.get(k).copied().unwrap_or(u64::MAX));
         for (k, (v, n)) in later {
             match self.counts.get_mut(&k) {
-                Some(c) => c.1 += n,
+                Some(c) => c.1 = c.1.saturating_add(n),
                 None => {
                     self.order.insert(k.clone(), self.seen);
                     self.seen += 1;

@@ -195,8 +195,9 @@ impl PartialResult {
             return Err(PartialError::OtherPlan);
         }
         merge_state(&mut self.state, later.state);
-        self.values += later.values;
-        self.unparsed += later.unparsed;
+        // Saturating: these counts come from bytes, and crafted ones must not overflow.
+        self.values = self.values.saturating_add(later.values);
+        self.unparsed = self.unparsed.saturating_add(later.unparsed);
         self.skips.merge(&later.skips);
         Ok(())
     }
