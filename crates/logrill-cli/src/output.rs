@@ -501,6 +501,8 @@ fn write_aligned(out: &mut impl Write, row: &[String], widths: &[usize]) -> io::
 
 /// What the printer does with each kind of result (see the [`Sink`] below).
 impl<W: Write> Printer<W> {
+    // Always: into the engine's call of `send`, so a value costs one call (see `send`).
+    #[inline(always)]
     pub(crate) fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
         if let Some(obj) = &mut self.branch {
             let values = obj
@@ -695,7 +697,23 @@ impl<W: Write> Consumer for Printer<W> {
 
 /// The engine's results, printed as they come.
 impl<'a, W: Write> Sink<Event<'a>> for Printer<W> {
+    /// A value, the event there is one of per line, is written here; the others (once
+    /// per record or table) out of line, so that this stays as small as the `value`
+    /// method the engine called before it pushed events.
+    #[inline]
     fn send(&mut self, event: Event<'a>) -> Result<Flow, SinkError> {
+        let written = match event {
+            Event::Value(v) => self.value(v),
+            other => self.other(other),
+        };
+        written.map_err(SinkError::Write)?;
+        Ok(Flow::Continue)
+    }
+}
+
+impl<W: Write> Printer<W> {
+    #[inline(never)]
+    fn other(&mut self, event: Event<'_>) -> io::Result<()> {
         match event {
             Event::Value(v) => self.value(v),
             Event::Record {
@@ -708,8 +726,6 @@ impl<'a, W: Write> Sink<Event<'a>> for Printer<W> {
             Event::Aggregate { name, value } => self.aggregate(name, value),
             Event::Branch { index, title } => self.branch(index, title),
         }
-        .map_err(SinkError::Write)?;
-        Ok(Flow::Continue)
     }
 }
 

@@ -69,12 +69,17 @@ pub trait Events {
 impl<S: for<'a> Sink<Event<'a>> + ?Sized> Events for S {
     #[inline]
     fn event(&mut self, event: Event<'_>) -> io::Result<Flow> {
-        self.send(event).map_err(output_error)
+        match self.send(event) {
+            Ok(flow) => Ok(flow),
+            Err(e) => Err(output_error(e)),
+        }
     }
 }
 
 /// What a failing sink is to a run (for a caller that reports it as a run does): the `io::Error` a run reports
 /// ([`super::RunFailure::Output`]); a sink's write error is that error itself.
+#[cold]
+#[inline(never)]
 pub fn output_error(e: SinkError) -> io::Error {
     match e {
         SinkError::Write(e) => e,

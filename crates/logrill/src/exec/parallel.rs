@@ -359,6 +359,7 @@ impl crate::sink::Consumer for ChunkOutput<'_> {
 }
 
 impl<'a> crate::sink::Sink<Event<'a>> for ChunkOutput<'_> {
+    #[inline]
     fn send(&mut self, e: Event<'a>) -> Result<crate::sink::Flow, crate::sink::SinkError> {
         if let Event::Value(v) = e {
             self.chunk.bytes.extend_from_slice(v.value);
