@@ -187,7 +187,6 @@ pub use imp::{run_batch, source, NatsSink};
 
 #[cfg(not(feature = "nats"))]
 mod stub {
-    use logrill::exec::{Emitted, Output};
     use logrill::query::Plan;
     use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
@@ -220,9 +219,19 @@ mod stub {
         }
     }
 
-    impl Output for NatsSink {
-        fn value(&mut self, _v: Emitted<'_>) -> std::io::Result<()> {
+    impl logrill::sink::Consumer for NatsSink {
+        type Output = ();
+        fn close(self) -> Result<(), logrill::sink::SinkError> {
             Ok(())
+        }
+    }
+
+    impl<'a> logrill::sink::Sink<logrill::exec::Event<'a>> for NatsSink {
+        fn send(
+            &mut self,
+            _: logrill::exec::Event<'a>,
+        ) -> Result<logrill::sink::Flow, logrill::sink::SinkError> {
+            Ok(logrill::sink::Flow::Continue)
         }
     }
 

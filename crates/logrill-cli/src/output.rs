@@ -22,7 +22,8 @@
 use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 
-use logrill::exec::{Emitted, Output};
+use logrill::exec::{Emitted, Event};
+use logrill::sink::{Consumer, Flow, Sink, SinkError};
 use logrill::stage::parse::{Record, Value};
 use logrill::{AggValue, InputName};
 
@@ -498,8 +499,11 @@ fn write_aligned(out: &mut impl Write, row: &[String], widths: &[usize]) -> io::
     writeln!(out, "{line}")
 }
 
-impl<W: Write> Output for Printer<W> {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
+/// What the printer does with each kind of result (see the [`Sink`] below).
+impl<W: Write> Printer<W> {
+    // Always: into the engine's call of `send`, so a value costs one call (see `send`).
+    #[inline(always)]
+    pub(crate) fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
         if let Some(obj) = &mut self.branch {
             let values = obj
                 .entry("values")
@@ -534,7 +538,12 @@ impl<W: Write> Output for Printer<W> {
         Ok(())
     }
 
-    fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
+    pub(crate) fn record(
+        &mut self,
+        input: &InputName,
+        line: u64,
+        record: &Record<'_>,
+    ) -> io::Result<()> {
         // A table (its columns were announced) kept for its chart.
         if self.chart.is_some() && !self.columns.is_empty() {
             let row = record.values().iter().map(|v| v.clone().into_owned());
@@ -609,7 +618,7 @@ impl<W: Write> Output for Printer<W> {
         self.write_row(&cells)
     }
 
-    fn columns(&mut self, names: &[String]) -> io::Result<()> {
+    pub(crate) fn columns(&mut self, names: &[String]) -> io::Result<()> {
         self.flush_union()?;
         self.columns = names.to_vec();
         self.header_done = false;
@@ -617,7 +626,7 @@ impl<W: Write> Output for Printer<W> {
         Ok(())
     }
 
-    fn end_table(&mut self) -> io::Result<()> {
+    pub(crate) fn end_table(&mut self) -> io::Result<()> {
         if let (Some((width, ascii)), false) = (self.chart, self.columns.is_empty()) {
             let rows = std::mem::take(&mut self.chart_rows);
             let text = crate::chart::render(&self.columns, &rows, width, ascii);
@@ -637,7 +646,7 @@ impl<W: Write> Output for Printer<W> {
         Ok(())
     }
 
-    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
+    pub(crate) fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
         if let Some(obj) = &mut self.branch {
             obj.insert(name.to_string(), value.to_json());
             return Ok(());
@@ -652,7 +661,7 @@ impl<W: Write> Output for Printer<W> {
         }
     }
 
-    fn branch(&mut self, index: usize, title: &str) -> io::Result<()> {
+    pub(crate) fn branch(&mut self, index: usize, title: &str) -> io::Result<()> {
         self.flush_union()?;
         self.flush_table()?;
         self.flush_branch()?;
@@ -674,6 +683,48 @@ impl<W: Write> Output for Printer<W> {
             writeln!(self.out)
         } else {
             writeln!(self.out, "== {title}")
+        }
+    }
+}
+
+impl<W: Write> Consumer for Printer<W> {
+    type Output = ();
+
+    fn close(self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// The engine's results, printed as they come.
+impl<'a, W: Write> Sink<Event<'a>> for Printer<W> {
+    /// A value, the event there is one of per line, is written here; the others (once
+    /// per record or table) out of line, so that this stays as small as the `value`
+    /// method the engine called before it pushed events.
+    #[inline]
+    fn send(&mut self, event: Event<'a>) -> Result<Flow, SinkError> {
+        let written = match event {
+            Event::Value(v) => self.value(v),
+            other => self.other(other),
+        };
+        written.map_err(SinkError::Write)?;
+        Ok(Flow::Continue)
+    }
+}
+
+impl<W: Write> Printer<W> {
+    #[inline(never)]
+    fn other(&mut self, event: Event<'_>) -> io::Result<()> {
+        match event {
+            Event::Value(v) => self.value(v),
+            Event::Record {
+                input,
+                line,
+                record,
+            } => self.record(input, line, record),
+            Event::Columns(names) => self.columns(names),
+            Event::EndTable => self.end_table(),
+            Event::Aggregate { name, value } => self.aggregate(name, value),
+            Event::Branch { index, title } => self.branch(index, title),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Every stage of the pipeline language, run three ways on the same inputs: pulled by the
-//! library's builder ([`logrill::Pipeline`]), pushed line by line into the library's sink
-//! ([`logrill::sink::run_pushed`]), and through the `logrill` binary with the text the
-//! builder wrote. The three must give the same answer; where it is cheap the answer is also
+//! library's builder ([`logrill::Pipeline`]), pushed into the library's sink (a batch at a
+//! time by [`logrill::sink::run_pushed`], and a line at a time), and through the `logrill`
+//! binary with the text the builder wrote. All must give the same answer; where it is cheap the answer is also
 //! checked against truth the test computes itself from what it wrote (the generator below
 //! keeps every entry as it writes the lines, and never reads them back).
 //!
@@ -16,6 +16,8 @@ use std::sync::OnceLock;
 use logrill::agg::AggKind;
 use logrill::lang::{query, Column};
 use logrill::query::Terminal;
+use logrill::sink::{Consumer, FeedLines};
+use logrill::source::LineReader;
 use logrill::stage::GrepOptions;
 use logrill::{col, find, lit, Agg, Format, Query, Results};
 use serde_json::{json, Value as Json};
@@ -223,6 +225,21 @@ fn three_ways(format: &str, q: Query) -> Answer {
     assert!(pushed.errors.is_empty(), "{text}: {:?}", pushed.errors);
     let pushed = from_results(&pushed.value);
 
+    // Pushed a line at a time (each line a batch of one in the engine).
+    let mut sink = q.sink().unwrap();
+    for input in files() {
+        let input = input.unwrap();
+        sink.input(input.name().clone());
+        LineReader::new(input).feed_lines(&mut sink).unwrap();
+    }
+    let one_by_one = sink.close().unwrap();
+    assert!(
+        one_by_one.errors.is_empty(),
+        "{text}: {:?}",
+        one_by_one.errors
+    );
+    let one_by_one = from_results(&one_by_one.value);
+
     let out = Command::new(env!("CARGO_BIN_EXE_logrill"))
         .arg(&text)
         .arg(dir(format))
@@ -238,6 +255,7 @@ fn three_ways(format: &str, q: Query) -> Answer {
     let cli = from_cli(plan.terminal, &String::from_utf8(out.stdout).unwrap());
 
     assert_eq!(pulled, pushed, "pull vs push: {text}");
+    assert_eq!(pulled, one_by_one, "pull vs push line by line: {text}");
     assert_eq!(pulled, cli, "pull vs CLI: {text}");
     pulled
 }

@@ -1005,3 +1005,81 @@ fn a_broker_outage_across_two_rotations_loses_no_generation() {
         "stored {row}; follower said:\n{err}"
     );
 }
+
+/// Publish `payloads` to `subject` on the core protocol (as any other publisher would),
+/// waiting for the server's answer to a PING after them so that they are in.
+fn publish_raw(port: u16, subject: &str, payloads: &[&[u8]]) {
+    use std::io::{BufRead, BufReader};
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut info = String::new();
+    reader.read_line(&mut info).unwrap();
+    assert!(info.starts_with("INFO"), "{info}");
+    let mut w = stream;
+    w.write_all(b"CONNECT {\"verbose\":false}\r\n").unwrap();
+    for p in payloads {
+        write!(w, "PUB {subject} {}\r\n", p.len()).unwrap();
+        w.write_all(p).unwrap();
+        w.write_all(b"\r\n").unwrap();
+    }
+    w.write_all(b"PING\r\n").unwrap();
+    let mut answer = String::new();
+    while !answer.starts_with("PONG") {
+        answer.clear();
+        reader.read_line(&mut answer).unwrap();
+        assert!(!answer.starts_with("-ERR"), "{answer}");
+    }
+}
+
+/// Messages from another publisher, read from a `nats://` input, go through the same
+/// batch loop as lines of a file (issue 15): a message's line end is trimmed as a reader
+/// trims it (it used to be kept in the value), and each value carries its message's
+/// sequence number as its line number.
+#[test]
+fn messages_go_through_the_batch_loop_with_their_numbers() {
+    if !have_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(free_port(), &dir.path().join("store"));
+    let file = dir.path().join("first.log");
+    std::fs::write(&file, "GET /first\n").unwrap();
+    let url = broker.url("lines");
+    // logrill makes the stream, with one message (a JSON value) in it.
+    let out = run(&["--to", &url, "grep GET", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    publish_raw(
+        broker.port,
+        "lines",
+        &[b"GET /a HTTP/1.0\n", b"POST /b\r\n", b"GET /c 200"],
+    );
+    let out = run(&["--json", "grep GET", &url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let values: Vec<(u64, String)> = json_lines(&out)
+        .iter()
+        .map(|v| {
+            (
+                v["line"].as_u64().unwrap(),
+                v["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Message 1 is logrill's own JSON value of `GET /first`.
+    assert_eq!(values.len(), 3, "{values:?}");
+    assert!(values[0].1.contains("GET /first"), "{values:?}");
+    assert_eq!(
+        values[1..],
+        [
+            (2, "GET /a HTTP/1.0".to_string()),
+            (4, "GET /c 200".to_string())
+        ]
+    );
+}

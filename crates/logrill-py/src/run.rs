@@ -8,7 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use logrill::exec::{Emitted, Output};
+use logrill::exec::Event;
 use logrill::{AggValue, Error, InputName, Record, Report, Results};
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
@@ -130,32 +130,34 @@ impl ToChannel {
     }
 }
 
-impl Output for ToChannel {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        self.bytes.extend_from_slice(v.value);
-        self.ends.push(self.bytes.len());
-        if self.ends.len() >= BATCH {
-            self.flush()?;
+impl logrill::sink::Consumer for ToChannel {
+    type Output = ();
+    fn close(self) -> Result<(), logrill::sink::SinkError> {
+        Ok(())
+    }
+}
+
+impl<'a> logrill::sink::Sink<Event<'a>> for ToChannel {
+    fn send(&mut self, event: Event<'a>) -> Result<logrill::sink::Flow, logrill::sink::SinkError> {
+        match event {
+            Event::Value(v) => {
+                self.bytes.extend_from_slice(v.value);
+                self.ends.push(self.bytes.len());
+                if self.ends.len() >= BATCH {
+                    self.flush().map_err(logrill::sink::SinkError::Write)?;
+                }
+            }
+            Event::Record { record, .. } => {
+                self.records.push(record.clone().into_owned());
+                if self.records.len() >= BATCH {
+                    self.flush().map_err(logrill::sink::SinkError::Write)?;
+                }
+            }
+            Event::Columns(names) => self.columns = names.to_vec(),
+            Event::Aggregate { value, .. } => self.aggregate = Some(value),
+            Event::EndTable | Event::Branch { .. } => {}
         }
-        Ok(())
-    }
-
-    fn record(&mut self, _: &InputName, _: u64, record: &Record<'_>) -> io::Result<()> {
-        self.records.push(record.clone().into_owned());
-        if self.records.len() >= BATCH {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn columns(&mut self, names: &[String]) -> io::Result<()> {
-        self.columns = names.to_vec();
-        Ok(())
-    }
-
-    fn aggregate(&mut self, _: &str, value: AggValue) -> io::Result<()> {
-        self.aggregate = Some(value);
-        Ok(())
+        Ok(logrill::sink::Flow::Continue)
     }
 }
 

@@ -115,7 +115,7 @@ pub use lang::{col, lit, Agg, Format, Query, Term};
 pub use pipeline::{Pipeline, Records};
 pub use plural::plural;
 pub use record::{Record, Schema, Timestamp, Value};
-pub use results::{Report, Results};
+pub use results::{Collector, Report, Results};
 pub use source::find;
 pub use source::Files;
 

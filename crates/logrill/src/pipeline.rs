@@ -14,6 +14,7 @@ use crate::exec::{self, Emitted, RunFailure};
 pub use crate::lang::Pipeline;
 use crate::query::{Plan, Terminal};
 use crate::results::{Collector, Report, Results};
+use crate::sink::{Consumer, Flow, Sink, SinkError};
 use crate::stage::parse::Record;
 
 impl Pipeline {
@@ -69,16 +70,24 @@ impl Pipeline {
         Ok(self.run_plan(&plan)?.map(|r| r.rows))
     }
 
-    /// Run with results going to `output` as they come (values and records at once,
-    /// tables at the end), as the command line does.
-    pub fn run_into(self, output: &mut dyn exec::Output) -> Result<Report<()>, Error> {
+    /// Run with results going to `sink` as they come, as [`Event`](exec::Event)s (values
+    /// and records at once, tables at the end), as the command line does; the report holds
+    /// what the sink gives when closed. Any sink of events fits: a printer, a
+    /// [`sink::collect`](crate::sink::collect) of copies, a [`PlanSink`](crate::sink::PlanSink)'s
+    /// output, a [`broadcast`](crate::sink::broadcast) or [`threaded`](crate::sink::threaded)
+    /// one, `&mut` a sink kept by the caller. A sink that answers
+    /// [`Flow::Stop`](crate::sink::Flow::Stop) ends the run as `head` does.
+    pub fn run_into<S>(self, mut sink: S) -> Result<Report<S::Output>, Error>
+    where
+        S: for<'a> Sink<exec::Event<'a>>,
+    {
         let plan = self.plan().map_err(Error::Query)?;
-        let (summary, errors) = self.execute(&plan, output);
-        Ok(Report::from_summary(
-            (),
-            errors,
-            summary.map_err(run_failure)?,
-        ))
+        let (summary, errors) = self.execute(&plan, &mut sink);
+        let summary = summary.map_err(run_failure)?;
+        let value = sink
+            .close()
+            .map_err(|e| run_failure(RunFailure::Output(exec::output_error(e))))?;
+        Ok(Report::from_summary(value, errors, summary))
     }
 
     fn run_plan(self, plan: &Plan) -> Result<Report<Results>, Error> {
@@ -95,7 +104,7 @@ impl Pipeline {
     fn execute(
         self,
         plan: &Plan,
-        out: &mut dyn exec::Output,
+        out: &mut dyn exec::Events,
     ) -> (Result<exec::Summary, RunFailure>, Vec<Error>) {
         let mut errors = Vec::new();
         let summary = exec::run_with(
@@ -115,15 +124,15 @@ impl Pipeline {
         mut f: impl FnMut(&InputName, u64, &[u8]) -> bool,
     ) -> Result<Report<u64>, Error> {
         let mut given = 0u64;
-        let mut out = |e: Emitted<'_>| {
+        let out = exec::values(|e: Emitted<'_>| {
             given += 1;
-            if f(e.input, e.line, e.value) {
-                Ok(())
+            Ok(if f(e.input, e.line, e.value) {
+                Flow::Continue
             } else {
-                Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
-            }
-        };
-        self.drive(&mut out).map(|r| r.map(|()| given))
+                Flow::Stop
+            })
+        });
+        self.run_into(out).map(|r| r.map(|()| given))
     }
 
     /// Call `f(input, line_number, record)` for every record (or table row) that comes
@@ -139,34 +148,16 @@ impl Pipeline {
         }
         let mut f = f;
         let mut given = 0u64;
-        let mut each = OnRecord(|input: &InputName, line: u64, r: &Record<'_>| {
+        let each = OnRecord(|input: &InputName, line: u64, r: &Record<'_>| {
             given += 1;
             if f(input, line, r) {
-                Ok(())
+                Flow::Continue
             } else {
-                Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
+                Flow::Stop
             }
         });
-        let report = self.drive(&mut each)?;
+        let report = self.run_into(each)?;
         Ok(report.map(|()| given))
-    }
-
-    /// Run with `out`, where `out` failing means "the caller wants no more" (not an
-    /// error): everything up to it was delivered.
-    fn drive(self, out: &mut dyn exec::Output) -> Result<Report<()>, Error> {
-        let plan = self.plan().map_err(Error::Query)?;
-        let (summary, errors) = self.execute(&plan, out);
-        match summary {
-            Ok(s) => Ok(Report::from_summary((), errors, s)),
-            Err(RunFailure::Plan(e)) => Err(e),
-            Err(RunFailure::Output(_)) => Ok(Report {
-                value: (),
-                errors,
-                skips: exec::Skips::default(),
-                unparsed: 0,
-                interrupted: false,
-            }),
-        }
     }
 
     /// Collect every value that comes out (each line or field as owned bytes).
@@ -207,8 +198,11 @@ impl Pipeline {
             .spawn(move || {
                 let errors = tx.clone();
                 let mut out = OnRecord(|_: &InputName, _: u64, r: &Record<'_>| {
-                    tx.send(Ok(r.clone().into_owned()))
-                        .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+                    // The caller dropped the iterator: no more.
+                    match tx.send(Ok(r.clone().into_owned())) {
+                        Ok(()) => Flow::Continue,
+                        Err(_) => Flow::Stop,
+                    }
                 });
                 let failed = exec::run_with(
                     &plan,
@@ -266,20 +260,31 @@ impl Drop for Records {
     }
 }
 
-/// An [`exec::Output`] that hands each record (or table row) to a closure and ignores
-/// values: an error from the closure ends the run.
+/// A sink of events that hands each record (or table row) to a closure and passes over
+/// the rest; the closure says whether it wants more.
 struct OnRecord<F>(F);
 
-impl<F> exec::Output for OnRecord<F>
-where
-    F: FnMut(&InputName, u64, &Record<'_>) -> std::io::Result<()>,
-{
-    fn value(&mut self, _: Emitted<'_>) -> std::io::Result<()> {
+impl<F> Consumer for OnRecord<F> {
+    type Output = ();
+
+    fn close(self) -> Result<(), SinkError> {
         Ok(())
     }
+}
 
-    fn record(&mut self, input: &InputName, line: u64, r: &Record<'_>) -> std::io::Result<()> {
-        (self.0)(input, line, r)
+impl<'a, F> Sink<exec::Event<'a>> for OnRecord<F>
+where
+    F: FnMut(&InputName, u64, &Record<'_>) -> Flow,
+{
+    fn send(&mut self, e: exec::Event<'a>) -> Result<Flow, SinkError> {
+        Ok(match e {
+            exec::Event::Record {
+                input,
+                line,
+                record,
+            } => (self.0)(input, line, record),
+            _ => Flow::Continue,
+        })
     }
 }
 

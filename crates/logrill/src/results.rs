@@ -3,12 +3,11 @@
 //! ([`Pipeline::run`](crate::Pipeline::run)) and the push side
 //! ([`PlanSink`](crate::sink::PlanSink)), so both answer in the same shape.
 
-use std::io;
-
 use crate::agg::AggValue;
-use crate::error::{Error, InputName};
-use crate::exec::{Emitted, Output, Skips};
+use crate::error::Error;
+use crate::exec::{Event, Skips};
 use crate::query::{Plan, StageSpec, Terminal};
+use crate::sink::{Consumer, Flow, Sink, SinkError};
 use crate::stage::parse::{Record, Value};
 
 /// An aggregate's result as a field value (an integer beyond `i64` as a float, as a
@@ -96,9 +95,11 @@ impl<T> Report<T> {
     }
 }
 
-/// An [`Output`] that keeps everything in a [`Results`].
+/// The sink of [`Event`]s that keeps everything a run gives in a [`Results`] (closing it
+/// gives them): what [`Pipeline::run`](crate::Pipeline::run) and a
+/// [`PlanSink`](crate::sink::PlanSink) answer with.
 #[derive(Debug, Default)]
-pub(crate) struct Collector {
+pub struct Collector {
     pub(crate) results: Results,
     /// Whether the top pipeline (index 0) and each `tee` branch (1..) ends in the seed's
     /// bare aggregate of the current value: its result is [`Results::aggregate`]. A lone
@@ -144,38 +145,35 @@ impl Collector {
     }
 }
 
-impl Output for Collector {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        self.current().values.push(v.value.to_vec());
-        Ok(())
-    }
+impl Consumer for Collector {
+    type Output = Results;
 
-    fn record(&mut self, _: &InputName, _: u64, record: &Record<'_>) -> io::Result<()> {
-        self.current().rows.push(record.clone().into_owned());
-        Ok(())
+    fn close(self) -> Result<Results, SinkError> {
+        Ok(self.results)
     }
+}
 
-    fn columns(&mut self, names: &[String]) -> io::Result<()> {
-        self.current().columns = names.to_vec();
-        Ok(())
-    }
-
-    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-        let part = self.results.branches.len();
-        if self.seed.get(part).copied().unwrap_or(true) {
-            self.current().aggregate = Some(value);
-        } else {
-            let mut row = Record::new();
-            row.push(name.to_string().into(), value_of(value));
-            let current = self.current();
-            current.columns = vec![name.to_string()];
-            current.rows.push(row);
+impl<'a> Sink<Event<'a>> for Collector {
+    fn send(&mut self, event: Event<'a>) -> Result<Flow, SinkError> {
+        match event {
+            Event::Value(v) => self.current().values.push(v.value.to_vec()),
+            Event::Record { record, .. } => self.current().rows.push(record.clone().into_owned()),
+            Event::Columns(names) => self.current().columns = names.to_vec(),
+            Event::EndTable => {}
+            Event::Aggregate { name, value } => {
+                let part = self.results.branches.len();
+                if self.seed.get(part).copied().unwrap_or(true) {
+                    self.current().aggregate = Some(value);
+                } else {
+                    let mut row = Record::new();
+                    row.push(name.to_string().into(), value_of(value));
+                    let current = self.current();
+                    current.columns = vec![name.to_string()];
+                    current.rows.push(row);
+                }
+            }
+            Event::Branch { .. } => self.results.branches.push(Results::default()),
         }
-        Ok(())
-    }
-
-    fn branch(&mut self, _: usize, _: &str) -> io::Result<()> {
-        self.results.branches.push(Results::default());
-        Ok(())
+        Ok(Flow::Continue)
     }
 }

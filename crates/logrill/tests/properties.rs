@@ -17,11 +17,12 @@ use std::path::PathBuf;
 use logrill::agg::Number;
 use logrill::agg::{AggKind, Aggregate};
 use logrill::exec::table::Table;
-use logrill::exec::{run_with, Emitted, Options, Output};
+use logrill::exec::{run_with, Event, Options};
 use logrill::query::StageSpec;
+use logrill::sink::{Consumer, Flow, Sink, SinkError};
 use logrill::source::{Find, LineReader};
 use logrill::stage::parse::{Parser, Record};
-use logrill::{AggValue, Files, InputName};
+use logrill::Files;
 use logrill_testgen::{compress, truncate, Codec};
 use proptest::prelude::*;
 
@@ -193,36 +194,33 @@ proptest! {
 #[derive(Default)]
 struct Log(Vec<String>);
 
-impl Output for Log {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        self.0.push(format!(
-            "value {}:{} {:?}",
-            v.input,
-            v.line,
-            String::from_utf8_lossy(v.value)
-        ));
+impl Consumer for Log {
+    type Output = ();
+    fn close(self) -> Result<(), SinkError> {
         Ok(())
     }
+}
 
-    fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
-        self.0
-            .push(format!("record {input}:{line} {}", record.to_json()));
-        Ok(())
-    }
-
-    fn columns(&mut self, names: &[String]) -> io::Result<()> {
-        self.0.push(format!("columns {names:?}"));
-        Ok(())
-    }
-
-    fn end_table(&mut self) -> io::Result<()> {
-        self.0.push("end table".into());
-        Ok(())
-    }
-
-    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-        self.0.push(format!("aggregate {name} {value:?}"));
-        Ok(())
+impl<'a> Sink<Event<'a>> for Log {
+    fn send(&mut self, e: Event<'a>) -> Result<Flow, SinkError> {
+        self.0.push(match e {
+            Event::Value(v) => format!(
+                "value {}:{} {:?}",
+                v.input,
+                v.line,
+                String::from_utf8_lossy(v.value)
+            ),
+            Event::Record {
+                input,
+                line,
+                record,
+            } => format!("record {input}:{line} {}", record.to_json()),
+            Event::Columns(names) => format!("columns {names:?}"),
+            Event::EndTable => "end table".into(),
+            Event::Aggregate { name, value } => format!("aggregate {name} {value:?}"),
+            Event::Branch { index, title } => format!("branch {index} {title}"),
+        });
+        Ok(Flow::Continue)
     }
 }
 

@@ -20,6 +20,13 @@ mod readme_records {
     }
 }
 
+mod readme_events {
+    include!("../examples/readme_events.rs");
+    pub(super) fn run() -> Result<(), Box<dyn std::error::Error>> {
+        main()
+    }
+}
+
 mod readme_push {
     include!("../examples/readme_push.rs");
     pub(super) fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,12 +70,15 @@ fn readme_rust_blocks_are_the_examples_word_for_word() {
     let root = repo_root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let blocks = rust_blocks(&readme);
-    let examples: Vec<String> = ["readme_pull", "readme_records", "readme_push"]
-        .iter()
-        .map(|n| {
-            std::fs::read_to_string(root.join(format!("crates/logrill/examples/{n}.rs"))).unwrap()
-        })
-        .collect();
+    let examples: Vec<String> = [
+        "readme_pull",
+        "readme_records",
+        "readme_events",
+        "readme_push",
+    ]
+    .iter()
+    .map(|n| std::fs::read_to_string(root.join(format!("crates/logrill/examples/{n}.rs"))).unwrap())
+    .collect();
     assert_eq!(blocks, examples);
     for block in &blocks {
         assert!(
@@ -84,5 +94,6 @@ fn readme_examples_run_from_the_repository_root() {
     std::env::set_current_dir(repo_root()).unwrap();
     readme_pull::run().unwrap();
     readme_records::run().unwrap();
+    readme_events::run().unwrap();
     readme_push::run().unwrap();
 }

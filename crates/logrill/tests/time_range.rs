@@ -3,14 +3,15 @@
 //! the generator, not from logrill's parser), equal to `where time >= … and time < …` over
 //! the whole input, and the generations outside the range are not read.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
-use logrill::exec::{run_with, Emitted, Options, Output};
+use logrill::exec::{run_with, Event, Options};
+use logrill::sink::{Consumer, Flow, Sink, SinkError};
 use logrill::source::timerange::parse_bound;
 use logrill::source::{Find, TimeRange};
-use logrill::{Files, InputName, Record};
+use logrill::Files;
 
 /// 2026-12-01T00:00:00Z in seconds (Python: `datetime(2026,12,1,tzinfo=utc).timestamp()`).
 const DAY0: i64 = 1_796_083_200;
@@ -92,20 +93,29 @@ struct Collect {
     rows: Vec<String>,
 }
 
-impl Output for Collect {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        self.values
-            .push(String::from_utf8_lossy(v.value).into_owned());
+impl Consumer for Collect {
+    type Output = ();
+    fn close(self) -> Result<(), SinkError> {
         Ok(())
     }
-    fn record(&mut self, _: &InputName, _: u64, r: &Record<'_>) -> io::Result<()> {
-        self.rows.push(
-            r.iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-        Ok(())
+}
+
+impl<'a> Sink<Event<'a>> for Collect {
+    fn send(&mut self, e: Event<'a>) -> Result<Flow, SinkError> {
+        match e {
+            Event::Value(v) => self
+                .values
+                .push(String::from_utf8_lossy(v.value).into_owned()),
+            Event::Record { record, .. } => self.rows.push(
+                record
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            _ => {}
+        }
+        Ok(Flow::Continue)
     }
 }
 

@@ -30,9 +30,10 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use logrill::arrow::{column as build, column_type as infer};
-use logrill::exec::{Emitted, Output};
+use logrill::exec::{Emitted, Event};
+use logrill::sink::{Consumer, Flow, Sink, SinkError};
 use logrill::stage::parse::{Record, Timestamp, Value};
-use logrill::{AggValue, InputName};
+use logrill::AggValue;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -445,7 +446,8 @@ fn close(sink: FileSink) -> io::Result<()> {
     }
 }
 
-impl Output for ColumnarWriter {
+/// Each kind of result as rows (see the [`Sink`] below).
+impl ColumnarWriter {
     /// A pipeline that ends in values: columns `file`, `line`, `value`.
     fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
         let file = Value::Str(v.input.to_string().into_bytes().into());
@@ -457,7 +459,7 @@ impl Output for ColumnarWriter {
         ])
     }
 
-    fn record(&mut self, _input: &InputName, _line: u64, record: &Record<'_>) -> io::Result<()> {
+    fn record(&mut self, record: &Record<'_>) -> io::Result<()> {
         self.push_row(record.iter().map(|(n, v)| (n, v.clone().into_owned())))
     }
 
@@ -488,5 +490,28 @@ impl Output for ColumnarWriter {
             io::ErrorKind::Unsupported,
             "`tee` results cannot be written as one table (run each branch on its own)",
         ))
+    }
+}
+
+impl Consumer for ColumnarWriter {
+    type Output = ();
+
+    fn close(self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+impl<'a> Sink<Event<'a>> for ColumnarWriter {
+    fn send(&mut self, event: Event<'a>) -> Result<Flow, SinkError> {
+        let written = match event {
+            Event::Value(v) => self.value(v),
+            Event::Record { record, .. } => self.record(record),
+            Event::Columns(names) => self.columns(names),
+            Event::Aggregate { name, value } => self.aggregate(name, value),
+            Event::Branch { index, title } => self.branch(index, title),
+            Event::EndTable => Ok(()),
+        };
+        written.map_err(SinkError::Write)?;
+        Ok(Flow::Continue)
     }
 }

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::{self, context::PublishAckFuture, Context};
 use futures_util::StreamExt;
-use logrill::exec::{self, Emitted, Live, LiveError, Output, Pushed, RunFailure};
+use logrill::exec::{self, Event, Live, LiveError, Pushed, RunFailure};
 use logrill::query::Plan;
-use logrill::stage::parse::Record;
-use logrill::{AggValue, InputName};
+use logrill::sink::{Consumer, Flow, Sink, SinkError};
+use logrill::InputName;
 
 use super::connect::{connect, Security};
 use super::ids::{self, Ids, Place};
@@ -392,25 +392,44 @@ impl Drop for NatsSink {
     }
 }
 
-impl Output for NatsSink {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        let json = serde_json::json!({
-            "file": v.input.to_string(),
-            "line": v.line,
-            "value": String::from_utf8_lossy(v.value),
-        });
-        self.send(Some(v.input), v.line, serde_json::to_vec(&json)?)
-    }
+impl Consumer for NatsSink {
+    type Output = ();
 
-    fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
-        let payload = serde_json::to_vec(&record.to_json())?;
-        self.send(Some(input), line, payload)
+    fn close(self) -> Result<(), SinkError> {
+        Ok(())
     }
+}
 
-    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-        let mut obj = serde_json::Map::new();
-        obj.insert(name.to_string(), value.to_json());
-        self.send(None, 0, serde_json::to_vec(&obj)?)
+/// Each result is one message: values and records as JSON (with the input and line
+/// they came from, for the message id), the seed's aggregate as `{name: value}`.
+impl<'a> Sink<Event<'a>> for NatsSink {
+    fn send(&mut self, event: Event<'a>) -> Result<Flow, SinkError> {
+        let sent = match event {
+            Event::Value(v) => {
+                let json = serde_json::json!({
+                    "file": v.input.to_string(),
+                    "line": v.line,
+                    "value": String::from_utf8_lossy(v.value),
+                });
+                serde_json::to_vec(&json).map(|p| (Some(v.input), v.line, p))
+            }
+            Event::Record {
+                input,
+                line,
+                record,
+            } => serde_json::to_vec(&record.to_json()).map(|p| (Some(input), line, p)),
+            Event::Aggregate { name, value } => {
+                let mut obj = serde_json::Map::new();
+                obj.insert(name.to_string(), value.to_json());
+                serde_json::to_vec(&obj).map(|p| (None, 0, p))
+            }
+            Event::Columns(_) | Event::EndTable | Event::Branch { .. } => {
+                return Ok(Flow::Continue)
+            }
+        };
+        let (input, line, payload) = sent.map_err(|e| SinkError::Write(e.into()))?;
+        NatsSink::send(self, input, line, payload).map_err(SinkError::Write)?;
+        Ok(Flow::Continue)
     }
 }
 

@@ -1,10 +1,9 @@
 //! Gathering a pipeline's results as tables, through the library's [`Output`].
 
-use std::io;
-
-use logrill::exec::{Emitted, Output};
+use logrill::exec::Event;
+use logrill::sink::{Consumer, Flow, Sink, SinkError};
 use logrill::stage::parse::{Record, Value};
-use logrill::{AggValue, InputName};
+use logrill::AggValue;
 
 /// One result table: its columns and rows. A lone aggregate (`count`) is a table of one
 /// row and one column.
@@ -62,24 +61,23 @@ pub fn agg_value(value: AggValue) -> Value<'static> {
 }
 
 /// Collects the table of a pipeline that ends in one (values are ignored).
-impl Output for Table {
-    fn value(&mut self, _: Emitted<'_>) -> io::Result<()> {
+impl Consumer for Table {
+    type Output = ();
+
+    fn close(self) -> Result<(), SinkError> {
         Ok(())
     }
+}
 
-    fn record(&mut self, _: &InputName, _: u64, record: &Record<'_>) -> io::Result<()> {
-        Table::record(self, record);
-        Ok(())
-    }
-
-    fn columns(&mut self, names: &[String]) -> io::Result<()> {
-        self.columns = names.to_vec();
-        Ok(())
-    }
-
-    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-        Table::aggregate(self, name, value);
-        Ok(())
+impl<'a> Sink<Event<'a>> for Table {
+    fn send(&mut self, event: Event<'a>) -> Result<Flow, SinkError> {
+        match event {
+            Event::Record { record, .. } => Table::record(self, record),
+            Event::Columns(names) => self.columns = names.to_vec(),
+            Event::Aggregate { name, value } => Table::aggregate(self, name, value),
+            _ => {}
+        }
+        Ok(Flow::Continue)
     }
 }
 
@@ -99,35 +97,32 @@ impl Branches {
     }
 }
 
-impl Output for Branches {
-    fn value(&mut self, _: Emitted<'_>) -> io::Result<()> {
+impl Consumer for Branches {
+    type Output = ();
+
+    fn close(self) -> Result<(), SinkError> {
         Ok(())
     }
+}
 
-    fn record(&mut self, _: &InputName, _: u64, record: &Record<'_>) -> io::Result<()> {
-        self.current().record(record);
-        Ok(())
-    }
-
-    fn columns(&mut self, names: &[String]) -> io::Result<()> {
-        self.current().columns = names.to_vec();
-        Ok(())
-    }
-
-    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-        self.current().aggregate(name, value);
-        Ok(())
-    }
-
-    fn branch(&mut self, index: usize, title: &str) -> io::Result<()> {
-        // Branches come in order; an index past the end starts the next one.
-        while self.tables.len() <= index {
-            self.tables.push(Table::default());
+impl<'a> Sink<Event<'a>> for Branches {
+    fn send(&mut self, event: Event<'a>) -> Result<Flow, SinkError> {
+        match event {
+            Event::Record { record, .. } => self.current().record(record),
+            Event::Columns(names) => self.current().columns = names.to_vec(),
+            Event::Aggregate { name, value } => self.current().aggregate(name, value),
+            Event::Branch { index, title } => {
+                // Branches come in order; an index past the end starts the next one.
+                while self.tables.len() <= index {
+                    self.tables.push(Table::default());
+                }
+                self.tables[index].title = title.to_string();
+                // Later results go to this branch: it is the last (branches arrive in
+                // order), so `current` is this one.
+                self.tables.truncate(index + 1);
+            }
+            Event::Value(_) | Event::EndTable => {}
         }
-        self.tables[index].title = title.to_string();
-        // Later calls go to this branch: keep it last by truncating nothing (branches
-        // arrive in order), so `current` is this one.
-        self.tables.truncate(index + 1);
-        Ok(())
+        Ok(Flow::Continue)
     }
 }

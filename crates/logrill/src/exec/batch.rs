@@ -1,7 +1,8 @@
 //! Which lines of a batch reach a plan, and their numbers: the one loop every driver feeds
 //! a plan through (a batch run and each parallel worker through [`super::runner::Runner`],
-//! follow mode and a `PlanSink` sent batches through [`super::live::Live::push_batch`];
-//! NATS pushes one message at a time through `Live::push`).
+//! follow mode, a `PlanSink` sent batches, and single pushed lines (a `PlanSink` sent one
+//! line, each NATS message) through [`super::live::Live::push_batch`], a pushed line as a
+//! batch of one).
 //!
 //! A leading `grep` searches the whole batch in one pass (the regex engine's literal
 //! search runs over megabytes instead of starting again on every line), so only the lines

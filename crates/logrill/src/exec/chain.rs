@@ -14,12 +14,13 @@ use crate::record::Schema;
 use crate::stage::parse::{ParseSpec, Parser};
 use crate::stage::{Field, Grep, Head};
 
-use super::flow::RunError;
+use super::event::{emit, Event};
+use super::flow::{Flow, RunError};
 use super::op::{
     End, Filter, Gather, LineOp, ParseOp, ParserSlot, Seed, Select, Step, Tee, ThenSpec,
 };
 use super::table::Table;
-use super::Output;
+use super::Events;
 
 pub(crate) use super::op::{Chain, CompileOptions, Partial};
 pub(crate) use super::stats::{Ctx, Stats};
@@ -55,6 +56,9 @@ impl Chain {
             .unwrap_or(stages.len())]
             .iter()
             .any(|s| matches!(s, StageSpec::Head(_)));
+        // A table (groups, or records kept for `sort`) ends the steps; the stages after it
+        // take its rows.
+        let mut table = None;
         for (i, spec) in stages.iter().enumerate() {
             match spec {
                 StageSpec::Grep { pattern, options } => {
@@ -117,26 +121,12 @@ impl Chain {
                             }
                         }
                     }
-                    let table = Table::groups(aggregates, by.clone());
-                    return Chain::ending_in(
-                        table,
-                        steps,
-                        ordered,
-                        &stages[i + 1..],
-                        terminal,
-                        opts,
-                    );
+                    table = Some((Table::groups(aggregates, by.clone()), &stages[i + 1..]));
+                    break;
                 }
                 StageSpec::Sort(keys) => {
-                    let table = Table::sorted(keys.clone());
-                    return Chain::ending_in(
-                        table,
-                        steps,
-                        ordered,
-                        &stages[i + 1..],
-                        terminal,
-                        opts,
-                    );
+                    table = Some((Table::sorted(keys.clone()), &stages[i + 1..]));
+                    break;
                 }
                 StageSpec::Tee(plans) => {
                     let mut branches = Vec::new();
@@ -153,6 +143,9 @@ impl Chain {
                     });
                 }
             }
+        }
+        if let Some((table, rest)) = table {
+            return Chain::ending_in(table, steps, ordered, rest, terminal, opts);
         }
         let end = match (records, kept) {
             // Records inside `tee`: kept in input order (a sort buffer with no keys), to be
@@ -323,10 +316,13 @@ impl Chain {
     /// Write the results so far without disturbing the run (for the running aggregates
     /// of follow mode): tables are copied and finished through a fresh compile of what
     /// follows them.
-    pub fn snapshot(&self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+    pub fn snapshot(&self, output: &mut dyn Events, stats: &mut Stats) -> Result<Flow, RunError> {
         match &self.end {
-            End::Values | End::Records | End::Kept(_) => Ok(()),
-            End::Seed(seed) => Ok(output.aggregate(seed.name(), seed.value())?),
+            End::Values | End::Records | End::Kept(_) => Ok(Flow::Go),
+            End::Seed(seed) => {
+                let (name, value) = (seed.name(), seed.value());
+                Ok(emit(output, Event::Aggregate { name, value })?)
+            }
             End::Table(gather) => {
                 let spec = &gather.then_spec;
                 let then = Chain::compile(&spec.stages, spec.terminal, true, false, spec.opts)
@@ -339,11 +335,14 @@ impl Chain {
                 copy.finish(output, stats)
             }
             End::Tee(tee) => {
-                for (i, (title, chain)) in tee.branches.iter().enumerate() {
-                    output.branch(i, title)?;
-                    chain.snapshot(output, stats)?;
+                for (index, (title, chain)) in tee.branches.iter().enumerate() {
+                    if emit(output, Event::Branch { index, title })? == Flow::Stop
+                        || chain.snapshot(output, stats)? == Flow::Stop
+                    {
+                        return Ok(Flow::Stop);
+                    }
                 }
-                Ok(())
+                Ok(Flow::Go)
             }
         }
     }

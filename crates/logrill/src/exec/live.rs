@@ -10,7 +10,7 @@ use std::io;
 
 use super::chain::Stats;
 use super::flow::{Flow, RunError};
-use super::{conclude, Compiled, Options, Output, Summary};
+use super::{conclude, Compiled, Events, Options, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
 
@@ -60,35 +60,45 @@ impl Live {
 
     /// Push one line that came from `input` (`line_no` 0 when unknown). Values and
     /// records go to `output` at once. A problem with the line itself (a `--strict` parse
-    /// failure, the state limit) is returned as `Err(Some(error))`; a failing output as
-    /// `Err(None)` after it is recorded in the returned `io::Error`.
+    /// failure, the state limit) is returned as [`LiveError::Input`]; a failing output as
+    /// [`LiveError::Output`].
+    ///
+    /// The line goes through the same batch loop as a whole read ([`Live::push_batch`]),
+    /// as a batch of one: a leading `grep` searches it as it searches a batch, its line
+    /// end (`\n`, `\r\n`) is trimmed as a reader trims it, and text holding several lines
+    /// is read as those lines, numbered on from `line_no`.
     pub fn push(
         &mut self,
         input: &InputName,
         line_no: u64,
         line: &[u8],
-        output: &mut dyn Output,
+        output: &mut dyn Events,
     ) -> Result<Pushed, LiveError> {
-        self.push_line(input, line_no, line, output, false)
+        // An empty line is a batch of one empty line, not an empty batch.
+        let bytes = if line.is_empty() { &b"\n"[..] } else { line };
+        let mut failed = None;
+        let mut output = super::event::Latch::new(output);
+        let pushed = self
+            .push_batch(input, line_no, bytes, &mut output, |_, _, _| {}, &mut |e| {
+                failed.get_or_insert(e);
+            })
+            .map_err(LiveError::Output)?;
+        match failed {
+            Some(e) => Err(LiveError::Input(e)),
+            None => Ok(pushed),
+        }
     }
 
-    /// Push one line; `searched`: the leading grep (if any) already kept it (it searched
-    /// the line's whole batch), else it is a plain line filter here.
+    /// Push one line the batch loop let through.
     fn push_line(
         &mut self,
         input: &InputName,
         line_no: u64,
         line: &[u8],
-        output: &mut dyn Output,
-        searched: bool,
+        output: &mut dyn Events,
     ) -> Result<Pushed, LiveError> {
         if self.stopped {
             return Ok(Pushed::Done);
-        }
-        if let Some(g) = self.compiled.batch_grep.as_ref().filter(|_| !searched) {
-            if !g.keeps(line) {
-                return Ok(Pushed::More);
-            }
         }
         let mut ctx = super::chain::Ctx {
             input,
@@ -119,7 +129,7 @@ impl Live {
     /// record by its place uses it). A problem with a line goes to `on_error` and the rest
     /// of the read goes on, unless the problem ends the run; then, as when the pipeline
     /// wants no more lines, the answer is [`Pushed::Done`]. A failing output is returned.
-    pub fn push_batch<O: Output>(
+    pub fn push_batch<O: Events>(
         &mut self,
         input: &InputName,
         first_line: u64,
@@ -136,7 +146,7 @@ impl Live {
         let grep = self.compiled.batch_grep.take();
         super::batch::each_line(grep.as_ref(), bytes, first_line, |line_no, start, line| {
             at_line(output, start, line.len());
-            match self.push_line(input, line_no, line, output, true) {
+            match self.push_line(input, line_no, line, output) {
                 Ok(Pushed::More) => true,
                 Ok(Pushed::Done) => {
                     result = Ok(Pushed::Done);
@@ -163,11 +173,11 @@ impl Live {
     /// Write the running results (aggregates, tables) to `output`, leaving the run as it
     /// is. Pipelines that end in values or records have nothing to show here: their output
     /// went out as it came.
-    pub fn snapshot(&mut self, output: &mut dyn Output) -> io::Result<()> {
+    pub fn snapshot(&mut self, output: &mut dyn Events) -> io::Result<()> {
         // Rows pushed through a table's follow-on stages are not input: count them apart.
         let mut scratch = Stats::new(self.stats.state_limit);
         match self.compiled.chain.snapshot(output, &mut scratch) {
-            Ok(()) | Err(RunError::Input(_)) => Ok(()),
+            Ok(_) | Err(RunError::Input(_)) => Ok(()),
             Err(RunError::Output(e)) => Err(e),
         }
     }
@@ -181,7 +191,7 @@ impl Live {
     /// Close the run: final results to `output`, and what was done.
     pub fn finish(
         self,
-        output: &mut dyn Output,
+        output: &mut dyn Events,
         on_error: &mut dyn FnMut(Error),
     ) -> io::Result<Summary> {
         conclude(
@@ -209,7 +219,7 @@ pub enum LiveError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::Emitted;
+    use crate::exec::Event;
     use crate::AggValue;
 
     #[derive(Default)]
@@ -220,25 +230,26 @@ mod tests {
         rows: Vec<String>,
     }
 
-    impl Output for Collect {
-        fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-            self.values
-                .push(String::from_utf8_lossy(v.value).into_owned());
-            self.lines.push(v.line);
+    impl crate::sink::Consumer for Collect {
+        type Output = ();
+        fn close(self) -> Result<(), crate::sink::SinkError> {
             Ok(())
         }
-        fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-            self.aggregates.push((name.to_string(), value));
-            Ok(())
-        }
-        fn record(
-            &mut self,
-            _: &InputName,
-            _: u64,
-            r: &crate::record::Record<'_>,
-        ) -> io::Result<()> {
-            self.rows.push(r.to_json().to_string());
-            Ok(())
+    }
+
+    impl<'a> crate::sink::Sink<Event<'a>> for Collect {
+        fn send(&mut self, e: Event<'a>) -> Result<crate::sink::Flow, crate::sink::SinkError> {
+            match e {
+                Event::Value(v) => {
+                    self.values
+                        .push(String::from_utf8_lossy(v.value).into_owned());
+                    self.lines.push(v.line);
+                }
+                Event::Aggregate { name, value } => self.aggregates.push((name.to_string(), value)),
+                Event::Record { record, .. } => self.rows.push(record.to_json().to_string()),
+                _ => {}
+            }
+            Ok(crate::sink::Flow::Continue)
         }
     }
 
@@ -366,6 +377,33 @@ mod tests {
             let summary = l.finish(&mut out, &mut |_| {}).unwrap();
             // `GET` (line 13) has no field 2: skipped, in both.
             assert_eq!(summary.skips.total(), 1, "{text}");
+        }
+    }
+
+    /// A single pushed line goes through the batch loop as a batch of one (issue 15):
+    /// its line end is trimmed as a reader trims it, an empty line is a line, and
+    /// text holding two lines is two lines numbered on from the number given.
+    #[test]
+    fn a_pushed_line_is_a_batch_of_one() {
+        for text in ["grep GET", "field 1"] {
+            let mut l = live(text);
+            let mut out = Collect::default();
+            for (n, line) in [(7, &b"GET /a\r\n"[..]), (8, b""), (9, b"GET /b\nGET /c")] {
+                assert_eq!(
+                    l.push(&InputName::Stdin, n, line, &mut out).unwrap(),
+                    Pushed::More
+                );
+            }
+            let want: &[&str] = match text {
+                "grep GET" => &["GET /a", "GET /b", "GET /c"],
+                _ => &["GET", "GET", "GET"],
+            };
+            assert_eq!(out.values, want, "{text}");
+            assert_eq!(out.lines, [7, 9, 10], "{text}");
+            let summary = l.finish(&mut out, &mut |_| {}).unwrap();
+            // `field 1` of the empty line 8: skipped, with its number.
+            let empty = u64::from(text == "field 1");
+            assert_eq!(summary.skips.total(), empty, "{text}");
         }
     }
 }

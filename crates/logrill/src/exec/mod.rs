@@ -10,12 +10,18 @@
 //! stage is a `grep`, each whole batch is searched in one pass and only the matching lines
 //! go on (see [`Grep::matching_lines`]), with their line numbers.
 //!
+//! What a run gives goes out as [`Event`]s into a [`Sink`](crate::sink::Sink) of them
+//! (see [`event`]): the one push abstraction of the crate, so any sink takes a plan's
+//! output, and a sink that answers [`Flow::Stop`](crate::sink::Flow::Stop) ends the run
+//! as `head` does.
+//!
 //! Problems with one input are handed to the caller's error handler and the run goes on
 //! with the next input: nothing already read is lost. Only a failing *output* (a closed
 //! pipe) ends the run early, returned as an `io::Error`.
 
 mod batch;
 mod chain;
+pub mod event;
 mod files;
 mod flow;
 pub mod live;
@@ -27,6 +33,7 @@ mod skips;
 mod stats;
 pub mod table;
 
+pub use event::{output_error, values, Event, Events, Values};
 pub use files::Files;
 pub use live::{Live, LiveError, Pushed};
 pub use partial::{PartialError, PartialResult};
@@ -40,7 +47,6 @@ use std::sync::Arc;
 use crate::agg::AggValue;
 use crate::error::{Error, InputName};
 use crate::query::{Plan, StageSpec};
-use crate::record::Record;
 use crate::source::Input;
 use crate::stage::parse::{Failures, Mismatch};
 use crate::stage::Grep;
@@ -58,48 +64,6 @@ pub struct Emitted<'a> {
     pub line: u64,
     /// The value: the line, or what the stages made of it.
     pub value: &'a [u8],
-}
-
-/// Where the results of a pipeline go. Only [`Output::value`] must be written; the others
-/// do nothing by default.
-pub trait Output {
-    /// One value (a line, or a field of it). An error (such as a closed pipe) ends the run.
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()>;
-
-    /// One record (after `parse`), or one row of a table.
-    fn record(&mut self, input: &InputName, line: u64, record: &Record<'_>) -> io::Result<()> {
-        let _ = (input, line, record);
-        Ok(())
-    }
-
-    /// The columns of the table whose rows follow.
-    fn columns(&mut self, names: &[String]) -> io::Result<()> {
-        let _ = names;
-        Ok(())
-    }
-
-    /// The table whose rows came last is complete.
-    fn end_table(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
-    /// The seed's single aggregate of the current value (`sum`), named.
-    fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-        let _ = (name, value);
-        Ok(())
-    }
-
-    /// The results of `tee` branch `index` (its pipeline text is `title`) follow.
-    fn branch(&mut self, index: usize, title: &str) -> io::Result<()> {
-        let _ = (index, title);
-        Ok(())
-    }
-}
-
-impl<F: FnMut(Emitted<'_>) -> io::Result<()>> Output for F {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        self(v)
-    }
 }
 
 /// What a run did.
@@ -260,12 +224,13 @@ impl Default for Options {
 }
 
 /// Run `plan` over `files` with the default [`Options`]. Each input problem is passed to
-/// `on_error` and the run goes on; results go to `output`. Returns what was done, or the
+/// `on_error` and the run goes on; results go to `output` (any sink of [`Event`]s, as
+/// `&mut sink`). Returns what was done, or the
 /// output's error if the output failed (the run then stops at once).
 pub fn run(
     plan: &Plan,
     files: impl IntoIterator<Item = Result<Input, Error>, IntoIter: Send>,
-    output: &mut dyn Output,
+    output: &mut dyn Events,
     on_error: &mut dyn FnMut(Error),
 ) -> Result<Summary, RunFailure> {
     run_with(plan, files, output, on_error, &Options::default())
@@ -282,7 +247,7 @@ pub fn run(
 pub fn run_with(
     plan: &Plan,
     files: impl IntoIterator<Item = Result<Input, Error>, IntoIter: Send>,
-    output: &mut dyn Output,
+    output: &mut dyn Events,
     on_error: &mut dyn FnMut(Error),
     options: &Options,
 ) -> Result<Summary, RunFailure> {
@@ -325,19 +290,22 @@ pub enum RunFailure {
 fn conclude(
     mut compiled: Compiled,
     mut stats: Stats,
-    output: &mut dyn Output,
+    output: &mut dyn Events,
     on_error: &mut dyn FnMut(Error),
     mut failed_inputs: u64,
     stopped_early: bool,
 ) -> io::Result<Summary> {
     // A table cut short by the state limit is not printed as if it were the answer.
     let finish = if stats.over_limit {
-        Ok(())
+        Ok(Flow::Go)
     } else {
         compiled.chain.finish(output, &mut stats)
     };
+    let mut stopped_early = stopped_early;
     match finish {
-        Ok(()) => {}
+        Ok(Flow::Go) => {}
+        // The output wants no more: as when a stage stops the run.
+        Ok(Flow::Stop) => stopped_early = true,
         Err(RunError::Output(e)) => return Err(e),
         Err(RunError::Input(e)) => {
             failed_inputs += 1;
@@ -377,7 +345,7 @@ fn conclude(
 fn run_sequential(
     compiled: Compiled,
     files: impl Iterator<Item = Result<Input, Error>>,
-    output: &mut dyn Output,
+    output: &mut dyn Events,
     on_error: &mut dyn FnMut(Error),
     options: &Options,
 ) -> io::Result<Summary> {
@@ -438,6 +406,7 @@ mod tests {
     use super::*;
     use crate::source::Find;
     use std::io::Write;
+    use values as values_of;
 
     /// A tree with plain and gzip files, one missing path and one corrupt file.
     fn tree() -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
@@ -478,15 +447,15 @@ mod tests {
     ) -> (Vec<String>, Summary, Vec<String>) {
         let plan = crate::query::parse(text).unwrap();
         let mut values = Vec::new();
-        let mut out = |e: Emitted<'_>| {
+        let mut out = values_of(|e: Emitted<'_>| {
             values.push(format!(
                 "{}:{}:{}",
                 e.input,
                 e.line,
                 String::from_utf8_lossy(e.value)
             ));
-            Ok(())
-        };
+            Ok(crate::sink::Flow::Continue)
+        });
         let mut errors = Vec::new();
         let files = Files::found(Find::new(paths));
         let s = run_with(
@@ -534,14 +503,14 @@ mod tests {
         let (_d, paths) = tree();
         let plan = crate::query::parse("field 1").unwrap();
         let mut n = 0;
-        let mut out = |_: Emitted<'_>| {
+        let mut out = values(|_: Emitted<'_>| {
             n += 1;
             if n == 100 {
                 Err(io::Error::from(io::ErrorKind::BrokenPipe))
             } else {
-                Ok(())
+                Ok(crate::sink::Flow::Continue)
             }
-        };
+        });
         let r = run_with(
             &plan,
             Files::found(Find::new(&paths)),

@@ -29,9 +29,10 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
 use super::chain::{Partial, Stats};
+use super::event::{self, Event};
 use super::flow::{Flow, RunError};
 use super::runner::Runner;
-use super::{conclude, Compiled, Emitted, Output, Summary};
+use super::{conclude, Compiled, Emitted, Events, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
 use crate::source::gzindex::parallel::{MemberCheck, Piece as CrcPiece};
@@ -181,7 +182,7 @@ pub(super) fn run(
     plan: &Plan,
     compiled: Compiled,
     files: impl Iterator<Item = Result<Input, Error>> + Send,
-    output: &mut dyn Output,
+    output: &mut dyn Events,
     on_error: &mut dyn FnMut(Error),
     options: &super::Options,
     auto: Option<Auto>,
@@ -238,12 +239,13 @@ pub(super) fn run(
         );
         // On an output error, `emit` has dropped every channel: workers see their sends
         // fail; the flag also stops them before they open another input.
-        if result.is_err() {
+        // So does an output that wants no more.
+        if result.as_ref().map_or(true, |r| r.2) {
             cancel.store(true, Ordering::Relaxed);
         }
         result
     })
-    .and_then(|(stats, failed)| conclude(total, stats, output, on_error, failed, false))
+    .and_then(|(stats, failed, stopped)| conclude(total, stats, output, on_error, failed, stopped))
 }
 
 fn worker<I: Iterator<Item = Result<Input, Error>>>(
@@ -349,14 +351,24 @@ impl ChunkOutput<'_> {
     }
 }
 
-impl Output for ChunkOutput<'_> {
-    fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-        self.chunk.bytes.extend_from_slice(v.value);
-        self.chunk.items.push((v.line, self.chunk.bytes.len()));
-        if self.chunk.bytes.len() >= CHUNK_BYTES {
-            self.send_chunk()?;
-        }
+impl crate::sink::Consumer for ChunkOutput<'_> {
+    type Output = ();
+    fn close(self) -> Result<(), crate::sink::SinkError> {
         Ok(())
+    }
+}
+
+impl<'a> crate::sink::Sink<Event<'a>> for ChunkOutput<'_> {
+    #[inline]
+    fn send(&mut self, e: Event<'a>) -> Result<crate::sink::Flow, crate::sink::SinkError> {
+        if let Event::Value(v) = e {
+            self.chunk.bytes.extend_from_slice(v.value);
+            self.chunk.items.push((v.line, self.chunk.bytes.len()));
+            if self.chunk.bytes.len() >= CHUNK_BYTES {
+                self.send_chunk().map_err(crate::sink::SinkError::Write)?;
+            }
+        }
+        Ok(crate::sink::Flow::Continue)
     }
 }
 
@@ -364,12 +376,14 @@ impl Output for ChunkOutput<'_> {
 fn emit(
     order: Receiver<Unit>,
     total: &mut Compiled,
-    output: &mut dyn Output,
+    output: &mut dyn Events,
     on_error: &mut dyn FnMut(Error),
     state_limit: usize,
     notes: Vec<String>,
-) -> io::Result<(Stats, u64)> {
+) -> io::Result<(Stats, u64, bool)> {
     let mut stats: Option<Stats> = None;
+    // The output said stop: values it was given, and nothing more is read.
+    let (mut stopped, mut given) = (false, 0u64);
     let mut failed = 0;
     // The run's verdict on failed inputs, by the one rule (see `Stats::input_failed`).
     let mut tally = Stats::new(state_limit);
@@ -384,7 +398,7 @@ fn emit(
     let mut file_failed = false;
     // The gzip members of the current file, checked chunk by chunk.
     let mut members = MemberCheck::default();
-    for unit in order {
+    'units: for unit in order {
         if unit.continues {
             base = next_base;
         } else {
@@ -397,11 +411,16 @@ fn emit(
                 Msg::Values(chunk) => {
                     let mut start = 0;
                     for &(line, end) in &chunk.items {
-                        output.value(Emitted {
+                        let value = Emitted {
                             input: &chunk.input,
                             line: line + base,
                             value: &chunk.bytes[start..end],
-                        })?;
+                        };
+                        given += 1;
+                        if event::emit(output, Event::Value(value))? == Flow::Stop {
+                            stopped = true;
+                            break 'units;
+                        }
                         start = end;
                     }
                 }
@@ -465,15 +484,16 @@ fn emit(
     let mut stats = stats.unwrap_or_else(|| Stats::new(super::DEFAULT_STATE_LIMIT));
     stats.over_limit |= tally.over_limit;
     stats.notes.splice(0..0, notes);
-    Ok((stats, failed))
+    if stopped {
+        stats.values = given;
+    }
+    Ok((stats, failed, stopped))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{run_with, Options, Output, Summary};
+    use super::super::{run_with, Options, Summary};
     use super::*;
-    use crate::agg::AggValue;
-    use crate::record::Record;
     use crate::source::gzindex::IndexCache;
     use crate::source::{open, open_with_index, pieces::Split};
     use std::fmt::Write as _;
@@ -487,30 +507,41 @@ mod tests {
     #[derive(Default)]
     struct Capture(String);
 
-    impl Output for Capture {
-        fn value(&mut self, v: Emitted<'_>) -> io::Result<()> {
-            let value = String::from_utf8_lossy(v.value);
-            writeln!(self.0, "value {}:{}:{value}", v.input, v.line).map_err(io::Error::other)
+    impl crate::sink::Consumer for Capture {
+        type Output = ();
+        fn close(self) -> Result<(), crate::sink::SinkError> {
+            Ok(())
         }
-        fn record(&mut self, input: &InputName, line: u64, r: &Record<'_>) -> io::Result<()> {
-            writeln!(self.0, "record {input}:{line}:{}", r.to_json()).map_err(io::Error::other)
-        }
-        fn columns(&mut self, names: &[String]) -> io::Result<()> {
-            writeln!(self.0, "columns {names:?}").map_err(io::Error::other)
-        }
-        fn aggregate(&mut self, name: &str, value: AggValue) -> io::Result<()> {
-            writeln!(self.0, "aggregate {name} {value:?}").map_err(io::Error::other)
+    }
+
+    impl<'a> crate::sink::Sink<Event<'a>> for Capture {
+        fn send(&mut self, e: Event<'a>) -> Result<crate::sink::Flow, crate::sink::SinkError> {
+            let _ = match e {
+                Event::Value(v) => {
+                    let value = String::from_utf8_lossy(v.value);
+                    writeln!(self.0, "value {}:{}:{value}", v.input, v.line)
+                }
+                Event::Record {
+                    input,
+                    line,
+                    record,
+                } => writeln!(self.0, "record {input}:{line}:{}", record.to_json()),
+                Event::Columns(names) => writeln!(self.0, "columns {names:?}"),
+                Event::Aggregate { name, value } => {
+                    writeln!(self.0, "aggregate {name} {value:?}")
+                }
+                Event::EndTable | Event::Branch { .. } => Ok(()),
+            };
+            Ok(crate::sink::Flow::Continue)
         }
     }
 
     /// Output that cancels the run at its first value.
-    struct CancelAtFirst(Arc<AtomicBool>);
-
-    impl Output for CancelAtFirst {
-        fn value(&mut self, _: Emitted<'_>) -> io::Result<()> {
-            self.0.store(true, Ordering::Relaxed);
-            Ok(())
-        }
+    fn cancel_at_first(flag: Arc<AtomicBool>) -> impl Events {
+        crate::exec::values(move |_| {
+            flag.store(true, Ordering::Relaxed);
+            Ok(crate::sink::Flow::Continue)
+        })
     }
 
     /// A run cancelled while a file's pieces are queued ends (review: the emitter waited
@@ -536,7 +567,7 @@ mod tests {
                 ..Options::default()
             };
             let plan = crate::query::parse("grep GET").unwrap();
-            let mut out = CancelAtFirst(flag);
+            let mut out = cancel_at_first(flag);
             let s = run_with(&plan, [open(&path)], &mut out, &mut |_| {}, &options);
             let _ = tx.send(s.map(|s| s.interrupted).unwrap_or(false));
         });

@@ -41,7 +41,7 @@ use super::chain::{Partial, Stats};
 use super::flow::{Flow, RunError};
 use super::runner::Runner;
 use super::table::{Contents, Table};
-use super::{conclude, Compiled, Emitted, Options, Output, SkipExample, Skips};
+use super::{conclude, Compiled, Options, SkipExample, Skips};
 use crate::agg::{States, WireError, WireReader, WireWriter};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
@@ -104,9 +104,16 @@ impl std::fmt::Debug for PartialResult {
 /// Values of a gathering plan go nowhere (it gives none until it is finished).
 struct Nowhere;
 
-impl Output for Nowhere {
-    fn value(&mut self, _: Emitted<'_>) -> std::io::Result<()> {
+impl crate::sink::Consumer for Nowhere {
+    type Output = ();
+    fn close(self) -> Result<(), crate::sink::SinkError> {
         Ok(())
+    }
+}
+
+impl<'a> crate::sink::Sink<super::Event<'a>> for Nowhere {
+    fn send(&mut self, _: super::Event<'a>) -> Result<crate::sink::Flow, crate::sink::SinkError> {
+        Ok(crate::sink::Flow::Continue)
     }
 }
 

@@ -6,14 +6,14 @@ use crate::source::{Input, LineReader};
 
 use super::chain::{Ctx, Stats};
 use super::flow::{Flow, RunError};
-use super::{Compiled, Output};
+use super::{Compiled, Events};
 
 /// Lines of sample `parse auto` looks at.
 pub const AUTO_SAMPLE: usize = 20;
 
 pub(crate) struct Runner<'o> {
     pub compiled: Compiled,
-    pub output: &'o mut dyn Output,
+    pub output: &'o mut dyn Events,
     pub stats: Stats,
     /// Longest line read.
     pub max_line: usize,
@@ -27,7 +27,7 @@ pub(crate) struct Runner<'o> {
 }
 
 impl<'o> Runner<'o> {
-    pub(crate) fn new(compiled: Compiled, output: &'o mut dyn Output, stats: Stats) -> Runner<'o> {
+    pub(crate) fn new(compiled: Compiled, output: &'o mut dyn Events, stats: Stats) -> Runner<'o> {
         Runner {
             compiled,
             output,

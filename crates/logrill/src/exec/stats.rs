@@ -10,7 +10,7 @@ use crate::query::names::Unseen;
 use crate::stage::parse::Failures;
 
 use super::flow::{Flow, RunError};
-use super::{Output, Skips};
+use super::{Events, Skips};
 
 /// Counters shared by everything a run pushes.
 #[derive(Debug)]
@@ -67,6 +67,6 @@ impl Stats {
 pub(crate) struct Ctx<'c> {
     pub input: &'c InputName,
     pub line_no: u64,
-    pub output: &'c mut dyn Output,
+    pub output: &'c mut dyn Events,
     pub stats: &'c mut Stats,
 }

@@ -24,7 +24,8 @@
 //! | closing a generator from another thread (a semaphore) | a handle that is `Send + Sync`: [`CloseHandle`](crate::source::follow::CloseHandle) closes a follower (pull side); [`StopHandle`] makes a sink answer `Stop` at its next item (push side) |
 //! | `broadcast(source, [c1, c2])` | [`broadcast`]`((c1, c2))`: one pass, each branch may stop on its own |
 //! | coroutine in a thread, fed through a queue | [`threaded`]`(sink, capacity, policy)`: a bounded channel with explicit backpressure |
-//! | a coroutine pipeline over records (`apache_log`, then filters and counts) | [`PlanSink`]: every stage of the pipeline language as one sink, built with the same calls as the pull side (`query().parse(..).filter(..).count_by(..).sink()?`, see [`crate::lang`]) |
+//! | a coroutine pipeline over records (`apache_log`, then filters and counts) | [`PlanSink`]: every stage of the pipeline language as one sink, built with the same calls as the pull side (`query().parse(..).filter(..).count_by(..).sink()?`, see [`crate::lang`]); `.sink_into(other)` sends its results on into another sink |
+//! | the results of a pipeline, pushed on | a run's results are [`Event`](crate::exec::Event)s sent into any `Sink<Event>` ([`Pipeline::run_into`](crate::Pipeline::run_into), [`crate::exec::run`]): this module's sinks take them as they take lines, and a `Stop` ends the run as `head` does |
 //! | push vs pull | the bridge is in one place: [`Feed::feed`] (an iterator drives a sink), [`FeedLines`] (a reader drives a line sink), [`feed_inputs`] (opened files drive a sink), [`channel`] (a sink whose items come out of an iterator, usually on another thread) |
 //!
 //! The `examples/` directory of the crate has one runnable example per idea of the seed
@@ -219,6 +220,30 @@ pub trait Sink<T>: Consumer {
     /// (a write failed, its thread panicked) and must not be sent more.
     #[must_use = "a sink that says Stop must not be sent more items"]
     fn send(&mut self, item: T) -> Result<Flow, SinkError>;
+}
+
+/// A sink lent out: `&mut sink` is a sink too, so a caller can hand a sink to something
+/// that consumes one ([`Pipeline::run_into`](crate::Pipeline::run_into), a [`broadcast`])
+/// and still close it, and read what it holds, afterwards. Closing the borrow does nothing:
+/// the owner closes the sink.
+impl<S: Consumer + ?Sized> Consumer for &mut S {
+    type Output = ();
+
+    #[inline]
+    fn skipped(&mut self, reason: SkipReason, n: u64) {
+        (**self).skipped(reason, n)
+    }
+
+    fn close(self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+impl<T, S: Sink<T> + ?Sized> Sink<T> for &mut S {
+    #[inline]
+    fn send(&mut self, item: T) -> Result<Flow, SinkError> {
+        (**self).send(item)
+    }
 }
 
 /// `send_line`: send text (`&str`, `String`, `b"..."`, `Vec<u8>`) to any line sink, as the

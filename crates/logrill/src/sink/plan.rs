@@ -8,10 +8,16 @@
 //! so it composes with the others (`sink::grep(.., plan_sink)`, [`broadcast`](super::broadcast),
 //! [`threaded_lines`](super::threaded_lines)), and [`PlanSink::snapshot`] shows the running
 //! results at any moment (what `-F` prints every second).
+//!
+//! What the pipeline gives goes to a sink of [`Event`]s: by default a collector of
+//! [`Results`]; with [`Query::sink_into`], any other (a printer, a [`broadcast`](super::broadcast)
+//! of two, a [`threaded`](super::threaded) one, a `sink::map(.., sink::collect())`), which
+//! is closed with the plan sink and whose result the report holds. Where that sink answers
+//! [`Flow::Stop`], the plan sink stops as it does after `head`.
 
 use super::{Batch, Consumer, Flow, Sink, SinkError};
 use crate::error::{Error, InputName};
-use crate::exec::{Live, LiveError, Options, Pushed};
+use crate::exec::{Event, Live, LiveError, Options, Pushed};
 use crate::lang::Query;
 use crate::results::{Collector, Report, Results};
 use crate::source::{Input, LineReader};
@@ -19,10 +25,11 @@ use crate::source::{Input, LineReader};
 /// How many lines a `parse auto` looks at to choose its format (the engine's sample).
 const AUTO_SAMPLE: usize = 20;
 
-/// A compiled pipeline that lines are pushed into (see the module docs).
-pub struct PlanSink {
+/// A compiled pipeline that lines are pushed into, its results going on to `O` (see the
+/// module docs).
+pub struct PlanSink<O = Collector> {
     live: Live,
-    out: Collector,
+    out: O,
     input: InputName,
     line: u64,
     errors: Vec<Error>,
@@ -41,11 +48,29 @@ impl Query {
     /// This pipeline as a sink, with options (`strict`, `state_limit`).
     pub fn sink_with(&self, options: &Options) -> Result<PlanSink, Error> {
         let plan = self.plan()?;
+        self.sink_into_with(Collector::for_plan(&plan), options)
+    }
+
+    /// This pipeline as a sink whose results go on, as [`Event`]s, into `out` (see the
+    /// module docs): the push twin of [`Pipeline::run_into`](crate::Pipeline::run_into).
+    pub fn sink_into<O>(&self, out: O) -> Result<PlanSink<O>, Error>
+    where
+        O: for<'e> Sink<Event<'e>>,
+    {
+        self.sink_into_with(out, &Options::default())
+    }
+
+    /// [`Query::sink_into`] with options.
+    pub fn sink_into_with<O>(&self, out: O, options: &Options) -> Result<PlanSink<O>, Error>
+    where
+        O: for<'e> Sink<Event<'e>>,
+    {
+        let plan = self.plan()?;
         let live = Live::new(&plan, options)?;
         let sample = live.needs_format().then(Vec::new);
         Ok(PlanSink {
             live,
-            out: Collector::for_plan(&plan),
+            out,
             input: InputName::Stdin,
             line: 0,
             errors: Vec::new(),
@@ -56,13 +81,6 @@ impl Query {
 }
 
 impl PlanSink {
-    /// Name the input the next lines come from (for error messages and line numbers,
-    /// which start again at 1).
-    pub fn input(&mut self, name: InputName) {
-        self.input = name;
-        self.line = 0;
-    }
-
     /// The running results (aggregates, tables), leaving the run as it is. Values and
     /// records sent so far are in it too.
     pub fn snapshot(&mut self) -> Results {
@@ -72,6 +90,15 @@ impl PlanSink {
         // A collector never fails.
         let _ = self.live.snapshot(&mut now);
         now.results
+    }
+}
+
+impl<O: for<'e> Sink<Event<'e>>> PlanSink<O> {
+    /// Name the input the next lines come from (for error messages and line numbers,
+    /// which start again at 1).
+    pub fn input(&mut self, name: InputName) {
+        self.input = name;
+        self.line = 0;
     }
 
     fn push(&mut self, line: &[u8]) -> Result<Flow, SinkError> {
@@ -133,11 +160,11 @@ impl PlanSink {
     }
 }
 
-impl Consumer for PlanSink {
-    type Output = Report<Results>;
+impl<O: for<'e> Sink<Event<'e>>> Consumer for PlanSink<O> {
+    type Output = Report<O::Output>;
 
     /// Final results: aggregates and tables complete, and every problem met.
-    fn close(mut self) -> Result<Report<Results>, SinkError> {
+    fn close(mut self) -> Result<Report<O::Output>, SinkError> {
         if self.sample.as_ref().is_some_and(|s| !s.is_empty()) {
             self.choose_format()?;
         }
@@ -147,17 +174,17 @@ impl Consumer for PlanSink {
             .live
             .finish(&mut out, &mut |e| errors.push(e))
             .map_err(SinkError::Write)?;
-        Ok(Report::from_summary(out.results, errors, summary))
+        Ok(Report::from_summary(out.close()?, errors, summary))
     }
 }
 
-impl<'a> Sink<&'a [u8]> for PlanSink {
+impl<'a, O: for<'e> Sink<Event<'e>>> Sink<&'a [u8]> for PlanSink<O> {
     fn send(&mut self, line: &'a [u8]) -> Result<Flow, SinkError> {
         self.push(line)
     }
 }
 
-impl<'a> Sink<Batch<'a>> for PlanSink {
+impl<'a, O: for<'e> Sink<Event<'e>>> Sink<Batch<'a>> for PlanSink<O> {
     /// A whole batch goes through the engine's batch loop (a leading `grep` searches it in
     /// one pass), unless `parse auto` still waits for its sample.
     fn send(&mut self, batch: Batch<'a>) -> Result<Flow, SinkError> {

@@ -5,10 +5,11 @@ use crate::agg::Aggregate;
 use crate::error::InputName;
 use crate::record::Record;
 
+use super::super::event::{emit, Event};
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::table::Table;
-use super::super::{Emitted, Output};
+use super::super::{Emitted, Events};
 use super::{Gather, Seed, Tee};
 
 /// The end of a plan (a closed enum, as the steps are).
@@ -50,11 +51,12 @@ impl End {
         match self {
             End::Values => {
                 ctx.stats.values += 1;
-                ctx.output.value(Emitted {
+                let value = Emitted {
                     input: ctx.input,
                     line: ctx.line_no,
                     value,
-                })?
+                };
+                return Ok(emit(ctx.output, Event::Value(value))?);
             }
             End::Seed(seed) => {
                 ctx.stats.values += 1;
@@ -62,8 +64,16 @@ impl End {
             }
             End::Records => {
                 ctx.stats.values += 1;
-                if let Some(r) = record {
-                    ctx.output.record(ctx.input, ctx.line_no, r)?;
+                if let Some(record) = record {
+                    let (input, line) = (ctx.input, ctx.line_no);
+                    return Ok(emit(
+                        ctx.output,
+                        Event::Record {
+                            input,
+                            line,
+                            record,
+                        },
+                    )?);
                 }
             }
             End::Kept(values) => {
@@ -82,21 +92,28 @@ impl End {
     }
 
     /// The input is done: emit tables (through their follow-on stages), tee branches
-    /// under their headings, kept values and the seed aggregate.
-    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+    /// under their headings, kept values and the seed aggregate. Stops where the output
+    /// says so.
+    pub fn finish(&mut self, output: &mut dyn Events, stats: &mut Stats) -> Result<Flow, RunError> {
         match self {
-            End::Values | End::Records => Ok(()),
+            End::Values | End::Records => Ok(Flow::Go),
             End::Kept(values) => {
-                for v in values.iter() {
-                    output.value(Emitted {
+                for value in values.iter() {
+                    let value = Emitted {
                         input: &InputName::Stdin,
                         line: 0,
-                        value: v,
-                    })?;
+                        value,
+                    };
+                    if emit(output, Event::Value(value))? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
                 }
-                Ok(())
+                Ok(Flow::Go)
             }
-            End::Seed(seed) => Ok(output.aggregate(seed.name(), seed.value())?),
+            End::Seed(seed) => {
+                let (name, value) = (seed.name(), seed.value());
+                Ok(emit(output, Event::Aggregate { name, value })?)
+            }
             End::Table(gather) => gather.finish(output, stats),
             End::Tee(tee) => tee.finish(output, stats),
         }

@@ -11,10 +11,11 @@ use crate::query::{StageSpec, Terminal};
 use crate::record::{Record, Schema, Value};
 use crate::stage::SkipReason;
 
+use super::super::event::{emit, Event, Latch};
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::table::{Table, Unusable};
-use super::super::Output;
+use super::super::Events;
 use super::{Chain, CompileOptions, End, Step};
 
 /// The stages after a table, kept to compile them again (for a snapshot of running
@@ -95,7 +96,7 @@ impl Gather {
     }
 
     /// The input is done: the table's rows go through the stages after it.
-    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+    pub fn finish(&mut self, output: &mut dyn Events, stats: &mut Stats) -> Result<Flow, RunError> {
         let fresh = self.table.empty_like();
         let table = std::mem::replace(&mut self.table, fresh);
         let then = &mut self.then;
@@ -111,9 +112,8 @@ impl Gather {
                     Some(Value::Null) => Some(AggValue::Null),
                     _ => None,
                 };
-                if let Some(v) = scalar {
-                    output.aggregate(name, v)?;
-                    return Ok(());
+                if let Some(value) = scalar {
+                    return Ok(emit(output, Event::Aggregate { name, value })?);
                 }
             }
         }
@@ -121,27 +121,35 @@ impl Gather {
         // announce their columns (so even an empty table shows its header).
         let printed_as_is = matches!(then.end, End::Records)
             && !then.steps.iter().any(|s| matches!(s, Step::Select(_)));
-        if printed_as_is {
-            output.columns(schema.names())?;
+        if printed_as_is && emit(output, Event::Columns(schema.names()))? == Flow::Stop {
+            return Ok(Flow::Stop);
         }
         let nowhere = InputName::Stdin;
         // The table's rows are not input: they are counted apart from it.
         let mut rows_stats = Stats::new(stats.state_limit);
+        // Rows the stages after the table stopped (`head`) still end the table; an output
+        // that stopped is sent nothing more.
+        let mut latch = Latch::new(&mut *output);
         for (i, r) in rows.enumerate() {
             let mut ctx = Ctx {
                 input: &nowhere,
                 line_no: i as u64 + 1,
-                output: &mut *output,
+                output: &mut latch,
                 stats: &mut rows_stats,
             };
             if then.push(&mut ctx, b"", b"", Some(&r), None)? == Flow::Stop {
                 break;
             }
         }
-        then.finish(output, &mut rows_stats)?;
-        if matches!(then.end, End::Records) {
-            output.end_table()?;
+        if latch.stopped {
+            return Ok(Flow::Stop);
         }
-        Ok(())
+        if then.finish(output, &mut rows_stats)? == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
+        if matches!(then.end, End::Records) {
+            return Ok(emit(output, Event::EndTable)?);
+        }
+        Ok(Flow::Go)
     }
 }

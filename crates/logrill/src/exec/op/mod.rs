@@ -24,7 +24,7 @@ use crate::stage::{Grep, Head, Stage, Step as StageStep};
 
 use super::flow::{Flow, RunError};
 use super::stats::{Ctx, Stats};
-use super::Output;
+use super::Events;
 
 pub(crate) use end::{End, Partial};
 pub(crate) use filter::Filter;
@@ -90,7 +90,7 @@ impl Chain {
     }
 
     /// The input is done: see [`End::finish`].
-    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
+    pub fn finish(&mut self, output: &mut dyn Events, stats: &mut Stats) -> Result<Flow, RunError> {
         self.end.finish(output, stats)
     }
 

@@ -3,9 +3,10 @@
 
 use crate::record::Record;
 
+use super::super::event::{emit, Event};
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
-use super::super::Output;
+use super::super::Events;
 use super::Chain;
 
 /// The end of a plan in `tee`.
@@ -50,11 +51,14 @@ impl Tee {
     }
 
     /// Each branch's results under its heading.
-    pub fn finish(&mut self, output: &mut dyn Output, stats: &mut Stats) -> Result<(), RunError> {
-        for (i, (title, chain)) in self.branches.iter_mut().enumerate() {
-            output.branch(i, title)?;
-            chain.finish(output, stats)?;
+    pub fn finish(&mut self, output: &mut dyn Events, stats: &mut Stats) -> Result<Flow, RunError> {
+        for (index, (title, chain)) in self.branches.iter_mut().enumerate() {
+            if emit(output, Event::Branch { index, title })? == Flow::Stop
+                || chain.finish(output, stats)? == Flow::Stop
+            {
+                return Ok(Flow::Stop);
+            }
         }
-        Ok(())
+        Ok(Flow::Go)
     }
 }
