@@ -10,6 +10,7 @@ use std::io;
 
 use super::chain::Stats;
 use super::flow::{Flow, RunError};
+use super::op::Item;
 use super::{conclude, Compiled, Events, Options, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
@@ -106,7 +107,7 @@ impl Live {
             output,
             stats: &mut self.stats,
         };
-        match self.compiled.chain.push(&mut ctx, line, line, None, None) {
+        match self.compiled.chain.push(&mut ctx, Item::line(line, None)) {
             Ok(Flow::Go) => Ok(Pushed::More),
             Ok(Flow::Stop) => {
                 self.stopped = true;

@@ -6,6 +6,7 @@ use crate::source::{Input, LineReader};
 
 use super::chain::{Ctx, Stats};
 use super::flow::{Flow, RunError};
+use super::op::Item;
 use super::{Compiled, Events};
 
 /// Lines of sample `parse auto` looks at.
@@ -111,7 +112,7 @@ impl<'o> Runner<'o> {
         };
         self.compiled
             .chain
-            .push(&mut ctx, line, line, None, Some(scratch))
+            .push(&mut ctx, Item::line(line, Some(scratch)))
     }
 }
 

@@ -3,14 +3,13 @@
 
 use crate::agg::Aggregate;
 use crate::error::InputName;
-use crate::record::Record;
 
 use super::super::event::{emit, Event};
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::table::Table;
 use super::super::{Emitted, Events};
-use super::{Gather, Seed, Tee};
+use super::{Gather, Item, Seed, Tee};
 
 /// The end of a plan (a closed enum, as the steps are).
 pub(crate) enum End {
@@ -40,14 +39,8 @@ pub(crate) enum Partial {
 impl End {
     /// Take one value (or record) that went through every step.
     #[inline]
-    pub fn take<'a>(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        line: &'a [u8],
-        value: &'a [u8],
-        record: Option<&Record<'a>>,
-        scratch: Option<&mut Record<'a>>,
-    ) -> Result<Flow, RunError> {
+    pub fn take(&mut self, ctx: &mut Ctx<'_>, item: Item<'_, '_>) -> Result<Flow, RunError> {
+        let value = item.value;
         match self {
             End::Values => {
                 ctx.stats.values += 1;
@@ -64,7 +57,7 @@ impl End {
             }
             End::Records => {
                 ctx.stats.values += 1;
-                if let Some(record) = record {
+                if let Some(record) = item.record {
                     let (input, line) = (ctx.input, ctx.line_no);
                     return Ok(emit(
                         ctx.output,
@@ -83,10 +76,10 @@ impl End {
             }
             End::Table(gather) => {
                 ctx.stats.values += 1;
-                gather.add(ctx, value, record, scratch)?
+                gather.add(ctx, value, item.record, item.scratch)?
             }
             // Each branch counts its own.
-            End::Tee(tee) => return tee.push(ctx, line, value, record, scratch),
+            End::Tee(tee) => return tee.push(ctx, item),
         }
         Ok(Flow::Go)
     }

@@ -16,7 +16,7 @@ use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::table::{Table, Unusable};
 use super::super::Events;
-use super::{Chain, CompileOptions, End, Step};
+use super::{Chain, CompileOptions, End, Item, Step};
 
 /// The stages after a table, kept to compile them again (for a snapshot of running
 /// results, whose rows go through a fresh copy of them).
@@ -137,7 +137,16 @@ impl Gather {
                 output: &mut latch,
                 stats: &mut rows_stats,
             };
-            if then.push(&mut ctx, b"", b"", Some(&r), None)? == Flow::Stop {
+            if then.push(
+                &mut ctx,
+                Item {
+                    line: b"",
+                    value: b"",
+                    record: Some(&r),
+                    scratch: None,
+                },
+            )? == Flow::Stop
+            {
                 break;
             }
         }

@@ -55,6 +55,42 @@ pub(crate) enum Step {
     Head(Head),
 }
 
+/// One value on its way through a chain: the line it came from (for `grep` after
+/// `parse`), the value the steps made of it so far, the record `parse` made of it, and a
+/// record for `parse` to fill that lives as long as the line's batch (kept from line to
+/// line so that a fixed schema's slots are overwritten in place rather than cleared and
+/// refilled; without one, the step uses its own, emptied for every line).
+pub(crate) struct Item<'a, 'r> {
+    pub line: &'a [u8],
+    pub value: &'a [u8],
+    pub record: Option<&'r Record<'a>>,
+    pub scratch: Option<&'r mut Record<'a>>,
+}
+
+impl<'a> Item<'a, '_> {
+    /// A line as it comes from an input: it is its own value, with no record yet.
+    #[inline]
+    pub fn line<'r>(line: &'a [u8], scratch: Option<&'r mut Record<'a>>) -> Item<'a, 'r> {
+        Item {
+            line,
+            value: line,
+            record: None,
+            scratch,
+        }
+    }
+
+    /// The same item for one more receiver (a `tee` branch): the scratch record lent.
+    #[inline]
+    pub fn again(&mut self) -> Item<'a, '_> {
+        Item {
+            line: self.line,
+            value: self.value,
+            record: self.record,
+            scratch: self.scratch.as_deref_mut(),
+        }
+    }
+}
+
 /// Steps and an end: a compiled plan, or a part of one (a `tee` branch, the stages after
 /// a table).
 pub(crate) struct Chain {
@@ -65,28 +101,17 @@ pub(crate) struct Chain {
 }
 
 impl Chain {
-    /// Push one value through the chain. `scratch`: a record for `parse` to fill that
-    /// lives as long as the line's batch, kept from line to line so that a fixed schema's
-    /// slots are overwritten in place rather than cleared and refilled for every line
-    /// (without one, the step uses its own, emptied for every line).
+    /// Push one value through the chain.
     #[inline]
-    pub fn push<'a>(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        line: &'a [u8],
-        value: &'a [u8],
-        record: Option<&Record<'a>>,
-        scratch: Option<&mut Record<'a>>,
-    ) -> Result<Flow, RunError> {
-        run_steps(
-            &mut self.steps,
-            &mut self.end,
-            ctx,
+    pub fn push(&mut self, ctx: &mut Ctx<'_>, item: Item<'_, '_>) -> Result<Flow, RunError> {
+        let Item {
             line,
             value,
             record,
             scratch,
-        )
+        } = item;
+        let (steps, end) = (&mut self.steps, &mut self.end);
+        run_steps(steps, end, ctx, line, value, record, scratch)
     }
 
     /// The input is done: see [`End::finish`].
@@ -129,8 +154,16 @@ fn run_steps<'a>(
     record: Option<&Record<'a>>,
     scratch: Option<&mut Record<'a>>,
 ) -> Result<Flow, RunError> {
+    // The recursion takes the item's parts one by one: a struct passed down every step
+    // cost 3% of the CPU of `parse combined | count by status` (measured).
     let Some((step, rest)) = steps.split_first_mut() else {
-        return end.take(ctx, line, value, record, scratch);
+        let item = Item {
+            line,
+            value,
+            record,
+            scratch,
+        };
+        return end.take(ctx, item);
     };
     match step {
         Step::Line(op) => match op.apply(value) {

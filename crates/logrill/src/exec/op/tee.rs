@@ -1,13 +1,11 @@
 //! `tee`: every value goes into each branch, a whole plan of its own; the run stops when
 //! every branch has.
 
-use crate::record::Record;
-
 use super::super::event::{emit, Event};
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::Events;
-use super::Chain;
+use super::{Chain, Item};
 
 /// The end of a plan in `tee`.
 pub(crate) struct Tee {
@@ -27,19 +25,12 @@ impl Tee {
 
     /// Push the value into every branch still going.
     #[inline]
-    pub fn push<'a>(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        line: &'a [u8],
-        value: &'a [u8],
-        record: Option<&Record<'a>>,
-        mut scratch: Option<&mut Record<'a>>,
-    ) -> Result<Flow, RunError> {
+    pub fn push(&mut self, ctx: &mut Ctx<'_>, mut item: Item<'_, '_>) -> Result<Flow, RunError> {
         for ((_, chain), done) in self.branches.iter_mut().zip(self.done.iter_mut()) {
             if *done {
                 continue;
             }
-            if chain.push(ctx, line, value, record, scratch.as_deref_mut())? == Flow::Stop {
+            if chain.push(ctx, item.again())? == Flow::Stop {
                 *done = true;
             }
         }
