@@ -216,7 +216,10 @@ impl Input {
             name,
             codec: Codec::Gzip,
             reader: Box::new(piece),
-            threaded: false,
+            // Decoded by the worker that reads the piece, into its line buffer: the other
+            // cores have pieces of their own (no read-ahead thread, which would add a
+            // thread and two copies a piece).
+            threaded: true,
             whole: None,
             indexed: None,
         };

@@ -48,9 +48,11 @@
 //! the first.
 
 pub mod cache;
+mod chunk;
 pub mod format;
 mod inflate;
 pub mod parallel;
+pub mod piece;
 pub mod record;
 #[cfg(test)]
 mod tests;
@@ -89,11 +91,8 @@ pub(crate) fn choose<R: Read + Send + 'static>(
     };
     if let Some(index) = index {
         if threads > 1 && index.points.len() > 1 && largest_chunk(&index) <= MAX_CHUNK_OUT {
-            let started = file
-                .try_clone()
-                .and_then(|f| parallel::IndexedReader::new(f, index, threads, counter));
-            if let Ok(r) = started {
-                return Decoder::Indexed(r);
+            if let Ok(f) = file.try_clone() {
+                return Decoder::Indexed(parallel::IndexedReader::new(f, index, threads, counter));
             }
         }
         return Decoder::Plain(reader);

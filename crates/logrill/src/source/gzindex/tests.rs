@@ -315,3 +315,36 @@ fn chunks_too_big_to_hold_send_the_file_to_the_plain_decoder() {
     index.total_out += shift;
     assert!(largest_chunk(&index) > MAX_CHUNK_OUT);
 }
+
+/// Each chunk on its own: its bytes are the text between its seek points and its CRC
+/// piece is theirs (a chunk filled exactly to its length must still be finished: its piece
+/// was once lost that way).
+#[test]
+fn every_chunk_decodes_to_its_stretch_of_the_text_with_its_crc() {
+    let d = tempfile::tempdir().unwrap();
+    let plain = text(60_000, 7);
+    let path = write(d.path(), "a.log.gz", &gzip(&plain));
+    let c = cache(d.path());
+    read(&path, &c, 2).unwrap();
+    let index = stored(&c, &path).unwrap();
+    let outs: Vec<u64> = index.points.iter().map(|p| p.out).collect();
+    let f = fs::File::open(&path).unwrap();
+    let file = parallel::IndexedFile::new(f, index, None);
+    for k in 0..file.chunks() {
+        let (data, pieces) = file.decode(k).unwrap();
+        let end = outs.get(k + 1).copied().unwrap_or(plain.len() as u64) as usize;
+        let want = &plain[outs[k] as usize..end];
+        assert_eq!(data.len(), want.len(), "chunk {k} len");
+        assert!(data == want, "chunk {k} data");
+        let mut h = crc32fast::Hasher::new();
+        h.update(want);
+        let sum: u64 = pieces.iter().map(|p| p.len).sum();
+        assert_eq!(sum, want.len() as u64, "chunk {k} pieces len");
+        assert_eq!(pieces.len(), 1, "chunk {k}");
+        assert_eq!(
+            pieces[0].crc.clone().finalize(),
+            h.finalize(),
+            "chunk {k} crc"
+        );
+    }
+}
