@@ -183,6 +183,20 @@ impl Input {
         }
     }
 
+    /// The same input (name, codec) read through `reader` instead, which decodes on the
+    /// thread that reads it (so it may be read ahead, see [`Input::read_ahead`]): how a
+    /// time range enters a gzip file through its index.
+    pub(crate) fn with_reader(self, reader: Box<dyn Read + Send>) -> Input {
+        Input {
+            name: self.name,
+            codec: self.codec,
+            reader,
+            threaded: false,
+            whole: None,
+            indexed: None,
+        }
+    }
+
     /// The file behind a plain input opened from a path, to be read in pieces (see
     /// [`crate::source::pieces`]); `None` for compressed inputs, pipes and readers.
     pub fn whole(&self) -> Option<&WholeFile> {

@@ -91,14 +91,15 @@ pub(crate) enum Want {
     /// All of it, CRC pieces kept: its compressed bytes in one `pread`, counted.
     Whole,
     /// Its start only (the end of a line that began before it, a line's time): compressed
-    /// bytes read [`Want::STEP`] at a time, not checked (whoever reads the chunk whole
+    /// bytes read 4 KiB at a time, not checked (whoever reads the chunk whole
     /// checks it), counted only into `counted`, if given.
     Start,
 }
 
 impl Want {
-    /// Compressed bytes read at a time for [`Want::Start`].
-    const STEP: usize = 16 * 1024;
+    /// Compressed bytes read at a time for [`Want::Start`]: 20–40 KiB of log text, enough
+    /// for a line's end or a line's time.
+    const STEP: usize = 4 * 1024;
 }
 
 /// Chunk `i` of an indexed file, being decoded.

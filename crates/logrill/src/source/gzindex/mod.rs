@@ -54,6 +54,7 @@ mod inflate;
 pub mod parallel;
 pub mod piece;
 pub mod record;
+pub mod seek;
 #[cfg(test)]
 mod tests;
 

@@ -56,6 +56,11 @@ impl IndexedFile {
         self.shared.index.points.len()
     }
 
+    /// The gzip member (counted from 0) seek point `i` lies in.
+    pub(crate) fn member_at(&self, i: usize) -> u64 {
+        self.shared.index.points.get(i).map_or(0, |p| p.member)
+    }
+
     /// A decoder of chunk `i` (see [`ChunkDecoder`]); with [`Want::Start`], the compressed
     /// bytes it reads are counted into `counted`.
     pub(crate) fn decoder(
@@ -81,6 +86,8 @@ pub(crate) struct MemberCheck {
     member: u64,
     crc: crc32fast::Hasher,
     len: u64,
+    /// The current member was entered in its middle: its CRC cannot be checked.
+    unchecked: bool,
 }
 
 impl Default for MemberCheck {
@@ -89,11 +96,22 @@ impl Default for MemberCheck {
             member: 0,
             crc: crc32fast::Hasher::new(),
             len: 0,
+            unchecked: false,
         }
     }
 }
 
 impl MemberCheck {
+    /// For chunks read from a seek point on, inside member `member` (counted from 0): that
+    /// member's end is not checked (its start was never decoded), every later one is.
+    pub(crate) fn from_inside(member: u64) -> MemberCheck {
+        MemberCheck {
+            member,
+            unchecked: true,
+            ..MemberCheck::default()
+        }
+    }
+
     /// Fold a chunk's pieces in, checking every member that ends in it.
     pub(crate) fn fold(&mut self, pieces: Vec<Piece>) -> io::Result<()> {
         for p in pieces {
@@ -101,6 +119,11 @@ impl MemberCheck {
             self.len += p.len;
             if let Some((crc, len)) = p.trailer {
                 let got = std::mem::take(&mut self.crc).finalize();
+                if std::mem::take(&mut self.unchecked) {
+                    self.member += 1;
+                    self.len = 0;
+                    continue;
+                }
                 if got != crc {
                     return Err(bad(format!(
                         "gzip member {}: CRC-32 mismatch (stored {crc:08x}, data {got:08x})",

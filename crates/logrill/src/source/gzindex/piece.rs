@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use super::chunk::{ChunkDecoder, Piece as CrcPiece, Want};
 use super::parallel::IndexedFile;
+use super::seek::Starts;
 
 /// Where a chunk piece leaves its chunk's CRC pieces once decoded.
 pub(crate) type CrcSlot = Arc<Mutex<Option<Vec<CrcPiece>>>>;
@@ -41,8 +42,8 @@ enum Phase {
     Head(ChunkDecoder),
     /// Decoding the rest of chunk `k`, handed out as it comes.
     Body(ChunkDecoder),
-    /// Decoding a later chunk's start, handed out through its first newline.
-    Tail(usize, ChunkDecoder),
+    /// Decoding the chunks after, handed out through their first newline.
+    Tail(Starts),
     Done,
 }
 
@@ -60,29 +61,19 @@ impl ChunkPiece {
     }
 
     /// Chunk `k` decoded whole: leave its CRC pieces, then go on to the line's end.
-    fn chunk_done(&mut self, mut d: ChunkDecoder, owns: bool) -> io::Result<()> {
+    fn chunk_done(&mut self, mut d: ChunkDecoder, owns: bool) {
         if let Ok(mut slot) = self.check.lock() {
             *slot = Some(d.take_pieces());
         }
         drop(d);
-        self.phase = Phase::Done;
         // Through the first newline at or after the chunk's end, even when the chunk ends
         // with a newline: the line that starts exactly at the next chunk is this piece's
         // (the next piece starts after that newline), as for a plain file.
-        if owns {
-            self.tail_from(self.k + 1)?;
-        }
-        Ok(())
-    }
-
-    fn tail_from(&mut self, next: usize) -> io::Result<()> {
-        if next < self.file.chunks() {
-            let d = self.file.decoder(next, Want::Start, None)?;
-            self.phase = Phase::Tail(next, d);
+        self.phase = if owns {
+            Phase::Tail(Starts::new(self.file.clone(), self.k + 1, usize::MAX, None))
         } else {
-            self.phase = Phase::Done;
-        }
-        Ok(())
+            Phase::Done
+        };
     }
 }
 
@@ -105,7 +96,7 @@ impl Read for ChunkPiece {
                     let n = d.fill(buf)?;
                     if n == 0 {
                         // No newline in the whole chunk: inside a line that began before.
-                        self.chunk_done(d, false)?;
+                        self.chunk_done(d, false);
                         continue;
                     }
                     match memchr::memchr(b'\n', &buf[..n]) {
@@ -125,21 +116,16 @@ impl Read for ChunkPiece {
                         self.phase = Phase::Body(d);
                         return Ok(n);
                     }
-                    self.chunk_done(d, true)?;
+                    self.chunk_done(d, true);
                 }
-                Phase::Tail(next, mut d) => {
+                Phase::Tail(mut rest) => {
                     let step = buf.len().min(LINE_END_STEP);
-                    let n = d.fill(&mut buf[..step])?;
-                    if n == 0 {
-                        // The whole next chunk inside one line: on to the one after.
-                        drop(d);
-                        self.tail_from(next + 1)?;
-                        continue;
-                    }
+                    let n = rest.read(&mut buf[..step])?;
                     match memchr::memchr(b'\n', &buf[..n]) {
                         Some(nl) => return Ok(nl + 1),
+                        None if n == 0 => return Ok(0),
                         None => {
-                            self.phase = Phase::Tail(next, d);
+                            self.phase = Phase::Tail(rest);
                             return Ok(n);
                         }
                     }
