@@ -72,18 +72,22 @@ fn tree() -> (tempfile::TempDir, Vec<Gen>) {
         // As logrotate leaves them: last written at the end of their span (but .2.gz
         // was copied without keeping its mtime: now).
         if g != 3 {
-            let mtime =
-                std::time::UNIX_EPOCH + std::time::Duration::from_secs((start + 6 * 3600) as u64);
-            std::fs::File::options()
-                .write(true)
-                .open(&path)
-                .unwrap()
-                .set_modified(mtime)
-                .unwrap();
+            set_mtime(&path, start + 6 * 3600);
         }
         gens.push(Gen { path, lines });
     }
     (dir, gens)
+}
+
+/// Set the modification time of `path` to unix second `secs`.
+fn set_mtime(path: &std::path::Path, secs: i64) {
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
 }
 
 #[derive(Default)]
@@ -110,12 +114,17 @@ impl Output for Collect {
 }
 
 fn run(text: &str, gens: &[Gen], range: Option<TimeRange>, threads: usize) -> Collect {
-    let plan = logrill::query::parse(text).unwrap();
     let paths: Vec<_> = gens.iter().map(|g| g.path.clone()).collect();
     let mut files = Files::found(Find::new(&paths));
     if let Some(r) = range {
         files = files.with_time_range(r);
     }
+    run_files(text, files, threads)
+}
+
+/// The pipeline `text` over `files` on `threads` threads; no error expected.
+fn run_files(text: &str, files: Files, threads: usize) -> Collect {
+    let plan = logrill::query::parse(text).unwrap();
     let mut out = Collect::default();
     let mut errors = Vec::new();
     run_with(
@@ -164,19 +173,7 @@ fn ranges_keep_exactly_the_lines_in_range_and_skip_generations_outside() {
             let paths: Vec<_> = gens.iter().map(|g| g.path.clone()).collect();
             let files = Files::found(Find::new(&paths)).with_time_range(range);
             let counters = files.range_counters().unwrap();
-            let plan = logrill::query::parse("field 7").unwrap();
-            let mut out = Collect::default();
-            run_with(
-                &plan,
-                files,
-                &mut out,
-                &mut |e| panic!("{e}"),
-                &Options {
-                    threads,
-                    ..Options::default()
-                },
-            )
-            .unwrap();
+            let out = run_files("field 7", files, threads);
             assert_eq!(out.values, expected, "{since}..{until} -j{threads}");
             // Generations that cannot hold a line in range are not read: a generation's
             // span is [first - margin, last + margin] (for .2.gz, copied, up to now).
@@ -255,13 +252,7 @@ fn indexed_gz(
     }
     let path = dir.join("access.log.1.gz");
     std::fs::write(&path, gz).unwrap();
-    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs((DAY0 + n) as u64);
-    std::fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    set_mtime(&path, DAY0 + n);
     let cache = std::sync::Arc::new(
         logrill::source::gzindex::IndexCache::new(dir.join("index"))
             .min_size(0)
@@ -287,19 +278,7 @@ fn ranged_gz(
         files = files.with_gz_index(c.clone());
     }
     let counters = files.range_counters().unwrap();
-    let plan = logrill::query::parse("field 7").unwrap();
-    let mut out = Collect::default();
-    run_with(
-        &plan,
-        files,
-        &mut out,
-        &mut |e| panic!("{e}"),
-        &Options {
-            threads,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let out = run_files("field 7", files, threads);
     let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     (
         out.values,

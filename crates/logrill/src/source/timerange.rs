@@ -16,8 +16,11 @@
 //!    generations are missing; mtime needs only the file itself.
 //! 2. **Inside a plain file**, the first line that may be in range is found by binary
 //!    search over byte offsets ([`seek_start`]): seek, resynchronise at the next newline,
-//!    read that line's time. Reading stops at the first line at or after `until` (plus the
-//!    margin, below).
+//!    read that line's time. **Inside a gzip file with a current index** the search is over
+//!    its seek points ([`gz_seek_point`]): each probe decodes a few KiB after its point to
+//!    read a line's time, and decoding starts at the point found
+//!    ([`crate::source::gzindex::seek`]). Reading stops at the first line at or after
+//!    `until` (plus the margin, below).
 //! 3. **Every line** that is read is filtered by its own time ([`RangeFilter`]), so the
 //!    answer equals `parse … | where time >= SINCE and time < UNTIL` over the whole input.
 //!    Lines in which no time is found are left out and counted ([`RangeCounters`]).

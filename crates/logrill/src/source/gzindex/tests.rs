@@ -316,6 +316,15 @@ fn chunks_too_big_to_hold_send_the_file_to_the_plain_decoder() {
     assert!(largest_chunk(&index) > MAX_CHUNK_OUT);
 }
 
+/// The gzip data `gz` written to a file in `dir`, read once: the file and its index.
+fn indexed(dir: &Path, gz: &[u8]) -> (PathBuf, Index) {
+    let path = write(dir, "indexed.gz", gz);
+    let c = cache(dir);
+    read(&path, &c, 2).unwrap();
+    let index = stored(&c, &path).expect("an index after the first read");
+    (path, index)
+}
+
 /// Each chunk on its own: its bytes are the text between its seek points and its CRC
 /// piece is theirs (a chunk filled exactly to its length must still be finished: its piece
 /// was once lost that way).
@@ -323,10 +332,7 @@ fn chunks_too_big_to_hold_send_the_file_to_the_plain_decoder() {
 fn every_chunk_decodes_to_its_stretch_of_the_text_with_its_crc() {
     let d = tempfile::tempdir().unwrap();
     let plain = text(60_000, 7);
-    let path = write(d.path(), "a.log.gz", &gzip(&plain));
-    let c = cache(d.path());
-    read(&path, &c, 2).unwrap();
-    let index = stored(&c, &path).unwrap();
+    let (path, index) = indexed(d.path(), &gzip(&plain));
     let outs: Vec<u64> = index.points.iter().map(|p| p.out).collect();
     let f = fs::File::open(&path).unwrap();
     let file = parallel::IndexedFile::new(f, index, None);
@@ -362,10 +368,7 @@ fn reading_from_a_seek_point_gives_the_lines_after_it_and_checks_later_members()
         gz.extend(gzip(p));
     }
     let all: Vec<u8> = parts.concat();
-    let path = write(d.path(), "multi.gz", &gz);
-    let c = cache(d.path());
-    read(&path, &c, 2).unwrap();
-    let index = stored(&c, &path).unwrap();
+    let (path, index) = indexed(d.path(), &gz);
     let members: Vec<u64> = index.points.iter().map(|p| p.member).collect();
     assert!(members.contains(&0) && members.contains(&2), "{members:?}");
     let outs: Vec<u64> = index.points.iter().map(|p| p.out).collect();
