@@ -17,7 +17,7 @@ done
 
 # The release binaries that the scripts time: LOGRILL, and MKLOGS (the log generator).
 build_release() {
-  cargo build --release -q -p logrill-cli -p logrill-testgen --example mklogs
+  cargo build --release -q -p logrill-cli -p logrill-testgen --bin logrill --example mklogs
   LOGRILL=$ROOT/target/release/logrill
   MKLOGS=$ROOT/target/release/examples/mklogs
 }

@@ -122,7 +122,9 @@ impl Iterator for Files {
                         match &self.time_range {
                             // Outside the range: on to the next file.
                             Some((range, counters)) => {
-                                match timerange::open_in_range(&path, range, counters, open) {
+                                match timerange::open_in_range(
+                                    &path, range, counters, gz_index, open,
+                                ) {
                                     Some(item) => return Some(item),
                                     None => continue,
                                 }

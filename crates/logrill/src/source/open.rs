@@ -149,24 +149,13 @@ impl Input {
         if self.codec == Codec::Plain || self.threaded {
             return self;
         }
-        match crate::source::readahead::ReadAhead::new(self.reader) {
-            Ok(r) => Input {
-                name: self.name,
-                codec: self.codec,
-                reader: Box::new(r),
-                threaded: false,
-                whole: None,
-                indexed: None,
-            },
-            Err((_, reader)) => Input {
-                name: self.name,
-                codec: self.codec,
-                reader,
-                threaded: false,
-                whole: None,
-                indexed: None,
-            },
-        }
+        let mut input = self;
+        let inner = std::mem::replace(&mut input.reader, Box::new(io::empty()));
+        let reader: Box<dyn Read + Send> = match crate::source::readahead::ReadAhead::new(inner) {
+            Ok(r) => Box::new(r),
+            Err((_, reader)) => reader,
+        };
+        input.with_reader(reader)
     }
 
     /// The same input (name, codec) read through `f`'s reader instead, which gets the
@@ -178,6 +167,20 @@ impl Input {
             codec: self.codec,
             reader: f(self.reader),
             threaded: self.threaded,
+            whole: None,
+            indexed: None,
+        }
+    }
+
+    /// The same input (name, codec) read through `reader` instead, which decodes on the
+    /// thread that reads it (so it may be read ahead, see [`Input::read_ahead`]): how a
+    /// time range enters a gzip file through its index, and how read-ahead wraps one.
+    pub(crate) fn with_reader(self, reader: Box<dyn Read + Send>) -> Input {
+        Input {
+            name: self.name,
+            codec: self.codec,
+            reader,
+            threaded: false,
             whole: None,
             indexed: None,
         }
@@ -216,7 +219,10 @@ impl Input {
             name,
             codec: Codec::Gzip,
             reader: Box::new(piece),
-            threaded: false,
+            // Decoded by the worker that reads the piece, into its line buffer: the other
+            // cores have pieces of their own (no read-ahead thread, which would add a
+            // thread and two copies a piece).
+            threaded: true,
             whole: None,
             indexed: None,
         };

@@ -20,10 +20,9 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::source::gzindex::cache::read_at_most;
-use crate::source::gzindex::parallel::{IndexedFile, Piece as CrcPiece};
 
 /// Smallest file split by default: below it, starting workers costs more than it gains.
 pub const DEFAULT_MIN_FILE: u64 = 8 * 1024 * 1024;
@@ -276,91 +275,11 @@ impl Read for PieceReader {
     }
 }
 
-/// A piece of an indexed gzip file: the lines that start in chunk `k` between two seek
-/// points (see [`crate::source::gzindex`]), decoded by the worker that reads the piece. The
-/// same rules as for a plain file: after the first newline of the chunk (chunk 0 from its
-/// start), through the first newline at or after the chunk's end (decoded from the start
-/// of the chunks after, as far as it takes). The chunk's CRC pieces are left in `check`
-/// for whoever puts the pieces back in order (see [`MemberCheck`]).
-pub struct ChunkPiece {
-    file: IndexedFile,
-    k: usize,
-    bytes: Vec<u8>,
-    at: usize,
-    started: bool,
-    check: CrcSlot,
-}
-
-/// Where a chunk piece leaves its chunk's CRC pieces once decoded.
-pub(crate) type CrcSlot = Arc<Mutex<Option<Vec<CrcPiece>>>>;
-
-impl ChunkPiece {
-    pub(crate) fn new(file: IndexedFile, k: usize) -> (ChunkPiece, CrcSlot) {
-        let check = CrcSlot::default();
-        let piece = ChunkPiece {
-            file,
-            k,
-            bytes: Vec::new(),
-            at: 0,
-            started: false,
-            check: Arc::clone(&check),
-        };
-        (piece, check)
-    }
-
-    fn start(&mut self) -> io::Result<()> {
-        let (mut data, crc) = self.file.decode(self.k)?;
-        if let Ok(mut slot) = self.check.lock() {
-            *slot = Some(crc);
-        }
-        // Whether a line starts in this chunk (after its first newline): else the chunk is
-        // inside a line that started before, and the piece is empty.
-        let mut owns = true;
-        self.at = 0;
-        if self.k > 0 {
-            match memchr::memchr(b'\n', &data) {
-                Some(nl) => self.at = nl + 1,
-                None => {
-                    data.clear();
-                    owns = false;
-                }
-            }
-        }
-        // Through the first newline at or after the chunk's end, even when the chunk ends
-        // with a newline: the line that starts exactly at the next chunk is this piece's
-        // (the next piece starts after that newline), as for a plain file.
-        if owns {
-            for next in self.k + 1..self.file.chunks() {
-                let (end, found) = self.file.line_end(next)?;
-                data.extend_from_slice(&end);
-                if found {
-                    break;
-                }
-            }
-        }
-        self.bytes = data;
-        Ok(())
-    }
-}
-
-impl Drop for ChunkPiece {
-    fn drop(&mut self) {
-        self.file.recycle(std::mem::take(&mut self.bytes));
-    }
-}
-
-impl Read for ChunkPiece {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if !self.started {
-            self.started = true;
-            self.start()?;
-        }
-        let n = buf.len().min(self.bytes.len() - self.at);
-        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
+/// A piece of an indexed gzip file: the lines that start in one chunk between two seek
+/// points, decoded by the worker that reads the piece (the same rules as for a plain file;
+/// see [`crate::source::gzindex::piece`]).
+pub use crate::source::gzindex::piece::ChunkPiece;
+pub(crate) use crate::source::gzindex::piece::CrcSlot;
 
 #[cfg(test)]
 mod tests {

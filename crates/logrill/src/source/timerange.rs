@@ -16,8 +16,11 @@
 //!    generations are missing; mtime needs only the file itself.
 //! 2. **Inside a plain file**, the first line that may be in range is found by binary
 //!    search over byte offsets ([`seek_start`]): seek, resynchronise at the next newline,
-//!    read that line's time. Reading stops at the first line at or after `until` (plus the
-//!    margin, below).
+//!    read that line's time. **Inside a gzip file with a current index** the search is over
+//!    its seek points ([`gz_seek_point`]): each probe decodes a few KiB after its point to
+//!    read a line's time, and decoding starts at the point found
+//!    ([`crate::source::gzindex::seek`]). Reading stops at the first line at or after
+//!    `until` (plus the margin, below).
 //! 3. **Every line** that is read is filtered by its own time ([`RangeFilter`]), so the
 //!    answer equals `parse … | where time >= SINCE and time < UNTIL` over the whole input.
 //!    Lines in which no time is found are left out and counted ([`RangeCounters`]).
@@ -53,6 +56,9 @@ use crate::record::order::time_of_text;
 use crate::record::{FieldKey, Record, Timestamp, Value};
 use crate::stage::parse::Parser;
 
+use super::gzindex::parallel::IndexedFile;
+use super::gzindex::seek::{FromPoint, Starts};
+use super::gzindex::IndexCache;
 use super::lines::LineReader;
 use super::open::{detect, Codec, Input};
 use super::pieces::{PieceReader, WholeFile};
@@ -206,8 +212,14 @@ pub struct RangeCounters {
     /// Bytes the files hold (compressed sizes for compressed files).
     pub bytes_total: AtomicU64,
     /// Bytes read from the files: spans, searches, and the lines read (compressed sizes
-    /// for compressed files, which are read whole unless skipped).
+    /// for compressed files, which are read whole unless skipped or entered through a gzip
+    /// index).
     pub bytes_read: Arc<AtomicU64>,
+    /// Compressed files entered through their gzip index rather than read from their start.
+    pub files_seeked: AtomicU64,
+    /// Bytes decoded from compressed files read in the range (searches and the lines read;
+    /// not the few KiB decoded for a file's span).
+    pub bytes_decoded: Arc<AtomicU64>,
 }
 
 impl RangeCounters {
@@ -226,6 +238,14 @@ impl RangeCounters {
             ));
         }
         let timeless = get(&self.lines_without_time);
+        let decoded = get(&self.bytes_decoded);
+        if decoded > 0 {
+            out.push(format!(
+                "time range: decoded {decoded} bytes of compressed files ({} entered through \
+                 a gzip index)",
+                crate::plural(get(&self.files_seeked), "file", "files"),
+            ));
+        }
         if timeless > 0 {
             out.push(format!(
                 "time range: {} without a recognisable time left out",
@@ -407,8 +427,10 @@ pub fn file_span(path: &Path, read: &AtomicU64) -> io::Result<FileSpan> {
     } else {
         // Decode just the head (the counter is for the compressed bytes it took).
         let taken = Arc::new(AtomicU64::new(0));
+        // Small reads: the decoder's buffer would otherwise take 128 KiB of a file whose
+        // head is a few KiB compressed.
         let counted = CountedOwned {
-            inner: file.try_clone()?,
+            inner: SmallReads(file.try_clone()?),
             read: taken.clone(),
         };
         let mut input =
@@ -514,6 +536,20 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// A reader that reads at most [`SmallReads::MOST`] bytes at a time.
+struct SmallReads<R>(R);
+
+impl<R> SmallReads<R> {
+    const MOST: usize = 8 * 1024;
+}
+
+impl<R: Read> Read for SmallReads<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let most = buf.len().min(SmallReads::<R>::MOST);
+        self.0.read(&mut buf[..most])
+    }
+}
+
 /// A reader that adds what it reads to a counter.
 struct Counted<'a, R> {
     inner: R,
@@ -553,16 +589,33 @@ fn timed_line_at(
     read: &AtomicU64,
 ) -> io::Result<Option<(u64, i64)>> {
     // Resynchronise: from offset - 1, the first newline ends the line we landed in.
-    let mut pos = offset.saturating_sub(1);
-    let mut at_start = offset == 0;
+    let pos = offset.saturating_sub(1);
+    file.seek(SeekFrom::Start(pos))?;
+    let mut counted = Counted {
+        inner: &mut *file,
+        read,
+    };
+    let found = timed_line_in(&mut counted, offset == 0, end.saturating_sub(pos), clock)?;
+    Ok(found.map(|(start, t)| (pos + start, t)))
+}
+
+/// The first line of `r` that has a time and starts before byte `end` of `r`: `(its
+/// start, its time)`; with `at_start` false, the bytes up to the first newline are the end
+/// of a line that began before and are skipped. Lines without a time are stepped over, and
+/// so is a line longer than [`PROBE_LINE_MAX`].
+fn timed_line_in(
+    r: &mut impl Read,
+    mut at_start: bool,
+    end: u64,
+    clock: &mut LineClock,
+) -> io::Result<Option<(u64, i64)>> {
+    let mut pos = 0u64;
     let mut buf = vec![0u8; 16 * 1024];
     let mut line: Vec<u8> = Vec::new();
-    let mut line_start = offset;
+    let mut line_start = 0u64;
     let mut skipping_long = false;
-    file.seek(SeekFrom::Start(pos))?;
     loop {
-        let n = read_full(file, &mut buf)?;
-        RangeCounters::add(read, n as u64);
+        let n = read_full(r, &mut buf)?;
         if n == 0 {
             // A last line without newline.
             if at_start && !line.is_empty() && !skipping_long && line_start < end {
@@ -671,6 +724,69 @@ pub fn seek_start(
     Ok(len)
 }
 
+/// Where to start decoding an indexed gzip file sorted by time (to within the margin) for
+/// lines at or after `since`: the last seek point after which the first line with a time is
+/// earlier than `since - margin` (0 if none is), by binary search over the points. Each
+/// probe decodes from its point up to the first line with a time (a few KiB; compressed
+/// bytes counted into `read`, decoded ones into `decoded`). Every line before the point
+/// found was seen or bounded to be earlier than `since`.
+fn gz_seek_point(
+    file: &IndexedFile,
+    clock: &mut LineClock,
+    since: i64,
+    margin: i64,
+    read: &Arc<AtomicU64>,
+    decoded: &Arc<AtomicU64>,
+) -> io::Result<usize> {
+    let low_water = since.saturating_sub(margin);
+    // `lo` is always a point before which no line is in range.
+    let mut lo = 0;
+    let mut hi = file.chunks();
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        let mut probe = CountedOwned {
+            inner: Starts::new(file.clone(), mid, hi, Some(Arc::clone(read))),
+            read: Arc::clone(decoded),
+        };
+        match timed_line_in(&mut probe, false, u64::MAX, clock)? {
+            Some((_, t)) if t < low_water => lo = mid,
+            _ => hi = mid,
+        }
+    }
+    Ok(lo)
+}
+
+/// A gzip file at `path` with a current index in `cache`, entered at the seek point
+/// [`gz_seek_point`] finds: the reader of its lines from there; `None` when there is no
+/// index to use (the file is then decoded from its start).
+fn open_gz_from_point(
+    path: &Path,
+    cache: &IndexCache,
+    clock: &mut LineClock,
+    range: &TimeRange,
+    since: i64,
+    counters: &RangeCounters,
+) -> io::Result<Option<FromPoint>> {
+    let file = File::open(path)?;
+    let Some((_, Some(index))) = cache.load(&file, path) else {
+        return Ok(None);
+    };
+    if index.points.len() < 2 {
+        return Ok(None);
+    }
+    let file = IndexedFile::new(file, index, Some(Arc::clone(&counters.bytes_read)));
+    let from = gz_seek_point(
+        &file,
+        clock,
+        since,
+        range.margin,
+        &counters.bytes_read,
+        &counters.bytes_decoded,
+    )?;
+    RangeCounters::add(&counters.files_seeked, 1);
+    Ok(Some(FromPoint::new(file, from)))
+}
+
 /// The lines of `R` in a time range, as bytes: lines out of range and lines without a
 /// time are dropped (the latter counted); with `stop_at_end`, reading ends at the first
 /// line at or after `until + margin`.
@@ -761,12 +877,14 @@ impl<R: Read> Read for RangeFilter<R> {
 
 /// Open the file at `path` for a time range: `None` when its span lies outside (counted,
 /// nothing more read); else an input holding only its lines in range — a plain file entered
-/// by binary search, a compressed one decoded from its start. `open` opens it as it would
-/// be opened without a range.
+/// by binary search, a gzip file with a current index in `gz_index` entered at a seek point
+/// found by binary search, any other compressed file decoded from its start. `open` opens
+/// it as it would be opened without a range.
 pub fn open_in_range(
     path: &Path,
     range: &TimeRange,
     counters: &Arc<RangeCounters>,
+    gz_index: Option<&Arc<IndexCache>>,
     open: impl FnOnce() -> crate::error::Result<Input>,
 ) -> Option<crate::error::Result<Input>> {
     // A FIFO or a device cannot be read twice (its span, then its lines): filtered as a
@@ -826,8 +944,33 @@ pub fn open_in_range(
             Err(e) => Err(input.read_error(e, 0)),
         });
     }
+    // The decoded bytes of a compressed file, counted.
+    let decoded = |reader: Box<dyn Read + Send>, counters: &RangeCounters| CountedOwned {
+        inner: reader,
+        read: Arc::clone(&counters.bytes_decoded),
+    };
+    // A gzip file with an index is entered at a seek point, as a plain file is entered by
+    // binary search (and for the same reason: its first lines are before the target).
+    let target = range.since.map(|since| since.saturating_sub(range.margin));
+    if let (Codec::Gzip, Some(cache), Some(since), Some(c)) =
+        (codec, gz_index, range.since, clock.as_mut())
+    {
+        if target.is_some_and(|t| first.is_none_or(|f| f < t)) {
+            match open_gz_from_point(path, cache, c, &range, since, &counters) {
+                Ok(Some(from)) => {
+                    let reader = decoded(Box::new(from), &counters);
+                    return Some(Ok(input.with_reader(Box::new(RangeFilter::new(
+                        reader, clock, range, counters,
+                    )))));
+                }
+                Ok(None) => {}
+                Err(e) => return Some(Err(input.read_error(e, 0))),
+            }
+        }
+    }
     RangeCounters::add(&counters.bytes_read, len);
     Some(Ok(input.map_reader(move |reader| {
+        let reader = decoded(reader, &counters);
         Box::new(RangeFilter::new(reader, clock, range, counters))
     })))
 }

@@ -25,7 +25,18 @@
 //!   a thread hop) is lost in its decoding time.
 //! * **Reading** with an index happens when more than one decode thread is asked for (one
 //!   large input, see [`crate::source::open_with_index`]); with one thread the plain decoder
-//!   is as fast and needs no index.
+//!   is as fast and needs no index. Every chunk is decoded by a [`chunk::ChunkDecoder`]
+//!   into the buffer its reader gives: a chunk *piece* ([`piece`], the usual way with
+//!   `-j2` and up) decodes straight into its worker's line buffer, so an indexed read costs
+//!   less CPU than the first read (0.90×, no copy between threads); compressed-byte
+//!   buffers and inflate states are pooled.
+//! * **Seeking** (`--since`): [`seek`] decodes from a seek point on; the search over points
+//!   is in [`crate::source::timerange`].
+//! * **What 2 cores give**: the first read already decodes on one thread and runs the plan
+//!   on another, so its wall time is the decoder's CPU (about 60% of its total); two workers
+//!   through the index split the whole CPU: at most about 1.35× faster on 2 cores for
+//!   `field -1 | sum`, 2.2× against a read on one core (docs/gzip-index.md has the
+//!   arithmetic).
 //! * **Multi-member files** (`cat a.gz b.gz`, `pigz -i`): points are recorded in every
 //!   member; a chunk that crosses a member end checks nothing itself but passes the stored
 //!   CRC and length on, and the reader checks them against the CRCs of the chunk pieces
@@ -43,15 +54,20 @@
 //! took 0.49 s wall (0.94 s CPU) for a 450 MB file that `-P1` decodes in 0.28 s and ISA-L
 //! `igzip` in 0.24 s. With about 2× the CPU per byte it can only pay from 3 idle cores up, and
 //! logrill's consumer thread needs one of them: we would expect it to win over the
-//! sequential decoder from about 4 cores. The `rapidgzip-core` crate itself was not built or
-//! measured here (see bench/RESULTS.md); the index pays from 2 cores on, on every read after
-//! the first.
+//! sequential decoder from about 4 cores. The `rapidgzip-core` crate (0.3.1), measured in a
+//! scratch program on this 2-core machine (bench/RESULTS.md), declines its speculative path
+//! here by its own screen and decodes sequentially at 1.09× (1 thread) and 1.20× (2
+//! threads) the CPU of plain zlib-rs, no faster: it does not pay on 2 cores, and is not a
+//! dependency. The index pays from 2 cores on, on every read after the first.
 
 pub mod cache;
+mod chunk;
 pub mod format;
 mod inflate;
 pub mod parallel;
+pub mod piece;
 pub mod record;
+pub mod seek;
 #[cfg(test)]
 mod tests;
 
@@ -89,11 +105,8 @@ pub(crate) fn choose<R: Read + Send + 'static>(
     };
     if let Some(index) = index {
         if threads > 1 && index.points.len() > 1 && largest_chunk(&index) <= MAX_CHUNK_OUT {
-            let started = file
-                .try_clone()
-                .and_then(|f| parallel::IndexedReader::new(f, index, threads, counter));
-            if let Ok(r) = started {
-                return Decoder::Indexed(r);
+            if let Ok(f) = file.try_clone() {
+                return Decoder::Indexed(parallel::IndexedReader::new(f, index, threads, counter));
             }
         }
         return Decoder::Plain(reader);

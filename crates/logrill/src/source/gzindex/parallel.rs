@@ -14,21 +14,13 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use super::cache::read_at_most;
-use super::format::{unpack_window, Index};
-use super::inflate::Stream;
-
-/// A stretch of a chunk's output up to a member end or the chunk's end.
-pub(crate) struct Piece {
-    crc: crc32fast::Hasher,
-    len: u64,
-    /// Stored CRC-32 and length (mod 2³²) of the member this piece ends, if it ends one.
-    trailer: Option<(u32, u32)>,
-}
+pub(crate) use super::chunk::Piece;
+use super::chunk::{ChunkDecoder, Pools, Shared, Want};
+use super::format::Index;
 
 impl Piece {
     /// The piece as plain numbers (its CRC-32, its length, the trailer of the member it
@@ -48,76 +40,60 @@ impl Piece {
 }
 
 struct Chunk {
-    /// The chunk's bytes are `data[..len]`; the buffer is recycled (see [`Spare`]).
+    /// The chunk's bytes (the buffer is recycled, see [`Pools`]).
     data: Vec<u8>,
-    len: usize,
     pieces: Vec<Piece>,
 }
 
-/// Buffers handed back by the reader for the workers to fill again: fresh memory is slow to
-/// touch (page faults, about 2 GB/s here), a recycled buffer is not.
-type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
-
 type Job = (usize, SyncSender<io::Result<Chunk>>);
 
-/// What the chunk workers share: the file (read with `pread`), its index, the counter of
-/// compressed bytes.
-type Shared = Arc<(File, Index, Option<Arc<AtomicU64>>, Spare)>;
-
 /// An indexed gzip file whose chunks may be read one by one, each as a piece of the file
-/// (see [`crate::source::pieces`]): decoded and processed by one worker.
+/// (see [`crate::source::pieces`] and [`super::piece::ChunkPiece`]): decoded and processed
+/// by one worker.
 #[derive(Clone)]
 pub struct IndexedFile {
-    shared: Shared,
+    shared: Arc<Shared>,
 }
 
 impl IndexedFile {
+    /// The file `file` described by `index`, counting compressed bytes into `counter`.
+    pub(crate) fn new(file: File, index: Index, counter: Option<Arc<AtomicU64>>) -> IndexedFile {
+        IndexedFile {
+            shared: Arc::new(Shared {
+                file,
+                index,
+                counter,
+                pools: Pools::default(),
+            }),
+        }
+    }
+
     /// How many chunks (seek points) the file has.
     pub fn chunks(&self) -> usize {
-        self.shared.1.points.len()
+        self.shared.index.points.len()
     }
 
-    /// Chunk `i`, decoded: its bytes and the CRC pieces to check them with
-    /// ([`MemberCheck`]).
-    /// The buffer is a recycled one when there is one ([`IndexedFile::recycle`]).
+    /// The gzip member (counted from 0) seek point `i` lies in.
+    pub(crate) fn member_at(&self, i: usize) -> u64 {
+        self.shared.index.points.get(i).map_or(0, |p| p.member)
+    }
+
+    /// A decoder of chunk `i` (see [`ChunkDecoder`]); with [`Want::Start`], the compressed
+    /// bytes it reads are counted into `counted`.
+    pub(crate) fn decoder(
+        &self,
+        i: usize,
+        want: Want,
+        counted: Option<Arc<AtomicU64>>,
+    ) -> io::Result<ChunkDecoder> {
+        ChunkDecoder::new(&self.shared, i, want, counted)
+    }
+
+    /// Chunk `i`, decoded whole: its bytes and the CRC pieces to check them with.
+    #[cfg(test)]
     pub(crate) fn decode(&self, i: usize) -> io::Result<(Vec<u8>, Vec<Piece>)> {
-        let (file, index, counter, spare) = &*self.shared;
-        let buf = spare
-            .lock()
-            .ok()
-            .and_then(|mut s| s.pop())
-            .unwrap_or_default();
-        let mut c = decode_chunk(file, index, i, counter.as_deref(), buf, false)?;
-        c.data.truncate(c.len);
+        let c = decode_chunk(&self.shared, i, Vec::new())?;
         Ok((c.data, c.pieces))
-    }
-
-    /// Give a decoded chunk's buffer back, to be filled again: fresh memory is slow to
-    /// touch (see [`Spare`]).
-    pub(crate) fn recycle(&self, buf: Vec<u8>) {
-        if buf.capacity() > 0 {
-            if let Ok(mut s) = self.shared.3.lock() {
-                if s.len() < 8 {
-                    s.push(buf);
-                }
-            }
-        }
-    }
-
-    /// The start of chunk `i`, decoded up to and with its first newline (`true`), or the
-    /// whole chunk if it has none (`false`): the end of a line that started in a chunk
-    /// before. Nothing is checked here: the chunk's own piece checks its CRC.
-    pub(crate) fn line_end(&self, i: usize) -> io::Result<(Vec<u8>, bool)> {
-        let (file, index, _, _) = &*self.shared;
-        let mut c = decode_chunk(file, index, i, None, Vec::new(), true)?;
-        c.data.truncate(c.len);
-        match memchr::memchr(b'\n', &c.data) {
-            Some(nl) => {
-                c.data.truncate(nl + 1);
-                Ok((c.data, true))
-            }
-            None => Ok((c.data, false)),
-        }
     }
 }
 
@@ -127,6 +103,8 @@ pub(crate) struct MemberCheck {
     member: u64,
     crc: crc32fast::Hasher,
     len: u64,
+    /// The current member was entered in its middle: its CRC cannot be checked.
+    unchecked: bool,
 }
 
 impl Default for MemberCheck {
@@ -135,11 +113,22 @@ impl Default for MemberCheck {
             member: 0,
             crc: crc32fast::Hasher::new(),
             len: 0,
+            unchecked: false,
         }
     }
 }
 
 impl MemberCheck {
+    /// For chunks read from a seek point on, inside member `member` (counted from 0): that
+    /// member's end is not checked (its start was never decoded), every later one is.
+    pub(crate) fn from_inside(member: u64) -> MemberCheck {
+        MemberCheck {
+            member,
+            unchecked: true,
+            ..MemberCheck::default()
+        }
+    }
+
     /// Fold a chunk's pieces in, checking every member that ends in it.
     pub(crate) fn fold(&mut self, pieces: Vec<Piece>) -> io::Result<()> {
         for p in pieces {
@@ -147,6 +136,11 @@ impl MemberCheck {
             self.len += p.len;
             if let Some((crc, len)) = p.trailer {
                 let got = std::mem::take(&mut self.crc).finalize();
+                if std::mem::take(&mut self.unchecked) {
+                    self.member += 1;
+                    self.len = 0;
+                    continue;
+                }
                 if got != crc {
                     return Err(bad(format!(
                         "gzip member {}: CRC-32 mismatch (stored {crc:08x}, data {got:08x})",
@@ -170,40 +164,59 @@ impl MemberCheck {
 
 /// Decompressed bytes of an indexed gzip file, decoded `threads` chunks at a time.
 pub(crate) struct IndexedReader {
+    file: IndexedFile,
+    threads: usize,
+    /// The workers' job queue, once they are started (at the first read: a file read in
+    /// pieces instead never starts them).
     jobs: Option<mpsc::Sender<Job>>,
+    started: bool,
     pending: VecDeque<Receiver<io::Result<Chunk>>>,
     next_job: usize,
-    chunks: usize,
-    in_flight: usize,
     current: Vec<u8>,
-    current_len: usize,
     at: usize,
-    spare: Spare,
     check: MemberCheck,
     failed: bool,
-    /// For reading the file in pieces instead ([`IndexedReader::pieces`]).
-    shared: Shared,
 }
 
 impl IndexedReader {
-    /// Start `threads` workers over `file` (read with `pread`, so they share it), counting
-    /// compressed bytes into `counter` if given.
+    /// A reader of `file` (read with `pread`, so the workers share it) that will decode on
+    /// `threads` workers, counting compressed bytes into `counter` if given.
     pub fn new(
         file: File,
         index: Index,
         threads: usize,
         counter: Option<Arc<AtomicU64>>,
-    ) -> io::Result<IndexedReader> {
-        let chunks = index.points.len();
-        let spare: Spare = Arc::default();
-        let shared: Shared = Arc::new((file, index, counter, Arc::clone(&spare)));
+    ) -> IndexedReader {
+        let file = IndexedFile::new(file, index, counter);
+        IndexedReader {
+            threads: threads.clamp(1, file.chunks().max(1)),
+            file,
+            jobs: None,
+            started: false,
+            pending: VecDeque::new(),
+            next_job: 0,
+            current: Vec::new(),
+            at: 0,
+            check: MemberCheck::default(),
+            failed: false,
+        }
+    }
+
+    /// The file, to be read chunk by chunk as pieces instead.
+    pub fn pieces(&self) -> IndexedFile {
+        self.file.clone()
+    }
+
+    /// Start the workers.
+    fn start(&mut self) -> io::Result<()> {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
-        let threads = threads.clamp(1, chunks.max(1));
-        for _ in 0..threads {
+        // Workers started before one fails are used; they end when `tx` is dropped.
+        self.jobs = Some(tx);
+        for k in 0..self.threads {
             let rx = Arc::clone(&rx);
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
+            let shared = Arc::clone(&self.file.shared);
+            let spawned = std::thread::Builder::new()
                 .name("logrill-gzchunk".into())
                 .spawn(move || loop {
                     let job = match rx.lock() {
@@ -211,43 +224,22 @@ impl IndexedReader {
                         Err(_) => return,
                     };
                     let Ok((i, reply)) = job else { return };
-                    let (file, index, counter, spare) = &*shared;
-                    let buf = spare
-                        .lock()
-                        .ok()
-                        .and_then(|mut s| s.pop())
-                        .unwrap_or_default();
-                    let _ =
-                        reply.send(decode_chunk(file, index, i, counter.as_deref(), buf, false));
-                })?;
+                    let buf = shared.pools.output();
+                    let _ = reply.send(decode_chunk(&shared, i, buf));
+                });
+            if let Err(e) = spawned {
+                if k == 0 {
+                    self.jobs = None;
+                }
+                return Err(e);
+            }
         }
-        // Chunks are dispatched at the first read: a file read in pieces never reads here.
-        Ok(IndexedReader {
-            jobs: Some(tx),
-            pending: VecDeque::new(),
-            next_job: 0,
-            chunks,
-            // Two chunks per worker: one decoding, one decoded and waiting.
-            in_flight: 2 * threads,
-            current: Vec::new(),
-            current_len: 0,
-            at: 0,
-            spare,
-            check: MemberCheck::default(),
-            failed: false,
-            shared,
-        })
+        Ok(())
     }
 
-    /// The file, to be read chunk by chunk as pieces instead.
-    pub fn pieces(&self) -> IndexedFile {
-        IndexedFile {
-            shared: Arc::clone(&self.shared),
-        }
-    }
-
+    /// Keep two chunks per worker in flight: one decoding, one decoded and waiting.
     fn dispatch(&mut self) {
-        while self.pending.len() < self.in_flight && self.next_job < self.chunks {
+        while self.pending.len() < 2 * self.threads && self.next_job < self.file.chunks() {
             let (tx, rx) = mpsc::sync_channel(1);
             if let Some(jobs) = &self.jobs {
                 if jobs.send((self.next_job, tx)).is_err() {
@@ -262,21 +254,36 @@ impl IndexedReader {
 
 impl Read for IndexedReader {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.next_job == 0 {
-            self.dispatch();
+        if !self.started {
+            self.started = true;
+            // Without workers (none could be started), chunks are decoded on this thread.
+            if self.start().is_ok() {
+                self.dispatch();
+            }
         }
-        while self.at == self.current_len {
+        while self.at == self.current.len() {
             if self.failed {
                 return Ok(0);
             }
-            let Some(rx) = self.pending.pop_front() else {
-                return Ok(0);
+            let chunk = if self.jobs.is_some() {
+                let Some(rx) = self.pending.pop_front() else {
+                    return Ok(0);
+                };
+                let chunk = rx
+                    .recv()
+                    .map_err(|_| io::Error::other("gzip chunk worker stopped"))
+                    .and_then(|c| c);
+                self.dispatch();
+                chunk
+            } else {
+                // No worker could be started: decoded here, one chunk after another.
+                if self.next_job == self.file.chunks() {
+                    return Ok(0);
+                }
+                self.next_job += 1;
+                let buf = self.file.shared.pools.output();
+                decode_chunk(&self.file.shared, self.next_job - 1, buf)
             };
-            let chunk = rx
-                .recv()
-                .map_err(|_| io::Error::other("gzip chunk worker stopped"))
-                .and_then(|c| c);
-            self.dispatch();
             let checked = chunk.and_then(|mut c| {
                 let pieces = std::mem::take(&mut c.pieces);
                 self.check.fold(pieces).map(|()| c)
@@ -289,15 +296,10 @@ impl Read for IndexedReader {
                 }
             };
             let used = std::mem::replace(&mut self.current, chunk.data);
-            if used.capacity() > 0 {
-                if let Ok(mut s) = self.spare.lock() {
-                    s.push(used);
-                }
-            }
-            self.current_len = chunk.len;
+            self.file.shared.pools.give_output(used);
             self.at = 0;
         }
-        let n = out.len().min(self.current_len - self.at);
+        let n = out.len().min(self.current.len() - self.at);
         out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
         self.at += n;
         Ok(n)
@@ -315,145 +317,26 @@ fn bad(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
-/// Bytes decoded at a time when only the end of a line is wanted.
-const LINE_END_STEP: usize = 8 * 1024;
-
-/// Decode chunk `i` of `index` from `file` (with `line_end`, only up to its first newline).
-fn decode_chunk(
-    file: &File,
-    index: &Index,
-    i: usize,
-    counter: Option<&AtomicU64>,
-    mut data: Vec<u8>,
-    line_end: bool,
-) -> io::Result<Chunk> {
-    let p = &index.points[i];
-    let next = index.points.get(i + 1);
-    let last = next.is_none();
-    let end_in = next.map_or(index.identity.size, |n| n.input);
-    let target_out = next.map_or(index.total_out, |n| n.out);
-    let target_member = next.map_or(index.members, |n| n.member);
-    let start = p.input - u64::from(p.bits > 0);
-    let mut input = vec![0u8; (end_in - start) as usize];
-    let got = read_at_most(file, &mut input, start)?;
-    if let Some(c) = counter {
-        c.fetch_add(got as u64, Ordering::Relaxed);
-    }
-    if got < input.len() {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "gzip data ends early (file truncated)",
-        ));
-    }
-    let mut s = Stream::raw().map_err(io::Error::other)?;
-    let mut pos = 0;
-    if p.bits > 0 {
-        s.prime(p.bits, input[0] >> (8 - p.bits))
-            .map_err(io::Error::other)?;
-        pos = 1;
-    }
-    let window = unpack_window(&p.window, p.window_len).map_err(bad)?;
-    s.set_window(&window).map_err(bad)?;
-    let len = (target_out - p.out) as usize;
-    // For the end of a line, the buffer grows as it is filled (a few KiB, not the chunk).
-    if data.len() < len && !line_end {
-        data.resize(len, 0);
-    }
-    let mut produced = 0;
-    let mut piece_start = 0;
-    let mut member = p.member;
-    let mut pieces = Vec::new();
-    let mut crc = crc32fast::Hasher::new();
-    loop {
-        if produced == len && member == target_member && !last {
-            break;
-        }
-        // For the end of a line only: a little at a time, up to the first newline.
-        let upto = if line_end {
-            len.min(produced + LINE_END_STEP)
-        } else {
-            len
-        };
-        if data.len() < upto {
-            data.resize(upto, 0);
-        }
-        let step = s
-            .inflate(&input[pos..], &mut data[produced..upto], false)
-            .map_err(bad)?;
-        crc.update(&data[produced..produced + step.produced]);
-        if line_end && memchr::memchr(b'\n', &data[produced..produced + step.produced]).is_some() {
-            produced += step.produced;
-            return Ok(Chunk {
-                data,
-                len: produced,
-                pieces: Vec::new(),
-            });
-        }
-        produced += step.produced;
-        pos += step.consumed;
-        if step.end {
-            let t = input
-                .get(pos..pos + 8)
-                .ok_or_else(|| bad("gzip trailer missing".into()))?;
-            let stored_crc = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
-            let stored_len = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
-            pos += 8;
-            pieces.push(Piece {
-                crc: std::mem::take(&mut crc),
-                len: (produced - piece_start) as u64,
-                trailer: Some((stored_crc, stored_len)),
-            });
-            piece_start = produced;
-            member += 1;
-            if last && pos == input.len() {
-                if member != index.members || produced != len {
-                    return Err(bad("gzip index does not match the file".into()));
-                }
-                break;
-            }
-            pos += header_len(&input[pos..])?;
-            s.reset().map_err(io::Error::other)?;
-            continue;
-        }
-        if step.consumed == 0 && step.produced == 0 {
-            return Err(if pos == input.len() {
-                io::Error::new(io::ErrorKind::UnexpectedEof, "gzip data ends early")
-            } else {
-                bad("gzip index does not match the file".into())
-            });
+/// Decode chunk `i` whole into `data` (a recycled buffer, or an empty one).
+fn decode_chunk(shared: &Arc<Shared>, i: usize, mut data: Vec<u8>) -> io::Result<Chunk> {
+    let mut d = ChunkDecoder::new(shared, i, Want::Whole, None)?;
+    let len = usize::try_from(d.len()).map_err(|_| bad("gzip chunk too large".into()))?;
+    // Filled to the chunk's length: a recycled buffer of about that size is not written
+    // twice (zeroes, then data) beyond what it lacks.
+    data.resize(len, 0);
+    let mut at = 0;
+    while at < len {
+        match d.fill(&mut data[at..])? {
+            0 => return Err(bad("gzip index does not match the file".into())),
+            n => at += n,
         }
     }
-    pieces.push(Piece {
-        crc,
-        len: (produced - piece_start) as u64,
-        trailer: None,
-    });
-    Ok(Chunk { data, len, pieces })
-}
-
-/// The length of the gzip member header at the start of `b`.
-fn header_len(b: &[u8]) -> io::Result<usize> {
-    let short = || bad("gzip header cut short".into());
-    if b.len() < 10 || b[0] != 0x1f || b[1] != 0x8b || b[2] != 8 {
-        return Err(bad("not a gzip member header after a member".into()));
+    // The end of the chunk (a member ending with it): nothing more to decode.
+    if d.fill(&mut [])? != 0 {
+        return Err(bad("gzip index does not match the file".into()));
     }
-    let flags = b[3];
-    let mut at = 10;
-    if flags & 4 != 0 {
-        let x = b.get(at..at + 2).ok_or_else(short)?;
-        at += 2 + usize::from(u16::from_le_bytes([x[0], x[1]]));
-    }
-    for flag in [8, 16] {
-        if flags & flag != 0 {
-            let rest = b.get(at..).ok_or_else(short)?;
-            at += memchr::memchr(0, rest).ok_or_else(short)? + 1;
-        }
-    }
-    if flags & 2 != 0 {
-        at += 2;
-    }
-    if at > b.len() {
-        return Err(short());
-    }
-    Ok(at)
+    Ok(Chunk {
+        data,
+        pieces: d.take_pieces(),
+    })
 }

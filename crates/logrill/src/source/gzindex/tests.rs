@@ -315,3 +315,98 @@ fn chunks_too_big_to_hold_send_the_file_to_the_plain_decoder() {
     index.total_out += shift;
     assert!(largest_chunk(&index) > MAX_CHUNK_OUT);
 }
+
+/// The gzip data `gz` written to a file in `dir`, read once: the file and its index.
+fn indexed(dir: &Path, gz: &[u8]) -> (PathBuf, Index) {
+    let path = write(dir, "indexed.gz", gz);
+    let c = cache(dir);
+    read(&path, &c, 2).unwrap();
+    let index = stored(&c, &path).expect("an index after the first read");
+    (path, index)
+}
+
+/// Each chunk on its own: its bytes are the text between its seek points and its CRC
+/// piece is theirs (a chunk filled exactly to its length must still be finished: its piece
+/// was once lost that way).
+#[test]
+fn every_chunk_decodes_to_its_stretch_of_the_text_with_its_crc() {
+    let d = tempfile::tempdir().unwrap();
+    let plain = text(60_000, 7);
+    let (path, index) = indexed(d.path(), &gzip(&plain));
+    let outs: Vec<u64> = index.points.iter().map(|p| p.out).collect();
+    let f = fs::File::open(&path).unwrap();
+    let file = parallel::IndexedFile::new(f, index, None);
+    for k in 0..file.chunks() {
+        let (data, pieces) = file.decode(k).unwrap();
+        let end = outs.get(k + 1).copied().unwrap_or(plain.len() as u64) as usize;
+        let want = &plain[outs[k] as usize..end];
+        assert_eq!(data.len(), want.len(), "chunk {k} len");
+        assert!(data == want, "chunk {k} data");
+        let mut h = crc32fast::Hasher::new();
+        h.update(want);
+        let sum: u64 = pieces.iter().map(|p| p.len).sum();
+        assert_eq!(sum, want.len() as u64, "chunk {k} pieces len");
+        assert_eq!(pieces.len(), 1, "chunk {k}");
+        assert_eq!(
+            pieces[0].crc.clone().finalize(),
+            h.finalize(),
+            "chunk {k} crc"
+        );
+    }
+}
+
+/// Read from a seek point (`--since`): from every point of a multi-member file, the text
+/// after the first newline past the point; the members after the point are checked (a
+/// damaged CRC in the last member is an error when read from an earlier member), the one
+/// the point is in is not (its start is never decoded).
+#[test]
+fn reading_from_a_seek_point_gives_the_lines_after_it_and_checks_later_members() {
+    let d = tempfile::tempdir().unwrap();
+    let parts = [text(15_000, 4), b"one line\n".to_vec(), text(20_000, 5)];
+    let mut gz = Vec::new();
+    for p in &parts {
+        gz.extend(gzip(p));
+    }
+    let all: Vec<u8> = parts.concat();
+    let (path, index) = indexed(d.path(), &gz);
+    let members: Vec<u64> = index.points.iter().map(|p| p.member).collect();
+    assert!(members.contains(&0) && members.contains(&2), "{members:?}");
+    let outs: Vec<u64> = index.points.iter().map(|p| p.out).collect();
+    let from = |gz_path: &Path, k: usize| {
+        let f = fs::File::open(gz_path).unwrap();
+        let file = parallel::IndexedFile::new(f, index.clone(), None);
+        let mut out = Vec::new();
+        seek::FromPoint::new(file, k)
+            .read_to_end(&mut out)
+            .map(|_| out)
+    };
+    for (k, &start) in outs.iter().enumerate() {
+        let start = start as usize;
+        let skip = if k == 0 {
+            0
+        } else {
+            // Through the first newline at or after the point (as the probes of a search
+            // skip it: a line that starts right at the point is dropped too).
+            all[start..].iter().position(|&b| b == b'\n').unwrap() + 1
+        };
+        let want = &all[start + skip..];
+        assert!(from(&path, k).unwrap() == want, "point {k}");
+    }
+    // The last member's CRC damaged (its stored CRC is the file's last 8 bytes but 4).
+    let mut bad = gz.clone();
+    let at = bad.len() - 8;
+    bad[at] ^= 1;
+    let bad_path = write(d.path(), "bad.gz", &bad);
+    for (k, &member) in members.iter().enumerate() {
+        let got = from(&bad_path, k);
+        if member < 2 {
+            let e = got.unwrap_err();
+            assert!(
+                e.to_string().contains("member 3: CRC-32 mismatch"),
+                "point {k}: {e}"
+            );
+        } else {
+            assert!(got.is_ok(), "point {k} in the last member");
+        }
+    }
+}
