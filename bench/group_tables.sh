@@ -92,8 +92,19 @@ for bin in $LOGRILL ${BASE:-}; do
   cmds+=(-n "$(basename "$(dirname "$(dirname "$(dirname "$bin")")")") -j1 two files" "$bin -q -j1 '$Q' $DIR/halves/part-1.log $DIR/halves/part-2.log")
   cmds+=(-n "$(basename "$(dirname "$(dirname "$(dirname "$bin")")")") -j2 two files" "$bin -q -j2 '$Q' $DIR/halves/part-1.log $DIR/halves/part-2.log")
 done
-hyperfine -N --warmup 1 --runs "$RUNS" --export-markdown "$DIR/paths.md" "${cmds[@]}" >/dev/null
+hyperfine -N --warmup 1 --runs "$RUNS" --export-markdown "$DIR/paths.md" \
+  --export-json "$DIR/paths.json" "${cmds[@]}" >/dev/null
 cat "$DIR/paths.md"
+# This checkout's -j2 against its -j1 (the first four commands), one file and two files:
+# the target is -j2 faster than -j1.
+python3 - "$DIR/paths.json" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+cpu = lambda r: r["user"] + r["system"]
+for what, (j1, j2) in (("one file", (res[0], res[1])), ("two files", (res[2], res[3]))):
+    print(f"-j2 against -j1, {what}: {j1['median'] / j2['median']:.2f}x as fast (wall, "
+          f"medians; target > 1), CPU -j2/-j1 {cpu(j2) / cpu(j1):.2f}")
+PY
 
 echo "## few groups (nothing slower)"
 cmds=()

@@ -45,6 +45,11 @@ print("|---|---:|---:|---:|---:|")
 for r in res:
     print(f"| {r['command']} | {r['median']:.3f} | {base / r['median']:.2f}× "
           f"| {size / r['median'] / 1e9:.2f} | {r['user'] + r['system']:.3f} |")
+# The first two rows are logrill -j1 and -j2: the target is -j2 at least 1.8x as fast.
+j1, j2 = res[0], res[1]
+cpu = lambda r: r["user"] + r["system"]
+print(f"\n-j2 against -j1: {j1['median'] / j2['median']:.2f}x as fast (wall, medians; "
+      f"target >= 1.8x), CPU -j2/-j1 {cpu(j2) / cpu(j1):.2f}")
 PY
 }
 

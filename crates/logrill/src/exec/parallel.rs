@@ -24,7 +24,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
@@ -188,19 +188,26 @@ pub(super) fn run(
     auto: Option<Auto>,
 ) -> io::Result<Summary> {
     // Each worker has its own copy of the plan (its `parse auto` resolved as `compiled`'s
-    // was); `compiled` gathers the merged results.
+    // was), compiled on the worker's own thread: the workers start at once and compile
+    // side by side, instead of the calling thread compiling one copy after the other
+    // before any reading starts (a regex or a parse pattern is compiled anew each time).
+    // `compiled` gathers the merged results.
+    let (sample, notes) = match auto {
+        Some(a) => (Some(a.sample), a.notes),
+        None => (None, Vec::new()),
+    };
     let copy = || {
         let mut c = Compiled::with(plan, options)?;
-        if let Some(auto) = &auto {
-            let refs: Vec<&[u8]> = auto.sample.iter().map(Vec::as_slice).collect();
+        if let Some(sample) = &sample {
+            let refs: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
             c.resolve_auto(&refs)?;
         }
         Ok::<_, Error>(c)
     };
-    let copies: Result<Vec<Compiled>, _> = (0..options.threads.max(1)).map(|_| copy()).collect();
-    let Ok(copies) = copies else {
-        return super::run_sequential(compiled, files, output, on_error, options);
-    };
+    let threads = options.threads.max(1);
+    // Workers whose copy of the plan could not be compiled: they take no work. (The plan
+    // compiled once already, so none should; if all failed, the run is single-threaded.)
+    let unusable = AtomicUsize::new(0);
     let mut total = compiled;
     let queue = Mutex::new(Queue {
         files,
@@ -210,12 +217,17 @@ pub(super) fn run(
     });
     let cancel = AtomicBool::new(false);
     let (order_tx, order_rx) = channel::<Unit>();
-    std::thread::scope(|scope| {
-        for compiled in copies {
+    let emitted = std::thread::scope(|scope| {
+        for _ in 0..threads {
             let (queue, cancel, order_tx) = (&queue, &cancel, order_tx.clone());
+            let (copy, unusable) = (&copy, &unusable);
             let (limit, max_line) = (options.state_limit, options.max_line_bytes);
             let user_cancel = options.cancel.clone();
             scope.spawn(move || {
+                let Ok(compiled) = copy() else {
+                    unusable.fetch_add(1, Ordering::Relaxed);
+                    return;
+                };
                 worker(
                     compiled,
                     queue,
@@ -228,7 +240,6 @@ pub(super) fn run(
             });
         }
         drop(order_tx);
-        let notes = auto.map(|a| a.notes).unwrap_or_default();
         let result = emit(
             order_rx,
             &mut total,
@@ -244,8 +255,17 @@ pub(super) fn run(
             cancel.store(true, Ordering::Relaxed);
         }
         result
+    });
+    if unusable.into_inner() == threads {
+        // No worker could run the plan, so none took an input: all are still queued.
+        let files = queue.into_inner().map(|q| q.files);
+        if let Ok(files) = files {
+            return super::run_sequential(total, files, output, on_error, options);
+        }
+    }
+    emitted.and_then(|(stats, failed, stopped)| {
+        conclude(total, stats, output, on_error, failed, stopped)
     })
-    .and_then(|(stats, failed, stopped)| conclude(total, stats, output, on_error, failed, stopped))
 }
 
 fn worker<I: Iterator<Item = Result<Input, Error>>>(
@@ -563,6 +583,7 @@ mod tests {
                 split: Split {
                     min_file: 0,
                     piece: 1 << 20,
+                    ..Split::default()
                 },
                 ..Options::default()
             };
@@ -624,16 +645,28 @@ mod tests {
         threads: usize,
         strict: bool,
     ) -> String {
+        let split = Split {
+            min_file: 0,
+            piece: PIECE,
+            ..Split::default()
+        };
+        run_split(text, input, threads, strict, split)
+    }
+
+    fn run_split(
+        text: &str,
+        input: impl Fn() -> Result<Input, Error>,
+        threads: usize,
+        strict: bool,
+        split: Split,
+    ) -> String {
         let plan = crate::query::parse(text).unwrap();
         let mut out = Capture::default();
         let mut errors = Vec::new();
         let options = Options {
             threads,
             strict,
-            split: Split {
-                min_file: 0,
-                piece: PIECE,
-            },
+            split,
             ..Options::default()
         };
         let s: Summary = run_with(
@@ -715,6 +748,35 @@ mod tests {
     }
 
     #[test]
+    fn guided_pieces_give_what_one_thread_gives() {
+        // Sizes chosen from the file (large first, down to 4 KiB at the end: about 20
+        // pieces), as by default on big files.
+        let d = tempfile::tempdir().unwrap();
+        let path = log(d.path(), &[5000, 9000, 30_000, 100_000, 240_000]);
+        let split = Split {
+            min_file: 0,
+            min_piece: PIECE,
+            ..Split::default()
+        };
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(split.sizes(len, 2).len() > 10, "{:?}", split.sizes(len, 2));
+        for strict in [false, true] {
+            for text in [
+                "grep x",
+                "field 10 | sum",
+                "parse combined | count, first(path), last(path) by status",
+                "parse auto | sum(bytes) by status",
+            ] {
+                let one = run_split(text, || open(&path), 1, strict, split);
+                for threads in [2, 3] {
+                    let got = run_split(text, || open(&path), threads, strict, split);
+                    assert_eq!(got, one, "{text}, {threads} threads, strict {strict}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn pieces_in_parallel_are_not_a_single_reader_in_disguise() {
         // The split is really taken: the values of a three-thread run come from pieces
         // whose line numbers were rebased (each piece alone counts from 1).
@@ -724,6 +786,7 @@ mod tests {
         let ranges = Split {
             min_file: 0,
             piece: PIECE,
+            ..Split::default()
         }
         .ranges(std::fs::metadata(&path).unwrap().len(), 2)
         .unwrap();

@@ -1,8 +1,8 @@
 //! One plain file on every core: its byte ranges, cut at line boundaries, read as inputs
 //! of their own.
 //!
-//! A file is cut at nominal offsets `k · size`. Piece *k* covers the lines that *start* in
-//! its nominal range: it begins after the first newline at or after its nominal start
+//! A file is cut at nominal offsets, large pieces first and smaller ones towards the end
+//! (see [`Split::sizes`]). Piece *k* covers the lines that *start* in its nominal range: it begins after the first newline at or after its nominal start
 //! (piece 0 at byte 0) and ends with the first newline at or after its nominal end (the
 //! last piece at the end of the file). Both rules look for the same newline at a shared
 //! offset, so the pieces neither overlap nor leave a gap, and each piece finds its own
@@ -27,12 +27,14 @@ use crate::source::gzindex::cache::read_at_most;
 /// Smallest file split by default: below it, starting workers costs more than it gains.
 pub const DEFAULT_MIN_FILE: u64 = 8 * 1024 * 1024;
 
-/// Smallest piece chosen by default (a few MiB: the start-up of a piece, its first read
-/// and a hop between threads, is lost in its reading time).
-pub const DEFAULT_MIN_PIECE: u64 = 4 * 1024 * 1024;
+/// Smallest piece chosen by default, the size of the last pieces of a file: small enough
+/// that the worker finishing last keeps the other waiting for little (2 MiB is well under a
+/// millisecond of reading), large enough that a piece's start-up (its reader, its
+/// channel, its partial state merged by the emitter) is lost in its reading time.
+pub const DEFAULT_MIN_PIECE: u64 = 2 * 1024 * 1024;
 
-/// Largest piece chosen by default: enough pieces that a worker finishing early finds
-/// another, few enough that each piece's values and state stay small.
+/// Largest piece chosen by default: few enough pieces for a big file that each piece's
+/// values and state stay small.
 pub const DEFAULT_MAX_PIECE: u64 = 64 * 1024 * 1024;
 
 /// Bytes read at a time past a piece's nominal end, looking for the newline that ends it.
@@ -43,8 +45,11 @@ const TAIL_READ: usize = 16 * 1024;
 pub struct Split {
     /// Files shorter than this are read whole.
     pub min_file: u64,
-    /// Bytes of a piece; 0: chosen from the file size and the threads ([`Split::piece_size`]).
+    /// Bytes of every piece; 0: sizes chosen from the file size and the threads, large
+    /// first and smaller towards the end ([`Split::sizes`]).
     pub piece: u64,
+    /// The smallest of those chosen sizes (the last pieces' size): [`DEFAULT_MIN_PIECE`].
+    pub min_piece: u64,
 }
 
 impl Default for Split {
@@ -52,19 +57,35 @@ impl Default for Split {
         Split {
             min_file: DEFAULT_MIN_FILE,
             piece: 0,
+            min_piece: DEFAULT_MIN_PIECE,
         }
     }
 }
 
 impl Split {
-    /// The nominal size of a piece of a file of `len` bytes read by `threads` workers:
-    /// four pieces a thread (so that a slow piece does not leave a worker idle at the end),
-    /// within [`DEFAULT_MIN_PIECE`] and [`DEFAULT_MAX_PIECE`].
-    pub fn piece_size(&self, len: u64, threads: usize) -> u64 {
-        if self.piece > 0 {
-            return self.piece;
+    /// The nominal sizes of the pieces of a file of `len` bytes read by `threads` workers,
+    /// in file order (they add up to at least `len`). With [`Split::piece`] set, all of
+    /// that size. Otherwise guided: each piece is the bytes left over `2 · threads`, within
+    /// [`Split::min_piece`] and [`DEFAULT_MAX_PIECE`]. The first pieces are large (few
+    /// pieces, and the first piece's state is taken whole by the emitter, never merged);
+    /// the last ones are small, so that the workers run out of work within a small piece
+    /// of each other: with equal pieces, the worker that took the last one works alone
+    /// for up to a whole piece at the end (measured on 150 MB and 2 threads: pieces of
+    /// 18.75 MB, about 5 ms of reading each, against a run of 35 ms).
+    pub fn sizes(&self, len: u64, threads: usize) -> Vec<u64> {
+        let mut sizes = Vec::new();
+        let mut left = len;
+        while left > 0 {
+            let size = if self.piece > 0 {
+                self.piece
+            } else {
+                let min = self.min_piece.clamp(1, DEFAULT_MAX_PIECE);
+                (left / (2 * threads.max(1) as u64)).clamp(min, DEFAULT_MAX_PIECE)
+            };
+            sizes.push(size);
+            left = left.saturating_sub(size);
         }
-        (len / (threads.max(1) as u64 * 4)).clamp(DEFAULT_MIN_PIECE, DEFAULT_MAX_PIECE)
+        sizes
     }
 
     /// The nominal ranges of a file of `len` bytes (the last one open-ended), or `None`
@@ -73,16 +94,23 @@ impl Split {
         if threads <= 1 || len < self.min_file {
             return None;
         }
-        let size = self.piece_size(len, threads).max(1);
-        let count = len.div_ceil(size);
-        if count <= 1 {
+        let sizes = self.sizes(len, threads);
+        if sizes.len() <= 1 {
             return None;
         }
+        let count = sizes.len();
+        let mut start = 0;
         Some(
-            (0..count)
-                .map(|k| Nominal {
-                    start: k * size,
-                    end: (k + 1 < count).then(|| (k + 1) * size),
+            sizes
+                .into_iter()
+                .enumerate()
+                .map(|(k, size)| {
+                    let range = Nominal {
+                        start,
+                        end: (k + 1 < count).then(|| start + size),
+                    };
+                    start += size;
+                    range
                 })
                 .collect(),
         )
@@ -303,6 +331,7 @@ mod tests {
         let split = Split {
             min_file: 0,
             piece: size,
+            ..Split::default()
         };
         split
             .ranges(text.len() as u64, 2)
@@ -331,6 +360,46 @@ mod tests {
                 assert!(p.is_empty() || p.ends_with(b"\n"), "piece size {size}");
             }
         }
+    }
+
+    #[test]
+    fn guided_sizes_shrink_towards_the_end_and_cover_the_file() {
+        let split = Split::default();
+        for (len, threads) in [
+            (150_000_000u64, 2),
+            (553_000_000, 2),
+            (9 << 20, 2),
+            (1 << 33, 8),
+        ] {
+            let sizes = split.sizes(len, threads);
+            assert!(sizes.iter().sum::<u64>() >= len, "{len}");
+            assert!(
+                sizes.iter().sum::<u64>() - sizes[sizes.len() - 1] < len,
+                "{len}"
+            );
+            assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{len}: {sizes:?}");
+            assert!(sizes
+                .iter()
+                .all(|&s| (DEFAULT_MIN_PIECE..=DEFAULT_MAX_PIECE).contains(&s)));
+            // The last pieces are the smallest: the workers end within one of each other.
+            assert_eq!(
+                sizes[sizes.len() - 1],
+                DEFAULT_MIN_PIECE,
+                "{len}: {sizes:?}"
+            );
+            let ranges = split.ranges(len, threads).unwrap();
+            assert_eq!(ranges.len(), sizes.len());
+            assert_eq!(ranges[0].start, 0);
+            assert!(ranges.windows(2).all(|w| w[0].end == Some(w[1].start)));
+            assert_eq!(ranges[ranges.len() - 1].end, None);
+        }
+        // 150 MB on two threads: the first piece a quarter of the file, about 14 pieces.
+        let sizes = split.sizes(150_000_000, 2);
+        assert_eq!(sizes[0], 150_000_000 / 4);
+        assert!((10..=20).contains(&sizes.len()), "{sizes:?}");
+        // One thread, or a file under the minimum: read whole.
+        assert_eq!(split.ranges(150_000_000, 1), None);
+        assert_eq!(split.ranges(DEFAULT_MIN_FILE - 1, 2), None);
     }
 
     #[test]
