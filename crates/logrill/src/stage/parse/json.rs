@@ -16,11 +16,14 @@
 //! After [`JsonParser::select`] (the same projection `parse combined` gets, through
 //! [`Parser::project`](super::Parser::project)), the reader builds only the fields with
 //! those full names and goes into a nested object only where a selected name continues
-//! below it. Everything else is still read by the same grammar, byte for byte (strings'
-//! escapes, numbers' shape and range, literals, nesting depth, what follows the object),
-//! so exactly the same lines are accepted and a failure has the same reason and offset;
-//! what is saved is building what nobody reads: names, decoded strings, numbers, the
-//! record's entries. A repeated selected key still gives two fields, in line order.
+//! below it. By default the line is then read by the fast path of
+//! [`json_skim`](super::json_skim), which checks the selected values in full and the rest
+//! only for its structure; after [`JsonParser::check_every_byte`] (`--strict`) everything
+//! else is still read by the same grammar, byte for byte (strings' escapes, numbers' shape
+//! and range, literals, nesting depth, what follows the object), so exactly the same lines
+//! are accepted and a failure has the same reason and offset; what is saved is building
+//! what nobody reads. There a repeated selected key gives two fields, in line order; the
+//! fast path builds the first only (the one a lookup by name finds either way).
 
 use std::borrow::Cow;
 
@@ -96,8 +99,9 @@ impl JsonParser {
         JsonParser::default()
     }
 
-    /// Build only the fields with these full names (`level`, `user.id`) from now on; the
-    /// lines accepted, and the failures, stay the same. An empty list builds no field.
+    /// Build only the fields with these full names (`level`, `user.id`) from now on, on
+    /// the fast path unless [`JsonParser::check_every_byte`] (see `docs/formats.md` for
+    /// what it checks). An empty list builds no field.
     pub fn select<S: AsRef<str>>(&mut self, names: &[S]) {
         self.selected = Some(names.iter().map(|n| n.as_ref().into()).collect());
     }

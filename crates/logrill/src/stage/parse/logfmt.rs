@@ -11,8 +11,11 @@
 //!
 //! After [`LogfmtParser::select`] (the projection of
 //! [`Parser::project`](super::Parser::project)) only the pairs with the selected keys
-//! become fields; the others are still read and checked the same way (so the same lines
-//! fail, at the same offsets), just not decoded, converted or stored.
+//! become fields. By default (the fast path) the line is read up to the last selected key,
+//! then only checked for a quoted value left open; after
+//! [`LogfmtParser::check_every_byte`] (`--strict`) the other pairs are still read and
+//! checked the same way (so the same lines fail, at the same offsets), just not decoded,
+//! converted or stored.
 
 use std::borrow::Cow;
 
@@ -63,8 +66,9 @@ impl LogfmtParser {
         LogfmtParser::default()
     }
 
-    /// Build only the pairs with these keys from now on; the lines accepted, and the
-    /// failures, stay the same. An empty list builds no field.
+    /// Build only the pairs with these keys from now on, on the fast path unless
+    /// [`LogfmtParser::check_every_byte`] (see `docs/formats.md`). An empty list builds
+    /// no field.
     pub fn select<S: AsRef<str>>(&mut self, keys: &[S]) {
         self.selected = Some(keys.iter().map(|n| n.as_ref().into()).collect());
     }

@@ -554,7 +554,8 @@ impl Parser {
     /// `method`, `path`, `query` or `protocol` is asked for, and so on). For a fixed
     /// schema, keys that are not slots are ignored; JSON and logfmt build only the fields
     /// named (for JSON, full `a.b` names, nested objects entered only where needed) and
-    /// check the rest of the line as before; a regex parser is unchanged. An empty list
+    /// step over the rest of the line checking only its structure, unless
+    /// [`Parser::check_every_byte`]; a regex parser is unchanged. An empty list
     /// computes no field at all (enough for `count`).
     pub fn project(&mut self, keys: &[FieldKey]) {
         let names = || -> Vec<&str> {
