@@ -267,7 +267,7 @@ fi
 # JSON lines and logfmt (issue 17): the same records (ts, level, service, msg, latency_ms,
 # nested user.id/user.plan, path; bench/gen_applogs.py) as JSON lines and as logfmt, about
 # 190 bytes a JSON line. Peers: DuckDB's read_json and ClickHouse's JSONEachRow (chdb), one
-# thread and two, from PyPI. Every answer is checked against the generator's truth (counts
+# thread and two, from PyPI. `--strict` rows: every byte checked (the fast path off). Every answer is checked against the generator's truth (counts
 # exact, sums to 1e-9 relative) before anything is timed.
 APP=$DIR/applogs
 if [ ! -f "$APP/TRUTH.json" ] || [ "$(python3 -c "import json; print(json.load(open('$APP/TRUTH.json'))['lines'])" 2>/dev/null)" != "$APP_LINES" ]; then
@@ -339,6 +339,7 @@ LOGFMT=$APP/app.logfmt
 BYTES=$(stat -c %s "$JSONL")
 app_job "parse json, count by level ($(du -m --apparent-size "$JSONL" | cut -f1) MB, $APP_LINES lines)" level \
   "logrill -j1=$LOGRILL -j1 -q 'parse json | count by level' $JSONL" \
+  "logrill -j1 --strict (every byte checked)=$LOGRILL -j1 -q --strict 'parse json | count by level' $JSONL" \
   "logrill=$LOGRILL -q 'parse json | count by level' $JSONL" \
   "logrill -j1 parse auto=$LOGRILL -j1 -q 'parse auto | count by level' $JSONL" \
   "duckdb 1 thread=$PY_PEERS duckdb level 1 $JSONL" \
@@ -347,9 +348,11 @@ app_job "parse json, count by level ($(du -m --apparent-size "$JSONL" | cut -f1)
   "chdb 2 threads=$PY_PEERS chdb level 2 $JSONL"
 app_job "reading and splitting the lines only; and checking every line as JSON" lines \
   "logrill -j1 count=$LOGRILL -j1 -q count $JSONL" \
-  "logrill -j1 parse json, count=$LOGRILL -j1 -q 'parse json | count' $JSONL"
+  "logrill -j1 parse json, count=$LOGRILL -j1 -q 'parse json | count' $JSONL" \
+  "logrill -j1 --strict parse json, count=$LOGRILL -j1 -q --strict 'parse json | count' $JSONL"
 app_job "parse json, count and sum latency_ms by service" service \
   "logrill -j1=$LOGRILL -j1 -q 'parse json | count, sum latency_ms by service' $JSONL" \
+  "logrill -j1 --strict=$LOGRILL -j1 -q --strict 'parse json | count, sum latency_ms by service' $JSONL" \
   "logrill=$LOGRILL -q 'parse json | count, sum latency_ms by service' $JSONL" \
   "duckdb 1 thread=$PY_PEERS duckdb service 1 $JSONL" \
   "duckdb 2 threads=$PY_PEERS duckdb service 2 $JSONL" \
@@ -360,7 +363,9 @@ app_job "parse json, count and sum latency_ms by service" service \
 BYTES=$(stat -c %s "$LOGFMT")
 app_job "parse logfmt, count by level, the same records ($(du -m --apparent-size "$LOGFMT" | cut -f1) MB)" level \
   "logrill -j1 logfmt count by level=$LOGRILL -j1 -q 'parse logfmt | count by level' $LOGFMT" \
+  "logrill -j1 --strict logfmt count by level=$LOGRILL -j1 -q --strict 'parse logfmt | count by level' $LOGFMT" \
   "logrill -j1 json count by level=$LOGRILL -j1 -q 'parse json | count by level' $JSONL"
 app_job "parse logfmt, count and sum latency_ms by service" service \
   "logrill -j1 logfmt=$LOGRILL -j1 -q 'parse logfmt | count, sum latency_ms by service' $LOGFMT" \
+  "logrill -j1 --strict logfmt=$LOGRILL -j1 -q --strict 'parse logfmt | count, sum latency_ms by service' $LOGFMT" \
   "logrill -j1 json=$LOGRILL -j1 -q 'parse json | count, sum latency_ms by service' $JSONL"

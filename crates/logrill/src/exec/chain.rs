@@ -218,11 +218,13 @@ impl Chain {
         }
         if let Step::Parse(ParseOp {
             parser: ParserSlot::Ready(parser),
+            strict,
             ..
         }) = &mut self.steps[at]
         {
             let keys: Vec<_> = names.iter().map(|n| parser.resolve(n)).collect();
             parser.project(&keys);
+            parser.check_every_byte(*strict);
         }
     }
 

@@ -22,7 +22,9 @@ pub(crate) struct ParseOp {
     /// The record filled when the caller has none to lend, emptied for each line (its
     /// allocation kept).
     spare: Record<'static>,
-    strict: bool,
+    /// `--strict`: a line that does not parse fails the input; JSON and logfmt lines are
+    /// then also checked byte by byte (see [`Parser::check_every_byte`]).
+    pub strict: bool,
     /// The fields the stages after this one read, while records that name their own
     /// fields (JSON, logfmt) might still lack one (see [`Unseen`]); emptied once every
     /// one was seen, or when the parser turns out to have a fixed schema (checked before

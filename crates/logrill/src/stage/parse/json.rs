@@ -16,14 +16,18 @@
 //! After [`JsonParser::select`] (the same projection `parse combined` gets, through
 //! [`Parser::project`](super::Parser::project)), the reader builds only the fields with
 //! those full names and goes into a nested object only where a selected name continues
-//! below it. Everything else is still read by the same grammar, byte for byte (strings'
-//! escapes, numbers' shape and range, literals, nesting depth, what follows the object),
-//! so exactly the same lines are accepted and a failure has the same reason and offset;
-//! what is saved is building what nobody reads: names, decoded strings, numbers, the
-//! record's entries. A repeated selected key still gives two fields, in line order.
+//! below it. By default the line is then read by the fast path of
+//! [`json_skim`](super::json_skim), which checks the selected values in full and the rest
+//! only for its structure; after [`JsonParser::check_every_byte`] (`--strict`) everything
+//! else is still read by the same grammar, byte for byte (strings' escapes, numbers' shape
+//! and range, literals, nesting depth, what follows the object), so exactly the same lines
+//! are accepted and a failure has the same reason and offset; what is saved is building
+//! what nobody reads. There a repeated selected key gives two fields, in line order; the
+//! fast path builds the first only (the one a lookup by name finds either way).
 
 use std::borrow::Cow;
 
+use super::json_skim;
 use super::record::Record;
 use super::scan::{quote_or_backslash, same};
 use super::value::{classify_number, parse_i64, NumberShape, Value};
@@ -63,6 +67,9 @@ pub struct JsonParser {
     prefix: String,
     /// `None`: every field; `Some(names)`: only fields with these full (`a.b`) names.
     selected: Option<Vec<Box<str>>>,
+    /// Check every byte of every line even when only some fields are built (`--strict`),
+    /// rather than the fast path of [`json_skim`](super::json_skim).
+    every_byte: bool,
 }
 
 /// What an object's members become.
@@ -92,8 +99,9 @@ impl JsonParser {
         JsonParser::default()
     }
 
-    /// Build only the fields with these full names (`level`, `user.id`) from now on; the
-    /// lines accepted, and the failures, stay the same. An empty list builds no field.
+    /// Build only the fields with these full names (`level`, `user.id`) from now on, on
+    /// the fast path unless [`JsonParser::check_every_byte`] (see `docs/formats.md` for
+    /// what it checks). An empty list builds no field.
     pub fn select<S: AsRef<str>>(&mut self, names: &[S]) {
         self.selected = Some(names.iter().map(|n| n.as_ref().into()).collect());
     }
@@ -109,6 +117,14 @@ impl JsonParser {
     /// Build every field again (undo [`JsonParser::select`]).
     pub fn select_all(&mut self) {
         self.selected = None;
+    }
+
+    /// Whether lines are checked byte by byte by the full grammar when only some fields
+    /// are built (`true`: the same lines are accepted as when every field is built, the
+    /// same failures at the same offsets), or read by the fast path (`false`, the
+    /// default): see `docs/formats.md` for what it does and does not check.
+    pub fn check_every_byte(&mut self, yes: bool) {
+        self.every_byte = yes;
     }
 
     /// Parse one line into `rec`: the selected fields, or all.
@@ -133,6 +149,21 @@ impl JsonParser {
         every: bool,
     ) -> Result<(), ParseFailure> {
         rec.begin_dynamic();
+        if let (false, false, Some(names)) = (every, self.every_byte, &self.selected) {
+            if names.len() <= json_skim::MAX_NAMES {
+                match json_skim::skim(line, rec, names, json_skim::Tail::Balanced) {
+                    Ok(()) => return Ok(()),
+                    Err(json_skim::Halt::Fail(e, offset)) => {
+                        return Err(ParseFailure {
+                            reason: Reason::Json(e),
+                            offset,
+                        })
+                    }
+                    // Read by the full reader, from the start.
+                    Err(_) => rec.begin_dynamic(),
+                }
+            }
+        }
         self.prefix.clear();
         let (mode, selected) = match &self.selected {
             _ if every => (Mode::All, &[][..]),
@@ -569,6 +600,31 @@ impl<'a> Reader<'a, '_> {
     }
 }
 
+/// The value of a selected member at `i`, read and checked as the full reader reads a
+/// member's value (a scalar; an array, `depth` deep, kept as its text); and where it ends.
+/// For the fast path ([`json_skim`]), which checks only the values it builds.
+#[inline]
+pub(super) fn read_selected_value(
+    s: &[u8],
+    i: usize,
+    depth: usize,
+) -> Result<(Value<'_>, usize), (JsonError, usize)> {
+    let mut prefix = String::new();
+    let mut r = Reader {
+        s,
+        i,
+        prefix: &mut prefix,
+        selected: &[],
+    };
+    let v = if r.peek() == Some(b'[') {
+        r.skip_value(depth)?;
+        Value::borrowed(&s[i..r.i])
+    } else {
+        r.scalar()?
+    };
+    Ok((v, r.i))
+}
+
 /// See [`Reader::wants`]: `(field, below)` for the name `prefix` + `key`. The lengths
 /// and the byte after the key are checked first, so most keys are turned down without
 /// comparing any text.
@@ -786,9 +842,11 @@ mod tests {
         }
     }
 
-    /// Building only some fields accepts and rejects the same lines as building all of
-    /// them (same reason, same offset) and builds exactly the selected fields, in order:
-    /// on generated lines with nesting, arrays, escapes, repeated keys and broken pieces.
+    /// Building only some fields while checking every byte (`--strict`) accepts and
+    /// rejects the same lines as building all of them (same reason, same offset) and
+    /// builds exactly the selected fields, in order; the fast path accepts every line the
+    /// full parse accepts and builds the first field of each selected name: on generated
+    /// lines with nesting, arrays, escapes, repeated keys and broken pieces.
     #[test]
     fn selecting_fields_reads_the_same_lines() {
         // Values (most valid, some broken) and keys, put together as members.
@@ -846,6 +904,15 @@ mod tests {
             .map(|sel| {
                 let mut p = JsonParser::new();
                 p.select(sel);
+                p.check_every_byte(true);
+                p
+            })
+            .collect();
+        let mut fast: Vec<JsonParser> = selections
+            .iter()
+            .map(|sel| {
+                let mut p = JsonParser::new();
+                p.select(sel);
                 p
             })
             .collect();
@@ -883,6 +950,24 @@ mod tests {
                 });
                 assert_eq!(outcome(p, s.as_bytes()), want, "{s} selecting {sel:?}");
             }
+            if let Ok(fields) = &want {
+                // What a lookup by name sees: the first field of each name. (The fast
+                // path builds only those; a line it leaves to the full reader, for an
+                // escaped key, gets the repeats too.)
+                let first = |fields: &[(String, String)], sel: &[&str]| {
+                    let mut out: Vec<(String, String)> = Vec::new();
+                    for (k, v) in fields {
+                        if sel.contains(&k.as_str()) && !out.iter().any(|(n, _)| n == k) {
+                            out.push((k.clone(), v.clone()));
+                        }
+                    }
+                    out
+                };
+                for (sel, p) in selections.iter().zip(&mut fast) {
+                    let got = outcome(p, s.as_bytes()).map(|f| first(&f, sel));
+                    assert_eq!(got, Ok(first(fields, sel)), "{s} fast, {sel:?}");
+                }
+            }
             if want.is_ok() {
                 ok += 1;
             } else {
@@ -895,6 +980,7 @@ mod tests {
     #[test]
     fn selected_nested_escaped_and_repeated_keys() {
         let mut p = JsonParser::new();
+        p.check_every_byte(true);
         p.select(&["user.id", "k\"", "dup", "é"]);
         let line = br#"{"user":{"id":1,"plan":"x"},"user.id":2,"k\"":"v\u00e9","dup":1,"dup":"two","\u00e9":[1, {"x":2}],"other":{"user":{"id":9}}}"#;
         let got = outcome(&mut p, line).unwrap();
@@ -913,8 +999,21 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         assert_eq!(got, want);
+        // The fast path builds the first of each name (the one a lookup finds). The
+        // escaped key sends the line to the full reader, which builds every repeat:
+        // without it, the first of each.
+        let mut fast = JsonParser::new();
+        fast.select(&["user.id", "dup"]);
+        let first: Vec<(String, String)> = [("user.id", "Int(1)"), ("dup", "Int(1)")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let plain = br#"{"user":{"id":1,"plan":"x"},"user.id":2,"dup":1,"dup":"two","other":{"user":{"id":9}}}"#;
+        assert_eq!(outcome(&mut fast, plain), Ok(first));
         // A selected name whose value is an object gives no field, as in the full parse.
         p.select(&["user"]);
         assert_eq!(outcome(&mut p, line), Ok(vec![]));
+        fast.select(&["user"]);
+        assert_eq!(outcome(&mut fast, line), Ok(vec![]));
     }
 }

@@ -11,8 +11,11 @@
 //!
 //! After [`LogfmtParser::select`] (the projection of
 //! [`Parser::project`](super::Parser::project)) only the pairs with the selected keys
-//! become fields; the others are still read and checked the same way (so the same lines
-//! fail, at the same offsets), just not decoded, converted or stored.
+//! become fields. By default (the fast path) the line is read up to the last selected key,
+//! then only checked for a quoted value left open; after
+//! [`LogfmtParser::check_every_byte`] (`--strict`) the other pairs are still read and
+//! checked the same way (so the same lines fail, at the same offsets), just not decoded,
+//! converted or stored.
 
 use std::borrow::Cow;
 
@@ -47,6 +50,9 @@ impl std::fmt::Display for LogfmtError {
 pub struct LogfmtParser {
     /// `None`: every pair; `Some(keys)`: only pairs with these keys.
     selected: Option<Vec<Box<str>>>,
+    /// Check every pair even when only some are built (`--strict`), rather than stop
+    /// after the last selected one.
+    every_byte: bool,
 }
 
 #[inline]
@@ -60,8 +66,9 @@ impl LogfmtParser {
         LogfmtParser::default()
     }
 
-    /// Build only the pairs with these keys from now on; the lines accepted, and the
-    /// failures, stay the same. An empty list builds no field.
+    /// Build only the pairs with these keys from now on, on the fast path unless
+    /// [`LogfmtParser::check_every_byte`] (see `docs/formats.md`). An empty list builds
+    /// no field.
     pub fn select<S: AsRef<str>>(&mut self, keys: &[S]) {
         self.selected = Some(keys.iter().map(|n| n.as_ref().into()).collect());
     }
@@ -78,10 +85,18 @@ impl LogfmtParser {
         self.selected = None;
     }
 
+    /// Whether every pair of a line is read and checked when only some are built
+    /// (`true`: the same lines accepted, the same failures, as building them all), or the
+    /// fast path is taken (`false`, the default; see `docs/formats.md`).
+    pub fn check_every_byte(&mut self, yes: bool) {
+        self.every_byte = yes;
+    }
+
     /// Parse one line into `rec`: the selected pairs, or all.
     pub fn parse<'a>(&mut self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseFailure> {
         let selected = self.selected.as_deref();
-        parse_pairs(line, rec, selected)
+        let fast = !self.every_byte && selected.is_some_and(|k| k.len() <= 64);
+        parse_pairs(line, rec, selected, fast)
     }
 
     /// Parse one line into `rec` with every pair, whatever is selected.
@@ -90,21 +105,27 @@ impl LogfmtParser {
         line: &'a [u8],
         rec: &mut Record<'a>,
     ) -> Result<(), ParseFailure> {
-        parse_pairs(line, rec, None)
+        parse_pairs(line, rec, None, false)
     }
 }
 
-/// Whether the pair with this key becomes a field (`selected`: `None` for all). Keys
-/// compare as the full parse names them: invalid UTF-8 replaced.
+/// Which key of `selected` this is (`Some(0)` for any key when all are built, `None`
+/// for one not selected). Keys compare as the full parse names them: invalid UTF-8
+/// replaced.
 #[inline]
-fn wants(selected: Option<&[Box<str>]>, key: &[u8]) -> bool {
+fn wants(selected: Option<&[Box<str>]>, key: &[u8]) -> Option<usize> {
     let Some(keys) = selected else {
-        return true;
+        return Some(0);
     };
-    keys.iter().any(|k| same(k.as_bytes(), key))
-        || (!key.is_ascii()
-            && std::str::from_utf8(key).is_err()
-            && keys.iter().any(|k| **k == *String::from_utf8_lossy(key)))
+    keys.iter()
+        .position(|k| same(k.as_bytes(), key))
+        .or_else(|| {
+            if key.is_ascii() || std::str::from_utf8(key).is_ok() {
+                return None;
+            }
+            let lossy = String::from_utf8_lossy(key);
+            keys.iter().position(|k| **k == *lossy)
+        })
 }
 
 /// A key as a field name: borrowed when it is UTF-8 (checking that is cheaper than the
@@ -118,13 +139,22 @@ fn key_name(key: &[u8]) -> Cow<'_, str> {
 }
 
 /// One line's pairs into `rec`: those with a selected key, or all (`None`); every pair
-/// is checked either way.
+/// is checked either way, unless `fast`: then the first pair of each selected key is
+/// built (at most 64 keys), and once every selected key was read (and at least one
+/// `key=value` pair), the rest of the line is only checked for a quoted value left open
+/// ([`quotes_closed`]).
 #[inline]
 fn parse_pairs<'a>(
     line: &'a [u8],
     rec: &mut Record<'a>,
     selected: Option<&[Box<str>]>,
+    fast: bool,
 ) -> Result<(), ParseFailure> {
+    let all: u64 = match selected {
+        Some(keys) if fast && keys.len() < 64 => (1u64 << keys.len()) - 1,
+        _ => u64::MAX,
+    };
+    let mut found: u64 = 0;
     rec.begin_dynamic();
     let fail = |e, offset| ParseFailure {
         reason: Reason::Logfmt(e),
@@ -154,7 +184,16 @@ fn parse_pairs<'a>(
             return Err(fail(LogfmtError::Syntax, i));
         }
         let key = &s[start..i];
-        let wanted = wants(selected, key);
+        let wanted = match wants(selected, key) {
+            // The fast path builds the first pair of a key only: the one a lookup finds.
+            Some(k) if fast => {
+                let first = found & (1 << k) == 0;
+                found |= 1 << k;
+                first
+            }
+            Some(_) => true,
+            None => false,
+        };
         if s.get(i) != Some(&b'=') {
             if wanted {
                 rec.push(key_name(key), Value::Bool(true));
@@ -215,9 +254,40 @@ fn parse_pairs<'a>(
                 rec.push(key_name(key), Value::infer(&s[vstart..i]));
             }
         }
+        if found == all && fast {
+            return quotes_closed(s, i);
+        }
     }
     if pairs == 0 {
         return Err(fail(LogfmtError::NoPairs, 0));
+    }
+    Ok(())
+}
+
+/// The fast path's check of the rest of a line, from `i` on: no quoted value left open (a
+/// line cut short by a writer that crashed mid-value is refused). A `"` opens a quoted
+/// value wherever it is; a `\` inside one escapes the next byte.
+fn quotes_closed(s: &[u8], mut i: usize) -> Result<(), ParseFailure> {
+    let open_at = |open| ParseFailure {
+        reason: Reason::Logfmt(LogfmtError::UnterminatedQuote),
+        offset: open,
+    };
+    while let Some(q) = memchr::memchr(b'"', &s[i..]) {
+        let open = i + q;
+        i = open + 1;
+        loop {
+            let Some(off) = quote_or_backslash(&s[i..]) else {
+                return Err(open_at(open));
+            };
+            i += off + 1;
+            if s[i - 1] == b'"' {
+                break;
+            }
+            i += 1;
+            if i > s.len() {
+                return Err(open_at(open));
+            }
+        }
     }
     Ok(())
 }
@@ -346,6 +416,35 @@ mod tests {
         assert_eq!(err.offset, 20);
     }
 
+    /// The fast path refuses a line cut inside a quoted value, even after the last key
+    /// read; it does not check the rest's pairs otherwise (`--strict` does).
+    #[test]
+    fn fast_path_refuses_an_open_quote() {
+        let line = r#"level=info msg="retrying \"payment\" call" latency_ms=4.2 path="/a b""#;
+        let mut p = LogfmtParser::new();
+        p.select(&["level"]);
+        let mut rec = Record::new();
+        assert!(p.parse(line.as_bytes(), &mut rec).is_ok());
+        let in_quotes = |cut: usize| {
+            let q = line[..cut].bytes().filter(|&b| b == b'"').count()
+                - line[..cut].matches("\\\"").count();
+            q % 2 == 1
+        };
+        let mut refused = 0;
+        for cut in 11..line.len() {
+            let mut rec = Record::new();
+            let got = p.parse(&line.as_bytes()[..cut], &mut rec);
+            assert_eq!(got.is_err(), in_quotes(cut), "{}", &line[..cut]);
+            refused += usize::from(got.is_err());
+        }
+        assert!(refused > 20);
+        // Stray text after the last key read: accepted here, refused by --strict.
+        let stray = r#"level=info =x a="x"y"#;
+        assert!(p.parse(stray.as_bytes(), &mut rec).is_ok());
+        p.check_every_byte(true);
+        assert!(p.parse(stray.as_bytes(), &mut rec).is_err());
+    }
+
     #[test]
     fn not_logfmt() {
         assert_eq!(parse("just some words"), Err(LogfmtError::NoPairs));
@@ -358,8 +457,10 @@ mod tests {
         assert_eq!(parse(r#""a"=1"#), Err(LogfmtError::Syntax));
     }
 
-    /// Selecting keys accepts and rejects the same lines as the full parse (same
-    /// reason, same offset) and builds exactly the selected pairs, in order.
+    /// Selecting keys while checking every pair (`--strict`) accepts and rejects the same
+    /// lines as the full parse (same reason, same offset) and builds exactly the selected
+    /// pairs, in order; the fast path accepts every line the full parse accepts and
+    /// builds the first pair of each selected key.
     #[test]
     fn selecting_keys_reads_the_same_lines() {
         let pieces = [
@@ -411,12 +512,23 @@ mod tests {
             for sel in selections {
                 let mut p = LogfmtParser::new();
                 p.select(sel);
+                p.check_every_byte(true);
                 let want = want.clone().map(|f| {
                     f.into_iter()
                         .filter(|(k, _)| sel.contains(&k.as_str()))
                         .collect::<Vec<_>>()
                 });
                 assert_eq!(outcome(&mut p, &line), want, "{line} selecting {sel:?}");
+                if let Ok(fields) = want {
+                    let mut first: Vec<(String, String)> = Vec::new();
+                    for (k, v) in fields {
+                        if !first.iter().any(|(n, _)| *n == k) {
+                            first.push((k, v));
+                        }
+                    }
+                    p.check_every_byte(false);
+                    assert_eq!(outcome(&mut p, &line), Ok(first), "{line} fast, {sel:?}");
+                }
             }
             if want.is_ok() {
                 ok += 1;

@@ -50,6 +50,7 @@ mod apache;
 mod escape;
 mod failures;
 mod json;
+mod json_skim;
 mod logfmt;
 mod matcher;
 mod nginx;
@@ -563,7 +564,8 @@ impl Parser {
     /// `method`, `path`, `query` or `protocol` is asked for, and so on). For a fixed
     /// schema, keys that are not slots are ignored; JSON and logfmt build only the fields
     /// named (for JSON, full `a.b` names, nested objects entered only where needed) and
-    /// check the rest of the line as before; a regex parser is unchanged. An empty list
+    /// step over the rest of the line checking only its structure, unless
+    /// [`Parser::check_every_byte`]; a regex parser is unchanged. An empty list
     /// computes no field at all (enough for `count`).
     pub fn project(&mut self, keys: &[FieldKey]) {
         let names = || -> Vec<&str> {
@@ -589,6 +591,20 @@ impl Parser {
                 }
             }
             f.program = Arc::new(f.program.project(wanted));
+        }
+    }
+
+    /// After [`Parser::project`], whether JSON and logfmt lines are still checked byte
+    /// by byte by the full grammar (`true`: exactly the lines the full parse accepts, the
+    /// same failures at the same offsets; what `--strict` asks for), or read by the fast
+    /// path that steps over what is not built without checking its grammar (`false`, the
+    /// default; `docs/formats.md` says what it checks). Other parsers check every line
+    /// the same way either way.
+    pub fn check_every_byte(&mut self, yes: bool) {
+        match &mut self.inner {
+            Inner::Json(j) => j.check_every_byte(yes),
+            Inner::Logfmt(l) => l.check_every_byte(yes),
+            _ => {}
         }
     }
 

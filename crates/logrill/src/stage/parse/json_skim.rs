@@ -1,0 +1,410 @@
+//! The fast path of `parse json` when a pipeline reads only some fields: find the members
+//! it names (full dotted names: `user.id` enters `user`, nothing else is entered), read
+//! and check their values as the full reader does, and step over everything else by its
+//! structure only, without checking the grammar of what is stepped over.
+//!
+//! What is checked on this path, per line (see `docs/formats.md`):
+//! * the line, blanks aside, starts with `{` and ends with `}`;
+//! * the members of every object walked (the line's, and the nested ones entered for a
+//!   selected `a.b`) up to the last selected member: a quoted key, `:`, a value, `,` or
+//!   `}`;
+//! * the values of the selected members, fully (numbers, strings and their escapes,
+//!   literals, arrays), exactly as the full reader checks them;
+//! * after that ([`Tail::Balanced`]): that the rest of the line closes the object and
+//!   nothing else follows it, counting brackets outside strings (a string's end is found
+//!   word-at-a-time, a `\` escaping the next byte).
+//!
+//! What is not checked: the inside of a skipped value (a string's escapes, a number's
+//! shape and range, `true`/`false`/`null` spelled out, `:` and `,` inside a skipped
+//! object or array, that `[` closes with `]` and `{` with `}`, the nesting depth), nor,
+//! after the last selected member, the members' own structure. A line the fast path
+//! cannot read simply (a key with an escape, a key that is not UTF-8, more than 64
+//! selected names) is read by the full reader instead.
+//!
+//! A repeated key: the first one is read (and the later ones skipped), which is the one a
+//! lookup by name finds on the full path too.
+
+use std::borrow::Cow;
+
+use super::json::{read_selected_value, JsonError};
+use super::record::Record;
+use super::scan::{close_of_value, quote_or_backslash, same};
+
+/// What the fast path checks once every selected member was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// Step over the rest of the line by its brackets and strings: the object must close
+    /// exactly at the line's last `}` (design (a) of `bench/RESULTS.md`).
+    Balanced,
+    /// Stop: the line already ends with `}` (design (b); measured, not used: it accepts
+    /// a line cut just after a nested object's `}`).
+    #[allow(dead_code)]
+    Brace,
+}
+
+/// Why the fast path stopped before the end of a line.
+pub(crate) enum Halt {
+    /// The line is refused: why, and at which byte.
+    Fail(JsonError, usize),
+    /// Something the fast path leaves to the full reader (an escaped key, say).
+    Full,
+    /// Every selected member was read: where, inside how many objects (internal:
+    /// [`Tail`] then decides).
+    Done(usize, u32),
+}
+
+impl From<(JsonError, usize)> for Halt {
+    fn from((e, at): (JsonError, usize)) -> Halt {
+        Halt::Fail(e, at)
+    }
+}
+
+type R<T> = Result<T, Halt>;
+
+/// The most selected names the fast path tracks (one bit each).
+pub(crate) const MAX_NAMES: usize = 64;
+
+#[inline(always)]
+fn blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Read the selected members of `line` into `rec` (which the caller started). `Err(Halt::
+/// Full)` asks for the full reader; `Err(Halt::Fail(..))` refuses the line.
+pub(crate) fn skim<'a>(
+    line: &'a [u8],
+    rec: &mut Record<'a>,
+    names: &[Box<str>],
+    tail: Tail,
+) -> Result<(), Halt> {
+    debug_assert!(names.len() <= MAX_NAMES);
+    let mut start = 0;
+    while start < line.len() && blank(line[start]) {
+        start += 1;
+    }
+    if line.get(start) != Some(&b'{') {
+        return Err(Halt::Fail(JsonError::NotAnObject, start));
+    }
+    let mut end = line.len();
+    while end > start && blank(line[end - 1]) {
+        end -= 1;
+    }
+    // The last byte that is not blank: the object's closing brace.
+    let last = end - 1;
+    if last == start || line[last] != b'}' {
+        return Err(Halt::Fail(JsonError::Syntax, end));
+    }
+    let all = if names.len() == MAX_NAMES {
+        u64::MAX
+    } else {
+        (1u64 << names.len()) - 1
+    };
+    let mut sk = Skimmer {
+        s: &line[..end],
+        names,
+        found: 0,
+        all,
+    };
+    if names.is_empty() {
+        // Nothing to read (`parse json | count`): only the line's shape is checked.
+        return match tail {
+            Tail::Brace => Ok(()),
+            Tail::Balanced => match sk.rest(start + 1, 1)? {
+                closed if closed == end => Ok(()),
+                closed => Err(Halt::Fail(JsonError::TrailingText, closed)),
+            },
+        };
+    }
+    let closed = match sk.object(start + 1, 1, b"", rec) {
+        Ok(closed) => closed,
+        Err(Halt::Done(at, depth)) => match tail {
+            Tail::Brace => return Ok(()),
+            Tail::Balanced => sk.rest(at, depth)?,
+        },
+        Err(other) => return Err(other),
+    };
+    if closed != end {
+        return Err(Halt::Fail(JsonError::TrailingText, closed));
+    }
+    Ok(())
+}
+
+struct Skimmer<'a, 'n> {
+    /// The line without its trailing blanks.
+    s: &'a [u8],
+    names: &'n [Box<str>],
+    /// One bit per name already read.
+    found: u64,
+    all: u64,
+}
+
+impl<'a> Skimmer<'a, '_> {
+    #[inline(always)]
+    fn ws(&self, mut i: usize) -> usize {
+        while i < self.s.len() && blank(self.s[i]) {
+            i += 1;
+        }
+        i
+    }
+
+    #[inline(always)]
+    fn fail<T>(&self, at: usize) -> R<T> {
+        Err(Halt::Fail(JsonError::Syntax, at))
+    }
+
+    /// The members of the object whose `{` is just before `i`, named below `prefix`
+    /// (`""` or `user.`), `depth` objects deep; returns the position after its `}`.
+    fn object(&mut self, i: usize, depth: u32, prefix: &[u8], rec: &mut Record<'a>) -> R<usize> {
+        let s = self.s;
+        let mut i = self.ws(i);
+        if s.get(i) == Some(&b'}') {
+            return Ok(i + 1);
+        }
+        loop {
+            if s.get(i) != Some(&b'"') {
+                return self.fail(i);
+            }
+            let k0 = i + 1;
+            let Some(off) = quote_or_backslash(&s[k0..]) else {
+                return self.fail(s.len());
+            };
+            if s[k0 + off] == b'\\' {
+                return Err(Halt::Full);
+            }
+            let key = &s[k0..k0 + off];
+            i = self.ws(k0 + off + 1);
+            if s.get(i) != Some(&b':') {
+                return self.fail(i);
+            }
+            i = self.ws(i + 1);
+            let (field, below) = self.wants(prefix, key)?;
+            match s.get(i) {
+                Some(b'{') if below.is_some() => {
+                    let inner = below.unwrap_or_default();
+                    i = self.object(i + 1, depth + 1, inner, rec)?;
+                }
+                // An object is no field (its members are), as on the full path.
+                Some(b'{') => i = self.skip_nested(i + 1, 1)?,
+                Some(_) if field.is_some() => {
+                    let n = field.unwrap_or_default();
+                    let (v, next) = read_selected_value(s, i, depth as usize + 1)?;
+                    let name = match (prefix.is_empty(), std::str::from_utf8(key)) {
+                        (true, Ok(k)) => Cow::Borrowed(k),
+                        _ => Cow::Owned(self.names[n].to_string()),
+                    };
+                    rec.push(name, v);
+                    self.found |= 1 << n;
+                    i = self.ws(next);
+                    // What follows a value read is checked too (`"a"x` is refused).
+                    if !matches!(s.get(i), Some(b',' | b'}')) {
+                        return self.fail(i);
+                    }
+                    if self.found == self.all {
+                        return Err(Halt::Done(i, depth));
+                    }
+                }
+                _ => i = self.skip_value(i)?,
+            }
+            i = self.ws(i);
+            match s.get(i) {
+                Some(b',') => i = self.ws(i + 1),
+                Some(b'}') => return Ok(i + 1),
+                _ => return self.fail(i),
+            }
+        }
+    }
+
+    /// For the member `key` below `prefix`: the index of the selected name it is (when
+    /// not read yet), and the prefix (`key.` included, borrowed from a name) when a
+    /// selected name goes on below it.
+    #[inline]
+    fn wants<'n>(&self, prefix: &[u8], key: &[u8]) -> R<(Option<usize>, Option<&'n [u8]>)>
+    where
+        'a: 'n,
+        Self: 'n,
+    {
+        let names: &'n [Box<str>] = self.names;
+        let (mut field, mut below) = (None, None);
+        let end = prefix.len() + key.len();
+        for (k, name) in names.iter().enumerate() {
+            let n = name.as_bytes();
+            let is_field = match n.get(end) {
+                None if n.len() == end => true,
+                Some(b'.') => false,
+                _ => continue,
+            };
+            if same(&n[prefix.len()..end], key) && same(&n[..prefix.len()], prefix) {
+                if is_field {
+                    if self.found & (1 << k) == 0 {
+                        field = Some(k);
+                    }
+                } else {
+                    below = Some(&n[..end + 1]);
+                }
+            }
+        }
+        if field.is_none()
+            && below.is_none()
+            && !key.is_ascii()
+            && std::str::from_utf8(key).is_err()
+        {
+            // The full reader compares such a key lossily decoded.
+            return Err(Halt::Full);
+        }
+        Ok((field, below))
+    }
+
+    /// Step over the value at `i` by its structure; where it ends.
+    #[inline]
+    fn skip_value(&self, i: usize) -> R<usize> {
+        let s = self.s;
+        match s.get(i) {
+            Some(b'"') => self.skip_string(i + 1),
+            Some(b'{' | b'[') => self.skip_nested(i + 1, 1),
+            Some(_) => {
+                // A number or literal, unchecked: up to what may follow a value.
+                let mut j = i;
+                while j < s.len()
+                    && !matches!(s[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                {
+                    j += 1;
+                }
+                if j == i {
+                    return self.fail(i);
+                }
+                Ok(j)
+            }
+            None => self.fail(i),
+        }
+    }
+
+    /// The end (after the closing quote) of the string whose opening quote is just
+    /// before `i`; a `\` escapes the next byte, whatever it is.
+    #[inline(always)]
+    fn skip_string(&self, mut i: usize) -> R<usize> {
+        let s = self.s;
+        loop {
+            let Some(off) = quote_or_backslash(&s[i..]) else {
+                return self.fail(s.len());
+            };
+            i += off;
+            if s[i] == b'"' {
+                return Ok(i + 1);
+            }
+            i += 2;
+            if i > s.len() {
+                return self.fail(s.len());
+            }
+        }
+    }
+
+    /// From `i`, inside `depth` open brackets: the position after the bracket that closes
+    /// the outermost of them (see [`close_of_value`]: strings stepped over, the kinds of
+    /// brackets not matched).
+    #[inline]
+    fn skip_nested(&self, i: usize, depth: u32) -> R<usize> {
+        close_of_value(self.s, i, depth, false).or_else(|at| self.fail(at))
+    }
+
+    /// After the last selected member (at `i`, inside `depth` objects: the line's and
+    /// those entered): where the line's object closes.
+    fn rest(&self, i: usize, depth: u32) -> R<usize> {
+        self.skip_nested(i, depth)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{JsonParser, Record};
+
+    fn fast(sel: &[&str]) -> JsonParser {
+        let mut p = JsonParser::new();
+        p.select(sel);
+        p
+    }
+
+    const LINES: [&str; 3] = [
+        r#"{"ts":"2025-12-05T02:00:00.534Z","level":"info","service":"billing","msg":"retrying \"payment\" call, attempt 7","latency_ms":4.293,"user":{"id":95847,"plan":"team"},"path":"/api/v1/cart/95847/items"}"#,
+        r#"{"level":"warn","tags":["a","b]",{"c":"}"}],"user":{"id":1,"plan":"x"}}"#,
+        r#" { "level" : "debug" , "n" : [ [ ] , { } ] , "user" : { "id" : -1 } } "#,
+    ];
+
+    /// A line cut short (a writer that crashed mid-line) is refused at every cut, whatever
+    /// is read, even a cut right after a nested object's `}`.
+    #[test]
+    fn a_line_cut_anywhere_is_refused() {
+        let selections: [&[&str]; 5] =
+            [&[], &["level"], &["user.id"], &["level", "path"], &["nope"]];
+        for line in LINES {
+            for sel in selections {
+                let mut p = fast(sel);
+                let mut rec = Record::new();
+                assert!(p.parse(line.as_bytes(), &mut rec).is_ok(), "{line} {sel:?}");
+                let cut_at = line.trim_end().len();
+                for cut in 1..cut_at {
+                    let part = &line.as_bytes()[..cut];
+                    let mut rec = Record::new();
+                    assert!(
+                        p.parse(part, &mut rec).is_err(),
+                        "accepted {:?} reading {sel:?}",
+                        String::from_utf8_lossy(part)
+                    );
+                }
+            }
+        }
+    }
+
+    /// Keys inside nested values and strings are not taken for members of the line's
+    /// object; a nested name is found only at its own depth; escaped quotes end no
+    /// string; lines that are not objects are refused.
+    #[test]
+    fn keys_are_matched_at_their_own_depth() {
+        let line = br#"{"x":{"level":"no"},"s":"\"level\":\"no\"","a":[{"level":"no"}],"id":0,"user":{"x":{"id":"no"},"id":7},"level":"yes"}"#;
+        let mut p = fast(&["level", "user.id"]);
+        let mut rec = Record::new();
+        p.parse(line, &mut rec).unwrap();
+        let got: Vec<String> = rec.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        assert_eq!(got, ["user.id=Int(7)", "level=Str([121, 101, 115])"]);
+        for not_object in [&b"[1,2]"[..], b"\"level\"", b"1", b"null", b"", b"  ", b"}"] {
+            let mut rec = Record::new();
+            assert!(p.parse(not_object, &mut rec).is_err(), "{not_object:?}");
+        }
+    }
+
+    /// A value read is checked in full, as on the full path; one stepped over is not.
+    #[test]
+    fn values_read_are_checked_values_skipped_are_not() {
+        let mut p = fast(&["n"]);
+        for bad in [
+            &br#"{"n":01}"#[..],
+            br#"{"n":1e999}"#,
+            br#"{"n":tru}"#,
+            br#"{"n":"\q"}"#,
+            br#"{"n":[1,]}"#,
+            br#"{"n":1 2}"#,
+        ] {
+            let mut rec = Record::new();
+            assert!(
+                p.parse(bad, &mut rec).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // Stepped over, unchecked (documented in docs/formats.md).
+        for lenient in [
+            &br#"{"m":01,"n":1}"#[..],
+            br#"{"m":"\q","n":1}"#,
+            br#"{"m":[1,],"n":1}"#,
+        ] {
+            let mut rec = Record::new();
+            assert!(
+                p.parse(lenient, &mut rec).is_ok(),
+                "{}",
+                String::from_utf8_lossy(lenient)
+            );
+            let mut strict = fast(&["n"]);
+            strict.check_every_byte(true);
+            assert!(strict.parse(lenient, &mut rec).is_err());
+        }
+    }
+}
