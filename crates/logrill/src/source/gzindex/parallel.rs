@@ -160,6 +160,20 @@ impl MemberCheck {
         }
         Ok(())
     }
+
+    /// Every chunk of the file was folded in: the last one must end a member. Data past
+    /// the last member end means the file's end was never read (parts planned against
+    /// another index, or cut short), which the CRCs alone would not show.
+    pub(crate) fn finish(&self) -> io::Result<()> {
+        match self.len {
+            0 => Ok(()),
+            n => Err(bad(format!(
+                "gzip member {}: its end was never read ({n} bytes of it were): the parts \
+                 do not cover the whole file (its index changed since they were planned?)",
+                self.member + 1
+            ))),
+        }
+    }
 }
 
 /// Decompressed bytes of an indexed gzip file, decoded `threads` chunks at a time.
@@ -257,7 +271,10 @@ impl Read for IndexedReader {
         if !self.started {
             self.started = true;
             // Without workers (none could be started), chunks are decoded on this thread.
-            if self.start().is_ok() {
+            // A failure after the first worker still leaves those started: they get the
+            // chunks (not dispatching to them read the file as empty).
+            let _ = self.start();
+            if self.jobs.is_some() {
                 self.dispatch();
             }
         }
