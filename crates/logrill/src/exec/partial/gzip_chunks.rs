@@ -112,7 +112,7 @@ impl ChunkChecks {
             }
             members.fold(part.pieces)?;
         }
-        Ok(())
+        members.finish()
     }
 }
 
@@ -328,6 +328,19 @@ mod tests {
             let _ = ChunkChecks::from_bytes(&bytes[0][..n]).map(|c| ChunkChecks::check([c]));
         }
         assert!(ChunkChecks::from_bytes(&bytes[0][..bytes[0].len() - 1]).is_err());
+    }
+
+    /// Parts planned against fewer chunks than the file has (an index rebuilt with
+    /// another spacing between planning and the tasks) read only a prefix: the check
+    /// must say so, not pass because every member it saw ended well.
+    #[test]
+    fn parts_that_do_not_reach_the_end_are_an_error() {
+        for members in [1, 3] {
+            let (_dir, path, cache, chunks, _) = indexed(members);
+            let (_, checks) = run_in_parts("count", &path, &cache, &[0, 1, chunks - 1]);
+            let e = ChunkChecks::check(checks).unwrap_err().to_string();
+            assert!(e.contains("its end was never read"), "{e}");
+        }
     }
 
     #[test]
