@@ -1,8 +1,8 @@
 //! Which lines of a batch reach a plan, and their numbers: the one loop every driver feeds
 //! a plan through (a batch run and each parallel worker through [`super::runner::Runner`],
-//! follow mode, a `PlanSink` sent batches, and single pushed lines (a `PlanSink` sent one
-//! line, each NATS message) through [`super::live::Live::push_batch`], a pushed line as a
-//! batch of one).
+//! follow mode and a `PlanSink` sent batches through [`super::live::Live::push_batch`]),
+//! and the same decision for one pushed line ([`one_line`]: a `PlanSink` sent one line,
+//! each NATS message).
 //!
 //! A leading `grep` searches the whole batch in one pass (the regex engine's literal
 //! search runs over megabytes instead of starting again on every line), so only the lines
@@ -52,6 +52,20 @@ pub(crate) fn each_line<'b>(
                 ends += 1;
             }
         }
+    }
+}
+
+/// The same decision for one pushed item (a `PlanSink` sent one line, a NATS message): it
+/// is one line whatever it holds (a message may be JSON printed over several lines, and
+/// its number is the one it was given, so splitting it would give numbers that clash with
+/// the next item's), with its line end trimmed as a reader trims it; a leading `grep`
+/// keeps it or not.
+#[inline]
+pub(crate) fn one_line<'b>(grep: Option<&Grep>, line: &'b [u8]) -> Option<&'b [u8]> {
+    let line = trim_line_end(line);
+    match grep {
+        Some(grep) if !grep.keeps(line) => None,
+        _ => Some(line),
     }
 }
 

@@ -64,10 +64,10 @@ impl Live {
     /// failure, the state limit) is returned as [`LiveError::Input`]; a failing output as
     /// [`LiveError::Output`].
     ///
-    /// The line goes through the same batch loop as a whole read ([`Live::push_batch`]),
-    /// as a batch of one: a leading `grep` searches it as it searches a batch, its line
-    /// end (`\n`, `\r\n`) is trimmed as a reader trims it, and text holding several lines
-    /// is read as those lines, numbered on from `line_no`.
+    /// The line is one line whatever it holds (see [`super::batch::one_line`]: a NATS
+    /// message of JSON printed over several lines is one record): its line end (`\n`,
+    /// `\r\n`) is trimmed as a reader trims it, and a leading `grep` decides as it does
+    /// for a batch.
     pub fn push(
         &mut self,
         input: &InputName,
@@ -75,18 +75,9 @@ impl Live {
         line: &[u8],
         output: &mut dyn Events,
     ) -> Result<Pushed, LiveError> {
-        // An empty line is a batch of one empty line, not an empty batch.
-        let bytes = if line.is_empty() { &b"\n"[..] } else { line };
-        let mut failed = None;
-        let mut output = super::event::Latch::new(output);
-        let pushed = self
-            .push_batch(input, line_no, bytes, &mut output, |_, _, _| {}, &mut |e| {
-                failed.get_or_insert(e);
-            })
-            .map_err(LiveError::Output)?;
-        match failed {
-            Some(e) => Err(LiveError::Input(e)),
-            None => Ok(pushed),
+        match super::batch::one_line(self.compiled.batch_grep.as_ref(), line) {
+            Some(line) => self.push_line(input, line_no, line, output),
+            None => Ok(Pushed::More),
         }
     }
 
@@ -381,26 +372,27 @@ mod tests {
         }
     }
 
-    /// A single pushed line goes through the batch loop as a batch of one (issue 15):
-    /// its line end is trimmed as a reader trims it, an empty line is a line, and
-    /// text holding two lines is two lines numbered on from the number given.
+    /// A single pushed item is one line (issue 15): its line end is trimmed as a reader
+    /// trims it, an empty line is a line, text holding a line end inside stays one line
+    /// with the number given, and the leading grep decides on it.
     #[test]
-    fn a_pushed_line_is_a_batch_of_one() {
+    fn a_pushed_item_is_one_line() {
         for text in ["grep GET", "field 1"] {
             let mut l = live(text);
             let mut out = Collect::default();
-            for (n, line) in [(7, &b"GET /a\r\n"[..]), (8, b""), (9, b"GET /b\nGET /c")] {
+            for (n, line) in [(7, &b"GET /a\r\n"[..]), (8, b""), (9, b"GET /b\nGET /c\n")] {
                 assert_eq!(
                     l.push(&InputName::Stdin, n, line, &mut out).unwrap(),
                     Pushed::More
                 );
             }
+            // One pushed item is one line, also when it holds a line end inside.
             let want: &[&str] = match text {
-                "grep GET" => &["GET /a", "GET /b", "GET /c"],
-                _ => &["GET", "GET", "GET"],
+                "grep GET" => &["GET /a", "GET /b\nGET /c"],
+                _ => &["GET", "GET"],
             };
             assert_eq!(out.values, want, "{text}");
-            assert_eq!(out.lines, [7, 9, 10], "{text}");
+            assert_eq!(out.lines, [7, 9], "{text}");
             let summary = l.finish(&mut out, &mut |_| {}).unwrap();
             // `field 1` of the empty line 8: skipped, with its number.
             let empty = u64::from(text == "field 1");
