@@ -58,8 +58,9 @@ struct Done {
     error: Option<Error>,
     /// Lines read (to the end): what the line numbers of the next piece start after.
     lines: u64,
-    /// A gzip chunk's CRC pieces, to be checked in file order (see [`MemberCheck`]).
-    check: Option<(InputName, Vec<CrcPiece>)>,
+    /// A gzip chunk's CRC pieces, to be checked in file order (see [`MemberCheck`]);
+    /// `None` inside when the chunk was not read to its end (the run was cancelled).
+    check: Option<(InputName, Option<Vec<CrcPiece>>)>,
 }
 
 /// A work unit taken from the queue: an input or a piece of one, its channel to the
@@ -333,9 +334,10 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
         if out.send_chunk().is_err() {
             return;
         }
-        let check = slot
-            .and_then(|s| s.lock().ok().and_then(|mut s| s.take()))
-            .map(|pieces| (out.chunk.input.clone(), pieces));
+        let check = slot.map(|s| {
+            let pieces = s.lock().ok().and_then(|mut s| s.take());
+            (out.chunk.input.clone(), pieces)
+        });
         let done = Done {
             partial,
             stats,
@@ -416,14 +418,16 @@ fn emit(
     next_base = 0;
     // A piece of the current file failed: it ends there, as for a single reader.
     let mut file_failed = false;
-    // The gzip members of the current file, checked chunk by chunk.
-    let mut members = MemberCheck::default();
+    // The gzip members of the current file, checked chunk by chunk, until a chunk comes
+    // back unread to its end (a cancelled run): past it the CRCs could not be folded in
+    // order, and checking on would report a mismatch that is not there.
+    let mut members = Some(MemberCheck::default());
     'units: for unit in order {
         if unit.continues {
             base = next_base;
         } else {
             (base, file_failed) = (0, false);
-            members = MemberCheck::default();
+            members = Some(MemberCheck::default());
         }
         for msg in unit.rx {
             match msg {
@@ -453,7 +457,15 @@ fn emit(
                     done.stats.skips.after_lines(base);
                     done.stats.failures.after_lines(base);
                     done.error = done.error.map(|e| e.after_lines(base));
-                    if let (None, Some((name, pieces))) = (&done.error, done.check) {
+                    let check = match (&done.error, done.check) {
+                        (None, Some((name, Some(pieces)))) => Some((name, pieces)),
+                        (_, Some((_, None))) => {
+                            members = None;
+                            None
+                        }
+                        _ => None,
+                    };
+                    if let (Some((name, pieces)), Some(members)) = (check, members.as_mut()) {
                         if let Err(source) = members.fold(pieces) {
                             // The chunk's lines went on before its CRC could be checked:
                             // the error comes after them.
