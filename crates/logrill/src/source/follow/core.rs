@@ -1397,7 +1397,7 @@ impl Core {
                     fp: p.head.fingerprint(),
                     offset: p.committed,
                     done: false,
-                    copy_of: None,
+                    copy_of: p.copy_of,
                 });
             }
         }

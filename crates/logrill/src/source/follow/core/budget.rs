@@ -20,6 +20,8 @@ pub(super) struct Parked {
     pub(super) committed: u64,
     /// Its modification time when it was closed: a rewrite to the same size changes it.
     pub(super) mtime: Option<SystemTime>,
+    /// The file it is a copy of (see `Reader::copy_of`), kept across the closing.
+    pub(super) copy_of: Option<DevIno>,
 }
 
 impl Core {
@@ -78,6 +80,7 @@ impl Core {
                 delivered: r.delivered,
                 committed: r.committed,
                 mtime,
+                copy_of: r.copy_of,
             });
         }
     }
@@ -132,7 +135,7 @@ impl Core {
                         committed: p.committed,
                         delivered: p.delivered,
                         unsaid: false,
-                        copy_of: None,
+                        copy_of: p.copy_of,
                     });
                 }
             }
@@ -161,7 +164,7 @@ impl Core {
             finite: false,
             at_eof: false,
             decoded: None,
-            copy_of: None,
+            copy_of: p.copy_of,
         };
         if current {
             self.streams[i].current = Some(r);
