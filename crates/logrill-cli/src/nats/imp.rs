@@ -395,8 +395,11 @@ impl Drop for NatsSink {
 impl Consumer for NatsSink {
     type Output = ();
 
-    fn close(self) -> Result<(), SinkError> {
-        Ok(())
+    /// Closing waits until the broker acknowledged every message sent (as
+    /// [`NatsSink::settle`]): a sink closed as the end of a run must not report success
+    /// for records still in flight.
+    fn close(mut self) -> Result<(), SinkError> {
+        self.settle().map_err(SinkError::Write)
     }
 }
 
