@@ -53,8 +53,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::record::order::time_of_text;
-use crate::record::{FieldKey, Record, Timestamp, Value};
-use crate::stage::parse::Parser;
+use crate::record::Timestamp;
 
 use super::gzindex::parallel::IndexedFile;
 use super::gzindex::seek::{FromPoint, Starts};
@@ -85,12 +84,24 @@ const PROBE_LINE_MAX: usize = 1024 * 1024;
 /// The largest UTC offset: how far a time written without offset can be from the instant.
 const MAX_OFFSET_MICROS: i64 = 14 * 3600 * MICROS;
 
-/// Field names holding a line's time, in order of preference.
-const TIME_FIELDS: [&str; 4] = ["time", "timestamp", "ts", "@timestamp"];
+/// A reader of each line's time by the log's format, made from a file's first lines.
+pub trait TimeReader: Send {
+    /// The time the format holds in `line`, if it reads one.
+    fn time(&mut self, line: &[u8]) -> Option<Timestamp>;
+    /// The format and the field it reads the time from (for `Debug`).
+    fn describe(&self) -> (&str, &str);
+}
+
+/// Makes a [`TimeReader`] for lines like a sample (a file's first lines), if their format
+/// has a time field. The log formats live above this layer: the parsers provide the one
+/// [`TimeRange::new`] sets (`stage::parse::times`), so that finding files and skipping
+/// time ranges know nothing of parsing. Without one, a line's time is found by a scan
+/// alone (a time at the line's start, or in its first brackets).
+pub type FormatTimes = fn(&[&[u8]]) -> Option<Box<dyn TimeReader>>;
 
 /// A time range: `since` (included) to `until` (excluded), in microseconds since the Unix
 /// epoch (times written without an offset count as UTC, as everywhere in logrill).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct TimeRange {
     /// The first instant in range; `None`: no lower bound.
     pub since: Option<i64>,
@@ -98,18 +109,12 @@ pub struct TimeRange {
     pub until: Option<i64>,
     /// How far out of order a file's lines may be (microseconds); see the module docs.
     pub margin: i64,
+    /// How a line's time is read by its format ([`TimeRange::new`] sets the parsers'
+    /// reader); `None`: by a scan alone.
+    pub format_times: Option<FormatTimes>,
 }
 
 impl TimeRange {
-    /// A range from the bounds, with the default margin.
-    pub fn new(since: Option<i64>, until: Option<i64>) -> TimeRange {
-        TimeRange {
-            since,
-            until,
-            margin: DEFAULT_MARGIN_MICROS,
-        }
-    }
-
     /// Whether a line of time `t` (microseconds) is in range.
     #[inline]
     pub fn contains(&self, t: i64) -> bool {
@@ -260,19 +265,19 @@ impl RangeCounters {
     }
 }
 
-/// Finds the time of a line, by the format `parse auto` recognises in a sample of lines;
-/// for lines that format does not read (or when it recognises none), by a scan for a time
-/// at the line's start (`2026-12-01T10:00:00Z …`, `2026-12-01 10:00:00,123 …`: application
-/// logs) or in its first brackets (`[01/Dec/2026:10:00:00 +0000]`).
+/// Finds the time of a line, by the format `parse auto` recognises in a sample of lines
+/// (through the range's [`FormatTimes`]); for lines that format does not read (or when it
+/// recognises none), by a scan for a time at the line's start (`2026-12-01T10:00:00Z …`,
+/// `2026-12-01 10:00:00,123 …`: application logs) or in its first brackets
+/// (`[01/Dec/2026:10:00:00 +0000]`).
 pub struct LineClock {
-    parser: Option<(Parser, FieldKey, &'static str)>,
-    rec: Option<Record<'static>>,
+    format: Option<Box<dyn TimeReader>>,
 }
 
 impl std::fmt::Debug for LineClock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (parser, field) = match &self.parser {
-            Some((p, _, name)) => (p.name(), *name),
+        let (parser, field) = match &self.format {
+            Some(r) => r.describe(),
             None => ("scan", "-"),
         };
         f.debug_struct("LineClock")
@@ -285,28 +290,16 @@ impl std::fmt::Debug for LineClock {
 impl LineClock {
     /// The clock for lines like `sample` (the first lines of a file): `None` when no line
     /// of the sample has a time it can find.
-    pub fn from_sample(sample: &[&[u8]]) -> Option<LineClock> {
-        if let Ok((parser, _)) = Parser::auto(sample) {
-            for name in TIME_FIELDS {
-                let mut p = parser.clone();
-                let key = p.resolve(name);
-                p.project(std::slice::from_ref(&key));
-                let mut clock = LineClock {
-                    parser: Some((p, key, name)),
-                    rec: Some(Record::new()),
-                };
-                if sample.iter().any(|l| clock.parsed(l).is_some()) {
-                    return Some(clock);
-                }
-            }
+    pub fn from_sample(sample: &[&[u8]], formats: Option<FormatTimes>) -> Option<LineClock> {
+        if let Some(reader) = formats.and_then(|f| f(sample)) {
+            return Some(LineClock {
+                format: Some(reader),
+            });
         }
         sample
             .iter()
             .any(|l| scan_time(l).is_some())
-            .then(|| LineClock {
-                parser: None,
-                rec: None,
-            })
+            .then_some(LineClock { format: None })
     }
 
     /// The time of `line` (microseconds since the epoch), if one is found.
@@ -315,19 +308,8 @@ impl LineClock {
     }
 
     fn stamp(&mut self, line: &[u8]) -> Option<Timestamp> {
-        self.parsed(line).or_else(|| scan_time(line))
-    }
-
-    /// The time the recognised format reads in `line`.
-    fn parsed(&mut self, line: &[u8]) -> Option<Timestamp> {
-        let (parser, key, _) = self.parser.as_mut()?;
-        let mut rec: Record<'_> = self.rec.take().unwrap_or_default().recycle();
-        let t = match parser.parse(line, &mut rec) {
-            Ok(()) => rec.get(key).and_then(value_time),
-            Err(_) => None,
-        };
-        self.rec = Some(rec.recycle());
-        t
+        let by_format = self.format.as_mut().and_then(|r| r.time(line));
+        by_format.or_else(|| scan_time(line))
     }
 
     /// Whether the time of `line` is written without a UTC offset (as if UTC; see
@@ -364,19 +346,10 @@ fn scan_time(line: &[u8]) -> Option<Timestamp> {
 
 /// The clock of the first 100 lines of `bytes` (complete lines) in which a time is found,
 /// trying each hundred in turn (a file may start with many lines without one).
-fn clock_in(bytes: &[u8]) -> Option<LineClock> {
+fn clock_in(bytes: &[u8], formats: Option<FormatTimes>) -> Option<LineClock> {
     lines_of(bytes, true)
         .chunks(100)
-        .find_map(LineClock::from_sample)
-}
-
-/// A value as an instant: a time, or a string holding one (JSON writes times as strings).
-fn value_time(v: &Value<'_>) -> Option<Timestamp> {
-    match v {
-        Value::Time(t) => Some(*t),
-        Value::Str(s) => time_of_text(s),
-        _ => None,
-    }
+        .find_map(|s| LineClock::from_sample(s, formats))
 }
 
 /// The complete lines of `bytes` (a final line without newline only if `whole`), without
@@ -409,8 +382,12 @@ pub struct FileSpan {
 
 /// Read the span of the file at `path`: its head (decoded, for a compressed file), its
 /// tail (plain files), its modification time (compressed files). Bytes read are added to
-/// `read`.
-pub fn file_span(path: &Path, read: &AtomicU64) -> io::Result<FileSpan> {
+/// `read`. Times are read by `formats` (see [`FormatTimes`]).
+pub fn file_span(
+    path: &Path,
+    read: &AtomicU64,
+    formats: Option<FormatTimes>,
+) -> io::Result<FileSpan> {
     let mut file = File::open(path)?;
     let meta = file.metadata()?;
     let len = meta.len();
@@ -446,7 +423,9 @@ pub fn file_span(path: &Path, read: &AtomicU64) -> io::Result<FileSpan> {
     let whole_head =
         head.len() < HEAD_BYTES && (codec != Codec::Plain || len as usize == head.len());
     let sample = lines_of(&head, whole_head);
-    let mut clock = sample.chunks(100).find_map(LineClock::from_sample);
+    let mut clock = sample
+        .chunks(100)
+        .find_map(|s| LineClock::from_sample(s, formats));
     let Some(c) = clock.as_mut() else {
         return Ok(FileSpan {
             clock,
@@ -834,7 +813,7 @@ impl<R: Read> RangeFilter<R> {
             };
             if self.clock.is_none() {
                 // No time found in the first lines yet: look again in each read until one is.
-                self.clock = clock_in(batch.as_bytes());
+                self.clock = clock_in(batch.as_bytes(), self.range.format_times);
             }
             let mut timeless = 0u64;
             for raw in batch.as_bytes().split_inclusive(|&b| b == b'\n') {
@@ -896,7 +875,7 @@ pub fn open_in_range(
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return as_stream(Box::new(open));
     }
-    let span = match file_span(path, &counters.bytes_read) {
+    let span = match file_span(path, &counters.bytes_read, range.format_times) {
         Ok(span) => span,
         Err(_) => return as_stream(Box::new(open)),
     };
@@ -1013,7 +992,9 @@ impl<R: Read> Read for StreamFilter<R> {
             let n = read_full(&mut inner, &mut head)?;
             head.truncate(n);
             let sample = lines_of(&head, n < HEAD_BYTES);
-            let clock = sample.chunks(100).find_map(LineClock::from_sample);
+            let clock = sample
+                .chunks(100)
+                .find_map(|s| LineClock::from_sample(s, range.format_times));
             let chained = io::Cursor::new(head).chain(inner);
             self.state =
                 StreamState::Filtering(Box::new(RangeFilter::new(chained, clock, range, counters)));
@@ -1135,7 +1116,7 @@ mod tests {
     fn clock_for(path: &Path) -> LineClock {
         let head = std::fs::read(path).unwrap();
         let sample = lines_of(&head[..HEAD_BYTES], false);
-        LineClock::from_sample(&sample[..100]).unwrap()
+        LineClock::from_sample(&sample[..100], Some(crate::stage::parse::line_times)).unwrap()
     }
 
     #[test]
@@ -1202,7 +1183,7 @@ mod tests {
             b"    at a stack trace continuation",
             b"host [01/Dec/2026:10:00:03 +0000] something else",
         ];
-        let mut clock = LineClock::from_sample(&lines[..2]).unwrap();
+        let mut clock = LineClock::from_sample(&lines[..2], None).unwrap();
         let got: Vec<Option<i64>> = lines.iter().map(|l| clock.time_of(l)).collect();
         let at = |s: i64, us: i64| Some(DAY0 + 10 * HOUR + s * MICROS + us);
         assert_eq!(
@@ -1310,7 +1291,7 @@ impl LiveRange {
             };
         }
         if !self.clocks.contains_key(name) {
-            if let Some(c) = clock_in(bytes) {
+            if let Some(c) = clock_in(bytes, self.range.format_times) {
                 self.clocks.insert(name.clone(), c);
             }
         }

@@ -58,6 +58,7 @@ mod pattern;
 mod program;
 mod scan;
 mod timepart;
+mod times;
 
 /// The record model moved to [`crate::record`]; these paths keep the parser bodies'
 /// `super::record` / `super::value` / `super::time` imports working unchanged.
@@ -83,6 +84,7 @@ pub use failures::{FailureExample, Failures, Mismatch, MISMATCH_MIN_FAILED};
 pub use json::{JsonError, JsonParser};
 pub use logfmt::{LogfmtError, LogfmtParser};
 pub use pattern::RegexParser;
+pub use times::line_times;
 
 use program::Program;
 
