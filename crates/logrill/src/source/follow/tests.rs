@@ -1187,6 +1187,49 @@ fn a_generation_missed_and_compressed_meanwhile_is_read_through_its_decoder() {
     );
 }
 
+/// The first `n` numbered lines handed out by `f`, each with its origin: the identity of
+/// the file it is named by, and that file's first bytes up to the line's end.
+fn origins_of(f: &mut Follower, n: usize) -> Vec<(u64, super::identity::DevIno, Vec<u8>)> {
+    let mut out = Vec::new();
+    let end = Instant::now() + WAIT;
+    while out.len() < n && Instant::now() < end {
+        if let NextBatch::Batch(b) = f.next_batch_until(Some(Instant::now() + WAIT / 10)) {
+            let o = b.origin.expect("a followed file has an origin");
+            let mut at = b.offset;
+            for l in b.lines() {
+                let seq = std::str::from_utf8(l).unwrap().parse().unwrap();
+                let end = (at as usize + l.len() + 1).min(o.head.len());
+                out.push((seq, o.id, o.head[..end].to_vec()));
+                at += l.len() as u64 + 1;
+            }
+        }
+    }
+    out
+}
+
+/// A follower of `path` from its start, checkpointing to `state`; `commit`: lines count
+/// as processed when the next is asked for (else never, as for a consumer that died).
+fn follow_from_start(path: &Path, state: &Path, commit: bool) -> Follower {
+    Follow::new()
+        .path(path)
+        .start(Start::Beginning)
+        .state(state)
+        .auto_commit(commit)
+        .open()
+        .unwrap()
+}
+
+/// "kill -9" of `f`, whose state file is `from`: its checkpoint as of now, copied to
+/// `dir/name` for the next run (the killed run's state file stays locked), no close.
+fn crash(f: Follower, from: &Path, dir: &Path, name: &str) -> PathBuf {
+    let mut f = f;
+    f.checkpoint().unwrap();
+    let saved = dir.join(name);
+    fs::copy(from, &saved).unwrap();
+    std::mem::forget(f);
+    saved
+}
+
 /// Issue 13: lines handed out but not yet processed when logrill died, read again at the
 /// restart from copy-truncate's compressed copy, are named as the lines already handed
 /// out: the same origin (the identity of the file they were first read from, and its
@@ -1194,43 +1237,16 @@ fn a_generation_missed_and_compressed_meanwhile_is_read_through_its_decoder() {
 /// re-sends instead of storing them twice.
 #[test]
 fn lines_read_again_from_a_compressed_copy_keep_their_origin() {
-    use super::identity::DevIno;
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("app.log");
     let state = dir.path().join("state");
     write_seq(&p, 0, 100);
-    let origins = |f: &mut Follower| {
-        let mut out: Vec<(u64, DevIno, Vec<u8>)> = Vec::new();
-        let end = Instant::now() + WAIT;
-        while out.len() < 100 && Instant::now() < end {
-            if let NextBatch::Batch(b) = f.next_batch_until(Some(Instant::now() + WAIT / 10)) {
-                let o = b.origin.expect("a followed file has an origin");
-                let mut at = b.offset;
-                for l in b.lines() {
-                    let seq = std::str::from_utf8(l).unwrap().parse().unwrap();
-                    let end = (at as usize + l.len() + 1).min(o.head.len());
-                    out.push((seq, o.id, o.head[..end].to_vec()));
-                    at += l.len() as u64 + 1;
-                }
-            }
-        }
-        out
-    };
-    let mut f = Follow::new()
-        .path(&p)
-        .start(Start::Beginning)
-        .state(&state)
-        .auto_commit(false)
-        .open()
-        .unwrap();
-    let first = origins(&mut f);
+    let mut f = follow_from_start(&p, &state, false);
+    let first = origins_of(&mut f, 100);
     assert_eq!(first.len(), 100);
     // Handed out, never processed: the checkpoint stays at 0 (with the file's first bytes).
-    f.checkpoint().unwrap();
-    let saved = dir.path().join("state.at-crash");
-    fs::copy(&state, &saved).unwrap();
-    std::mem::forget(f); // "kill -9": no close, no checkpoint
-                         // Meanwhile: copy-truncate with compress.
+    let saved = crash(f, &state, dir.path(), "state.at-crash");
+    // Meanwhile: copy-truncate with compress.
     let mut enc = flate2::write::GzEncoder::new(
         fs::File::create(dir.path().join("app.log.1.gz")).unwrap(),
         flate2::Compression::default(),
@@ -1243,13 +1259,8 @@ fn lines_read_again_from_a_compressed_copy_keep_their_origin() {
         .unwrap()
         .set_len(0)
         .unwrap();
-    let mut f = Follow::new()
-        .path(&p)
-        .start(Start::Beginning)
-        .state(&saved)
-        .open()
-        .unwrap();
-    let again = origins(&mut f);
+    let mut f = follow_from_start(&p, &saved, true);
+    let again = origins_of(&mut f, 100);
     assert_eq!(again, first, "{:?}", f.take_notices().collect::<Vec<_>>());
 }
 
@@ -1263,37 +1274,9 @@ fn a_copy_checkpointed_keeps_the_origin_of_the_file_it_copies() {
     let p = dir.path().join("app.log");
     let state = dir.path().join("state");
     write_seq(&p, 0, 100);
-    let origins = |f: &mut Follower| {
-        let mut out: Vec<(u64, DevIno)> = Vec::new();
-        let end = Instant::now() + WAIT;
-        while out.len() < 100 && Instant::now() < end {
-            if let NextBatch::Batch(b) = f.next_batch_until(Some(Instant::now() + WAIT / 10)) {
-                let o = b.origin.expect("a followed file has an origin");
-                for l in b.lines() {
-                    out.push((std::str::from_utf8(l).unwrap().parse().unwrap(), o.id));
-                }
-            }
-        }
-        out
-    };
-    let follow = |state: &Path, commit: bool| {
-        Follow::new()
-            .path(&p)
-            .start(Start::Beginning)
-            .state(state)
-            .auto_commit(commit)
-            .open()
-            .unwrap()
-    };
-    // Each run has a state file of its own: the one a "killed" run holds stays locked.
-    let crash = |f: Follower, from: &Path, name: &str| {
-        let mut f = f;
-        f.checkpoint().unwrap();
-        let saved = dir.path().join(name);
-        fs::copy(from, &saved).unwrap();
-        std::mem::forget(f); // "kill -9": no close, no checkpoint
-        saved
-    };
+    let follow = |state: &Path, commit: bool| follow_from_start(&p, state, commit);
+    let crash = |f: Follower, from: &Path, name: &str| crash(f, from, dir.path(), name);
+    let origins = |f: &mut Follower| origins_of(f, 100);
     let mut f = follow(&state, false);
     let first = origins(&mut f);
     assert_eq!(first.len(), 100);
@@ -1313,7 +1296,7 @@ fn a_copy_checkpointed_keeps_the_origin_of_the_file_it_copies() {
     let text = fs::read_to_string(&third_state).unwrap();
     let mut f = follow(&third_state, true);
     let third = origins(&mut f);
-    let ids = |v: &[(u64, DevIno)]| {
+    let ids = |v: &[(u64, DevIno, Vec<u8>)]| {
         v.iter()
             .map(|o| o.1)
             .collect::<std::collections::BTreeSet<_>>()
