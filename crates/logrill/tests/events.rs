@@ -109,27 +109,6 @@ fn a_sink_that_stops_ends_the_run_as_head_does() {
     }
 }
 
-/// A sink that stops ends the run also inside `tee`: the output's `Stop` is not one
-/// branch's end (a `head` in it), so the other branches are sent nothing more.
-#[test]
-fn a_sink_that_stops_ends_a_tee_too() {
-    let dir = tempfile::tempdir().unwrap();
-    write_log(dir.path(), 50);
-    for threads in [1, 2] {
-        let report = logrill::Pipeline::new(files(vec![dir.path().join("access-log")]))
-            .threads(threads)
-            .stage("tee (field 1) (field 7)")
-            .run_into(first(3))
-            .unwrap();
-        assert_eq!(
-            report.value.len(),
-            3,
-            "{threads} threads: {:?}",
-            report.value
-        );
-    }
-}
-
 /// `for_each` stopped early keeps what the run met before the stop: the skipped values
 /// and the failed inputs (before, a stop was an output error and its report had no skips).
 #[test]

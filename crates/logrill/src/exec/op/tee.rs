@@ -1,7 +1,7 @@
 //! `tee`: every value goes into each branch, a whole plan of its own; the run stops when
 //! every branch has.
 
-use super::super::event::{emit, Event, Latch};
+use super::super::event::{emit, Event};
 use super::super::flow::{Flow, RunError};
 use super::super::stats::{Ctx, Stats};
 use super::super::Events;
@@ -23,28 +23,15 @@ impl Tee {
         }
     }
 
-    /// Push the value into every branch still going. A branch that stops (its `head` is
-    /// full) is sent nothing more; an output that stops ends the whole run, so the
-    /// output is watched through a [`Latch`] to tell the two apart.
+    /// Push the value into every branch still going.
     #[inline]
     pub fn push(&mut self, ctx: &mut Ctx<'_>, mut item: Item<'_, '_>) -> Result<Flow, RunError> {
-        let (input, line_no) = (ctx.input, ctx.line_no);
-        let mut latch = Latch::new(&mut *ctx.output);
         for ((_, chain), done) in self.branches.iter_mut().zip(self.done.iter_mut()) {
             if *done {
                 continue;
             }
-            let mut branch_ctx = Ctx {
-                input,
-                line_no,
-                output: &mut latch,
-                stats: &mut *ctx.stats,
-            };
-            if chain.push(&mut branch_ctx, item.again())? == Flow::Stop {
+            if chain.push(ctx, item.again())? == Flow::Stop {
                 *done = true;
-            }
-            if latch.stopped {
-                return Ok(Flow::Stop);
             }
         }
         Ok(if self.done.iter().all(|d| *d) {
