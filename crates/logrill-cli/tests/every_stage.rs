@@ -225,7 +225,7 @@ fn three_ways(format: &str, q: Query) -> Answer {
     assert!(pushed.errors.is_empty(), "{text}: {:?}", pushed.errors);
     let pushed = from_results(&pushed.value);
 
-    // Pushed a line at a time (each line a batch of one in the engine).
+    // Pushed a line at a time (each line one pushed item in the engine).
     let mut sink = q.sink().unwrap();
     for input in files() {
         let input = input.unwrap();

@@ -181,11 +181,11 @@ fn a_plan_sinks_output_feeds_another_sink() {
     assert_eq!(report.value, ["1:1", "3:3"]);
 }
 
-/// One line sent to a plan sink goes through the engine's batch loop as a batch of one
-/// (issue 15): its line end is trimmed as a reader trims it (it used to stay in the
-/// value), and its number is its place among the lines sent.
+/// One line sent to a plan sink is one line to the engine (issue 15): the leading grep
+/// decides on it as on a batch, its line end is trimmed as a reader trims it (it used to
+/// stay in the value), and its number is its place among the lines sent.
 #[test]
-fn a_line_sent_to_a_plan_sink_is_a_batch_of_one() {
+fn a_line_sent_to_a_plan_sink_is_one_line() {
     let mut s = query().grep("GET").sink_into(first(10)).unwrap();
     for line in ["GET /a\r\n", "POST /b\n", "GET /c"] {
         assert_eq!(s.send_line(line).unwrap(), Flow::Continue);

@@ -110,7 +110,9 @@ pub struct TimeRange {
     /// How far out of order a file's lines may be (microseconds); see the module docs.
     pub margin: i64,
     /// How a line's time is read by its format ([`TimeRange::new`] sets the parsers'
-    /// reader); `None`: by a scan alone.
+    /// reader: build ranges with it). `None`: by a scan alone, at the line's start and in
+    /// its first brackets, so JSON or logfmt lines whose time is a field elsewhere have no
+    /// time and are left out (counted).
     pub format_times: Option<FormatTimes>,
 }
 

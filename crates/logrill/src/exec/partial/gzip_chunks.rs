@@ -47,6 +47,11 @@ pub struct ChunkChecks {
     /// A chunk was not decoded (its part met an error, reported there): the file's CRCs
     /// cannot be checked.
     incomplete: bool,
+    /// The run ended at the last chunk of the file as the part's own index counts them:
+    /// the last part of a file must, or the parts were planned against an index with
+    /// fewer chunks and the file's end was never read (even when the parts happen to stop
+    /// at a member's end, where the CRCs all match).
+    at_end: bool,
 }
 
 impl std::fmt::Debug for ChunkChecks {
@@ -54,16 +59,17 @@ impl std::fmt::Debug for ChunkChecks {
         f.debug_struct("ChunkChecks")
             .field("pieces", &self.pieces.len())
             .field("incomplete", &self.incomplete)
+            .field("at_end", &self.at_end)
             .finish()
     }
 }
 
 impl ChunkChecks {
-    /// The bytes: a flag (1: incomplete), the count, then per piece its CRC-32 (u32), its
+    /// The bytes: flags (1: incomplete, 2: at the end), the count, then per piece its CRC-32 (u32), its
     /// length (u64) and a trailer flag with the stored CRC-32 and length (u32 each).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = WireWriter::default();
-        w.u8(u8::from(self.incomplete));
+        w.u8(u8::from(self.incomplete) | (u8::from(self.at_end) << 1));
         w.len(self.pieces.len());
         for p in &self.pieces {
             let (crc, len, trailer) = p.to_parts();
@@ -84,7 +90,8 @@ impl ChunkChecks {
     /// Read what [`ChunkChecks::to_bytes`] wrote.
     pub fn from_bytes(bytes: &[u8]) -> Result<ChunkChecks, PartialError> {
         let mut r = WireReader::new(bytes);
-        let incomplete = r.u8()? != 0;
+        let flags = r.u8()?;
+        let (incomplete, at_end) = (flags & 1 != 0, flags & 2 != 0);
         let mut pieces = Vec::new();
         for _ in 0..r.len(8 + 8 + 1)? {
             let crc = u32_of(&mut r)?;
@@ -98,7 +105,11 @@ impl ChunkChecks {
         if !r.at_end() {
             return Err(r.error("bytes after the end").into());
         }
-        Ok(ChunkChecks { pieces, incomplete })
+        Ok(ChunkChecks {
+            pieces,
+            incomplete,
+            at_end,
+        })
     }
 
     /// Check every member of the file whose parts' checks are `parts`, in file order: an
@@ -106,13 +117,23 @@ impl ChunkChecks {
     /// a part was incomplete (its error was reported where it happened).
     pub fn check(parts: impl IntoIterator<Item = ChunkChecks>) -> std::io::Result<()> {
         let mut members = MemberCheck::default();
+        let mut at_end = false;
         for part in parts {
             if part.incomplete {
                 return Ok(());
             }
+            at_end = part.at_end;
             members.fold(part.pieces)?;
         }
-        members.finish()
+        members.finish()?;
+        match at_end {
+            true => Ok(()),
+            false => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the parts end before the file's last chunk: its end was never read (its \
+                 index changed since they were planned?)",
+            )),
+        }
     }
 }
 
@@ -136,6 +157,7 @@ impl PartialResult {
     ) -> Result<(PartialResult, ChunkChecks), PartialError> {
         let name = InputName::Path(path.to_path_buf());
         let mut slots = Vec::new();
+        let mut at_end = false;
         let input = open_with_index(path, None, 2, Some(cache)).and_then(|whole| {
             let Some(file) = whole.indexed().filter(|f| chunks.end <= f.chunks()) else {
                 return Err(Error::Io {
@@ -146,12 +168,14 @@ impl PartialResult {
                     ),
                 });
             };
+            at_end = chunks.end == file.chunks();
             chained(&name, file, chunks.clone(), &mut slots)
         });
         let failed = input.is_err();
         let part = PartialResult::run(plan, input.map(Some).transpose(), on_error, options)?;
         let mut checks = ChunkChecks {
             incomplete: failed,
+            at_end,
             ..ChunkChecks::default()
         };
         for slot in slots {
@@ -335,11 +359,15 @@ mod tests {
     /// must say so, not pass because every member it saw ended well.
     #[test]
     fn parts_that_do_not_reach_the_end_are_an_error() {
+        // Every prefix, among them those that stop exactly at a member's end (where every
+        // CRC seen matches).
         for members in [1, 3] {
             let (_dir, path, cache, chunks, _) = indexed(members);
-            let (_, checks) = run_in_parts("count", &path, &cache, &[0, 1, chunks - 1]);
-            let e = ChunkChecks::check(checks).unwrap_err().to_string();
-            assert!(e.contains("its end was never read"), "{e}");
+            for end in 1..chunks {
+                let (_, checks) = run_in_parts("count", &path, &cache, &[0, end]);
+                let e = ChunkChecks::check(checks).unwrap_err().to_string();
+                assert!(e.contains("end was never read"), "{end} of {chunks}: {e}");
+            }
         }
     }
 

@@ -18,8 +18,9 @@
 //! (copy-truncate's copy: its lines keep that file's identity across restarts, so message
 //! ids stay the same) or `-`, and the name it was followed under (bytes outside printable
 //! ASCII, spaces and `%` written as `%XX`). Entries of one name are in reading order: older
-//! generations (rotated, still being finished) first. A version 1 file (the same without
-//! the copy field) is still read.
+//! generations (rotated, still being finished) first. While no entry is a copy, the file
+//! is written as version 1 (the same without the copy field, and the first line
+//! `logrill-follow-state 1`), which older logrill versions read too.
 //!
 //! ## Atomicity
 //! The state is written to `FILE.tmp`, `fsync`ed, renamed over `FILE`, and the directory is
@@ -47,7 +48,7 @@ use super::error::FollowError;
 use super::identity::{DevIno, Fingerprint};
 
 const MAGIC: &str = "logrill-follow-state 2";
-/// The format before the copy field; read, never written.
+/// The format without the copy field: written while no entry is a copy.
 const MAGIC_V1: &str = "logrill-follow-state 1";
 
 /// One file's checkpoint.
@@ -182,10 +183,12 @@ impl StateFile {
     }
 }
 
-/// The text of a state file.
+/// The text of a state file: version 1 while no entry is a copy (so a state file can go
+/// back to an older logrill), version 2 with the copy field once one is.
 pub fn encode(entries: &[Entry]) -> String {
+    let with_copy = entries.iter().any(|e| e.copy_of.is_some());
     let mut s = String::with_capacity(64 + entries.len() * 96);
-    s.push_str(MAGIC);
+    s.push_str(if with_copy { MAGIC } else { MAGIC_V1 });
     s.push('\n');
     for e in entries {
         s.push_str(if e.done { "done" } else { "live" });
@@ -193,9 +196,10 @@ pub fn encode(entries: &[Entry]) -> String {
             " {} {} {} {:016x} {} ",
             e.id.dev, e.id.ino, e.fp.len, e.fp.hash, e.offset
         ));
-        match e.copy_of {
-            Some(of) => s.push_str(&format!("{}:{} ", of.dev, of.ino)),
-            None => s.push_str("- "),
+        match (with_copy, e.copy_of) {
+            (false, _) => {}
+            (true, Some(of)) => s.push_str(&format!("{}:{} ", of.dev, of.ino)),
+            (true, None) => s.push_str("- "),
         }
         escape_into(e.name.as_os_str().as_bytes(), &mut s);
         s.push('\n');
@@ -323,6 +327,10 @@ mod tests {
         let text = encode(&entries);
         assert!(text.starts_with(MAGIC));
         assert_eq!(decode(text.as_bytes()).unwrap(), entries);
+        // Without a copy, version 1, which an older logrill reads too.
+        let text = encode(&entries[..2]);
+        assert!(text.starts_with(MAGIC_V1), "{text}");
+        assert_eq!(decode(text.as_bytes()).unwrap(), &entries[..2]);
     }
 
     /// A state file written before the copy field is read as it was meant.
