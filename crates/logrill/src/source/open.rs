@@ -310,10 +310,25 @@ impl Read for ShrinkCheck {
     }
 }
 
+/// Read until `buf` is full or the reader ends (retrying interrupted reads); the number of
+/// bytes read. What every "first bytes of a file" look uses.
+pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// A reader that adds what it reads to a shared counter.
-struct Counted<R> {
-    inner: R,
-    counter: Arc<AtomicU64>,
+pub(crate) struct Counted<R> {
+    pub(crate) inner: R,
+    pub(crate) counter: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counted<R> {
@@ -437,15 +452,10 @@ pub fn open_reader_with<R: Read + Send + 'static>(
     decode_threads: usize,
 ) -> Result<Input> {
     let mut head = vec![0u8; MAGIC_LEN];
-    let mut got = 0;
-    while got < MAGIC_LEN {
-        match reader.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(source) => return Err(Error::Io { name, source }),
-        }
-    }
+    let got = match read_full(&mut reader, &mut head) {
+        Ok(got) => got,
+        Err(source) => return Err(Error::Io { name, source }),
+    };
     head.truncate(got);
     let codec = detect(&head);
     let stream: Head<R> = Cursor::new(head).chain(reader);

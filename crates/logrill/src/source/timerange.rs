@@ -59,7 +59,7 @@ use super::gzindex::parallel::IndexedFile;
 use super::gzindex::seek::{FromPoint, Starts};
 use super::gzindex::IndexCache;
 use super::lines::LineReader;
-use super::open::{detect, Codec, Input};
+use super::open::{detect, read_full, Codec, Counted as SharedCounted, Input};
 use super::pieces::{PieceReader, WholeFile};
 
 /// Microseconds in a second.
@@ -408,9 +408,9 @@ pub fn file_span(
         let taken = Arc::new(AtomicU64::new(0));
         // Small reads: the decoder's buffer would otherwise take 128 KiB of a file whose
         // head is a few KiB compressed.
-        let counted = CountedOwned {
+        let counted = SharedCounted {
             inner: SmallReads(file.try_clone()?),
-            read: taken.clone(),
+            counter: taken.clone(),
         };
         let mut input =
             super::open::open_reader(crate::error::InputName::Path(path.to_path_buf()), counted)
@@ -503,20 +503,6 @@ fn last_time(
     }
 }
 
-/// Read until `buf` is full or the end; the number of bytes read.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 /// A reader that reads at most [`SmallReads::MOST`] bytes at a time.
 struct SmallReads<R>(R);
 
@@ -541,20 +527,6 @@ impl<R: Read> Read for Counted<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         RangeCounters::add(self.read, n as u64);
-        Ok(n)
-    }
-}
-
-/// [`Counted`] for a reader that must own its counter (a decoder's source).
-struct CountedOwned<R> {
-    inner: R,
-    read: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for CountedOwned<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        RangeCounters::add(&self.read, n as u64);
         Ok(n)
     }
 }
@@ -725,9 +697,9 @@ fn gz_seek_point(
     let mut hi = file.chunks();
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        let mut probe = CountedOwned {
+        let mut probe = SharedCounted {
             inner: Starts::new(file.clone(), mid, hi, Some(Arc::clone(read))),
-            read: Arc::clone(decoded),
+            counter: Arc::clone(decoded),
         };
         match timed_line_in(&mut probe, false, u64::MAX, clock)? {
             Some((_, t)) if t < low_water => lo = mid,
@@ -926,9 +898,9 @@ pub fn open_in_range(
         });
     }
     // The decoded bytes of a compressed file, counted.
-    let decoded = |reader: Box<dyn Read + Send>, counters: &RangeCounters| CountedOwned {
+    let decoded = |reader: Box<dyn Read + Send>, counters: &RangeCounters| SharedCounted {
         inner: reader,
-        read: Arc::clone(&counters.bytes_decoded),
+        counter: Arc::clone(&counters.bytes_decoded),
     };
     // A gzip file with an index is entered at a seek point, as a plain file is entered by
     // binary search (and for the same reason: its first lines are before the target).

@@ -24,7 +24,7 @@
 //! lets them be recognised as a file already read.
 
 use std::fs::{File, Metadata};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 
@@ -184,17 +184,8 @@ pub fn content_head(path: &Path) -> io::Result<(Codec, Vec<u8>)> {
     } else {
         drop(file);
         let mut input = crate::source::open(path).map_err(io::Error::other)?;
-        let mut got = 0;
-        while got < head.len() {
-            match input.read(&mut head[got..]) {
-                Ok(0) => break,
-                Ok(k) => got += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // A compressed file still being written (or damaged) has no usable head.
-                Err(e) => return Err(e),
-            }
-        }
-        got
+        // A compressed file still being written (or damaged) has no usable head: an error.
+        crate::source::open::read_full(&mut input, &mut head)?
     };
     head.truncate(got);
     Ok((codec, head))

@@ -178,15 +178,7 @@ impl Reader {
     ) -> io::Result<Reader> {
         let mut head = vec![0; super::identity::HEAD_MAX];
         let mut first = decoder(&path, &file)?;
-        let mut got = 0;
-        while got < head.len() {
-            match io::Read::read(&mut first, &mut head[got..]) {
-                Ok(0) => break,
-                Ok(k) => got += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let got = crate::source::open::read_full(&mut first, &mut head)?;
         head.truncate(got);
         let input = decoder(&path, &file)?;
         let head = Head::from_bytes(&head);
