@@ -29,13 +29,11 @@ pub struct IndexArgs {
 pub fn cache(dir: Option<&PathBuf>) -> Option<Arc<IndexCache>> {
     let dir = match dir {
         Some(d) => d.clone(),
-        None => match std::env::var_os("LOGRILL_INDEX_DIR").filter(|v| !v.is_empty()) {
-            Some(d) => PathBuf::from(d),
-            None => IndexCache::default_dir(
-                std::env::var_os("XDG_CACHE_HOME"),
-                std::env::var_os("HOME"),
-            )?,
-        },
+        None => IndexCache::dir_from_env(
+            std::env::var_os("LOGRILL_INDEX_DIR"),
+            std::env::var_os("XDG_CACHE_HOME"),
+            std::env::var_os("HOME"),
+        )?,
     };
     Some(Arc::new(IndexCache::new(dir)))
 }

@@ -144,16 +144,13 @@ pub fn partial_range<'py>(
 /// The gzip index directory: `dir` if given, else `$LOGRILL_INDEX_DIR`, else the user's
 /// cache directory (the command line's rule, see docs/gzip-index.md).
 fn index_dir_or_default(dir: Option<String>) -> PyResult<PathBuf> {
-    let dir = dir
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("LOGRILL_INDEX_DIR")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        })
-        .or_else(|| {
-            IndexCache::default_dir(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
-        });
+    let dir = dir.map(PathBuf::from).or_else(|| {
+        IndexCache::dir_from_env(
+            std::env::var_os("LOGRILL_INDEX_DIR"),
+            std::env::var_os("XDG_CACHE_HOME"),
+            std::env::var_os("HOME"),
+        )
+    });
     dir.ok_or_else(|| {
         crate::errors::LogrillError::new_err(
             "no gzip index directory: give index_dir, or set LOGRILL_INDEX_DIR or HOME",

@@ -64,6 +64,20 @@ impl IndexCache {
         Some(base.join("logrill").join("gzindex"))
     }
 
+    /// The index directory when none is given: `$LOGRILL_INDEX_DIR` if set, else
+    /// [`IndexCache::default_dir`]. The command line and the Python package both use this
+    /// rule; the caller passes the three environment values.
+    pub fn dir_from_env(
+        logrill_index_dir: Option<std::ffi::OsString>,
+        xdg_cache_home: Option<std::ffi::OsString>,
+        home: Option<std::ffi::OsString>,
+    ) -> Option<PathBuf> {
+        match logrill_index_dir.filter(|v| !v.is_empty()) {
+            Some(d) => Some(PathBuf::from(d)),
+            None => IndexCache::default_dir(xdg_cache_home, home),
+        }
+    }
+
     /// Bound the directory to `n` bytes (oldest indexes removed first).
     pub fn max_bytes(mut self, n: u64) -> IndexCache {
         self.max_bytes = n;

@@ -410,3 +410,21 @@ fn reading_from_a_seek_point_gives_the_lines_after_it_and_checks_later_members()
         }
     }
 }
+
+/// Where indexes go when no directory is given: `$LOGRILL_INDEX_DIR` (if not empty), else
+/// `$XDG_CACHE_HOME/logrill/gzindex`, else `$HOME/.cache/logrill/gzindex`, else nowhere.
+#[test]
+fn the_index_directory_by_the_environment() {
+    let os = |s: &str| Some(std::ffi::OsString::from(s));
+    let dir = |l, x, h| IndexCache::dir_from_env(l, x, h);
+    assert_eq!(dir(os("/i"), os("/x"), os("/h")), Some(PathBuf::from("/i")));
+    assert_eq!(
+        dir(os(""), os("/x"), os("/h")),
+        Some(PathBuf::from("/x/logrill/gzindex"))
+    );
+    assert_eq!(
+        dir(None, None, os("/h")),
+        Some(PathBuf::from("/h/.cache/logrill/gzindex"))
+    );
+    assert_eq!(dir(None, None, None), None);
+}
