@@ -35,6 +35,7 @@ use super::runner::Runner;
 use super::{conclude, Compiled, Emitted, Events, Summary};
 use crate::error::{Error, InputName};
 use crate::query::Plan;
+use crate::source::gzindex::members::AbsorbedSlot;
 use crate::source::gzindex::parallel::{MemberCheck, Piece as CrcPiece};
 use crate::source::pieces::{CrcSlot, Split};
 use crate::source::{Input, LineReader};
@@ -61,11 +62,21 @@ struct Done {
     /// A gzip chunk's CRC pieces, to be checked in file order (see [`MemberCheck`]);
     /// `None` inside when the chunk was not read to its end (the run was cancelled).
     check: Option<(InputName, Option<Vec<CrcPiece>>)>,
+    /// A gzip member range: how many ranges after it it absorbed (their cuts were no
+    /// member starts, see [`crate::source::gzindex::members`]); they are discarded unread.
+    absorbed: usize,
+}
+
+/// Where a piece leaves what the emitter needs once it is read: a gzip chunk's CRC
+/// pieces, or how many ranges after it a gzip member range absorbed.
+enum Slot {
+    Crc(CrcSlot),
+    Absorbed(AbsorbedSlot),
 }
 
 /// A work unit taken from the queue: an input or a piece of one, its channel to the
-/// emitter, and where a gzip chunk piece leaves its CRC pieces.
-type Work = (Result<Input, Error>, SyncSender<Msg>, Option<CrcSlot>);
+/// emitter, and where a gzip piece leaves what it found.
+type Work = (Result<Input, Error>, SyncSender<Msg>, Option<Slot>);
 
 /// A work unit's channel, as the emitter gets it, in input order.
 struct Unit {
@@ -78,7 +89,7 @@ struct Unit {
 /// already registered with the emitter).
 struct Queue<I> {
     files: I,
-    pieces: VecDeque<(Input, SyncSender<Msg>, Option<CrcSlot>)>,
+    pieces: VecDeque<(Input, SyncSender<Msg>, Option<Slot>)>,
     threads: usize,
     split: Split,
 }
@@ -113,7 +124,18 @@ impl<I: Iterator<Item = Result<Input, Error>>> Queue<I> {
             if self.threads > 1 && gz.chunks() > 1 {
                 for k in 0..gz.chunks() {
                     let (piece, slot) = Input::chunk_piece(name.clone(), gz, k);
-                    self.pieces.push_back((piece, register(k > 0)?, Some(slot)));
+                    self.pieces
+                        .push_back((piece, register(k > 0)?, Some(Slot::Crc(slot))));
+                }
+            }
+        } else if let Some(file) = input.members() {
+            let ranges: Option<Vec<_>> = (0..file.ranges())
+                .map(|k| Input::member_piece(name.clone(), file, k).ok())
+                .collect();
+            if let Some(ranges) = ranges.filter(|r| self.threads > 1 && r.len() > 1) {
+                for (k, (piece, slot)) in ranges.into_iter().enumerate() {
+                    self.pieces
+                        .push_back((piece, register(k > 0)?, Some(Slot::Absorbed(slot))));
                 }
             }
         }
@@ -303,6 +325,7 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
                     error: Some(e),
                     lines: 0,
                     check: None,
+                    absorbed: 0,
                 };
                 if tx.send(Msg::Done(Box::new(done))).is_err() {
                     return;
@@ -334,16 +357,22 @@ fn worker<I: Iterator<Item = Result<Input, Error>>>(
         if out.send_chunk().is_err() {
             return;
         }
-        let check = slot.map(|s| {
-            let pieces = s.lock().ok().and_then(|mut s| s.take());
-            (out.chunk.input.clone(), pieces)
-        });
+        let (check, absorbed) = match slot {
+            Some(Slot::Crc(s)) => {
+                let pieces = s.lock().ok().and_then(|mut s| s.take());
+                (Some((out.chunk.input.clone(), pieces)), 0)
+            }
+            // A range not read to its end (the run was cancelled) absorbed nothing known.
+            Some(Slot::Absorbed(s)) => (None, s.lock().ok().and_then(|s| *s).unwrap_or(0)),
+            None => (None, 0),
+        };
         let done = Done {
             partial,
             stats,
             error,
             lines,
             check,
+            absorbed,
         };
         if tx.send(Msg::Done(Box::new(done))).is_err() {
             return;
@@ -422,11 +451,25 @@ fn emit(
     // back unread to its end (a cancelled run): past it the CRCs could not be folded in
     // order, and checking on would report a mismatch that is not there.
     let mut members = Some(MemberCheck::default());
+    // Ranges of a gzip file cut at its members still to discard: the range before them
+    // decoded on through their cuts, which were no member starts.
+    let mut absorbed = 0;
     'units: for unit in order {
+        if unit.continues && absorbed > 0 {
+            absorbed -= 1;
+            // Its worker is let finish (it sends until its Done), but nothing it found is
+            // used: not its values, state, errors, or lines.
+            for msg in unit.rx {
+                if matches!(msg, Msg::Done(_)) {
+                    break;
+                }
+            }
+            continue;
+        }
         if unit.continues {
             base = next_base;
         } else {
-            (base, file_failed) = (0, false);
+            (base, file_failed, absorbed) = (0, false, 0);
             members = Some(MemberCheck::default());
         }
         for msg in unit.rx {
@@ -453,6 +496,7 @@ fn emit(
                         break;
                     }
                     let mut done = *done;
+                    absorbed = done.absorbed;
                     next_base = base + done.lines;
                     done.stats.skips.after_lines(base);
                     done.stats.failures.after_lines(base);

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, InputName, Result};
+use crate::source::gzindex::members::{AbsorbedSlot, MemberFile, MemberPiece};
 use crate::source::gzindex::parallel::IndexedFile;
 use crate::source::gzindex::{self, cache::read_at_most, Decoder, IndexCache};
 use crate::source::pieces::{ChunkPiece, CrcSlot, Nominal, WholeFile};
@@ -94,6 +95,8 @@ pub struct Input {
     whole: Option<WholeFile>,
     /// An indexed gzip file, which may be read chunk by chunk instead.
     indexed: Option<IndexedFile>,
+    /// A gzip file of several members, which may be read range by range instead.
+    members: Option<MemberFile>,
 }
 
 impl fmt::Debug for Input {
@@ -169,6 +172,7 @@ impl Input {
             threaded: self.threaded,
             whole: None,
             indexed: None,
+            members: None,
         }
     }
 
@@ -183,6 +187,7 @@ impl Input {
             threaded: false,
             whole: None,
             indexed: None,
+            members: None,
         }
     }
 
@@ -202,6 +207,7 @@ impl Input {
             threaded: false,
             whole: None,
             indexed: None,
+            members: None,
         }
     }
 
@@ -209,6 +215,33 @@ impl Input {
     /// [`ChunkPiece`]); `None` unless it is read through its index.
     pub fn indexed(&self) -> Option<&IndexedFile> {
         self.indexed.as_ref()
+    }
+
+    /// The multi-member gzip file behind this input, to be read range by range (see
+    /// [`MemberPiece`]); `None` unless it was cut at its members.
+    pub fn members(&self) -> Option<&MemberFile> {
+        self.members.as_ref()
+    }
+
+    /// Range `k` of the multi-member gzip file `file`, as an input named as the file is;
+    /// how many ranges after it it absorbed is left in the slot returned with it.
+    pub(crate) fn member_piece(
+        name: InputName,
+        file: &MemberFile,
+        k: usize,
+    ) -> io::Result<(Input, AbsorbedSlot)> {
+        let (piece, slot) = MemberPiece::new(file.clone(), k)?;
+        let input = Input {
+            name,
+            codec: Codec::Gzip,
+            reader: Box::new(piece),
+            // Decoded by the worker that reads it, as a chunk piece is.
+            threaded: true,
+            whole: None,
+            indexed: None,
+            members: None,
+        };
+        Ok((input, slot))
     }
 
     /// Chunk `k` of the indexed gzip file `file`, as an input named as the file is; its
@@ -225,6 +258,7 @@ impl Input {
             threaded: true,
             whole: None,
             indexed: None,
+            members: None,
         };
         (input, slot)
     }
@@ -408,14 +442,27 @@ pub fn open_with_index(
     let Some(handle) = handle else {
         return open_reader_with(name, reader, decode_threads);
     };
-    let (reader, threaded, indexed): (Box<dyn Read + Send>, bool, _) =
-        match gzindex::choose(path, &handle, reader, cache, decode_threads, counter) {
+    let members = || members_of(&handle, decode_threads, cache, counter.clone());
+    let (reader, threaded, indexed, members): (Box<dyn Read + Send>, bool, _, _) =
+        match gzindex::choose(
+            path,
+            &handle,
+            reader,
+            cache,
+            decode_threads,
+            counter.clone(),
+        ) {
             Decoder::Indexed(r) => {
                 let pieces = r.pieces();
-                (Box::new(r), true, Some(pieces))
+                (Box::new(r), true, Some(pieces), None)
             }
-            Decoder::Recording(r) => (r, false, None),
-            Decoder::Plain(reader) => return open_reader_with(name, reader, decode_threads),
+            Decoder::Recording(r) => (r, false, None, members()),
+            Decoder::Plain(reader) => {
+                let members = members();
+                let mut input = open_reader_with(name, reader, decode_threads)?;
+                input.members = members;
+                return Ok(input);
+            }
         };
     Ok(Input {
         name,
@@ -424,7 +471,27 @@ pub fn open_with_index(
         threaded,
         whole: None,
         indexed,
+        members,
     })
+}
+
+/// The cuts of a gzip file of several members read with more than one decode thread and no
+/// index (see [`gzindex::members`]), cut as far apart as an index's seek points would be;
+/// files under [`IndexCache::min_size`] are not worth it.
+fn members_of(
+    file: &File,
+    decode_threads: usize,
+    cache: &IndexCache,
+    counter: Option<Arc<AtomicU64>>,
+) -> Option<MemberFile> {
+    let size = file.metadata().ok()?.len();
+    if decode_threads <= 1 || size < cache.min_compressed() {
+        return None;
+    }
+    let spacing = cache.spacing_rule().min;
+    MemberFile::find(file, size, spacing, counter)
+        .ok()
+        .flatten()
 }
 
 /// Open standard input, detecting its compression the same way as a file's.
@@ -497,6 +564,7 @@ pub fn open_reader_with<R: Read + Send + 'static>(
         threaded: false,
         whole: None,
         indexed: None,
+        members: None,
     })
 }
 

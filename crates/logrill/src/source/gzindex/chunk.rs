@@ -348,7 +348,7 @@ impl Drop for ChunkDecoder {
 }
 
 /// The length of the gzip member header at the start of `b`; `None` if `b` ends inside it.
-fn header_len(b: &[u8]) -> io::Result<Option<usize>> {
+pub(super) fn header_len(b: &[u8]) -> io::Result<Option<usize>> {
     if b.len() < 10 {
         return Ok(None);
     }

@@ -64,6 +64,9 @@ pub mod cache;
 mod chunk;
 pub mod format;
 mod inflate;
+pub mod members;
+#[cfg(test)]
+mod members_tests;
 pub mod parallel;
 pub mod piece;
 pub mod record;

@@ -137,10 +137,47 @@ fn bad(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
-impl<R: Read> Read for Recorder<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+/// What one [`Recorder::step`] did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Progress {
+    /// Bytes written to the output.
+    pub produced: usize,
+    /// A member ended with these bytes: the file offset just after its trailer.
+    pub member_end: Option<u64>,
+}
+
+impl<R: Read> Recorder<R> {
+    /// Decode gzip members from `start`, the file offset of a member's header that `input`
+    /// reads from, recording nothing: the decoder of a member-aligned piece of a file
+    /// (see [`super::members`]), which needs to know where each member ends.
+    pub fn from_member(input: R, stream: Stream, start: u64) -> Recorder<R> {
+        let mut r = Recorder::new(
+            input,
+            stream,
+            Spacing { min: 0, budget: 0 },
+            Box::new(|_| {}),
+        );
+        r.in_pos = start;
+        r.member_in = 0;
+        r.next_point_at = u64::MAX;
+        r.on_done = None;
+        r
+    }
+
+    /// Whether the input ended right after a member (everything read, every CRC checked).
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Decode into `out` until some output is made, a member ends, or the input ends
+    /// (then `produced` is 0 and [`Recorder::finished`] is true). Each member's CRC-32 and
+    /// length are checked by zlib at its end.
+    pub fn step(&mut self, out: &mut [u8]) -> io::Result<Progress> {
         if self.finished || out.is_empty() {
-            return Ok(0);
+            return Ok(Progress {
+                produced: 0,
+                member_end: None,
+            });
         }
         loop {
             if !self.fill()? {
@@ -154,7 +191,10 @@ impl<R: Read> Read for Recorder<R> {
                             points: std::mem::take(&mut self.points),
                         });
                     }
-                    return Ok(0);
+                    return Ok(Progress {
+                        produced: 0,
+                        member_end: None,
+                    });
                 }
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -176,11 +216,29 @@ impl<R: Read> Read for Recorder<R> {
                 self.member += 1;
                 self.member_in = 0;
                 self.stream.reset().map_err(io::Error::other)?;
+                return Ok(Progress {
+                    produced: step.produced,
+                    member_end: Some(self.in_pos),
+                });
             } else if due && step.at_block_boundary() {
                 self.record(step.unused_bits());
             }
             if step.produced > 0 {
-                return Ok(step.produced);
+                return Ok(Progress {
+                    produced: step.produced,
+                    member_end: None,
+                });
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Recorder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let p = self.step(out)?;
+            if p.produced > 0 || p.member_end.is_none() {
+                return Ok(p.produced);
             }
         }
     }
