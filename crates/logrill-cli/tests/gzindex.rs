@@ -220,3 +220,75 @@ fn a_corrupt_gzip_read_through_its_index_is_an_error_naming_the_file() {
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("nope.gz"), "{}", r.stderr);
 }
+
+/// A gzip file of several members (mostly stored, to pass the 4 MiB the split needs at
+/// little decoding cost), cut mid-line; and its text.
+fn members_file(dir: &Path) -> (std::path::PathBuf, Vec<u8>, u64, u64) {
+    let (text, lines, sum) = log_text(70_000);
+    let mut bytes = Vec::new();
+    for (k, part) in text.chunks(300_001).enumerate() {
+        let level = if k % 4 == 1 { 6 } else { 0 };
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+        e.write_all(part).unwrap();
+        bytes.extend(e.finish().unwrap());
+    }
+    assert!(bytes.len() > 4 << 20, "{}", bytes.len());
+    let gz = dir.join("members.gz");
+    fs::write(&gz, &bytes).unwrap();
+    (gz, text, lines, sum)
+}
+
+#[test]
+fn a_file_of_several_members_is_read_in_parallel_on_its_first_read() {
+    let d = tempfile::tempdir().unwrap();
+    let (gz, text, lines, sum) = members_file(d.path());
+    let idx = d.path().join("idx");
+    let lgzi = || fs::read_dir(&idx).map_or(0, |r| r.count());
+    for threads in ["-j2", "-j1"] {
+        let r = logrill(&[
+            &threads,
+            &"--index-dir",
+            &idx,
+            &"-q",
+            &"field -1 | sum",
+            &gz,
+        ]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_eq!(r.stdout.trim(), sum.to_string(), "{threads}");
+        let r = logrill(&[&threads, &"--index-dir", &idx, &"-q", &"count", &gz]);
+        assert_eq!(r.stdout.trim(), lines.to_string(), "{threads}");
+        let r = logrill(&[&threads, &"--index-dir", &idx, &"grep -F GET", &gz]);
+        assert!(r.stdout.as_bytes() == text.as_slice(), "{threads}");
+        // Split at its members, the first read records no index; read as one stream, it
+        // does.
+        assert_eq!(lgzi(), usize::from(threads == "-j1"), "{threads}");
+    }
+}
+
+#[test]
+fn a_corrupt_member_in_the_middle_is_an_error_naming_the_file_on_any_threads() {
+    let d = tempfile::tempdir().unwrap();
+    let (gz, _, lines, _) = members_file(d.path());
+    let mut bytes = fs::read(&gz).unwrap();
+    // The stored CRC-32 of a member in the middle (found by its successor's header).
+    let next = (bytes.len() / 2..bytes.len())
+        .find(|&i| bytes[i..].starts_with(&[0x1f, 0x8b, 8, 0]))
+        .unwrap();
+    bytes[next - 8] ^= 0xff;
+    fs::write(&gz, &bytes).unwrap();
+    for threads in ["-j2", "-j1", "-j2"] {
+        let idx = d.path().join(format!("idx{threads}"));
+        let r = logrill(&[&threads, &"--index-dir", &idx, &"-q", &"count", &gz]);
+        assert_eq!(r.code, Some(2), "{threads}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("members.gz") && r.stderr.contains("gzip"),
+            "{threads}: {}",
+            r.stderr
+        );
+        let counted: u64 = r.stdout.trim().parse().unwrap_or(0);
+        assert!(
+            counted > lines / 3 && counted < lines,
+            "{threads}: {counted}"
+        );
+    }
+}
