@@ -2,6 +2,9 @@
 # gzip index benchmark (issue 16): one 450 MB log as .gz from GNU gzip, decoded by ISA-L
 # `igzip` (PyPI `isal`), by logrill's first read (which records the index), and by logrill
 # reading through the index on 2 threads. Answers are checked against zcat|mawk first.
+# Then the same log as gzip files of many members (BGZF, and `cat`-like members of very
+# different sizes, made by bench/gz_members.py): their first read on one thread against
+# their first read split at the members on two (no index).
 # Run by bench/compare.sh at its end, or alone:
 #
 #   bench/gzindex.sh [--mb 450] [--runs 5] [--dir /tmp/logrill-bench]
@@ -96,3 +99,24 @@ run "field -1 | sum against one core" "$SUM" \
   "logrill through the index, -j2=$LOGRILL -j2 -q 'field -1 | sum' $ONE"
 echo
 echo "index: $(stat -c %s "$LOGRILL_INDEX_DIR"/*.lgzi) bytes for $(stat -c %s "$ONE") compressed"
+
+# Multi-member files: the first read, split at the members (-j2) or not (-j1).
+python3 "$ROOT/bench/gz_members.py" bgzf < <(zcat "$ONE") > "$GZI/bgzf.log.gz"
+python3 "$ROOT/bench/gz_members.py" cat < <(zcat "$ONE") > "$GZI/cat.log.gz"
+cat > "$GZI/first_read_of.sh" <<SH
+#!/bin/sh
+# first_read_of.sh FILE ARGS...: a first read of FILE (a fresh index directory).
+f=\$1; shift
+rm -rf "$GZI/idx-first"
+LOGRILL_INDEX_DIR="$GZI/idx-first" exec "$LOGRILL" -q "\$@" "\$f"
+SH
+chmod +x "$GZI/first_read_of.sh"
+for kind in bgzf cat; do
+  F=$GZI/$kind.log.gz
+  run "first read of $kind.log.gz ($(stat -c %s "$F") bytes), field -1 | sum" "$SUM" \
+    "one thread=$GZI/first_read_of.sh $F -j1 'field -1 | sum'" \
+    "two threads, split at members=$GZI/first_read_of.sh $F -j2 'field -1 | sum'"
+  run "first read of $kind.log.gz, count" "$LINES" \
+    "one thread=$GZI/first_read_of.sh $F -j1 count" \
+    "two threads, split at members=$GZI/first_read_of.sh $F -j2 count"
+done

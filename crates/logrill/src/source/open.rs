@@ -231,27 +231,22 @@ impl Input {
         k: usize,
     ) -> io::Result<(Input, AbsorbedSlot)> {
         let (piece, slot) = MemberPiece::new(file.clone(), k)?;
-        let input = Input {
-            name,
-            codec: Codec::Gzip,
-            reader: Box::new(piece),
-            // Decoded by the worker that reads it, as a chunk piece is.
-            threaded: true,
-            whole: None,
-            indexed: None,
-            members: None,
-        };
-        Ok((input, slot))
+        Ok((Input::gzip_piece(name, Box::new(piece)), slot))
     }
 
     /// Chunk `k` of the indexed gzip file `file`, as an input named as the file is; its
     /// CRC pieces are left in the slot returned with it.
     pub(crate) fn chunk_piece(name: InputName, file: &IndexedFile, k: usize) -> (Input, CrcSlot) {
         let (piece, slot) = ChunkPiece::new(file.clone(), k);
-        let input = Input {
+        (Input::gzip_piece(name, Box::new(piece)), slot)
+    }
+
+    /// A piece of a gzip file (an index chunk, a member range) as an input.
+    fn gzip_piece(name: InputName, reader: Box<dyn Read + Send>) -> Input {
+        Input {
             name,
             codec: Codec::Gzip,
-            reader: Box::new(piece),
+            reader,
             // Decoded by the worker that reads the piece, into its line buffer: the other
             // cores have pieces of their own (no read-ahead thread, which would add a
             // thread and two copies a piece).
@@ -259,8 +254,7 @@ impl Input {
             whole: None,
             indexed: None,
             members: None,
-        };
-        (input, slot)
+        }
     }
 
     /// Keep `file` as the file behind this input if it is plain and `file` a regular file.

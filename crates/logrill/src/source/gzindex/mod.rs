@@ -37,8 +37,10 @@
 //!   through the index split the whole CPU: at most about 1.35× faster on 2 cores for
 //!   `field -1 | sum`, 2.2× against a read on one core (docs/gzip-index.md has the
 //!   arithmetic).
-//! * **Multi-member files** (`cat a.gz b.gz`, `pigz -i`): points are recorded in every
-//!   member; a chunk that crosses a member end checks nothing itself but passes the stored
+//! * **Multi-member files** (BGZF, `cat a.gz b.gz`) need no index to be read in parallel:
+//!   [`members`] cuts them at candidate member starts on their first read, each cut
+//!   accepted only when the range before ends a member exactly there. With an index,
+//!   points are recorded in every member; a chunk that crosses a member end checks nothing itself but passes the stored
 //!   CRC and length on, and the reader checks them against the CRCs of the chunk pieces
 //!   combined (`crc32fast::Hasher::combine`).
 //! * **Where indexes live**: see [`cache`] (one directory, named by device and inode, keyed
