@@ -43,7 +43,15 @@
 //! never counted, and out-of-range lines are dropped before numbering.
 //!
 //! A plain file is read from the line the search found with the same `pread` reader as
-//! the pieces of parallel reading ([`WholeFile::from_offset`]), its bytes counted.
+//! the pieces of parallel reading ([`WholeFile::from_offset`]), its bytes counted once
+//! each ([`Extent`]: a byte read by the span and again with the lines is one byte read).
+//! The search checks the order of the lines it sees and reads a file found unsorted from
+//! its start ([`Entry::Unsorted`]).
+//!
+//! **Following** (`-F --from-start --since`) enters each file there at the start by the
+//! same decision and search ([`follow_start`], through
+//! [`Follow::since_seek`](crate::source::follow::Follow::since_seek)) and filters what it
+//! reads with [`LiveRange`].
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -881,7 +889,7 @@ fn plain_start(
 
 /// Where following with `--from-start --since` enters the plain file `file` of `len` bytes
 /// (a followed file that exists when following starts and has no checkpoint): the line
-/// [`plain_start`] finds, as a batch read would start there (the same search, margin and
+/// `plain_start` finds, as a batch read would start there (the same search, margin and
 /// order check), so "follow the last hour of a 20 GB log" reads the last hour, not 20 GB.
 /// 0 (read from the start, every line filtered) when no time is recognised in its head, it
 /// is small, it starts after `since`, it is not sorted, or it cannot be read here (the

@@ -1340,6 +1340,15 @@ fn write_timed(path: &Path, from: i64, to: i64) -> Vec<u64> {
     offsets
 }
 
+/// A directory holding `a.log`, the sorted log's first `n` lines: (the directory, the
+/// log, each line's offset).
+fn sorted_log(n: i64) -> (tempfile::TempDir, PathBuf, Vec<u64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let offsets = write_timed(&p, 0, n);
+    (dir, p, offsets)
+}
+
 /// The `n=` of a line.
 fn n_of(line: &[u8]) -> i64 {
     let s = String::from_utf8_lossy(line);
@@ -1388,10 +1397,8 @@ fn get(c: &std::sync::atomic::AtomicU64) -> u64 {
 
 #[test]
 fn from_start_since_enters_a_sorted_file_where_the_range_starts() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("a.log");
     let n = 200_000;
-    let offsets = write_timed(&p, 0, n);
+    let (_dir, p, offsets) = sorted_log(n);
     let len = fs::metadata(&p).unwrap().len();
     let since = 190_000;
     // Without the seek (the old way): every line, from the start.
@@ -1433,11 +1440,9 @@ fn from_start_since_enters_a_sorted_file_where_the_range_starts() {
 
 #[test]
 fn a_checkpoint_after_the_seek_records_its_offset_and_a_restart_does_not_seek_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("a.log");
-    let state = dir.path().join("state");
     let n = 100_000;
-    let offsets = write_timed(&p, 0, n);
+    let (dir, p, offsets) = sorted_log(n);
+    let state = dir.path().join("state");
     let since = 90_000;
     // Entered, nothing handed out, checkpointed, killed.
     let (mut f, _) = follow_since(&p, Some(since), Some(&state));
@@ -1465,10 +1470,8 @@ fn a_checkpoint_after_the_seek_records_its_offset_and_a_restart_does_not_seek_ag
 
 #[test]
 fn rotation_after_the_seek_finishes_the_old_file_then_reads_the_new_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("a.log");
     let n = 100_000;
-    write_timed(&p, 0, n);
+    let (dir, p, _) = sorted_log(n);
     let (mut f, counters) = follow_since(&p, Some(n - 1000), None);
     assert_eq!(take(&mut f, 1), [timed(n - 1300).trim_end()]);
     // Rotated while lines are still unread: the rest of the old file, then the new file
@@ -1499,4 +1502,33 @@ fn a_file_not_sorted_by_time_is_followed_from_its_start() {
     assert_eq!(get(&counters.files_unsorted), 1);
     assert_eq!(get(&counters.files_searched), 0);
     assert_eq!(got[0].2, 1);
+}
+
+#[test]
+fn copy_truncate_after_the_seek_reads_the_rest_from_the_copy_with_its_numbers() {
+    let n = 100_000;
+    let (dir, p, _) = sorted_log(n);
+    let (mut f, _) = follow_since(&p, Some(n - 100), None);
+    // Entered at n - 400 (the margin), line 1.
+    let first = drain_all(&mut f);
+    assert_eq!(first.first().map(|l| (l.0, l.2)), Some((n - 400, 1)));
+    assert_eq!(first.len(), 400);
+    // Lines not read yet when the copy is made and the file truncated.
+    write_timed(&p, n, n + 10);
+    fs::copy(&p, dir.path().join("a.log.1")).unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    write_timed(&p, n + 10, n + 15);
+    let got = drain_all(&mut f);
+    let ns: Vec<i64> = got.iter().map(|l| l.0).collect();
+    assert_eq!(ns, (n..n + 15).collect::<Vec<_>>());
+    // The copy's lines go on numbered from the line entered at; the truncated file's from
+    // its start.
+    let lines: Vec<u64> = got.iter().map(|l| l.2).collect();
+    assert_eq!(&lines[..10], (401..411).collect::<Vec<_>>());
+    assert_eq!(&lines[10..], [1, 2, 3, 4, 5]);
 }
