@@ -9,6 +9,12 @@
 # as Apache does) ends now, so `--since 1h` is its last hour. Bytes read are counted twice:
 # by logrill's own notice, and independently by strace (the sum of what every read and
 # pread64 call returned). The directory is removed at the end (unless --keep).
+#
+# Following: `-F --from-start --since 1h --exit-on-idle 1s` over the same log enters it by
+# the same binary search and then follows it (it ends after 1 s without a new line); its
+# answer is checked, its bytes read counted the same two ways, and it is timed against
+# the same follow reading the whole file (`--time-margin 100000h` puts the search's target
+# before the file's first line, so the file is read from its start and filtered).
 # Needs: cargo, python3, hyperfine, strace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,20 +86,41 @@ full=$("$BIN" -q "parse common | where time >= \"$SINCE_ABS\" | count" "$LOG")
 
 echo "bytes read, logrill's notice:"
 "$BIN" --since "$SINCE_ABS" 'count' "$LOG" 2>&1 >/dev/null | grep 'time range'
-echo "bytes read, strace (sum of read/pread64 results):"
-strace -f -qq -e trace=read,pread64 -o "$DIR/strace.txt" "$BIN" -q --since "$SINCE_ABS" 'count' "$LOG" >/dev/null
-python3 - "$DIR/strace.txt" "$SIZE" <<'PY'
+# Sums what every read and pread64 call of a run returned (strace's log in $1).
+strace_bytes() {
+  python3 - "$1" "$SIZE" <<'PY'
 import re, sys
 total = 0
 for line in open(sys.argv[1]):
+    # A call interrupted by another thread's is logged in two parts: its result is on
+    # the `<... pread64 resumed>` line.
     m = re.search(r'= (\d+)$', line.strip())
-    if m and ('read(' in line or 'pread64(' in line):
+    if m and re.search(r'\bp?read(64)?\(|<\.\.\. p?read(64)? resumed>', line):
         total += int(m.group(1))
 size = int(sys.argv[2])
 print(f"  {total} of {size} bytes = {100 * total / size:.2f}% (includes the binary's own small reads)")
 PY
+}
+echo "bytes read, strace (sum of read/pread64 results):"
+strace -f -qq -e trace=read,pread64 -o "$DIR/strace.txt" "$BIN" -q --since "$SINCE_ABS" 'count' "$LOG" >/dev/null
+strace_bytes "$DIR/strace.txt"
+
+echo "following: -F --from-start --since (1 s idle exit)"
+FOLLOW=(-F --from-start --exit-on-idle 1s --since "$SINCE_ABS")
+# (Following prints the count as it goes, then the final one: the last line.)
+got=$("$BIN" -q "${FOLLOW[@]}" 'count' "$LOG" | tail -n 1)
+[ "$got" = "$EXPECTED" ] || { echo "wrong answer following: $got, expected $EXPECTED" >&2; exit 1; }
+echo "bytes read, logrill's notice:"
+"$BIN" "${FOLLOW[@]}" 'count' "$LOG" 2>&1 >/dev/null | grep 'time range'
+echo "bytes read, strace (sum of read/pread64 results):"
+strace -f -qq -e trace=read,pread64 -o "$DIR/strace-follow.txt" "$BIN" -q "${FOLLOW[@]}" 'count' "$LOG" >/dev/null
+strace_bytes "$DIR/strace-follow.txt"
 
 hyperfine -N -w 1 -r "$RUNS" \
   -n "since 1h: count" "$BIN -q --since 1h count $LOG" \
   -n "since 1h: parse common | count by status" "$BIN -q --since 1h 'parse common | count by status' $LOG" \
   -n "full scan: where time >= … | count by status" "$BIN -q 'parse common | where time >= \"$SINCE_ABS\" | count by status' $LOG"
+
+hyperfine -N -w 1 -r "$RUNS" \
+  -n "follow --from-start --since 1h (1 s idle exit)" "$BIN -q -F --from-start --exit-on-idle 1s --since 1h count $LOG" \
+  -n "follow --from-start --since 1h, whole file read (1 s idle exit)" "$BIN -q -F --from-start --exit-on-idle 1s --since 1h --time-margin 100000h count $LOG"

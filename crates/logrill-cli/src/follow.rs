@@ -70,6 +70,14 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     let mut range = args
         .time_range()?
         .map(logrill::source::timerange::LiveRange::new);
+    if let Some(r) = range
+        .as_ref()
+        .filter(|r| args.from_start && r.range().since.is_some())
+    {
+        // `--from-start --since`: files are entered by binary search where a batch read
+        // of the range would start, not read from their start.
+        follow = follow.since_seek(*r.range(), r.counters().clone());
+    }
     // `--until` ends following only when one plain file is followed (see below).
     let one_file = args.paths.len() == 1 && args.globs.is_empty() && args.paths[0].is_file();
     let mut follower = follow.open()?;
@@ -217,7 +225,7 @@ pub fn run(args: &Args, plan: &Plan) -> anyhow::Result<u8> {
     }
     let report = follower.close();
     if let Some(r) = range.as_ref().filter(|_| !args.quiet) {
-        r.counters().notices().iter().for_each(diag::say);
+        r.counters().follow_notices().iter().for_each(diag::say);
     }
     // What closing noticed (the last file finished, a checkpoint that failed) is said too.
     say_notices(&mut follower, args.quiet);

@@ -89,49 +89,19 @@ fn follow_from_start_skips_lines_before_since_and_until_ends_it() {
     // (5 minutes = id 500) end the follow without any idle timeout.
     let text: String = (0..2000u64).map(|i| line(DAY0 + i as i64, i)).collect();
     std::fs::write(&log, text).unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "-F",
-            "--from-start",
-            "--json",
-            "--since",
-            "2026-12-01T00:01:40",
-            "--until",
-            "2026-12-01T00:03:20",
-            "field 7",
-            log.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A guard against hanging, not a timing: --until must end the follow by itself.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("-F --until did not end");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: Vec<(u64, String)> = stdout
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            (
-                v["line"].as_u64().unwrap(),
-                v["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let (stdout, err, code) = run_to_end(&[
+        "-F",
+        "--from-start",
+        "--json",
+        "--since",
+        "2026-12-01T00:01:40",
+        "--until",
+        "2026-12-01T00:03:20",
+        "field 7",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let got = json_lines(&stdout);
     // Line numbers are the file's: id i is on line i + 1.
     let expected: Vec<(u64, String)> = (100..200).map(|i| (i + 1, format!("/id/{i}"))).collect();
     assert_eq!(got, expected);
@@ -238,4 +208,94 @@ fn until_in_one_followed_file_does_not_end_the_others() {
         "{last}"
     );
     assert!(last.contains("/id/10155"), "{last}");
+}
+
+/// The (line number, value) of each line of `--json` output.
+fn json_lines(stdout: &str) -> Vec<(u64, String)> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["line"].as_u64().unwrap(),
+                v["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Runs logrill with `args` to its end (a guard of 60 s against hanging, not a timing).
+fn run_to_end(args: &[&str]) -> (String, String, Option<i32>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("logrill {args:?} did not end");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn follow_from_start_since_enters_a_big_sorted_file_by_binary_search() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("access.log");
+    // 100 000 lines a second apart (about 7 MB); the range keeps ids 90 000..90 500.
+    let text: String = (0..100_000u64).map(|i| line(DAY0 + i as i64, i)).collect();
+    std::fs::write(&log, &text).unwrap();
+    let since = "2026-12-02T01:00:00"; // DAY0 + 90 000 s
+    let until = "2026-12-02T01:08:20"; // DAY0 + 90 500 s
+    let path = log.to_str().unwrap();
+    let (out, followed, code) = run_to_end(&[
+        "-F",
+        "--from-start",
+        "--json",
+        "--since",
+        since,
+        "--until",
+        until,
+        "field 7",
+        path,
+    ]);
+    assert_eq!(code, Some(0), "{followed}");
+    let got = json_lines(&out);
+    // Entered at the first line at or after since minus the margin (5 minutes: id
+    // 89 700), which is line 1: line numbers count from the line the file was entered at,
+    // as a batch read numbers from the first line it reads.
+    let expected: Vec<(u64, String)> = (90_000..90_500)
+        .map(|i| (i - 89_700 + 1, format!("/id/{i}")))
+        .collect();
+    assert_eq!(got, expected);
+    // The same lines as a batch run of the range.
+    let (batch, err, code) = run_to_end(&["--since", since, "--until", until, "field 7", path]);
+    assert_eq!(code, Some(0), "{err}");
+    let values: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
+    assert_eq!(batch.lines().collect::<Vec<_>>(), values);
+    // What was read: the search and the lines from id 89 700 to the end past until.
+    let notice = followed
+        .lines()
+        .find(|l| l.starts_with("logrill: time range: read"))
+        .unwrap_or_else(|| panic!("{followed}"));
+    let words: Vec<&str> = notice.split_whitespace().collect();
+    let read: u64 = words[4].parse().unwrap();
+    assert!(read * 10 < text.len() as u64, "{notice}");
+    assert!(
+        notice.ends_with(&format!(
+            "of the {} bytes the files held at the start skipped (1 file entered by binary search)",
+            text.len()
+        )),
+        "{notice}"
+    );
 }

@@ -43,13 +43,21 @@
 //! never counted, and out-of-range lines are dropped before numbering.
 //!
 //! A plain file is read from the line the search found with the same `pread` reader as
-//! the pieces of parallel reading ([`WholeFile::from_offset`]), its bytes counted.
+//! the pieces of parallel reading ([`WholeFile::from_offset`]), its bytes counted once
+//! each ([`Extent`]: a byte read by the span and again with the lines is one byte read).
+//! The search checks the order of the lines it sees and reads a file found unsorted from
+//! its start ([`Entry::Unsorted`]).
+//!
+//! **Following** (`-F --from-start --since`) enters each file there at the start by the
+//! same decision and search ([`follow_start`], through
+//! [`Follow::since_seek`](crate::source::follow::Follow::since_seek)) and filters what it
+//! reads with [`LiveRange`].
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::record::order::time_of_text;
@@ -227,6 +235,12 @@ pub struct RangeCounters {
     /// Bytes decoded from compressed files read in the range (searches and the lines read;
     /// not the few KiB decoded for a file's span).
     pub bytes_decoded: Arc<AtomicU64>,
+    /// Plain files a search found not sorted by time (two lines it saw out of order by more
+    /// than the margin): read from their start and filtered instead.
+    pub files_unsorted: AtomicU64,
+    /// Following (`-F --from-start --since`): bytes before the line each followed file was
+    /// entered at, never read.
+    pub bytes_skipped: AtomicU64,
 }
 
 impl RangeCounters {
@@ -244,6 +258,7 @@ impl RangeCounters {
                 crate::plural(get(&self.files_searched), "file", "files"),
             ));
         }
+        out.extend(self.unsorted_notice());
         let timeless = get(&self.lines_without_time);
         let decoded = get(&self.bytes_decoded);
         if decoded > 0 {
@@ -262,8 +277,108 @@ impl RangeCounters {
         out
     }
 
+    /// The notice of the files a search found unsorted, if any.
+    fn unsorted_notice(&self) -> Option<String> {
+        let unsorted = self.files_unsorted.load(Ordering::Relaxed);
+        (unsorted > 0).then(|| {
+            format!(
+                "time range: {} not sorted by time (within the margin) read from the start",
+                crate::plural(unsorted, "file", "files")
+            )
+        })
+    }
+
+    /// The counters of following (`-F`) as a notice, a line each: what the files held when
+    /// following began, what was skipped by binary search, what was read (the search's
+    /// probes and every line the follower read, appended ones included).
+    pub fn follow_notices(&self) -> Vec<String> {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut out = Vec::new();
+        let total = get(&self.bytes_total);
+        if total > 0 {
+            out.push(format!(
+                "time range: read {} bytes; {} of the {} bytes the files held at the start \
+                 skipped ({} entered by binary search)",
+                get(&self.bytes_read),
+                get(&self.bytes_skipped),
+                total,
+                crate::plural(get(&self.files_searched), "file", "files"),
+            ));
+        }
+        out.extend(self.unsorted_notice());
+        let timeless = get(&self.lines_without_time);
+        if timeless > 0 {
+            out.push(format!(
+                "time range: {} without a recognisable time left out",
+                crate::plural(timeless, "line", "lines")
+            ));
+        }
+        out
+    }
+
     fn add(c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// The bytes of one file read for a time range, each counted once. A file's head is read
+/// for its span and again with its lines, a small file's tail is part of its head, and the
+/// search's last probes lie in what is read after them: counting every read said that a
+/// 90-byte file was "read 270 of 90 bytes". Each read adds to the counter only the bytes
+/// no earlier read of the file covered, so no file is said to be read more than it holds.
+/// The file's reads are a handful of disjoint ranges (head, tail, probes, the lines read
+/// on from where reading starts, which grows one range), so a sorted list is enough.
+#[derive(Debug)]
+pub struct Extent {
+    /// Disjoint, not touching, sorted byte ranges `[start, end)` read so far.
+    seen: Mutex<Vec<(u64, u64)>>,
+    counter: Arc<AtomicU64>,
+}
+
+impl Extent {
+    /// A file nothing was read of yet, whose new bytes are added to `counter`.
+    pub fn new(counter: Arc<AtomicU64>) -> Extent {
+        Extent {
+            seen: Mutex::new(Vec::new()),
+            counter,
+        }
+    }
+
+    /// `n` bytes were read at offset `at`.
+    pub fn add(&self, at: u64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let (a, b) = (at, at.saturating_add(n));
+        // A panic elsewhere while the lock was held left a list that is still valid.
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let first = seen.partition_point(|r| r.1 < a);
+        let (mut lo, mut hi, mut new) = (a, b, b - a);
+        let mut last = first;
+        while let Some(&(s, e)) = seen.get(last).filter(|r| r.0 <= b) {
+            new -= e.min(b).saturating_sub(s.max(a));
+            lo = lo.min(s);
+            hi = hi.max(e);
+            last += 1;
+        }
+        seen.splice(first..last, [(lo, hi)]);
+        RangeCounters::add(&self.counter, new);
+    }
+}
+
+/// A reader of a file from offset `pos` on whose reads are added to an [`Extent`].
+struct ExtentReader<R> {
+    inner: R,
+    pos: u64,
+    extent: Arc<Extent>,
+}
+
+impl<R: Read> Read for ExtentReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.extent.add(self.pos, n as u64);
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
@@ -382,12 +497,56 @@ pub struct FileSpan {
     pub len: u64,
 }
 
+/// The first [`HEAD_BYTES`] of a plain file (fewer if it is shorter), added to `extent`.
+fn plain_head(file: &mut File, extent: &Extent) -> io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut head = vec![0; HEAD_BYTES];
+    let n = read_full(file, &mut head)?;
+    extent.add(0, n as u64);
+    head.truncate(n);
+    Ok(head)
+}
+
+/// What a file's head says of its times.
+struct HeadTimes {
+    /// The clock of its lines (`None`: no time format recognised).
+    clock: Option<LineClock>,
+    /// The time of its first line with one.
+    first: Option<i64>,
+    /// The time of its last line with one (the file's last when the head is all of it).
+    last: Option<i64>,
+    /// The first line's time has no UTC offset.
+    zoneless: bool,
+}
+
+/// The clock and first and last times of `head` (a file's first bytes; all of it when
+/// `whole`).
+fn head_times(head: &[u8], whole: bool, formats: Option<FormatTimes>) -> HeadTimes {
+    let sample = lines_of(head, whole);
+    let mut clock = sample
+        .chunks(100)
+        .find_map(|s| LineClock::from_sample(s, formats));
+    let (mut first, mut last, mut zoneless) = (None, None, false);
+    if let Some(c) = clock.as_mut() {
+        let first_line = sample.iter().find(|l| c.time_of(l).is_some());
+        first = first_line.and_then(|l| c.time_of(l));
+        zoneless = first_line.is_some_and(|l| c.zoneless(l));
+        last = sample.iter().rev().find_map(|l| c.time_of(l));
+    }
+    HeadTimes {
+        clock,
+        first,
+        last,
+        zoneless,
+    }
+}
+
 /// Read the span of the file at `path`: its head (decoded, for a compressed file), its
-/// tail (plain files), its modification time (compressed files). Bytes read are added to
-/// `read`. Times are read by `formats` (see [`FormatTimes`]).
+/// tail (plain files larger than the head), its modification time (compressed files).
+/// Bytes read are added to `extent`. Times are read by `formats` (see [`FormatTimes`]).
 pub fn file_span(
     path: &Path,
-    read: &AtomicU64,
+    extent: &Extent,
     formats: Option<FormatTimes>,
 ) -> io::Result<FileSpan> {
     let mut file = File::open(path)?;
@@ -395,15 +554,12 @@ pub fn file_span(
     let len = meta.len();
     let mut magic = [0u8; super::open::MAGIC_LEN];
     let n = read_full(&mut file, &mut magic)?;
+    // The magic bytes are the head's first bytes: counted with it (or with the decoder's).
     let codec = detect(&magic[..n]);
-    file.seek(SeekFrom::Start(0))?;
     let head = if codec == Codec::Plain {
-        let mut head = vec![0; HEAD_BYTES];
-        let n = read_full(&mut file, &mut head)?;
-        RangeCounters::add(read, n as u64);
-        head.truncate(n);
-        head
+        plain_head(&mut file, extent)?
     } else {
+        file.seek(SeekFrom::Start(0))?;
         // Decode just the head (the counter is for the compressed bytes it took).
         let taken = Arc::new(AtomicU64::new(0));
         // Small reads: the decoder's buffer would otherwise take 128 KiB of a file whose
@@ -419,15 +575,18 @@ pub fn file_span(
         // A corrupt file gives what decoded before the damage; the ordinary read reports it.
         let n = read_full(&mut input, &mut head).unwrap_or(0);
         head.truncate(n);
-        RangeCounters::add(read, taken.load(Ordering::Relaxed));
+        // The decoder read the compressed file from its start.
+        extent.add(0, taken.load(Ordering::Relaxed));
         head
     };
     let whole_head =
         head.len() < HEAD_BYTES && (codec != Codec::Plain || len as usize == head.len());
-    let sample = lines_of(&head, whole_head);
-    let mut clock = sample
-        .chunks(100)
-        .find_map(|s| LineClock::from_sample(s, formats));
+    let HeadTimes {
+        mut clock,
+        first,
+        last: head_last,
+        zoneless,
+    } = head_times(&head, whole_head, formats);
     let Some(c) = clock.as_mut() else {
         return Ok(FileSpan {
             clock,
@@ -437,11 +596,11 @@ pub fn file_span(
             len,
         });
     };
-    let first_line = sample.iter().find(|l| c.time_of(l).is_some());
-    let first = first_line.and_then(|l| c.time_of(l));
-    let zoneless = first_line.is_some_and(|l| c.zoneless(l));
-    let last = if codec == Codec::Plain {
-        last_time(&mut file, len, c, read)?
+    let last = if codec == Codec::Plain && whole_head {
+        // The head is the whole file: its last line is in it, no tail to read.
+        head_last
+    } else if codec == Codec::Plain {
+        last_time(&mut file, len, c, extent)?
     } else {
         meta.modified()
             .ok()
@@ -470,7 +629,7 @@ fn last_time(
     file: &mut File,
     len: u64,
     clock: &mut LineClock,
-    read: &AtomicU64,
+    extent: &Extent,
 ) -> io::Result<Option<i64>> {
     let mut size = TAIL_BYTES;
     loop {
@@ -478,7 +637,7 @@ fn last_time(
         file.seek(SeekFrom::Start(from))?;
         let mut tail = vec![0; (len - from) as usize];
         let n = read_full(file, &mut tail)?;
-        RangeCounters::add(read, n as u64);
+        extent.add(from, n as u64);
         tail.truncate(n);
         // Drop the partial first line (unless this is the file's start).
         let body = if from == 0 {
@@ -517,20 +676,6 @@ impl<R: Read> Read for SmallReads<R> {
     }
 }
 
-/// A reader that adds what it reads to a counter.
-struct Counted<'a, R> {
-    inner: R,
-    read: &'a AtomicU64,
-}
-
-impl<R: Read> Read for Counted<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        RangeCounters::add(self.read, n as u64);
-        Ok(n)
-    }
-}
-
 /// The line starting at or after `offset` (the first byte after a newline at or after
 /// `offset - 1`) that has a time, before `end`: `(its start, its time)`. Lines without a
 /// time are stepped over.
@@ -539,14 +684,15 @@ fn timed_line_at(
     offset: u64,
     end: u64,
     clock: &mut LineClock,
-    read: &AtomicU64,
+    extent: &Arc<Extent>,
 ) -> io::Result<Option<(u64, i64)>> {
     // Resynchronise: from offset - 1, the first newline ends the line we landed in.
     let pos = offset.saturating_sub(1);
     file.seek(SeekFrom::Start(pos))?;
-    let mut counted = Counted {
+    let mut counted = ExtentReader {
         inner: &mut *file,
-        read,
+        pos,
+        extent: Arc::clone(extent),
     };
     let found = timed_line_in(&mut counted, offset == 0, end.saturating_sub(pos), clock)?;
     Ok(found.map(|(start, t)| (pos + start, t)))
@@ -631,36 +777,65 @@ fn timed_line_in(
     }
 }
 
+/// What [`seek_start`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Start reading at this offset (a line start; the file's length if no line qualifies).
+    At(u64),
+    /// Two lines the search saw are out of order by more than the margin: the file is not
+    /// sorted, so a search cannot be trusted; read it from its start.
+    Unsorted,
+}
+
 /// Where to start reading a plain file of `len` bytes sorted by time (to within the
 /// margin) for lines at or after `since`: the start of the first line with a time at or
 /// after `since - margin`, found by binary search. Every line before it was seen or
-/// bounded to be earlier than `since`. `len` if no line qualifies.
+/// bounded to be earlier than `since`. `len` if no line qualifies. Bytes read are added
+/// to `extent`.
+///
+/// The search checks its own premise on what it reads anyway: the file's first line with a
+/// time and the line each probe lands on must be in order to within the margin. A file
+/// found out of order (two logs concatenated, a shuffled file) is [`Entry::Unsorted`], read
+/// from its start and filtered, rather than entered where a search on it would land.
 pub fn seek_start(
     file: &mut File,
     len: u64,
     clock: &mut LineClock,
     since: i64,
     margin: i64,
-    read: &AtomicU64,
-) -> io::Result<u64> {
+    extent: &Arc<Extent>,
+) -> io::Result<Entry> {
     let low_water = since.saturating_sub(margin);
+    // The lines seen, (start, time): the first with a time, then each probe's.
+    let mut seen: Vec<(u64, i64)> = Vec::new();
+    seen.extend(timed_line_at(file, 0, len, clock, extent)?);
     // `lo` is always a line start before which no line is in range.
     let mut lo = 0u64;
     let mut hi = len;
     while hi - lo > SEARCH_BLOCK {
         let mid = lo + (hi - lo) / 2;
-        match timed_line_at(file, mid, hi, clock, read)? {
+        let probe = timed_line_at(file, mid, hi, clock, extent)?;
+        seen.extend(probe);
+        match probe {
             Some((start, t)) if t < low_water => lo = start,
             _ => hi = mid,
         }
+    }
+    seen.sort_unstable_by_key(|l| l.0);
+    if seen
+        .windows(2)
+        .any(|w| w[1].1 < w[0].1.saturating_sub(margin))
+    {
+        return Ok(Entry::Unsorted);
     }
     // Walk on to the first line that may be in range: every line stepped over is either
     // earlier than `since - margin` or has no time (left out anyway).
     let mut pos = lo;
     file.seek(SeekFrom::Start(pos))?;
-    let mut reader = LineReader::new(Counted {
+    let mut reader = LineReader::new(ExtentReader {
         inner: &mut *file,
-        read,
+        pos,
+        extent: Arc::clone(extent),
     });
     while let Some(batch) = reader.next_batch()? {
         let bytes = batch.as_bytes();
@@ -668,13 +843,85 @@ pub fn seek_start(
         for raw in bytes.split_inclusive(|&b| b == b'\n') {
             let line = super::lines::trim_line_end(raw);
             if clock.time_of(line).is_some_and(|t| t >= low_water) {
-                return Ok(pos + at as u64);
+                return Ok(Entry::At(pos + at as u64));
             }
             at += raw.len();
         }
         pos += bytes.len() as u64;
     }
-    Ok(len)
+    Ok(Entry::At(len))
+}
+
+/// Where reading a plain file of `len` bytes for `range` starts: with `since`, a file larger
+/// than a search block whose first line (`first`) is before `since - margin` is entered by
+/// [`seek_start`] (counted as searched, or as unsorted and read from 0); any other from its
+/// start. The one decision of both batch reading ([`open_in_range`]) and following
+/// ([`follow_start`]).
+fn plain_start(
+    file: &mut File,
+    len: u64,
+    clock: Option<&mut LineClock>,
+    first: Option<i64>,
+    range: &TimeRange,
+    counters: &RangeCounters,
+    extent: &Arc<Extent>,
+) -> io::Result<u64> {
+    // A file whose first lines are already at or after the search's target is read from
+    // its start: probing it could only find 0.
+    let target = range.since.map(|since| since.saturating_sub(range.margin));
+    let starts_before = |t: i64| first.is_none_or(|f| f < t);
+    match (range.since, clock) {
+        (Some(since), Some(c)) if len > SEARCH_BLOCK && target.is_some_and(starts_before) => {
+            match seek_start(file, len, c, since, range.margin, extent)? {
+                Entry::At(at) => {
+                    RangeCounters::add(&counters.files_searched, 1);
+                    Ok(at)
+                }
+                Entry::Unsorted => {
+                    RangeCounters::add(&counters.files_unsorted, 1);
+                    Ok(0)
+                }
+            }
+        }
+        _ => Ok(0),
+    }
+}
+
+/// Where following with `--from-start --since` enters the plain file `file` of `len` bytes
+/// (a followed file that exists when following starts and has no checkpoint): the line
+/// `plain_start` finds, as a batch read would start there (the same search, margin and
+/// order check), so "follow the last hour of a 20 GB log" reads the last hour, not 20 GB.
+/// 0 (read from the start, every line filtered) when no time is recognised in its head, it
+/// is small, it starts after `since`, it is not sorted, or it cannot be read here (the
+/// follower reports what is wrong with it). Counted into `counters`: its size
+/// (`bytes_total`), what the search read (`bytes_read`), what it skipped
+/// (`bytes_skipped`), and whether it was searched.
+pub fn follow_start(file: &File, len: u64, range: &TimeRange, counters: &RangeCounters) -> u64 {
+    RangeCounters::add(&counters.bytes_total, len);
+    if range.since.is_none() {
+        return 0;
+    }
+    let extent = Arc::new(Extent::new(Arc::clone(&counters.bytes_read)));
+    let start = (|| -> io::Result<u64> {
+        let mut file = file.try_clone()?;
+        let head = plain_head(&mut file, &extent)?;
+        let whole = (head.len() as u64) == len;
+        let HeadTimes {
+            mut clock, first, ..
+        } = head_times(&head, whole, range.format_times);
+        plain_start(
+            &mut file,
+            len,
+            clock.as_mut(),
+            first,
+            range,
+            counters,
+            &extent,
+        )
+    })()
+    .unwrap_or(0);
+    RangeCounters::add(&counters.bytes_skipped, start);
+    start
 }
 
 /// Where to start decoding an indexed gzip file sorted by time (to within the margin) for
@@ -849,7 +1096,8 @@ pub fn open_in_range(
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return as_stream(Box::new(open));
     }
-    let span = match file_span(path, &counters.bytes_read, range.format_times) {
+    let extent = Arc::new(Extent::new(Arc::clone(&counters.bytes_read)));
+    let span = match file_span(path, &extent, range.format_times) {
         Ok(span) => span,
         Err(_) => return as_stream(Box::new(open)),
     };
@@ -874,22 +1122,22 @@ pub fn open_in_range(
     if codec == Codec::Plain && input.codec() == Codec::Plain {
         // Read the file ourselves from where the search says (0 without `since`), so that
         // the bytes read are counted exactly.
-        let opened = (|| -> io::Result<PieceReader> {
+        let opened = (|| -> io::Result<ExtentReader<PieceReader>> {
             let mut file = File::open(path)?;
-            // A file whose first lines are already at or after the search's target is read
-            // from its start: probing it could only find 0.
-            let target = range.since.map(|since| since.saturating_sub(range.margin));
-            let starts_before = |t: i64| first.is_none_or(|f| f < t);
-            let start = match (range.since, clock.as_mut()) {
-                (Some(since), Some(c))
-                    if len > SEARCH_BLOCK && target.is_some_and(starts_before) =>
-                {
-                    RangeCounters::add(&counters.files_searched, 1);
-                    seek_start(&mut file, len, c, since, range.margin, &counters.bytes_read)?
-                }
-                _ => 0,
-            };
-            Ok(WholeFile::new(file, Some(counters.bytes_read.clone())).from_offset(start))
+            let start = plain_start(
+                &mut file,
+                len,
+                clock.as_mut(),
+                first,
+                &range,
+                &counters,
+                &extent,
+            )?;
+            Ok(ExtentReader {
+                inner: WholeFile::new(file, None).from_offset(start),
+                pos: start,
+                extent,
+            })
         })();
         return Some(match opened {
             Ok(reader) => Ok(input
@@ -921,7 +1169,7 @@ pub fn open_in_range(
             }
         }
     }
-    RangeCounters::add(&counters.bytes_read, len);
+    extent.add(0, len);
     Some(Ok(input.map_reader(move |reader| {
         let reader = decoded(reader, &counters);
         Box::new(RangeFilter::new(reader, clock, range, counters))
@@ -1106,14 +1354,14 @@ mod tests {
             sinces.push(DAY0 + s * MICROS + 1);
         }
         let mut file = File::open(f.path()).unwrap();
-        let read = AtomicU64::new(0);
+        let read = Arc::new(Extent::new(Arc::default()));
         for since in sinces {
             let expected = lines
                 .iter()
                 .find(|(_, t)| t.is_some_and(|t| t >= since))
                 .map_or(len, |l| l.0);
             let got = seek_start(&mut file, len, &mut clock, since, 0, &read).unwrap();
-            assert_eq!(got, expected, "since {since}");
+            assert_eq!(got, Entry::At(expected), "since {since}");
         }
     }
 
@@ -1135,10 +1383,13 @@ mod tests {
         let len = at;
         let mut clock = clock_for(f.path());
         let mut file = File::open(f.path()).unwrap();
-        let read = AtomicU64::new(0);
+        let read = Arc::new(Extent::new(Arc::default()));
         for s in (0..17_000).step_by(250) {
             let since = DAY0 + s * MICROS;
             let got = seek_start(&mut file, len, &mut clock, since, 90 * MICROS, &read).unwrap();
+            let Entry::At(got) = got else {
+                panic!("since {s}: a file sorted to within the margin taken as unsorted")
+            };
             let first_in = starts.iter().find(|l| l.1 >= since).map_or(len, |l| l.0);
             assert!(got <= first_in, "since {s}: {got} > {first_in}");
             // And it did skip something (the search is not a no-op) past the start.
@@ -1189,6 +1440,121 @@ mod tests {
             .unwrap();
         assert_eq!(kept.iter().filter(|&&b| b == b'\n').count(), 50);
         assert_eq!(counters.lines_without_time.load(Ordering::Relaxed), 20_000);
+    }
+
+    /// Read `path` in `range` as a batch run does: (lines kept, bytes read, bytes total).
+    fn read_in_range(path: &Path, range: TimeRange) -> (usize, u64, u64) {
+        let counters = Arc::new(RangeCounters::default());
+        let mut kept = Vec::new();
+        if let Some(input) = open_in_range(path, &range, &counters, None, || {
+            crate::source::open::open(path)
+        }) {
+            input.unwrap().read_to_end(&mut kept).unwrap();
+        }
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        (
+            kept.iter().filter(|&&b| b == b'\n').count(),
+            get(&counters.bytes_read),
+            get(&counters.bytes_total),
+        )
+    }
+
+    #[test]
+    fn a_tiny_file_is_not_said_to_be_read_more_than_it_holds() {
+        // One line of 90-odd bytes: its head, its tail and its lines are the same bytes
+        // (the notice said "read 270 of 90 bytes").
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let text = line(10, 0);
+        f.write_all(text.as_bytes()).unwrap();
+        let range = TimeRange::new(Some(DAY0), None);
+        let (kept, read, total) = read_in_range(f.path(), range);
+        assert_eq!(kept, 1);
+        assert_eq!(total, text.len() as u64);
+        assert_eq!(read, total);
+    }
+
+    #[test]
+    fn no_file_is_said_to_be_read_more_than_it_holds() {
+        // Sizes around the head, tail and search block, ranges that read all of a file,
+        // part of it, or nothing; the lines kept are checked against the file's own.
+        for n in [1i64, 300, 700, 1200, 2500, 20_000] {
+            let mut f = tempfile::NamedTempFile::new().unwrap();
+            let text: String = (0..n).map(|i| line(i, (i % 13) as usize)).collect();
+            f.write_all(text.as_bytes()).unwrap();
+            for (since, until) in [
+                (Some(-10), None),
+                (Some(n / 2), None),
+                (Some(n - 1), None),
+                (Some(n + 10_000), None),
+                (None, Some(n / 3)),
+                (Some(n / 4), Some(n / 2 + 1)),
+            ] {
+                let at = |s: Option<i64>| s.map(|s| DAY0 + s * MICROS);
+                let mut range = TimeRange::new(at(since), at(until));
+                range.margin = 0;
+                let (kept, read, total) = read_in_range(f.path(), range);
+                let expected = (0..n)
+                    .filter(|&i| range.contains(DAY0 + i * MICROS))
+                    .count();
+                assert_eq!(kept, expected, "{n} lines, {since:?}..{until:?}");
+                assert_eq!(total, text.len() as u64);
+                assert!(
+                    read <= total,
+                    "{n} lines, {since:?}..{until:?}: read {read} of {total}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn extent_counts_each_byte_once() {
+        let counter = Arc::new(AtomicU64::new(0));
+        let e = Extent::new(counter.clone());
+        // head, tail overlapping it, a probe inside, a read across all, one after.
+        for (at, n, total) in [
+            (0, 100, 100),
+            (60, 80, 140),
+            (20, 10, 140),
+            (300, 50, 190),
+            (0, 400, 400),
+            (400, 1, 401),
+        ] {
+            e.add(at, n);
+            assert_eq!(counter.load(Ordering::Relaxed), total, "after {at}+{n}");
+        }
+    }
+
+    #[test]
+    fn a_file_not_sorted_by_time_is_read_from_its_start() {
+        // Three stretches of a log out of order (logs concatenated): the middle quarter of
+        // its times first, then the first half, then the last quarter. A search for a time
+        // in the first stretch would land past it. Every line in range is kept.
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let n = 20_000i64;
+        let secs: Vec<i64> = (n / 2..3 * n / 4)
+            .chain(0..n / 2)
+            .chain(3 * n / 4..n)
+            .map(|i| i * 4)
+            .collect();
+        for &s in &secs {
+            f.write_all(line(s, 0).as_bytes()).unwrap();
+        }
+        f.flush().unwrap();
+        let since = DAY0 + (5 * n / 8 * 4) * MICROS;
+        let range = TimeRange::new(Some(since), None);
+        let counters = Arc::new(RangeCounters::default());
+        let mut kept = Vec::new();
+        open_in_range(f.path(), &range, &counters, None, || {
+            crate::source::open::open(f.path())
+        })
+        .unwrap()
+        .unwrap()
+        .read_to_end(&mut kept)
+        .unwrap();
+        let expected = secs.iter().filter(|&&s| DAY0 + s * MICROS >= since).count();
+        assert_eq!(kept.iter().filter(|&&b| b == b'\n').count(), expected);
+        assert_eq!(counters.files_unsorted.load(Ordering::Relaxed), 1);
+        assert_eq!(counters.files_searched.load(Ordering::Relaxed), 0);
     }
 
     #[test]
@@ -1255,9 +1621,16 @@ impl LiveRange {
         &self.counters
     }
 
+    /// The range followed.
+    pub fn range(&self) -> &TimeRange {
+        &self.range
+    }
+
     /// The runs of lines in range in `bytes` (complete lines, as a follower hands them out)
     /// of the file `name`.
     pub fn runs(&mut self, name: &crate::error::InputName, bytes: &[u8]) -> Runs {
+        // Every byte the follower read comes through here once.
+        RangeCounters::add(&self.counters.bytes_read, bytes.len() as u64);
         if self.ended.contains(name) {
             return Runs {
                 runs: Vec::new(),

@@ -853,10 +853,23 @@ impl Core {
         } else {
             Start::Beginning
         };
-        let pos = match start {
-            Start::Beginning => 0,
-            Start::End => size,
-            Start::LastLines(n) => last_lines_start(&r.file, size, n).unwrap_or(0),
+        let pos = match (start, &self.cfg.since_seek) {
+            // `--from-start --since`: a file there at the start, without a checkpoint, is
+            // entered where a batch read of the range would start (not after a restart from
+            // a checkpoint, which goes on where it was, nor in a file that appears later).
+            (Start::Beginning, Some(seek)) if s.fresh => {
+                let at = crate::source::timerange::follow_start(
+                    &r.file,
+                    size,
+                    &seek.range,
+                    &seek.counters,
+                );
+                r.line_origin = at;
+                at
+            }
+            (Start::Beginning, _) => 0,
+            (Start::End, _) => size,
+            (Start::LastLines(n), _) => last_lines_start(&r.file, size, n).unwrap_or(0),
         };
         r.read_pos = pos;
         r.delivered = pos;
@@ -955,6 +968,7 @@ impl Core {
                     copy.committed = r.committed;
                     copy.finite = true;
                     copy.copy_of = Some(r.copy_of.unwrap_or(r.id));
+                    copy.line_origin = r.line_origin;
                     Some(copy)
                 }
                 Err(e) => {
@@ -1078,12 +1092,14 @@ impl Core {
 
     /// The plain (not decoded) file a chunk was read from, opened anew, to count the lines
     /// before the chunk outside the lock (see [`super::numbering`]).
-    pub(super) fn plain_file(&self, o: Owner) -> Option<std::fs::File> {
+    /// The plain file of `o` (to count its lines in) and the offset of its line 1
+    /// ([`Reader::line_origin`]); `None` for a decoded one.
+    pub(super) fn plain_file(&self, o: Owner) -> Option<(std::fs::File, u64)> {
         let r = self.reader(o)?;
         if r.decoded.is_some() {
             return None;
         }
-        r.file.try_clone().ok()
+        Some((r.file.try_clone().ok()?, r.line_origin))
     }
 
     fn reader(&self, o: Owner) -> Option<&Reader> {

@@ -212,11 +212,14 @@ impl Follower {
             .settle(o, upto);
     }
 
-    /// Take the chunk `f`; `file`: its plain file, to number its lines if need be.
-    fn take_chunk(&mut self, f: Filled, file: Option<std::fs::File>) {
-        self.chunk_line = self
-            .numbering
-            .start(f.owner.serial(), f.base, file.as_ref());
+    /// Take the chunk `f`; `file`: its plain file and the offset of its line 1, to number
+    /// its lines if need be.
+    fn take_chunk(&mut self, f: Filled, file: Option<(std::fs::File, u64)>) {
+        self.chunk_line = self.numbering.start(
+            f.owner.serial(),
+            f.base,
+            file.as_ref().map(|(f, origin)| (f, *origin)),
+        );
         self.chunk_pos = 0;
         self.chunk_end = f.end;
         self.chunk_base = f.base;

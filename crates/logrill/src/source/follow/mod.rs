@@ -141,6 +141,16 @@ pub(crate) struct Config {
     pub max_line: usize,
     /// The open-file budget (`None`: from the descriptor limit, see [`limits`]).
     pub max_open: Option<usize>,
+    /// With [`Start::Beginning`]: enter files by binary search at `since` (see
+    /// [`Follow::since_seek`]).
+    pub since_seek: Option<SinceSeek>,
+}
+
+/// Where `--from-start --since` enters followed files, and what it counts.
+#[derive(Debug, Clone)]
+pub(crate) struct SinceSeek {
+    pub range: crate::source::TimeRange,
+    pub counters: Arc<crate::source::RangeCounters>,
 }
 
 impl Default for Config {
@@ -156,6 +166,7 @@ impl Default for Config {
             auto_commit: true,
             max_line: 8 * 1024 * 1024,
             max_open: None,
+            since_seek: None,
         }
     }
 }
@@ -250,6 +261,27 @@ impl Follow {
     /// a writer that has not reopened its log yet still writes to it.
     pub fn rotate_grace(mut self, grace: Duration) -> Follow {
         self.cfg.rotate_grace = grace;
+        self
+    }
+
+    /// With [`Start::Beginning`] (`-F --from-start --since X`): enter each plain file that
+    /// exists when following starts (and has no checkpoint) at the first line that may be
+    /// at or after `range.since`, found by the same binary search over line starts as a
+    /// batch read of the range ([`timerange::follow_start`]), rather than reading it from
+    /// its start; then follow it as usual. A file whose lines are not sorted by time (to
+    /// within `range.margin`), or whose times are not recognised, is read from its start.
+    /// Lines are not filtered here (a [`timerange::LiveRange`] does that): lines before
+    /// `since` within the margin are still handed out. What the search read and skipped is
+    /// added to `counters`. Line numbers count from the line a file was entered at.
+    ///
+    /// [`timerange::follow_start`]: crate::source::timerange::follow_start
+    /// [`timerange::LiveRange`]: crate::source::timerange::LiveRange
+    pub fn since_seek(
+        mut self,
+        range: crate::source::TimeRange,
+        counters: Arc<crate::source::RangeCounters>,
+    ) -> Follow {
+        self.cfg.since_seek = Some(SinceSeek { range, counters });
         self
     }
 

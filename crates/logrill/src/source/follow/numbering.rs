@@ -8,6 +8,12 @@
 //! bytes (read positionally from a second handle, outside the follower's lock). A file read
 //! through a decoder (a compressed generation) is numbered only from its start; elsewhere
 //! its lines have number 0, "unknown".
+//!
+//! A file entered by binary search (`--from-start --since`) is numbered from the line it
+//! was entered at, its *origin*, as a batch read of a time range numbers from the first
+//! line it reads: counting the lines before would read the very bytes the search skipped
+//! (all 20 GB of "the last hour of a 20 GB log"). After a restart from a checkpoint the
+//! origin is not known (checkpoints record offsets only), and numbers are the file's again.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -26,13 +32,16 @@ pub(super) struct Numbering {
 
 impl Numbering {
     /// The number of the line at offset `base` of reader `serial` (0: unknown). `file` is
-    /// the plain file to count in when the number cannot be carried over.
-    pub(super) fn start(&mut self, serial: u64, base: u64, file: Option<&File>) -> u64 {
+    /// the plain file to count in when the number cannot be carried over, with the offset
+    /// of its line 1 (its origin: 0 unless it was entered by a search).
+    pub(super) fn start(&mut self, serial: u64, base: u64, file: Option<(&File, u64)>) -> u64 {
+        // A base before the origin (the file truncated since): numbered from its start.
+        let origin = file.map_or(0, |f| f.1).min(base);
         match self.next.get(&serial) {
             Some(&(end, line)) if end == base => line,
-            _ if base == 0 => 1,
+            _ if base == origin => 1,
             _ => file
-                .and_then(|f| lines_before(f, base).ok())
+                .and_then(|(f, _)| lines_between(f, origin, base).ok())
                 .map_or(0, |n| n + 1),
         }
     }
@@ -46,10 +55,10 @@ impl Numbering {
     }
 }
 
-/// How many line ends `file` has before offset `upto`.
-fn lines_before(file: &File, upto: u64) -> std::io::Result<u64> {
+/// How many line ends `file` has from offset `from` to offset `upto`.
+fn lines_between(file: &File, from: u64, upto: u64) -> std::io::Result<u64> {
     let mut buf = vec![0u8; 256 * 1024];
-    let (mut at, mut n) = (0u64, 0u64);
+    let (mut at, mut n) = (from, 0u64);
     while at < upto {
         let want = usize::try_from(upto - at)
             .unwrap_or(usize::MAX)
@@ -75,12 +84,17 @@ mod tests {
         f.write_all(b"a\nb\nc\nd\n").unwrap();
         let mut n = Numbering::default();
         // From the start: line 1, and on from where the last chunk ended.
-        assert_eq!(n.start(1, 0, Some(&f)), 1);
+        assert_eq!(n.start(1, 0, Some((&f, 0))), 1);
         n.note(1, 4, 3);
-        assert_eq!(n.start(1, 4, Some(&f)), 3);
+        assert_eq!(n.start(1, 4, Some((&f, 0))), 3);
         // Another file, first read at offset 6 (`d`): three lines come before it.
-        assert_eq!(n.start(2, 6, Some(&f)), 4);
+        assert_eq!(n.start(2, 6, Some((&f, 0))), 4);
         // Not carried and nothing to count in: unknown.
         assert_eq!(n.start(3, 6, None), 0);
+        // Entered by a search at offset 2 (`b`): numbered from there.
+        assert_eq!(n.start(4, 2, Some((&f, 2))), 1);
+        assert_eq!(n.start(5, 6, Some((&f, 2))), 3);
+        // Truncated since: before the origin, numbered from the file's start.
+        assert_eq!(n.start(6, 0, Some((&f, 2))), 1);
     }
 }

@@ -80,6 +80,10 @@ pub struct Reader {
     /// file's identity ([`Origin`](super::Origin)); a line read again from the copy after
     /// a restart is then known as the line already sent (a message id stays the same).
     pub copy_of: Option<DevIno>,
+    /// The offset of the line numbered 1: 0, or where `--from-start --since` entered the
+    /// file by binary search (the lines before were never read, so never counted; see
+    /// [`super::numbering`]).
+    pub line_origin: u64,
 }
 
 /// The decoder of a compressed file and how many decoded bytes it has given.
@@ -162,6 +166,7 @@ impl Reader {
             at_eof: false,
             decoded: None,
             copy_of: None,
+            line_origin: 0,
         }
     }
 
@@ -217,6 +222,7 @@ impl Reader {
     pub fn restart(&mut self) -> io::Result<()> {
         self.head = Head::read(&self.file)?;
         self.read_pos = 0;
+        self.line_origin = 0;
         self.partial.clear();
         self.delivered = 0;
         self.committed = 0;

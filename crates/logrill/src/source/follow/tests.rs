@@ -1305,3 +1305,230 @@ fn a_copy_checkpointed_keeps_the_origin_of_the_file_it_copies() {
     assert_eq!(ids(&third), ids(&first), "{text}");
     assert_eq!(third, first);
 }
+
+// ----- `--from-start --since`: entering files by binary search ----------------------------
+
+/// 2026-12-01T00:00:00Z in seconds.
+const DAY0_SECS: i64 = 1_796_083_200;
+
+/// Line `i` of a time-sorted log: stamped `i` seconds after DAY0 (one line a second).
+fn timed(i: i64) -> String {
+    let (d, s) = (i / 86_400, i % 86_400);
+    format!(
+        "2026-12-{:02}T{:02}:{:02}:{:02}Z n={i} {}\n",
+        1 + d,
+        s / 3600,
+        s % 3600 / 60,
+        s % 60,
+        "x".repeat((i % 11) as usize)
+    )
+}
+
+/// Writes lines `from..to` of the sorted log to `path` (appending); returns each line's
+/// offset in the file (for lines `from..to`), given the file's length before.
+fn write_timed(path: &Path, from: i64, to: i64) -> Vec<u64> {
+    let mut at = fs::metadata(path).map_or(0, |m| m.len());
+    let mut text = String::new();
+    let mut offsets = Vec::new();
+    for i in from..to {
+        let l = timed(i);
+        offsets.push(at);
+        at += l.len() as u64;
+        text.push_str(&l);
+    }
+    append(path, &text);
+    offsets
+}
+
+/// A directory holding `a.log`, the sorted log's first `n` lines: (the directory, the
+/// log, each line's offset).
+fn sorted_log(n: i64) -> (tempfile::TempDir, PathBuf, Vec<u64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    let offsets = write_timed(&p, 0, n);
+    (dir, p, offsets)
+}
+
+/// The `n=` of a line.
+fn n_of(line: &[u8]) -> i64 {
+    let s = String::from_utf8_lossy(line);
+    let n = s.split(" n=").nth(1).and_then(|r| r.split(' ').next());
+    n.and_then(|n| n.parse().ok())
+        .expect("a line of the sorted log")
+}
+
+/// A range from second `since` on (default margin: 5 minutes).
+fn since_range(since: i64) -> crate::source::TimeRange {
+    crate::source::TimeRange::new(Some((DAY0_SECS + since) * 1_000_000), None)
+}
+
+/// Every line handed out until none comes for a while: (n, offset, line number).
+fn drain_all(f: &mut Follower) -> Vec<(i64, u64, u64)> {
+    let mut out = Vec::new();
+    loop {
+        match f.next_line_timeout(Duration::from_millis(300)) {
+            Next::Line(l) => out.push((n_of(l.bytes), l.offset, l.line)),
+            Next::Timeout => return out,
+            Next::Closed(r) => panic!("closed: {r:?}"),
+        }
+    }
+}
+
+/// A follower of `path` from its start, entering it at `since` (when given).
+fn follow_since(
+    path: &Path,
+    since: Option<i64>,
+    state: Option<&Path>,
+) -> (Follower, Arc<crate::source::RangeCounters>) {
+    let counters = Arc::new(crate::source::RangeCounters::default());
+    let mut b = Follow::new().path(path).start(Start::Beginning);
+    if let Some(s) = since {
+        b = b.since_seek(since_range(s), counters.clone());
+    }
+    if let Some(state) = state {
+        b = b.state(state);
+    }
+    (b.open().unwrap(), counters)
+}
+
+fn get(c: &std::sync::atomic::AtomicU64) -> u64 {
+    c.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+#[test]
+fn from_start_since_enters_a_sorted_file_where_the_range_starts() {
+    let n = 200_000;
+    let (_dir, p, offsets) = sorted_log(n);
+    let len = fs::metadata(&p).unwrap().len();
+    let since = 190_000;
+    // Without the seek (the old way): every line, from the start.
+    let (mut plain, _) = follow_since(&p, None, None);
+    let all = drain_all(&mut plain);
+    assert_eq!(all.len() as i64, n);
+    drop(plain);
+    // With it: from the first line at or after since minus the margin (300 lines).
+    let (mut f, counters) = follow_since(&p, Some(since), None);
+    let got = drain_all(&mut f);
+    let first = since - 300;
+    assert_eq!(got.first().map(|l| l.0), Some(first));
+    assert_eq!(got.len() as i64, n - first);
+    // The lines in range are those of the full read in range (and the truth: since..n).
+    let in_range = |v: &[(i64, u64, u64)]| -> Vec<i64> {
+        v.iter().map(|l| l.0).filter(|&i| i >= since).collect()
+    };
+    assert_eq!(in_range(&got), in_range(&all));
+    assert_eq!(in_range(&got), (since..n).collect::<Vec<_>>());
+    // Offsets are the file's; line numbers count from the line entered at.
+    assert_eq!(got[0].1, offsets[first as usize]);
+    assert_eq!(got[0].2, 1);
+    assert_eq!(got[10].2, 11);
+    // What was read to find it: a small part of the file; what was skipped: the rest.
+    assert_eq!(get(&counters.files_searched), 1);
+    assert_eq!(get(&counters.bytes_total), len);
+    assert_eq!(get(&counters.bytes_skipped), offsets[first as usize]);
+    // (The head, about 20 probes, and the walk over the last window: under 512 KiB
+    // whatever the file's size.)
+    let searched = get(&counters.bytes_read);
+    assert!(searched < 512 * 1024, "search read {searched} of {len}");
+    // Following goes on: appended lines come.
+    write_timed(&p, n, n + 5);
+    assert_eq!(
+        drain_all(&mut f).iter().map(|l| l.0).collect::<Vec<_>>(),
+        (n..n + 5).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_checkpoint_after_the_seek_records_its_offset_and_a_restart_does_not_seek_again() {
+    let n = 100_000;
+    let (dir, p, offsets) = sorted_log(n);
+    let state = dir.path().join("state");
+    let since = 90_000;
+    // Entered, nothing handed out, checkpointed, killed.
+    let (mut f, _) = follow_since(&p, Some(since), Some(&state));
+    f.checkpoint().unwrap();
+    let saved = crash(f, &state, dir.path(), "saved");
+    assert!(
+        entry_of(&saved, &p).contains(&format!("{}", offsets[(since - 300) as usize])),
+        "{}",
+        fs::read_to_string(&saved).unwrap()
+    );
+    // A restart from it (with a since that would seek elsewhere) goes on at that offset.
+    let (mut f, counters) = follow_since(&p, Some(since + 5000), Some(&saved));
+    let got = drain_all(&mut f);
+    assert_eq!(got.first().map(|l| l.0), Some(since - 300));
+    assert_eq!(get(&counters.files_searched), 0);
+    // Take some, close cleanly, restart: on at the next line.
+    f.close().unwrap();
+    write_timed(&p, n, n + 3);
+    let (mut f, _) = follow_since(&p, Some(since), Some(&saved));
+    assert_eq!(
+        drain_all(&mut f).iter().map(|l| l.0).collect::<Vec<_>>(),
+        [n, n + 1, n + 2]
+    );
+}
+
+#[test]
+fn rotation_after_the_seek_finishes_the_old_file_then_reads_the_new_one() {
+    let n = 100_000;
+    let (dir, p, _) = sorted_log(n);
+    let (mut f, counters) = follow_since(&p, Some(n - 1000), None);
+    assert_eq!(take(&mut f, 1), [timed(n - 1300).trim_end()]);
+    // Rotated while lines are still unread: the rest of the old file, then the new file
+    // from its start (appeared later: not searched).
+    write_timed(&p, n, n + 10);
+    fs::rename(&p, dir.path().join("a.log.1")).unwrap();
+    write_timed(&p, n + 10, n + 20);
+    let got: Vec<i64> = drain_all(&mut f).iter().map(|l| l.0).collect();
+    assert_eq!(got, (n - 1299..n + 20).collect::<Vec<_>>());
+    assert_eq!(get(&counters.files_searched), 1);
+}
+
+#[test]
+fn a_file_not_sorted_by_time_is_followed_from_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.log");
+    // Two logs concatenated: the later hours first.
+    write_timed(&p, 50_000, 75_000);
+    write_timed(&p, 0, 50_000);
+    write_timed(&p, 75_000, 100_000);
+    let since = 60_000;
+    let (mut f, counters) = follow_since(&p, Some(since), None);
+    let got = drain_all(&mut f);
+    assert_eq!(got.len(), 100_000);
+    let mut in_range: Vec<i64> = got.iter().map(|l| l.0).filter(|&i| i >= since).collect();
+    in_range.sort_unstable();
+    assert_eq!(in_range, (since..100_000).collect::<Vec<_>>());
+    assert_eq!(get(&counters.files_unsorted), 1);
+    assert_eq!(get(&counters.files_searched), 0);
+    assert_eq!(got[0].2, 1);
+}
+
+#[test]
+fn copy_truncate_after_the_seek_reads_the_rest_from_the_copy_with_its_numbers() {
+    let n = 100_000;
+    let (dir, p, _) = sorted_log(n);
+    let (mut f, _) = follow_since(&p, Some(n - 100), None);
+    // Entered at n - 400 (the margin), line 1.
+    let first = drain_all(&mut f);
+    assert_eq!(first.first().map(|l| (l.0, l.2)), Some((n - 400, 1)));
+    assert_eq!(first.len(), 400);
+    // Lines not read yet when the copy is made and the file truncated.
+    write_timed(&p, n, n + 10);
+    fs::copy(&p, dir.path().join("a.log.1")).unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    write_timed(&p, n + 10, n + 15);
+    let got = drain_all(&mut f);
+    let ns: Vec<i64> = got.iter().map(|l| l.0).collect();
+    assert_eq!(ns, (n..n + 15).collect::<Vec<_>>());
+    // The copy's lines go on numbered from the line entered at; the truncated file's from
+    // its start.
+    let lines: Vec<u64> = got.iter().map(|l| l.2).collect();
+    assert_eq!(&lines[..10], (401..411).collect::<Vec<_>>());
+    assert_eq!(&lines[10..], [1, 2, 3, 4, 5]);
+}

@@ -22,6 +22,8 @@ pub(super) struct Parked {
     pub(super) mtime: Option<SystemTime>,
     /// The file it is a copy of (see `Reader::copy_of`), kept across the closing.
     pub(super) copy_of: Option<DevIno>,
+    /// The offset of its line 1 (see `Reader::line_origin`), kept across the closing.
+    pub(super) line_origin: u64,
 }
 
 impl Core {
@@ -81,6 +83,7 @@ impl Core {
                 committed: r.committed,
                 mtime,
                 copy_of: r.copy_of,
+                line_origin: r.line_origin,
             });
         }
     }
@@ -165,6 +168,7 @@ impl Core {
             at_eof: false,
             decoded: None,
             copy_of: p.copy_of,
+            line_origin: p.line_origin,
         };
         if current {
             self.streams[i].current = Some(r);
