@@ -386,8 +386,8 @@ impl Groups {
     /// Append one key value to a group key being written (each `by` column in turn):
     /// [`encode_key`]'s typed encoding (`3`, `"3"` and `3.0` are three groups), except that
     /// a string's length takes one byte below 128 (LEB128) rather than eight, so a key of
-    /// one string of up to 10 bytes is held in its slot ([`INLINE`]), and a long one takes
-    /// 7 bytes less in the arena. Tags are [`encode_key`]'s, so keys that order as equal
+    /// one string of up to 10 bytes is held in its slot (12 bytes at most), and a long one
+    /// takes 7 bytes less in the arena. Tags are [`encode_key`]'s, so keys that order as equal
     /// but are different groups (`404` and `"404"`) come out in the same order as before.
     #[inline]
     pub fn push_key(v: &Value<'_>, out: &mut Vec<u8>) {
