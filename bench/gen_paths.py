@@ -2,11 +2,12 @@
 """An access log (common log format) with many distinct request paths, for the group-table
 benchmark (`parse common | count by path`), and its ground truth.
 
-    gen_paths.py OUT_FILE [--paths 5000000] [--lines 5500000] [--seed 7]
+    gen_paths.py OUT_FILE [--paths 5000000] [--lines 5500000] [--seed 7] [--short]
 
 Every path from 0 to PATHS-1 appears at least once (the first PATHS lines), the remaining
 lines repeat paths drawn at random; paths look like `/static/img/0001234/a1b2c3d4.jpg`
-(about 35 bytes). Writes OUT_FILE and OUT_FILE.truth.json: lines, distinct paths, the sum
+(about 35 bytes), or with --short like `/0a3f5c1` (8 bytes: short keys, which a group table
+holds in its slots; distinct for up to 2^28 paths). Writes OUT_FILE and OUT_FILE.truth.json: lines, distinct paths, the sum
 of the distinct paths' lengths (the key bytes a table must hold at the least), the count
 of one sampled path, and the number of lines per status.
 """
@@ -18,8 +19,13 @@ STATUSES = ["200"] * 17 + ["304", "404", "500"]
 HOSTS = [f"10.{a}.{b}.{c}" for a in range(4) for b in range(16) for c in range(16)]
 
 
-def path_of(i):
+def long_path_of(i):
     return f"/static/img/{i:07d}/{(i * 2654435761) & 0xFFFFFFFF:08x}.jpg"
+
+
+def short_path_of(i):
+    # An odd multiplier is a bijection modulo 2^28: distinct paths, not in order.
+    return f"/{(i * 2654435761) & 0xFFFFFFF:07x}"
 
 
 def main():
@@ -28,7 +34,9 @@ def main():
     ap.add_argument("--paths", type=int, default=5_000_000)
     ap.add_argument("--lines", type=int, default=5_500_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--short", action="store_true")
     a = ap.parse_args()
+    path_of = short_path_of if a.short else long_path_of
     rng = random.Random(a.seed)
     sample = a.paths // 3
     sample_count = 0

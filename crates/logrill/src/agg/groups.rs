@@ -1,10 +1,10 @@
 //! `… by KEY, …`: aggregate states per group, in a compact radix-partitioned table.
 //!
-//! A group is found by its key encoded into bytes ([`encode_key`] of each key value, written
-//! by the caller into one reused buffer, so finding a record's group allocates nothing).
-//! The encoding is typed (`3` and `"3"` are different groups), and the key values are read
-//! back from it ([`decode_key`]) only when the table is finished, so a group holds no
-//! `Value`s of its own.
+//! A group is found by its key encoded into bytes ([`Groups::push_key`] of each key value,
+//! written by the caller into one reused buffer, so finding a record's group allocates
+//! nothing). The encoding is typed (`3` and `"3"` are different groups), and the key values
+//! are read back from it only when the table is finished, so a group holds no `Value`s of
+//! its own.
 //!
 //! # Layout
 //!
@@ -15,20 +15,26 @@
 //! 7 top bits that hashbrown keeps as its tag, so the partition costs the tag nothing).
 //! A partition holds:
 //!
-//! * `keys`: one byte buffer, the arena, holding every key of the partition back to back;
-//! * `index`: a [`hashbrown::HashTable`] of 12-byte slots (group number, key start and
-//!   length in the arena), so a probe compares tags, then the key bytes in the arena;
+//! * `index`: a [`hashbrown::HashTable`] of 16-byte slots: the group number and the key
+//!   itself when it is short (at most [`INLINE`], 12 bytes: one integer, one string of up
+//!   to 10 bytes), or its start and length in the arena. A probe compares hashbrown's tags,
+//!   then a short key with the slot's 12 bytes in hand (no arena bytes, nothing more to
+//!   fetch), a long one with the arena;
+//! * `keys`: one byte buffer, the arena, holding every long key of the partition back to
+//!   back;
 //! * `states`: the aggregate states of all groups, `width` (the number of aggregates) a
 //!   group, one flat `Vec` indexed by group number: `count`, exact `sum`, `min`/`max`,
 //!   `avg` live inline there, with no allocation per group.
 //!
-//! So a group of `count by path` costs its key bytes plus about 9 bytes of encoding, an
-//! [`AggState`] (64 bytes) and a slot (12 bytes over a load factor of 0.44–0.88), and no
-//! heap allocation of its own: about 100 bytes of RSS beyond the key bytes, measured with
-//! 5 M groups (`bench/group_tables.sh`; the previous table, a key `SmallVec`, a `Vec` of
-//! key values and the states in one hashbrown bucket, cost about 850). Why hashbrown's
-//! `HashTable` and not a `HashMap`: the table holds slots that point into the arena, so the
-//! key is hashed once by the caller and compared in place, with no key type of its own.
+//! So a group of `count by path` costs its key bytes plus 2 bytes of encoding (type tag,
+//! length), an [`AggState`] (64 bytes) and a slot (16 bytes over a load factor of
+//! 0.44–0.88), and no heap allocation of its own: about 100 bytes of RSS beyond the key
+//! bytes, measured with 5 M groups (`bench/group_tables.sh` and docs/group-tables.md; the
+//! first table, a key `SmallVec`, a `Vec` of key values and the states in one hashbrown
+//! bucket, cost about 850). A group of a short key costs no arena bytes at all. Why
+//! hashbrown's `HashTable` and not a `HashMap`: the table holds slots that hold or point to
+//! the key, so the key is hashed once by the caller and compared in place, with no key
+//! type of its own.
 //!
 //! # Merging
 //!
@@ -40,6 +46,7 @@
 //! partitions. States merge in input order (this table is the earlier part), so the merged
 //! table is exactly the single-threaded one.
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -70,18 +77,95 @@ const PARALLEL_MERGE_MIN: usize = 1 << 15;
 /// The per-table part of the hash seed (the per-process part is random).
 const SEED: u64 = 0x6c6f_6772_696c_6c21;
 
-/// One group in a partition's index: its number and where its key is in the arena.
-#[derive(Debug, Clone, Copy)]
+/// The longest key held in its slot rather than in the arena: 12 bytes, what a 16-byte slot
+/// has beside the group number. A key of one integer (9 bytes) or one string of up to 10
+/// bytes fits (see [`Groups::push_key`] for the encoding).
+pub(crate) const INLINE: usize = 12;
+/// The top 4 bits of [`Slot::meta`]: the length of a key held inline (0 to [`INLINE`]), or
+/// this for a key in the arena.
+const IN_ARENA: u32 = 0xF;
+/// How many bits of [`Slot::meta`] number the groups of a partition (2^28 = 268 M).
+const ID_BITS: u32 = 28;
+const ID_MASK: u32 = (1 << ID_BITS) - 1;
+
+/// One group in a partition's index: its number, and its key, either held right here
+/// (a key of at most [`INLINE`] bytes: no arena bytes, and a lookup compares the probe with
+/// the slot it already has in hand) or its start and length in the arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
-    id: u32,
-    start: u32,
-    len: u32,
+    /// The group number (the low [`ID_BITS`] bits) and where the key is (the top 4 bits:
+    /// its length if inline, [`IN_ARENA`] if not).
+    meta: u32,
+    /// Inline: the key, zero-padded. In the arena: its start and length (4 bytes each,
+    /// native endian) and 4 zero bytes.
+    bytes: [u8; INLINE],
 }
 
 impl Slot {
+    /// The slot of a new group `id` whose key is `key`, with `start` where a long key would
+    /// go in the arena. `None` when `id`, `start` or `start + key.len()` do not fit.
     #[inline]
-    fn key<'k>(&self, keys: &'k [u8]) -> &'k [u8] {
-        &keys[self.start as usize..self.start as usize + self.len as usize]
+    fn new(id: usize, key: &[u8], start: usize) -> Option<Slot> {
+        let id = u32::try_from(id).ok().filter(|&i| i <= ID_MASK)?;
+        if let Some(probe) = Slot::probe(key) {
+            return Some(Slot {
+                meta: probe.meta | id,
+                bytes: probe.bytes,
+            });
+        }
+        let start = u32::try_from(start).ok()?;
+        let len = u32::try_from(key.len()).ok()?;
+        start.checked_add(len)?;
+        let mut bytes = [0; INLINE];
+        bytes[..4].copy_from_slice(&start.to_ne_bytes());
+        bytes[4..8].copy_from_slice(&len.to_ne_bytes());
+        Some(Slot {
+            meta: IN_ARENA << ID_BITS | id,
+            bytes,
+        })
+    }
+
+    /// What an inline slot holding `key` looks like, group number aside (`None` when the
+    /// key is too long to be held inline).
+    #[inline]
+    fn probe(key: &[u8]) -> Option<Slot> {
+        let mut bytes = [0; INLINE];
+        bytes.get_mut(..key.len())?.copy_from_slice(key);
+        Some(Slot {
+            meta: (key.len() as u32) << ID_BITS,
+            bytes,
+        })
+    }
+
+    #[inline]
+    fn id(&self) -> u32 {
+        self.meta & ID_MASK
+    }
+
+    /// Whether this slot holds `key`, whose inline form is `probe` (`None` for a long key).
+    #[inline]
+    fn holds(&self, probe: &Option<Slot>, key: &[u8], keys: &[u8]) -> bool {
+        match probe {
+            // Length and all 12 bytes (zero-padded alike), the group number aside.
+            Some(p) => self.meta & !ID_MASK == p.meta && self.bytes == p.bytes,
+            None => self.meta >> ID_BITS == IN_ARENA && self.key(keys) == key,
+        }
+    }
+
+    /// The key: in the slot, or in `keys`, the partition's arena.
+    #[inline]
+    fn key<'k>(&'k self, keys: &'k [u8]) -> &'k [u8] {
+        let len = (self.meta >> ID_BITS) as usize;
+        if len != IN_ARENA as usize {
+            return &self.bytes[..len];
+        }
+        let word = |i: usize| {
+            let mut w = [0; 4];
+            w.copy_from_slice(&self.bytes[i..i + 4]);
+            u32::from_ne_bytes(w) as usize
+        };
+        let (start, len) = (word(0), word(4));
+        &keys[start..start + len]
     }
 }
 
@@ -162,24 +246,24 @@ impl Partition {
             states,
         } = self;
         let next_id = index.len();
+        let probe = Slot::probe(key);
         let entry = index.entry(
             hash,
-            |s| s.key(keys) == key,
+            |s| s.holds(&probe, key, keys),
             |s| hasher.hash_one(s.key(keys)),
         );
         match entry {
-            Entry::Occupied(e) => Some((e.get().id as usize, false)),
+            Entry::Occupied(e) => Some((e.get().id() as usize, false)),
             Entry::Vacant(v) => {
-                let id = u32::try_from(next_id).ok()?;
-                let start = u32::try_from(keys.len()).ok()?;
-                let len = u32::try_from(key.len()).ok()?;
-                start.checked_add(len)?;
-                keys.extend_from_slice(key);
+                let slot = Slot::new(next_id, key, keys.len())?;
+                if probe.is_none() {
+                    keys.extend_from_slice(key);
+                }
                 let fresh = make();
                 debug_assert_eq!(fresh.len(), width);
                 states.extend(fresh);
-                v.insert(Slot { id, start, len });
-                Some((id as usize, true))
+                v.insert(slot);
+                Some((next_id, true))
             }
         }
     }
@@ -203,7 +287,7 @@ impl Partition {
         } = other;
         for slot in index {
             let key = slot.key(&their_keys);
-            let theirs = &mut their_states[slot.id as usize * width..][..width];
+            let theirs = &mut their_states[slot.id() as usize * width..][..width];
             let hash = hasher.hash_one(key);
             let mut moved = Some(theirs);
             let found = self.find_or_insert(hash, key, width, hasher, || {
@@ -240,9 +324,8 @@ impl Partition {
 #[derive(Debug, Clone, Copy)]
 struct Sorting {
     prefix: u64,
-    id: u32,
-    start: u32,
-    len: u32,
+    /// The group's slot: an inline key is compared right here, in the sort entry.
+    slot: Slot,
 }
 
 impl Partition {
@@ -253,11 +336,10 @@ impl Partition {
     /// themselves (in the arena, a cache miss each) only on equal prefixes. Without it,
     /// sorting 5 M paths that all begin `/static/img/` was a third of the run's CPU.
     fn sorting(&self) -> Vec<Sorting> {
-        let key = |s: &Slot| s.key(&self.keys);
         let mut shared: Option<&[u8]> = None;
         let mut strings = true;
         for s in &self.index {
-            let Some((text, _)) = str_column(key(s)) else {
+            let Some((text, _)) = str_column(s.key(&self.keys)) else {
                 strings = false;
                 break;
             };
@@ -277,7 +359,7 @@ impl Partition {
         self.index
             .iter()
             .map(|s| {
-                let prefix = match str_column(key(s)) {
+                let prefix = match str_column(s.key(&self.keys)) {
                     Some((text, _)) if strings => {
                         let mut eight = [0u8; 8];
                         let tail = &text[skip..];
@@ -287,12 +369,7 @@ impl Partition {
                     }
                     _ => 0,
                 };
-                Sorting {
-                    prefix,
-                    id: s.id,
-                    start: s.start,
-                    len: s.len,
-                }
+                Sorting { prefix, slot: *s }
             })
             .collect()
     }
@@ -306,7 +383,25 @@ struct Merged {
 }
 
 impl Groups {
-    /// Update the group of the encoded `key`, made by `make` (fresh states, one for each
+    /// Append one key value to a group key being written (each `by` column in turn):
+    /// [`encode_key`]'s typed encoding (`3`, `"3"` and `3.0` are three groups), except that
+    /// a string's length takes one byte below 128 (LEB128) rather than eight, so a key of
+    /// one string of up to 10 bytes is held in its slot (12 bytes at most), and a long one
+    /// takes 7 bytes less in the arena. Tags are [`encode_key`]'s, so keys that order as equal
+    /// but are different groups (`404` and `"404"`) come out in the same order as before.
+    #[inline]
+    pub fn push_key(v: &Value<'_>, out: &mut Vec<u8>) {
+        match v {
+            Value::Str(text) => {
+                out.push(STR_TAG);
+                push_len(text.len(), out);
+                out.extend_from_slice(text);
+            }
+            other => encode_key(other, out),
+        }
+    }
+
+    /// Update the group of `key` (its values written by [`Groups::push_key`]), made by `make` (fresh states, one for each
     /// aggregate, the same number for every group) if it is new, with `update`, which
     /// returns how many values it kept more and whether a value was unusable.
     #[inline]
@@ -348,7 +443,7 @@ impl Groups {
     pub fn insert(&mut self, key: &[Value<'_>], states: States) {
         let mut encoded = Vec::new();
         for v in key {
-            encode_key(v, &mut encoded);
+            Groups::push_key(v, &mut encoded);
         }
         if !self.shaped {
             self.width = states.len();
@@ -498,12 +593,9 @@ impl Groups {
             let keys = &parts[p].keys;
             *run = parts[p].sorting();
             run.sort_unstable_by(|a, b| {
-                a.prefix.cmp(&b.prefix).then_with(|| {
-                    key_order(
-                        &keys[a.start as usize..(a.start + a.len) as usize],
-                        &keys[b.start as usize..(b.start + b.len) as usize],
-                    )
-                })
+                a.prefix
+                    .cmp(&b.prefix)
+                    .then_with(|| key_order(a.slot.key(keys), b.slot.key(keys)))
             });
         };
         let threads = threads.clamp(1, PARTITIONS);
@@ -548,7 +640,7 @@ impl Groups {
         let width = self.width;
         self.parts.iter().flat_map(move |p| {
             p.index.iter().map(move |s| {
-                let states = &p.states[s.id as usize * width..][..width];
+                let states = &p.states[s.id() as usize * width..][..width];
                 (decode_values(s.key(&p.keys)), states)
             })
         })
@@ -561,19 +653,52 @@ fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     compare_keys(a, b).then_with(|| a.cmp(b))
 }
 
-/// The tag of a string in [`encode_key`]'s encoding: the tag, its length (8 bytes, little
-/// endian), its bytes.
+/// The tag of a string in [`encode_key`]'s encoding, and in a group key's.
 const STR_TAG: u8 = 4;
 
-/// A string column at the start of an encoded key: its bytes and the rest of the key.
+/// A string's length in a group key: LEB128 (7 bits a byte, the high bit set on all but
+/// the last), one byte below 128. Written here rather than taken from a crate: it is these
+/// eight lines, on the path of every record.
+#[inline]
+fn push_len(mut n: usize, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A length written by [`push_len`] at the start of `bytes`, and the bytes after it.
+#[inline]
+fn read_len(bytes: &[u8]) -> Option<(usize, &[u8])> {
+    let mut n: usize = 0;
+    for (i, &b) in bytes.iter().enumerate().take(10) {
+        n |= usize::from(b & 0x7f).checked_shl(7 * i as u32)?;
+        if b & 0x80 == 0 {
+            return Some((n, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
+/// A string column at the start of a group key: its bytes and the rest of the key.
 #[inline]
 fn str_column(key: &[u8]) -> Option<(&[u8], &[u8])> {
     let (&STR_TAG, rest) = key.split_first()? else {
         return None;
     };
-    let len = usize::try_from(u64::from_le_bytes(rest.get(..8)?.try_into().ok()?)).ok()?;
-    let rest = &rest[8..];
-    Some((rest.get(..len)?, &rest[len..]))
+    let (len, rest) = read_len(rest)?;
+    Some((rest.get(..len)?, rest.get(len..)?))
+}
+
+/// One value written by [`Groups::push_key`] at the start of `key`, and the rest of the key.
+#[inline]
+fn decode_column(key: &[u8]) -> Option<(Value<'_>, &[u8])> {
+    match str_column(key) {
+        Some((text, rest)) => Some((Value::Str(Cow::Borrowed(text)), rest)),
+        None if key.first() == Some(&STR_TAG) => None,
+        None => decode_key(key),
+    }
 }
 
 /// Order two encoded keys by their values ([`total_order`], column by column).
@@ -589,7 +714,7 @@ fn compare_keys(mut a: &[u8], mut b: &[u8]) -> std::cmp::Ordering {
             (a, b) = (ra, rb);
             continue;
         }
-        match (decode_key(a), decode_key(b)) {
+        match (decode_column(a), decode_column(b)) {
             (Some((x, ra)), Some((y, rb))) => {
                 let o = total_order(&x, &y);
                 if o.is_ne() {
@@ -605,7 +730,7 @@ fn compare_keys(mut a: &[u8], mut b: &[u8]) -> std::cmp::Ordering {
 /// The key values of an encoded key, owned.
 fn decode_values(mut key: &[u8]) -> Vec<Value<'static>> {
     let mut values = Vec::with_capacity(1);
-    while let Some((v, rest)) = decode_key(key) {
+    while let Some((v, rest)) = decode_column(key) {
         values.push(v.into_owned());
         key = rest;
     }
@@ -630,8 +755,9 @@ impl SortedGroups {
     /// The key of the next group of partition `r`'s run.
     #[inline]
     fn head(&self, r: u8) -> &[u8] {
-        let s = self.runs[r as usize][self.pos[r as usize]];
-        &self.parts[r as usize].keys[s.start as usize..(s.start + s.len) as usize]
+        self.runs[r as usize][self.pos[r as usize]]
+            .slot
+            .key(&self.parts[r as usize].keys)
     }
 
     fn less(&self, a: usize, b: usize) -> bool {
@@ -662,7 +788,7 @@ impl Iterator for SortedGroups {
 
     fn next(&mut self) -> Option<Self::Item> {
         let r = *self.heap.first()? as usize;
-        let Sorting { id, start, len, .. } = self.runs[r][self.pos[r]];
+        let Sorting { slot, .. } = self.runs[r][self.pos[r]];
         self.pos[r] += 1;
         if self.pos[r] == self.runs[r].len() {
             self.heap.swap_remove(0);
@@ -672,12 +798,12 @@ impl Iterator for SortedGroups {
         }
         self.left -= 1;
         let part = &mut self.parts[r];
-        let key = &part.keys[start as usize..start as usize + len as usize];
-        let states = part.states[id as usize * self.width..][..self.width]
+        let values = decode_values(slot.key(&part.keys));
+        let states = part.states[slot.id() as usize * self.width..][..self.width]
             .iter_mut()
             .map(|s| std::mem::replace(s, placeholder()))
             .collect();
-        Some((decode_values(key), states))
+        Some((values, states))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -709,7 +835,18 @@ mod tests {
         Value::Str(Cow::Owned(s.as_bytes().to_vec()))
     }
 
+    /// A key as the table writes it.
     fn encode(key: &[Value<'_>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in key {
+            Groups::push_key(v, &mut out);
+        }
+        out
+    }
+
+    /// A key in [`encode_key`]'s encoding (the truth's order of ties and groups, computed
+    /// without the table's own encoding).
+    fn plain(key: &[Value<'_>]) -> Vec<u8> {
         let mut out = Vec::new();
         for v in key {
             encode_key(v, &mut out);
@@ -759,7 +896,7 @@ mod tests {
         let mut by: HashMap<Vec<u8>, Truth> = HashMap::new();
         for (k, x) in records {
             let e = by
-                .entry(encode(k))
+                .entry(plain(k))
                 .or_insert_with(|| (k.clone(), 0, 0, *x, Vec::new()));
             e.1 += 1;
             e.2 += x;
@@ -847,7 +984,7 @@ mod tests {
         // Mixed types do not order transitively (`"3"` = `3` as numbers, `3` < a time <
         // `"3"` by type), so the groups are compared as sets here; the order is tested below.
         let by_encoding = |mut rows: Vec<(Vec<Value<'static>>, Vec<Value<'static>>)>| {
-            rows.sort_by_key(|(k, _)| encode(k));
+            rows.sort_by_key(|(k, _)| plain(k));
             rows
         };
         let want = by_encoding(truth(&records));
@@ -964,6 +1101,196 @@ mod tests {
         assert_eq!(merged.size(), whole.size());
         let recount: usize = whole.iter().flat_map(|(_, s)| s).map(AggState::kept).sum();
         assert_eq!(whole.size(), whole.len() + recount);
+    }
+
+    /// Keys around the inline length: at it, one byte below and above, the empty key and
+    /// the empty string, multi-column keys, keys of one length that differ in one byte only
+    /// (the last inline byte, or past the inline length), zero bytes at the end, and ints
+    /// and strings of the same bytes. Key `i` comes `i + 1` times, so two keys wrongly
+    /// taken for one (a comparison of lengths only, or of a part of the bytes) change the
+    /// counts.
+    fn around_the_inline_length() -> Vec<Vec<Value<'static>>> {
+        let ten = "abcdefghij";
+        let eight = i64::from_le_bytes(*b"abcdefgh");
+        let mut keys: Vec<Vec<Value<'static>>> = vec![
+            vec![],
+            vec![text("")],
+            vec![text("\0")],
+            vec![text("\0\0")],
+            vec![Value::Null],
+            vec![Value::Null, Value::Null],
+            vec![Value::Bool(false)],
+            vec![Value::Int(0)],
+            vec![Value::Int(256)],
+            vec![Value::Int(eight)],
+            vec![text("abcdefgh")],
+            vec![Value::Float(f64::from_bits(eight as u64))],
+            // Int and a one-byte string: 9 + 3 = 12 bytes, inline; two bytes: 13, not.
+            vec![Value::Int(7), text("a")],
+            vec![Value::Int(7), text("b")],
+            vec![Value::Int(7), text("ab")],
+            vec![Value::Int(7), text("ac")],
+            vec![text("a"), Value::Int(7)],
+            vec![Value::Int(7), Value::Bool(true)],
+            vec![Value::Int(7), Value::Bool(false)],
+            // One column split in two: the lengths keep them apart.
+            vec![text("ab"), text("c")],
+            vec![text("a"), text("bc")],
+        ];
+        for n in 0..=ten.len() + 3 {
+            for last in ["x", "y"] {
+                // 10 bytes of string: 12 of key, inline; 11 and up: in the arena, and
+                // these differ only past the inline length.
+                keys.push(vec![text(&format!("{}{last}", &ten[..n.min(10)]))]);
+                keys.push(vec![text(&format!("{ten}{}{last}", "z".repeat(n)))]);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        keys.retain(|k| seen.insert(plain(k)));
+        keys
+    }
+
+    #[test]
+    fn keys_at_below_and_above_the_inline_length_are_groups_of_their_own() {
+        let keys = around_the_inline_length();
+        let mut inline = 0;
+        for k in &keys {
+            let n = encode(k).len();
+            inline += usize::from(n <= INLINE);
+            if k.len() == 1 && matches!(&k[0], Value::Str(s) if s.len() == 10) {
+                assert_eq!(n, INLINE, "a 10-byte string is a key of the inline length");
+            }
+        }
+        assert!(inline > 20 && inline + 10 < keys.len(), "{inline}");
+        let mut records = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            for j in 0..=i {
+                records.push((k.clone(), j as i64));
+            }
+        }
+        let g = table(&records);
+        assert_eq!(g.len(), keys.len());
+        // Keys held inline take no arena bytes; the others all of theirs.
+        let arena: usize = g.parts.iter().map(|p| p.keys.len()).sum();
+        let long: usize = keys
+            .iter()
+            .map(|k| encode(k).len())
+            .filter(|&n| n > INLINE)
+            .sum();
+        assert_eq!(arena, long);
+        let by_encoding = |mut rows: Vec<(Vec<Value<'static>>, Vec<Value<'static>>)>| {
+            rows.sort_by_key(|(k, _)| plain(k));
+            rows
+        };
+        assert_eq!(by_encoding(answer(g.clone())), by_encoding(truth(&records)));
+        // Looked up again (found, not made anew), every key counts on.
+        let mut again = g;
+        for (k, x) in &records {
+            add(&mut again, k, *x);
+        }
+        assert_eq!(again.len(), keys.len());
+        let doubled: Vec<_> = records.iter().chain(&records).cloned().collect();
+        assert_eq!(by_encoding(answer(again)), by_encoding(truth(&doubled)));
+    }
+
+    #[test]
+    fn an_inline_key_compares_all_its_bytes() {
+        // Same length, other bytes: another group, in every position of the slot.
+        let key = [
+            4u8, 10, b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', b'i', b'j',
+        ];
+        let slot = Slot::new(5, &key, 0).unwrap();
+        assert_eq!(slot.id(), 5);
+        assert_eq!(slot.key(&[]), key);
+        assert!(slot.holds(&Slot::probe(&key), &key, &[]));
+        for i in 0..key.len() {
+            let mut other = key;
+            other[i] ^= 1;
+            assert!(!slot.holds(&Slot::probe(&other), &other, &[]), "byte {i}");
+        }
+        // A prefix padded with zeros is not the key it pads to.
+        let short = [4u8, 1, 0];
+        let slot = Slot::new(1, &short, 0).unwrap();
+        assert!(!slot.holds(&Slot::probe(&short[..2]), &short[..2], &[]));
+        assert!(!slot.holds(&Slot::probe(&[4, 1, 0, 0]), &[4, 1, 0, 0], &[]));
+        // A long key is in the arena, found there, and never equal to an inline one.
+        let long: Vec<u8> = (0..13).collect();
+        let arena: Vec<u8> = [&[9u8, 9][..], &long].concat();
+        let slot = Slot::new(2, &long, 2).unwrap();
+        assert_eq!(slot.key(&arena), long);
+        assert!(slot.holds(&None, &long, &arena));
+        assert!(!slot.holds(&Slot::probe(&long[..12]), &long[..12], &arena));
+        // Numbers past what a slot can hold are refused, not wrapped.
+        assert!(Slot::new(ID_MASK as usize + 1, &key, 0).is_none());
+        assert!(Slot::new(0, &long, u32::MAX as usize).is_none());
+    }
+
+    #[test]
+    fn string_lengths_read_back_as_written() {
+        for n in [
+            0,
+            1,
+            127,
+            128,
+            255,
+            16_383,
+            16_384,
+            1 << 21,
+            u32::MAX as usize,
+        ] {
+            let mut out = vec![];
+            push_len(n, &mut out);
+            out.push(0xAA);
+            assert_eq!(read_len(&out), Some((n, &[0xAA][..])), "{n}");
+        }
+        assert_eq!(read_len(&[0x80, 0x80]), None);
+        // A string column: its length and bytes, then the next column.
+        let key = encode(&[text(&"s".repeat(300)), Value::Int(-2)]);
+        assert_eq!(key.len(), 1 + 2 + 300 + 9);
+        assert_eq!(
+            decode_values(&key),
+            vec![text(&"s".repeat(300)), Value::Int(-2)]
+        );
+        // Cut short: no value made up from the rest.
+        assert_eq!(decode_values(&key[..100]), Vec::<Value<'static>>::new());
+    }
+
+    #[test]
+    fn tables_whose_keys_are_inline_on_both_sides_merge_into_the_one_table_answer() {
+        // Both parts hold the same short keys (inline on both sides) and some long ones;
+        // the later part has keys of its own too. Large enough for the parallel merge.
+        let short = around_the_inline_length();
+        let records: Vec<_> = (0..3 * PARALLEL_MERGE_MIN + 1_000)
+            .map(|i| {
+                let k = if i % 3 == 0 {
+                    short[i % short.len()].clone()
+                } else {
+                    // Keys of 2 + 2..=6 bytes: all inline. (Not numbers: a table of
+                    // numbers and strings that read as numbers has no total order.)
+                    vec![text(&format!("k{:x}", i % (PARALLEL_MERGE_MIN * 2)))]
+                };
+                (k, (i % 11) as i64)
+            })
+            .collect();
+        let want = truth(&records);
+        let n = records.len();
+        for threads in [1, 4] {
+            let mut total = Groups::default();
+            for w in [0, n / 2, n].windows(2) {
+                total.merge_on(table(&records[w[0]..w[1]]), threads);
+            }
+            assert_eq!(total.len(), want.len());
+            let got = answer(total);
+            let by_encoding = |mut rows: Vec<(Vec<Value<'static>>, Vec<Value<'static>>)>| {
+                rows.sort_by_key(|(k, _)| plain(k));
+                rows
+            };
+            assert_eq!(
+                by_encoding(got),
+                by_encoding(want.clone()),
+                "{threads} threads"
+            );
+        }
     }
 
     #[test]

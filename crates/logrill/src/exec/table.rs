@@ -3,7 +3,7 @@
 //!
 //! The aggregate states and the group table live in [`crate::agg`]; a table here drives
 //! them: it evaluates the plan's key and argument expressions on each record, encodes the
-//! key ([`encode_key`]) and hands the values to the group's states. Every state can merge
+//! key ([`GroupStates::push_key`]) and hands the values to the group's states. Every state can merge
 //! another's, in input order, so inputs can be read in parallel and combined into exactly
 //! the single-threaded result.
 //!
@@ -177,7 +177,7 @@ impl Table {
                 // The key's values are kept only as these bytes (read back at the end).
                 g.key_buf.clear();
                 for col in &g.by {
-                    encode_key(&col.expr.eval(rec), &mut g.key_buf);
+                    GroupStates::push_key(&col.expr.eval(rec), &mut g.key_buf);
                 }
                 let aggregates = &g.aggregates;
                 g.states.add(
