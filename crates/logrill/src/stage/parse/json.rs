@@ -27,6 +27,7 @@
 
 use std::borrow::Cow;
 
+use super::balance::Closer;
 use super::json_skim;
 use super::record::Record;
 use super::scan::{quote_or_backslash, same};
@@ -70,6 +71,8 @@ pub struct JsonParser {
     /// Check every byte of every line even when only some fields are built (`--strict`),
     /// rather than the fast path of [`json_skim`](super::json_skim).
     every_byte: bool,
+    /// The fast path's balance check, chosen for this processor.
+    closer: Closer,
 }
 
 /// What an object's members become.
@@ -151,7 +154,7 @@ impl JsonParser {
         rec.begin_dynamic();
         if let (false, false, Some(names)) = (every, self.every_byte, &self.selected) {
             if names.len() <= json_skim::MAX_NAMES {
-                match json_skim::skim(line, rec, names, json_skim::Tail::Balanced) {
+                match json_skim::skim(line, rec, names, json_skim::Tail::Balanced, self.closer) {
                     Ok(()) => return Ok(()),
                     Err(json_skim::Halt::Fail(e, offset)) => {
                         return Err(ParseFailure {

@@ -26,9 +26,10 @@
 
 use std::borrow::Cow;
 
+use super::balance::Closer;
 use super::json::{read_selected_value, JsonError};
 use super::record::Record;
-use super::scan::{close_of_value, quote_or_backslash, same};
+use super::scan::{quote_or_backslash, same};
 
 /// What the fast path checks once every selected member was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +77,7 @@ pub(crate) fn skim<'a>(
     rec: &mut Record<'a>,
     names: &[Box<str>],
     tail: Tail,
+    closer: Closer,
 ) -> Result<(), Halt> {
     debug_assert!(names.len() <= MAX_NAMES);
     let mut start = 0;
@@ -104,6 +106,7 @@ pub(crate) fn skim<'a>(
         names,
         found: 0,
         all,
+        closer,
     };
     if names.is_empty() {
         // Nothing to read (`parse json | count`): only the line's shape is checked.
@@ -136,6 +139,8 @@ struct Skimmer<'a, 'n> {
     /// One bit per name already read.
     found: u64,
     all: u64,
+    /// The balance check this processor runs best.
+    closer: Closer,
 }
 
 impl<'a> Skimmer<'a, '_> {
@@ -299,11 +304,13 @@ impl<'a> Skimmer<'a, '_> {
     }
 
     /// From `i`, inside `depth` open brackets: the position after the bracket that closes
-    /// the outermost of them (see [`close_of_value`]: strings stepped over, the kinds of
-    /// brackets not matched).
+    /// the outermost of them (see [`close_of_value`](super::scan::close_of_value): strings
+    /// stepped over, the kinds of brackets not matched).
     #[inline]
     fn skip_nested(&self, i: usize, depth: u32) -> R<usize> {
-        close_of_value(self.s, i, depth, false).or_else(|at| self.fail(at))
+        self.closer
+            .close(self.s, i, depth)
+            .or_else(|at| self.fail(at))
     }
 
     /// After the last selected member (at `i`, inside `depth` objects: the line's and
