@@ -132,6 +132,15 @@ pub(crate) fn skim<'a>(
     Ok(())
 }
 
+/// A top-level key read as the selected name it equals, borrowed from the line.
+#[inline(always)]
+fn borrowed_name<'a>(key: &'a [u8], name: &str) -> &'a str {
+    debug_assert_eq!(key, name.as_bytes());
+    // SAFETY: `key` has the same bytes as `name` (`wants` matched them), a `str`, so it
+    // is valid UTF-8. (Checking again cost 3 to 6% of `parse json | count by level`.)
+    unsafe { std::str::from_utf8_unchecked(key) }
+}
+
 struct Skimmer<'a, 'n> {
     /// The line without its trailing blanks.
     s: &'a [u8],
@@ -193,9 +202,10 @@ impl<'a> Skimmer<'a, '_> {
                 Some(_) if field.is_some() => {
                     let n = field.unwrap_or_default();
                     let (v, next) = read_selected_value(s, i, depth as usize + 1)?;
-                    let name = match (prefix.is_empty(), std::str::from_utf8(key)) {
-                        (true, Ok(k)) => Cow::Borrowed(k),
-                        _ => Cow::Owned(self.names[n].to_string()),
+                    let name = if prefix.is_empty() {
+                        Cow::Borrowed(borrowed_name(key, &self.names[n]))
+                    } else {
+                        Cow::Owned(self.names[n].to_string())
                     };
                     rec.push(name, v);
                     self.found |= 1 << n;
