@@ -162,7 +162,6 @@ mod wide {
         let mut inside: u64 = 0;
         // The next block's first byte is escaped (1) or not (0).
         let mut carry: u64 = 0;
-        let mut short = [0u8; 64];
         while i < s.len() {
             let left = s.len() - i;
             let (m, shift) = match <&[u8; 64]>::try_from(s.get(i..i + 64).unwrap_or(&[])) {
@@ -171,6 +170,7 @@ mod wide {
                     // The last 64 bytes, those before `i` shifted out.
                     Ok(tail) => (masks(tail), 64 - left),
                     Err(_) => {
+                        let mut short = [0u8; 64];
                         short[..left].copy_from_slice(&s[i..]);
                         (masks(&short), 0)
                     }
