@@ -107,6 +107,7 @@ fn escaped_bytes(backslash: u64, carry: &mut u64) -> u64 {
 #[cfg(target_arch = "x86_64")]
 mod wide {
     use super::escaped_bytes;
+    use crate::stage::parse::scan::walk_brackets;
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
         _mm256_set1_epi8, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set1_epi8, _mm_set_epi64x,
@@ -190,20 +191,8 @@ mod wide {
             if closes < depth {
                 // The value cannot close in this block.
                 depth = depth + open.count_ones() - closes;
-            } else {
-                let mut b = open | close;
-                while b != 0 {
-                    let k = b.trailing_zeros();
-                    b &= b - 1;
-                    if open & (1 << k) != 0 {
-                        depth += 1;
-                    } else {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(i + k as usize + 1);
-                        }
-                    }
-                }
+            } else if let Some(k) = walk_brackets(open, close, &mut depth) {
+                return Ok(i + k as usize + 1);
             }
             i += 64;
         }
