@@ -333,6 +333,90 @@ impl<'a> Skimmer<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::super::{JsonParser, Record};
+    use super::{skim, Closer, Halt, Tail};
+
+    /// What the fast path makes of a line with one balance check: the fields, or where
+    /// and why it refused, or that it asked for the full reader.
+    fn skim_with(line: &[u8], sel: &[Box<str>], closer: Closer) -> Result<Vec<String>, String> {
+        let mut rec = Record::new();
+        rec.begin_dynamic();
+        match skim(line, &mut rec, sel, Tail::Balanced, closer) {
+            Ok(()) => Ok(rec.iter().map(|(k, v)| format!("{k}={v:?}")).collect()),
+            Err(Halt::Fail(e, at)) => Err(format!("{e} at {at}")),
+            Err(Halt::Full) => Err("full".into()),
+            Err(Halt::Done(..)) => Err("done".into()),
+        }
+    }
+
+    /// The fast path with the 64-byte balance check accepts and refuses exactly the lines
+    /// it does with the sixteen-byte one (the oracle), with the same fields and the same
+    /// failure offsets: generated log lines with escaped quotes, backslash runs, brackets
+    /// inside strings and nested values, padded to lengths around the block sizes, then
+    /// cut anywhere (a cut just after a nested `}` among them) or with a byte changed.
+    #[test]
+    fn wide_balance_check_reads_the_same_lines_as_the_narrow_one() {
+        let (wide, narrow) = (Closer::detect(), Closer::narrow());
+        let sels: Vec<Vec<Box<str>>> = [&[][..], &["level"], &["user.id"], &["level", "path"]]
+            .iter()
+            .map(|sel| sel.iter().map(|n| Box::<str>::from(*n)).collect())
+            .collect();
+        let pieces = [
+            r#""plain""#,
+            r#""q"uo"te""#,
+            r#""run\\""#,
+            r#""odd\"still""#,
+            r#""{[}]""#,
+            r#"{"a":[1,{"b":"}"}],"c":{}}"#,
+            r#"[[],{},"]"]"#,
+            "12.5",
+            "null",
+        ];
+        let mut next = crate::stage::parse::xorshift(0x3C6E_F372_FE94_F82B);
+        let (mut same_ok, mut same_err) = (0, 0);
+        for n in 0..6_000 {
+            let mut line = String::from(r#"{"ts":"x","level":"#);
+            line.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            for k in 0..next() % 4 {
+                line.push_str(&format!(r#","k{k}":"#));
+                line.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            // Padding so that the rest crosses 64-byte boundaries at every offset.
+            line.push_str(&format!(r#","pad":"{}""#, "p".repeat(n % 130)));
+            line.push_str(r#","user":{"id":1,"plan":"t"},"path":"/a\\"}"#);
+            let mut variants = vec![line.clone().into_bytes()];
+            let b = line.as_bytes();
+            let cut = 1 + (next() as usize) % (b.len() - 1);
+            variants.push(b[..cut].to_vec());
+            // Cut just after each nested `}`.
+            for (k, _) in b.iter().enumerate().filter(|(_, &c)| c == b'}').take(6) {
+                variants.push(b[..=k].to_vec());
+            }
+            let mut changed = b.to_vec();
+            let at = (next() as usize) % changed.len();
+            changed[at] = br#"{}[]"\ax"#[(next() % 8) as usize];
+            variants.push(changed);
+            for v in &variants {
+                for sel in &sels {
+                    let want = skim_with(v, sel, narrow);
+                    assert_eq!(
+                        skim_with(v, sel, wide),
+                        want,
+                        "{:?} {sel:?}",
+                        String::from_utf8_lossy(v)
+                    );
+                    if want.is_ok() {
+                        same_ok += 1;
+                    } else {
+                        same_err += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            same_ok > 10_000 && same_err > 10_000,
+            "{same_ok} read, {same_err} refused"
+        );
+    }
 
     fn fast(sel: &[&str]) -> JsonParser {
         let mut p = JsonParser::new();
