@@ -27,6 +27,7 @@
 
 use std::borrow::Cow;
 
+use super::balance::Closer;
 use super::json_skim;
 use super::record::Record;
 use super::scan::{quote_or_backslash, same};
@@ -70,6 +71,8 @@ pub struct JsonParser {
     /// Check every byte of every line even when only some fields are built (`--strict`),
     /// rather than the fast path of [`json_skim`](super::json_skim).
     every_byte: bool,
+    /// The fast path's balance check, chosen for this processor.
+    closer: Closer,
 }
 
 /// What an object's members become.
@@ -151,7 +154,7 @@ impl JsonParser {
         rec.begin_dynamic();
         if let (false, false, Some(names)) = (every, self.every_byte, &self.selected) {
             if names.len() <= json_skim::MAX_NAMES {
-                match json_skim::skim(line, rec, names, json_skim::Tail::Balanced) {
+                match json_skim::skim(line, rec, names, json_skim::Tail::Balanced, self.closer) {
                     Ok(()) => return Ok(()),
                     Err(json_skim::Halt::Fail(e, offset)) => {
                         return Err(ParseFailure {
@@ -350,6 +353,10 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn number(&mut self) -> R<Value<'a>> {
+        if let Some((v, end)) = plain_number_value(self.s, self.i) {
+            self.i = end;
+            return Ok(v);
+        }
         let (start, t, shape) = self.number_text();
         match shape {
             NumberShape::Int => Ok(match parse_i64(t) {
@@ -681,6 +688,58 @@ fn plain_number_end(s: &[u8], start: usize) -> Option<usize> {
     (!continues && i - start <= 300).then_some(i)
 }
 
+/// Powers of ten that `f64` holds exactly.
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of the number at `start` and where it ends, when it is a plain one (see
+/// [`plain_number_end`]) short enough to need no general conversion: an integer of at most
+/// 18 digits (it fits in `i64`), or a decimal whose digits, read as one integer `m`, give
+/// `m ≤ 2^53` with at most 22 after the point. Then `m` and `10^k` are exact in `f64` and
+/// one division rounds correctly (Clinger's fast path, also the first step of `fast_float`
+/// and of the standard library's parser), so the value is the one `str::parse` gives.
+/// `None` for anything else, which [`Reader::number`] reads the general way. Log numbers
+/// (`4.293`, `95847`) are nearly all plain.
+#[inline(always)]
+fn plain_number_value(s: &[u8], start: usize) -> Option<(Value<'static>, usize)> {
+    let end = plain_number_end(s, start)?;
+    let t = &s[start..end];
+    let (neg, t) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, t),
+    };
+    let mut m: u64 = 0;
+    let (mut digits, mut point) = (0usize, None);
+    for (k, &b) in t.iter().enumerate() {
+        if b == b'.' {
+            point = Some(k);
+            continue;
+        }
+        m = m * 10 + u64::from(b - b'0');
+        digits += 1;
+        if digits > 18 {
+            return None;
+        }
+    }
+    match point {
+        None => {
+            // At most 18 digits: below i64::MAX.
+            let v = m as i64;
+            Some((Value::Int(if neg { -v } else { v }), end))
+        }
+        Some(p) => {
+            let after = t.len() - p - 1;
+            if m > 1 << 53 || after >= EXACT_POW10.len() {
+                return None;
+            }
+            let x = m as f64 / EXACT_POW10[after];
+            Some((Value::Float(if neg { -x } else { x }), end))
+        }
+    }
+}
+
 /// The name of a selected member: its bytes equal a selected name (valid UTF-8) unless
 /// it was matched through the lossy comparison, so the lossy decoding is rarely needed.
 #[inline]
@@ -758,6 +817,69 @@ mod tests {
         // Plain strings borrow from the line.
         p.parse(br#"{"a":"plain"}"#, &mut rec).unwrap();
         assert!(matches!(rec.value(0), Some(Value::Str(Cow::Borrowed(_)))));
+    }
+
+    /// Plain numbers read by the short conversion have exactly the value the general
+    /// one gives (`str::parse`, correctly rounded), and the same kind; numbers that are
+    /// not plain or too long are left to the general way.
+    #[test]
+    fn plain_numbers_read_as_the_general_way_reads_them() {
+        let general = |t: &str| -> Value<'static> {
+            match (classify_number(t.as_bytes()), parse_i64(t.as_bytes())) {
+                (NumberShape::Int, Some(i)) => Value::Int(i),
+                _ => Value::Float(t.parse().unwrap()),
+            }
+        };
+        let mut next = crate::stage::parse::xorshift(0x0123_4567_89AB_CDEF);
+        let mut fast = 0;
+        for n in 0..300_000 {
+            let int_digits = 1 + (next() % 20) as usize;
+            let mut t = String::new();
+            if next().is_multiple_of(3) {
+                t.push('-');
+            }
+            for d in 0..int_digits {
+                let first = d == 0;
+                t.push(char::from(b'0' + (next() % 10) as u8));
+                if first && t.ends_with('0') {
+                    break;
+                }
+            }
+            if n % 4 != 0 {
+                t.push('.');
+                for _ in 0..1 + next() % 24 {
+                    t.push(char::from(b'0' + (next() % 10) as u8));
+                }
+            }
+            let line = format!("{t},");
+            let want = general(&t);
+            if let Some((got, end)) = plain_number_value(line.as_bytes(), 0) {
+                fast += 1;
+                assert_eq!(end, t.len(), "{t}");
+                match (&got, &want) {
+                    (Value::Float(a), Value::Float(b)) => {
+                        assert_eq!(a.to_bits(), b.to_bits(), "{t}")
+                    }
+                    _ => assert_eq!(got, want, "{t}"),
+                }
+            }
+        }
+        assert!(fast > 100_000, "only {fast} read the short way");
+        for not_plain in [
+            "1e5",
+            "01",
+            "1.",
+            "-",
+            "1.5e3",
+            "-.5",
+            "123456789012345678901234",
+        ] {
+            let line = format!("{not_plain},");
+            assert!(
+                plain_number_value(line.as_bytes(), 0).is_none(),
+                "{not_plain}"
+            );
+        }
     }
 
     #[test]

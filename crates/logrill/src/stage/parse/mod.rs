@@ -47,6 +47,7 @@
 //! ```
 
 mod apache;
+mod balance;
 mod escape;
 mod failures;
 mod json;

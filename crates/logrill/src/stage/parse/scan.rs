@@ -228,22 +228,33 @@ pub(crate) fn close_of_value(
         let close = close & !within;
         // Brackets are few (most blocks have none): each is counted in turn (the
         // baseline x86-64 has no popcount instruction to count them at once).
-        let mut b = open | close;
-        while b != 0 {
-            let k = b.trailing_zeros();
-            b &= b - 1;
-            if open & (1 << k) != 0 {
-                depth += 1;
-            } else {
-                depth -= 1;
-                if depth == 0 {
-                    return Ok(i + k as usize + 1);
-                }
-            }
+        if let Some(k) = walk_brackets(u64::from(open), u64::from(close), &mut depth) {
+            return Ok(i + k as usize + 1);
         }
         i += 16;
     }
     Err(s.len())
+}
+
+/// The brackets of a block (bit k: byte k opens or closes one), in order: `depth` moved by
+/// each; the bit at which it reaches zero, if it does. (Shared by the sixteen- and the
+/// 64-byte balance checks.)
+#[inline(always)]
+pub(crate) fn walk_brackets(open: u64, close: u64, depth: &mut u32) -> Option<u32> {
+    let mut b = open | close;
+    while b != 0 {
+        let k = b.trailing_zeros();
+        b &= b - 1;
+        if open & (1 << k) != 0 {
+            *depth += 1;
+        } else {
+            *depth -= 1;
+            if *depth == 0 {
+                return Some(k);
+            }
+        }
+    }
+    None
 }
 
 /// One bit per byte of a 16-byte block: `"`, `\`, `{` or `[`, `}` or `]`.
