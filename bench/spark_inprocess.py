@@ -1,19 +1,38 @@
 """Time, in one Spark session (session start excluded), what a Spark user writes today
 (`spark.read.text` + `regexp_extract`) against the same questions through
 `logrill.spark.run`, on one combined log and its gzip copy. Answers are compared before
-anything is timed. Each query runs once to warm up (page cache, Spark's Python workers,
-which are reused), then RUNS times; printed: the best and the median wall time, and the
-CPU time (user + sys) of the whole process tree of the best run (this driver, Spark's JVM
-and its Python workers: on a loaded machine the CPU is the fairer figure), and the
-ratios Spark SQL / logrill of each.
+anything is timed.
 
-    python bench/spark_inprocess.py MASTER RUNS PLAIN GZ [INDEX_DIR]
+Two measurements, printed apart because they answer different questions:
+
+* **warm** (the default): each query runs once to warm up (page cache, the JVM's JIT and
+  Spark's generated code, Spark's Python workers, which are reused), then RUNS times;
+  printed: the best and the median wall time, and the CPU time (user + sys) of the whole
+  process tree of the best run (this driver, Spark's JVM and its Python workers: on a
+  loaded machine the CPU is the fairer figure), and the ratios Spark SQL / logrill of each.
+
+      python bench/spark_inprocess.py MASTER RUNS PLAIN GZ [INDEX_DIR]
+
+* **first query** (`--first`): ONE query of ONE side, the first thing this fresh process
+  and its fresh SparkSession do after the session has started (the session's start is not
+  timed; the page cache is warm, the JVM's JIT and Spark's code generation are not, nor
+  are Spark's Python workers started). Prints `wall cpu` in seconds. bench/spark.sh runs
+  each side in a process of its own, RUNS times, and prints the medians.
+
+      python bench/spark_inprocess.py --first SIDE QUERY MASTER INPUT [INDEX_DIR]
+
+  SIDE: `spark` or `logrill`; QUERY: `status` or `hosts`. The table of these (each
+  side of each query in RUNS fresh processes, one after the other; medians and ratios):
+
+      python bench/spark_inprocess.py --first-table MASTER RUNS PLAIN GZ [INDEX_DIR]
 
 INDEX_DIR: where `logrill index` put the gzip copy's index (then the gzip file is split
 across tasks by its chunks).
 """
 
 import os
+import statistics
+import subprocess
 import sys
 import time
 
@@ -23,8 +42,42 @@ from pyspark.sql import SparkSession, functions as F  # noqa: E402
 
 import logrill.spark  # noqa: E402
 
-master, runs, plain, gz = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-index_dir = sys.argv[5] if len(sys.argv) > 5 else None
+QUERIES = {"status": "count by status", "hosts": "top 3 hosts by bytes"}
+
+
+def first_table():
+    """Each side's first query in fresh processes (``--first``), RUNS of each, in turn
+    (spark, logrill, spark, …): a table row per input and query, of the medians."""
+    master, runs, plain, gz = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+    extra = sys.argv[6:7]
+    for name, path in [("plain", plain), ("gzip", gz)]:
+        for query, label in QUERIES.items():
+            got = {"spark": [], "logrill": []}
+            for _ in range(runs):
+                for side in got:
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--first", side, query, master, path,
+                         *extra], check=True, capture_output=True, text=True).stdout
+                    wall, cpu = map(float, out.split()[-2:])
+                    got[side].append((wall, cpu))
+            (sw, sc), (lw, lc) = [
+                (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+                for v in got.values()]
+            print(f"| {master} | {name} | {label} | {sw:.2f} s, CPU {sc:.2f} s "
+                  f"| {lw:.2f} s, CPU {lc:.2f} s | {sw / lw:.1f}× / {sc / max(lc, 0.01):.1f}× |",
+                  flush=True)
+
+
+if sys.argv[1] == "--first-table":
+    first_table()
+    sys.exit(0)
+FIRST = sys.argv[1] == "--first"
+if FIRST:
+    side, query, master, first_input = sys.argv[2:6]
+    index_dir = sys.argv[6] if len(sys.argv) > 6 else None
+else:
+    master, runs, plain, gz = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    index_dir = sys.argv[5] if len(sys.argv) > 5 else None
 spark = (SparkSession.builder.master(master).appName("logrill-bench")
          .config("spark.ui.enabled", "false")
          .config("spark.sql.shuffle.partitions", master[6:-1] if master != "local[*]" else "2")
@@ -105,16 +158,36 @@ def timed(fn, path):
     return best[0], walls[len(walls) // 2], best[1]
 
 
-for name, path in [("plain", plain), ("gzip", gz)]:
-    a, b = spark_status(path), logrill_status(path)
-    assert a == b, f"count by status differs on {name}: {a} vs {b}"
-    a, b = spark_top_hosts(path), logrill_top_hosts(path)
-    assert a == b, f"top hosts differ on {name}: {a} vs {b}"
-    for q, (s_fn, l_fn) in {"count by status": (spark_status, logrill_status),
-                            "top 3 hosts by bytes": (spark_top_hosts, logrill_top_hosts)}.items():
-        s, l = timed(s_fn, path), timed(l_fn, path)
-        print(f"| {master} | {name} | {q} | {s[0]:.2f} / {s[1]:.2f} s, CPU {s[2]:.2f} s "
-              f"| {l[0]:.2f} / {l[1]:.2f} s, CPU {l[2]:.2f} s "
-              f"| {s[0] / l[0]:.1f}× / {s[1] / l[1]:.1f}× / {s[2] / max(l[2], 0.01):.1f}× |",
-              flush=True)
+def first_query():
+    """The first query of a fresh session: `wall cpu` on standard output."""
+    fn = {("spark", "status"): spark_status, ("spark", "hosts"): spark_top_hosts,
+          ("logrill", "status"): logrill_status, ("logrill", "hosts"): logrill_top_hosts}
+    with open(first_input, "rb") as f:  # the page cache warm, as for the warm runs
+        while f.read(1 << 24):
+            pass
+    c, t = tree_cpu(), time.perf_counter()
+    fn[(side, query)](first_input)
+    print(f"{time.perf_counter() - t:.3f} {tree_cpu() - c:.3f}", flush=True)
+
+
+def warm():
+    for name, path in [("plain", plain), ("gzip", gz)]:
+        a, b = spark_status(path), logrill_status(path)
+        assert a == b, f"count by status differs on {name}: {a} vs {b}"
+        a, b = spark_top_hosts(path), logrill_top_hosts(path)
+        assert a == b, f"top hosts differ on {name}: {a} vs {b}"
+        for q, (s_fn, l_fn) in {"count by status": (spark_status, logrill_status),
+                                "top 3 hosts by bytes": (spark_top_hosts,
+                                                         logrill_top_hosts)}.items():
+            s, l = timed(s_fn, path), timed(l_fn, path)
+            print(f"| {master} | {name} | {q} | {s[0]:.2f} / {s[1]:.2f} s, CPU {s[2]:.2f} s "
+                  f"| {l[0]:.2f} / {l[1]:.2f} s, CPU {l[2]:.2f} s "
+                  f"| {s[0] / l[0]:.1f}× / {s[1] / l[1]:.1f}× / "
+                  f"{s[2] / max(l[2], 0.01):.1f}× |", flush=True)
+
+
+if FIRST:
+    first_query()
+else:
+    warm()
 spark.stop()

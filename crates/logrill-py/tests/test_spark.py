@@ -329,3 +329,32 @@ def test_a_fixed_format_types_the_dataframe_from_the_plan_without_sampling(spark
     assert types["time"] == "timestamp" and types["host"] == "string"
     assert df.groupBy().sum("bytes").collect()[0][0] == sum(range(50))
     assert df.count() == 2150
+
+
+def test_many_groups_across_tasks_are_exact_and_ties_keep_the_cli_order(spark, tmp_path, cli):
+    """Thousands of groups, each in several tasks' parts (sent in each table's own order,
+    not sorted by key), merged on the driver: every group's sum is the Python-computed one,
+    and `sort … | head` over sums that tie gives the command line's rows."""
+    hosts = 6000
+    want = {}
+    lines = []
+    for rep in range(3):
+        for h in range(hosts):
+            b = (h * 7 + rep) % 4 + 1
+            host = f"10.{h // 250}.{h % 250}.{rep % 2}"
+            want[host] = want.get(host, 0) + b
+            lines.append(f'{host} - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 200 {b}\n')
+    f = tmp_path / "many.log"
+    f.write_text("".join(lines))
+    kw = dict(split_bytes=60_000, partitions=2)  # many ranges, two tasks
+    sums = logrill.spark.run(spark, "parse common | sum bytes by host", [str(f)], **kw).check()
+    assert {r["host"]: r["sum_bytes"] for r in sums.rows} == want
+    assert len(sums.rows) == len(want) == 2 * hosts
+    text = "parse common | sum bytes by host | sort sum_bytes desc | head 7"
+    got = logrill.spark.run(spark, text, [str(f)], **kw).check()
+    expect = [line.split("\t") for line in cli(text, str(f))[1:]]
+    assert [[r["host"], str(r["sum_bytes"])] for r in got.rows] == expect
+    # Ties: more hosts share the top sum than the 7 rows hold.
+    top = max(want.values())
+    assert sum(1 for v in want.values() if v == top) > 7
+    assert all(r["sum_bytes"] == top for r in got.rows)

@@ -302,3 +302,47 @@ fn input_errors_go_to_the_caller_and_the_rest_is_read() {
     paths.remove(1);
     assert_eq!(shape(&r.value), whole("parse combined | count", &paths).0);
 }
+
+/// Many groups, each in several parts, sent in the table's own (hash) order, not sorted
+/// by key: merged in order they give every group's exact sum, and a `sort … | head` over
+/// them keeps the one-machine order of ties (group key order, then input order).
+#[test]
+fn many_groups_across_parts_merge_exactly_with_ties_in_the_sort() {
+    let d = tempfile::tempdir().unwrap();
+    let hosts = 7000u64;
+    // Independent truth: host h gets (h % 5) + 1 bytes on each of its lines; part f holds
+    // the hosts h with h % 3 != f, so every host is in two of the three parts.
+    let mut want = std::collections::BTreeMap::new();
+    let mut paths = Vec::new();
+    for f in 0..3u64 {
+        let mut text = String::new();
+        for h in (0..hosts).filter(|h| h % 3 != f) {
+            let b = h % 5 + 1;
+            *want.entry(format!("h{h:05}")).or_insert(0u64) += b;
+            text.push_str(&format!("h{h:05} {b}\n"));
+        }
+        let p = d.path().join(format!("part{f}.log"));
+        std::fs::write(&p, text).unwrap();
+        paths.push(p);
+    }
+    let sums = "parse regex '(?P<host>\\S+) (?P<b>\\d+)' | sum b by host";
+    let (got, _, _) = in_parts(sums, &paths);
+    assert_eq!(got, whole(sums, &paths).0);
+    let rows: Vec<String> = want
+        .iter()
+        .map(|(h, s)| format!("Object {{\"host\": String(\"{h}\"), \"sum_b\": Number({s})}}"))
+        .collect();
+    assert!(
+        got.contains(&format!("rows=[{}]", rows.join(", "))),
+        "{got}"
+    );
+    // Ties: 1400 hosts share each sum; the first 5 of the highest are the lowest keys.
+    let top = format!("{sums} | sort sum_b desc | head 5");
+    let (got, _, _) = in_parts(&top, &paths);
+    assert_eq!(got, whole(&top, &paths).0);
+    let mut best: Vec<(&String, &u64)> = want.iter().collect();
+    best.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (h, _) in &best[..5] {
+        assert!(got.contains(&format!("String(\"{h}\")")), "{h} in {got}");
+    }
+}

@@ -25,7 +25,8 @@
 //!
 //! * `0` nothing; `1` the seed's aggregate (see [`crate::agg`]'s wire layout);
 //! * `2` groups: count, then per group its key values and its aggregate states (count,
-//!   states), groups in key order;
+//!   states), groups in any order (the table's own: the reader finds each group by its key;
+//!   an older writer sorted them by key, which reads the same);
 //! * `3` records kept to be sorted: count, then per record its fields (count, then name and
 //!   value each), in input order;
 //! * `4` values kept (count, bytes each); `5` `tee`: count, then a tree per branch.
@@ -324,11 +325,14 @@ fn write_state(w: &mut WireWriter, state: &Partial) {
             w.u8(1);
             w.aggregate(agg);
         }
-        Partial::Table(table) => match table.clone().into_contents() {
+        // Read in place, groups in the table's own order: the reader finds each group by
+        // its key, so neither a copy of the table nor a sort of its keys is needed here
+        // (they took a fifth of a part's time with 65 000 groups); the finish sorts once.
+        Partial::Table(table) => match table.contents() {
             Contents::Groups(groups) => {
                 w.u8(2);
                 w.len(groups.len());
-                for (keys, states) in groups {
+                for (keys, states) in groups.iter() {
                     w.len(keys.len());
                     keys.iter().for_each(|k| w.value(k));
                     w.len(states.len());

@@ -68,10 +68,10 @@ fn same_kind(a: &AggState, b: &AggState) -> bool {
     }
 }
 
-/// What a table holds (see [`Table::into_contents`]).
-pub(crate) enum Contents {
-    Groups(Vec<(Vec<Value<'static>>, States)>),
-    Sorted(Vec<Record<'static>>),
+/// What a table holds, to read in place (see [`Table::contents`]).
+pub(crate) enum Contents<'t> {
+    Groups(&'t GroupStates),
+    Sorted(&'t [Record<'static>]),
 }
 
 /// Records kept to be sorted.
@@ -211,16 +211,16 @@ impl Table {
     }
 
     /// What the table holds, for the serialized partial state ([`super::partial`]): the
-    /// groups (key values, states) in key order, or the records kept to be sorted.
-    pub(crate) fn into_contents(self) -> Contents {
+    /// group table, or the records kept to be sorted (in input order), read in place.
+    pub(crate) fn contents(&self) -> Contents<'_> {
         match self {
-            Table::Groups(g) => Contents::Groups(g.states.into_sorted()),
-            Table::Sorted(s) => Contents::Sorted(s.rows),
+            Table::Groups(g) => Contents::Groups(&g.states),
+            Table::Sorted(s) => Contents::Sorted(&s.rows),
         }
     }
 
     /// Add a group read back from a serialized partial state (see
-    /// [`Table::into_contents`]); a group of the same key is merged into. Ignored by a sort
+    /// [`Table::contents`]); a group of the same key is merged into. Ignored by a sort
     /// buffer.
     ///
     /// `false` (and nothing added) when the group is not of this table's shape: as many
