@@ -251,9 +251,7 @@ pub fn finish<'py>(
     let options = options_of(&o);
     let done: Result<Report<logrill::Results>, PartialError> = py.detach(|| {
         let mut total = PartialResult::empty(&plan)?;
-        for part in read_parts(&plan, &parts) {
-            total.merge(part?)?;
-        }
+        merge_parts(&plan, &parts, &mut total)?;
         total.finish(&options)
     });
     let r = done.map_err(to_py)?;
@@ -274,44 +272,45 @@ pub fn finish<'py>(
     Ok((convert::results(py, &r.value, kind)?, report))
 }
 
-/// The partial results of `parts`, in their order, read on as many threads as the
-/// machine has: reading rebuilds each part's group table (65 000 groups of two tasks took
-/// a third of the driver's time on one thread), and the executors are idle meanwhile.
-fn read_parts(plan: &Plan, parts: &[Vec<u8>]) -> Vec<Result<PartialResult, PartialError>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(parts.len());
-    if threads <= 1 {
-        return parts
-            .iter()
-            .map(|b| PartialResult::from_bytes(plan, b))
-            .collect();
+/// Merges `parts` into `total`, in their order. Reading a part rebuilds its group table
+/// (65 000 groups of two tasks took a third of the driver's time on one thread), so parts
+/// are read as many at once as the machine has cores, while the executors are idle; a
+/// round at a time, merged before the next is read, so a driver of many tasks each with a
+/// large table holds one round of read parts besides the total, not every part at once.
+fn merge_parts(
+    plan: &Plan,
+    parts: &[Vec<u8>],
+    total: &mut PartialResult,
+) -> Result<(), PartialError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    for round in parts.chunks(threads) {
+        let read: Vec<Result<PartialResult, PartialError>> = match round {
+            [one] => vec![PartialResult::from_bytes(plan, one)],
+            _ => std::thread::scope(|scope| {
+                let handles: Vec<_> = round
+                    .iter()
+                    .map(|b| scope.spawn(move || PartialResult::from_bytes(plan, b)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        // A reading thread cannot panic on bytes (every read is checked);
+                        // should it, the part is an error, not a crash of the driver.
+                        h.join().unwrap_or_else(|_| {
+                            Err(PartialError::Wire(logrill::agg::WireError {
+                                at: 0,
+                                message: "reading a part failed".into(),
+                            }))
+                        })
+                    })
+                    .collect()
+            }),
+        };
+        for part in read {
+            total.merge(part?)?;
+        }
     }
-    let chunk = parts.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .chunks(chunk)
-            .map(|some| {
-                scope.spawn(move || {
-                    some.iter()
-                        .map(|b| PartialResult::from_bytes(plan, b))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(read) => read,
-                // A reading thread cannot panic on bytes (every read is checked); should
-                // it, the part is an error, not a crash of the driver.
-                Err(_) => vec![Err(PartialError::Wire(logrill::agg::WireError {
-                    at: 0,
-                    message: "reading a part failed".into(),
-                }))],
-            })
-            .collect()
-    })
+    Ok(())
 }
 
 /// Whether the pipeline `text` gathers one answer that parts can merge (else it streams

@@ -492,11 +492,13 @@ fn emit(
                     }
                 }
                 Msg::Done(done) => {
+                    // Read first: ranges this one decoded through are discarded even
+                    // after the run or the file failed (their cuts were no member starts).
+                    absorbed = done.absorbed;
                     if ended || file_failed {
                         break;
                     }
                     let mut done = *done;
-                    absorbed = done.absorbed;
                     next_base = base + done.lines;
                     done.stats.skips.after_lines(base);
                     done.stats.failures.after_lines(base);

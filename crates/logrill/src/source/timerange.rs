@@ -842,7 +842,10 @@ pub fn seek_start(
         let mut at = 0usize;
         for raw in bytes.split_inclusive(|&b| b == b'\n') {
             let line = super::lines::trim_line_end(raw);
-            if clock.time_of(line).is_some_and(|t| t >= low_water) {
+            // A last line without its newline may still be being written (following):
+            // its time cannot be judged yet, so reading starts at it and the range's
+            // filter decides once it is whole (entering after it would start mid-line).
+            if !raw.ends_with(b"\n") || clock.time_of(line).is_some_and(|t| t >= low_water) {
                 return Ok(Entry::At(pos + at as u64));
             }
             at += raw.len();
@@ -1363,6 +1366,24 @@ mod tests {
             let got = seek_start(&mut file, len, &mut clock, since, 0, &read).unwrap();
             assert_eq!(got, Entry::At(expected), "since {since}");
         }
+    }
+
+    #[test]
+    fn a_last_line_still_being_written_is_where_reading_starts_when_nothing_earlier_is_in_range() {
+        // Every complete line is before `since`; the last one has no newline yet and its
+        // visible part no time (a writer mid-line when following starts). Entering after it
+        // (at the file's length, mid-line) would lose that line once it is finished.
+        let (mut f, lines) = sorted_file();
+        let last = lines.iter().filter_map(|l| l.1).max().unwrap();
+        f.write_all(b"10.0.0.1 - - [0").unwrap();
+        f.flush().unwrap();
+        let len = f.as_file().metadata().unwrap().len();
+        let partial_start = len - b"10.0.0.1 - - [0".len() as u64;
+        let mut clock = clock_for(f.path());
+        let mut file = File::open(f.path()).unwrap();
+        let read = Arc::new(Extent::new(Arc::default()));
+        let got = seek_start(&mut file, len, &mut clock, last + HOUR, 0, &read).unwrap();
+        assert_eq!(got, Entry::At(partial_start));
     }
 
     #[test]

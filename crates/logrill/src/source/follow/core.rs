@@ -81,6 +81,9 @@ struct Known {
     unsaid: bool,
     /// The file it is a copy of (see [`Reader::copy_of`]).
     copy_of: Option<DevIno>,
+    /// The offset of its line 1 (see [`Reader::line_origin`]): a file entered by binary
+    /// search that comes back goes on numbering as before.
+    line_origin: u64,
 }
 
 /// A name followed.
@@ -486,6 +489,7 @@ impl Core {
             delivered: e.offset,
             unsaid: false,
             copy_of: e.copy_of,
+            line_origin: 0,
         });
     }
 
@@ -815,6 +819,7 @@ impl Core {
                 r.delivered = k.delivered;
                 r.committed = k.committed;
                 r.copy_of = k.copy_of;
+                r.line_origin = k.line_origin;
                 self.streams[i].current = Some(r);
                 return;
             }
@@ -1284,6 +1289,7 @@ impl Core {
             delivered: r.delivered,
             unsaid: false,
             copy_of: r.copy_of,
+            line_origin: r.line_origin,
         });
     }
 

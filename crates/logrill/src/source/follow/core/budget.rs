@@ -139,6 +139,7 @@ impl Core {
                         delivered: p.delivered,
                         unsaid: false,
                         copy_of: p.copy_of,
+                        line_origin: p.line_origin,
                     });
                 }
             }

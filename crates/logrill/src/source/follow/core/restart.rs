@@ -189,6 +189,7 @@ impl Core {
                 delivered: 0,
                 unsaid: false,
                 copy_of: None,
+                line_origin: 0,
             });
         }
     }
