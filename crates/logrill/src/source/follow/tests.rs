@@ -11,6 +11,16 @@ use super::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// Truncates the file at `p` to nothing, in place (what copy-truncate does after its copy).
+fn truncate(p: &Path) {
+    OpenOptions::new()
+        .write(true)
+        .open(p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+}
+
 fn append(path: &Path, text: &str) {
     let mut f = OpenOptions::new()
         .create(true)
@@ -183,12 +193,7 @@ fn copy_truncate_reads_the_rest_from_the_copy() {
     // Lines the follower has not read yet when the copy is made and the file truncated.
     append(&p, "2\n3\n");
     fs::copy(&p, dir.path().join("a.log.1")).unwrap();
-    OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&p);
     append(&p, "4\n");
     assert_eq!(take(&mut f, 3), ["2", "3", "4"]);
     quiet(&mut f, Duration::from_millis(50));
@@ -477,12 +482,7 @@ fn crash_then_copy_truncate_while_down() {
     f.crash();
     append(&p, "4\n5\n");
     fs::copy(&p, dir.path().join("a.log.1")).unwrap();
-    OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&p);
     append(&p, "6\n7\n8\n9\n10\n11\n");
     let mut f = open();
     assert_eq!(take(&mut f, 8), ["4", "5", "6", "7", "8", "9", "10", "11"]);
@@ -836,12 +836,7 @@ fn copy_truncate_then_compress_while_lagging_reads_the_gz_copy() {
     fs::copy(&p, d.join("copy.tmp")).unwrap();
     gzip(&d.join("copy.tmp"), &d.join("gz.tmp"));
     fs::rename(d.join("gz.tmp"), d.join("app.log.1.gz")).unwrap();
-    OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&p);
     write_seq(&p, 100_000, 100_100);
     let got = drain_seq(&mut f, Duration::from_millis(300));
     let notices: Vec<Notice> = f.take_notices().collect();
@@ -1013,12 +1008,7 @@ fn two_copy_truncates_while_the_consumer_is_stuck_lose_nothing() {
                 fs::rename(d.join("app.log.1"), d.join("app.log.2")).unwrap();
             }
             fs::copy(&p, d.join("app.log.1")).unwrap();
-            OpenOptions::new()
-                .write(true)
-                .open(&p)
-                .unwrap()
-                .set_len(0)
-                .unwrap();
+            truncate(&p);
         };
         // From here on nobody asks for lines.
         copy_truncate();
@@ -1253,12 +1243,7 @@ fn lines_read_again_from_a_compressed_copy_keep_their_origin() {
     );
     enc.write_all(&fs::read(&p).unwrap()).unwrap();
     enc.finish().unwrap();
-    OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&p);
     let mut f = follow_from_start(&p, &saved, true);
     let again = origins_of(&mut f, 100);
     assert_eq!(again, first, "{:?}", f.take_notices().collect::<Vec<_>>());
@@ -1283,12 +1268,7 @@ fn a_copy_checkpointed_keeps_the_origin_of_the_file_it_copies() {
     let second_state = crash(f, &state, "state.1");
     // Copy-truncate (plain copy) while no follower runs.
     fs::copy(&p, dir.path().join("app.log.1")).unwrap();
-    OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&p);
     let mut f = follow(&second_state, false);
     let again = origins(&mut f);
     assert_eq!(again, first, "{:?}", f.take_notices().collect::<Vec<_>>());
@@ -1516,12 +1496,7 @@ fn copy_truncate_after_the_seek_reads_the_rest_from_the_copy_with_its_numbers() 
     // Lines not read yet when the copy is made and the file truncated.
     write_timed(&p, n, n + 10);
     fs::copy(&p, dir.path().join("a.log.1")).unwrap();
-    OpenOptions::new()
-        .write(true)
-        .open(&p)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&p);
     write_timed(&p, n + 10, n + 15);
     let got = drain_all(&mut f);
     let ns: Vec<i64> = got.iter().map(|l| l.0).collect();
