@@ -1,5 +1,7 @@
-//! How values compare, order and group: the one definition that `where`, `sort`, `min`/`max`
-//! and `by` all use, so that what a filter calls equal is what a group calls one key.
+//! How values compare, order and group, in one place: [`order`] for `where` (a string
+//! holding a number compares with a number as one), [`total_order`] for everything that
+//! sorts or picks an extreme (`sort`, `by` rows, `distinct`, `min`/`max`), and the key
+//! encoding that decides what a group calls one key.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
