@@ -1,5 +1,7 @@
-//! How values compare, order and group: the one definition that `where`, `sort`, `min`/`max`
-//! and `by` all use, so that what a filter calls equal is what a group calls one key.
+//! How values compare, order and group, in one place: [`order`] for `where` (a string
+//! holding a number compares with a number as one), [`total_order`] for everything that
+//! sorts or picks an extreme (`sort`, `by` rows, `distinct`, `min`/`max`), and the key
+//! encoding that decides what a group calls one key.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -40,19 +42,75 @@ pub fn order(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
     }
 }
 
-/// Order values for output: comparable values by [`order`], then by type.
+/// Order values for output (`sort`, `by` rows, `distinct`, `min`/`max`): a total order,
+/// as Rust's sorts require, so that no mix of values can make a sort panic or a result
+/// depend on input order. Values order first by their kind, null < bool < number < time <
+/// string, then within it: booleans false first; numbers by their exact value (integers
+/// and floats compared without rounding, `-0.0` equal to `0`, NaN after every other
+/// number); times by instant; strings by their bytes, whatever they hold.
+///
+/// This is not [`order`], which `where` uses: there a string holding a number compares with
+/// a number as one. Sorting cannot do that and stay consistent (`"10" < "9"` by bytes,
+/// but `"9" < 9.5 < "10"` as numbers), so in a sort a string is a string.
 pub fn total_order(a: &Value<'_>, b: &Value<'_>) -> Ordering {
-    if let Some(o) = order(a, b) {
-        return o;
-    }
-    let rank = |v: &Value<'_>| match v {
+    let kind = |v: &Value<'_>| match v {
         Value::Null => 0,
         Value::Bool(_) => 1,
         Value::Int(_) | Value::Float(_) => 2,
         Value::Time(_) => 3,
         Value::Str(_) => 4,
     };
-    rank(a).cmp(&rank(b))
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Float(x), Value::Float(y)) => float_order(*x, *y),
+        (Value::Int(x), Value::Float(y)) => int_float_order(*x, *y),
+        (Value::Float(x), Value::Int(y)) => int_float_order(*y, *x).reverse(),
+        (Value::Time(x), Value::Time(y)) => x.unix_micros().cmp(&y.unix_micros()),
+        (Value::Str(x), Value::Str(y)) => x.as_ref().cmp(y.as_ref()),
+        _ => kind(a).cmp(&kind(b)),
+    }
+}
+
+/// Two floats in [`total_order`]: by value, `-0.0 == 0.0`, every NaN equal to every other
+/// and after all numbers.
+fn float_order(x: f64, y: f64) -> Ordering {
+    match (x.is_nan(), y.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// An integer against a float, exactly: converting the integer to `f64` would round
+/// (2^53 + 1 would equal 2^53.0), and equalities that round are not transitive.
+fn int_float_order(i: i64, f: f64) -> Ordering {
+    /// 2^63, exactly representable: every i64 is below it and at or above its negation.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() {
+        return Ordering::Less;
+    }
+    if f >= TWO_63 {
+        return Ordering::Less;
+    }
+    if f < -TWO_63 {
+        return Ordering::Greater;
+    }
+    // Here `f` is in [-2^63, 2^63): its integer part fits in an i64 exactly.
+    let whole = f.trunc();
+    #[allow(clippy::cast_possible_truncation)]
+    let w = whole as i64;
+    i.cmp(&w).then_with(|| {
+        let frac = f - whole;
+        if frac > 0.0 {
+            Ordering::Less
+        } else if frac < 0.0 {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        }
+    })
 }
 
 /// Append a tagged encoding of `v` to `out`: equal values encode equally, different
@@ -129,4 +187,134 @@ pub fn time_of_text(text: &[u8]) -> Option<Timestamp> {
         return parse_iso8601(&full);
     }
     parse_iso8601(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Values of every kind, with the awkward ones often: integers near floats, NaN, −0.0,
+    /// huge integers and floats around 2^53 and 2^63, strings that read as numbers
+    /// ("12", "1e3", " 7"), strings that read as times, hex ("7f", "1a2"), empty strings.
+    fn value() -> impl Strategy<Value = Value<'static>> {
+        let int = prop_oneof![
+            -20i64..20,
+            Just(i64::MAX),
+            Just(i64::MIN),
+            Just((1 << 53) + 1),
+            Just(1 << 53),
+            any::<i64>(),
+        ];
+        let float = prop_oneof![
+            (-40i32..40).prop_map(|h| f64::from(h) / 2.0),
+            Just(f64::NAN),
+            Just(-0.0),
+            Just(0.0),
+            Just(9_007_199_254_740_992.0),
+            Just(9_223_372_036_854_775_808.0),
+            Just(-9_223_372_036_854_775_808.0),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            any::<f64>(),
+        ];
+        let text = prop_oneof![
+            (-20i64..20).prop_map(|i| i.to_string()),
+            (0u32..4096).prop_map(|i| format!("{i:x}")),
+            (-40i32..40).prop_map(|h| format!("{}", f64::from(h) / 2.0)),
+            Just(String::new()),
+            Just("nan".to_owned()),
+            Just("-0.0".to_owned()),
+            Just(" 7".to_owned()),
+            Just("1e3".to_owned()),
+            Just("2023-10-01".to_owned()),
+            Just("2023-10-01T00:00:00-06:00".to_owned()),
+            "[a-z0-9.]{0,4}",
+        ];
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            int.prop_map(Value::Int),
+            float.prop_map(Value::Float),
+            text.prop_map(|s| Value::Str(Cow::Owned(s.into_bytes()))),
+            (0i64..3)
+                .prop_map(|d| Value::Time(Timestamp::from_parts(1_696_118_400_000_000 + d, None))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// `total_order` is a total order: antisymmetric and transitive, for `<` and `==`
+        /// alike, over any three values.
+        #[test]
+        fn total_order_is_a_total_order(a in value(), b in value(), c in value()) {
+            prop_assert_eq!(total_order(&a, &b), total_order(&b, &a).reverse());
+            prop_assert_eq!(total_order(&a, &a), Ordering::Equal);
+            let (ab, bc, ac) = (total_order(&a, &b), total_order(&b, &c), total_order(&a, &c));
+            if ab != Ordering::Greater && bc != Ordering::Greater {
+                prop_assert_ne!(ac, Ordering::Greater, "{:?} <= {:?} <= {:?}", a, b, c);
+                if ab == Ordering::Equal && bc == Ordering::Equal {
+                    prop_assert_eq!(ac, Ordering::Equal, "{:?} == {:?} == {:?}", a, b, c);
+                }
+                if ab == Ordering::Less || bc == Ordering::Less {
+                    prop_assert_eq!(ac, Ordering::Less, "{:?} <= {:?} <= {:?}", a, b, c);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Sorting any mix with it does not panic, and leaves every neighbour pair in order.
+        #[test]
+        fn any_mix_sorts(mut v in proptest::collection::vec(value(), 0..200)) {
+            v.sort_by(total_order);
+            for w in v.windows(2) {
+                prop_assert_ne!(total_order(&w[0], &w[1]), Ordering::Greater);
+            }
+        }
+    }
+
+    /// The documented order, case by case: kinds first, numbers exactly, strings by bytes.
+    #[test]
+    fn documented_cases() {
+        let s = |t: &str| Value::Str(Cow::Owned(t.as_bytes().to_vec()));
+        use Ordering::*;
+        let cases = [
+            (Value::Null, Value::Bool(false), Less),
+            (Value::Bool(true), Value::Int(-5), Less),
+            (Value::Int(3), Value::Float(3.0), Equal),
+            (Value::Float(-0.0), Value::Int(0), Equal),
+            (Value::Int(3), Value::Float(3.5), Less),
+            (Value::Int(-3), Value::Float(-3.5), Greater),
+            (
+                Value::Int((1 << 53) + 1),
+                Value::Float(9_007_199_254_740_992.0),
+                Greater,
+            ),
+            (
+                Value::Int(i64::MAX),
+                Value::Float(9_223_372_036_854_775_808.0),
+                Less,
+            ),
+            (Value::Float(f64::INFINITY), Value::Float(f64::NAN), Less),
+            (Value::Int(i64::MAX), Value::Float(f64::NAN), Less),
+            (Value::Float(f64::NAN), Value::Float(-f64::NAN), Equal),
+            (Value::Int(1_000_000), s("12"), Less),
+            (s("10"), s("9"), Less),
+            (s(""), s("0"), Less),
+            (
+                Value::Float(f64::NAN),
+                Value::Time(Timestamp::from_parts(0, None)),
+                Less,
+            ),
+            (Value::Time(Timestamp::from_parts(0, None)), s(""), Less),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(total_order(&a, &b), want, "{a:?} vs {b:?}");
+            assert_eq!(total_order(&b, &a), want.reverse(), "{b:?} vs {a:?}");
+        }
+    }
 }
