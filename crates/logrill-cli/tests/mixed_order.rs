@@ -3,7 +3,6 @@
 //! documented order (numbers numerically, then strings by their bytes), the same with one
 //! thread and two. The expected rows are computed here, from the generated lines.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -89,52 +88,43 @@ fn answers_alike(query: &str, file: &str, expected: &[String]) {
     }
 }
 
+/// The mixed log written into a fresh directory (kept alive by the first value), its path,
+/// and its keys in the documented order.
+fn mixed_log() -> (tempfile::TempDir, String, Vec<Key>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (text, mut keys) = mixed_lines(20_000);
+    let file = write(dir.path(), &text);
+    keys.sort_by(|a, b| a.rank().cmp(&b.rank()));
+    (dir, file, keys)
+}
+
+/// `{"k":…}` for each key, as `--json` prints a record of one field `k`.
+fn k_rows<'a>(keys: impl IntoIterator<Item = &'a Key>) -> Vec<String> {
+    keys.into_iter()
+        .map(|k| format!("{{\"k\":{}}}", k.json()))
+        .collect()
+}
+
 #[test]
 fn count_by_mixed_numeric_keys_is_ordered_and_does_not_panic() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (text, keys) = mixed_lines(20_000);
-    let file = write(dir.path(), &text);
-
-    let mut counts: HashMap<Key, u64> = HashMap::new();
-    for k in &keys {
-        *counts.entry(k.clone()).or_default() += 1;
-    }
-    let mut rows: Vec<_> = counts.into_iter().collect();
-    rows.sort_by(|a, b| a.0.rank().cmp(&b.0.rank()));
-    let expected: Vec<String> = rows
-        .iter()
-        .map(|(k, n)| format!("{{\"k\":{},\"count\":{n}}}", k.json()))
+    let (_dir, file, keys) = mixed_log();
+    let expected: Vec<String> = keys
+        .chunk_by(|a, b| a == b)
+        .map(|run| format!("{{\"k\":{},\"count\":{}}}", run[0].json(), run.len()))
         .collect();
-
     answers_alike("parse logfmt | count by k", &file, &expected);
 }
 
 #[test]
 fn sort_of_mixed_numeric_keys_is_ordered_and_does_not_panic() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (text, keys) = mixed_lines(20_000);
-    let file = write(dir.path(), &text);
-
-    let mut sorted = keys.clone();
-    sorted.sort_by(|a, b| a.rank().cmp(&b.rank()));
-    let expected: Vec<String> = sorted
-        .iter()
-        .map(|k| format!("{{\"k\":{}}}", k.json()))
-        .collect();
-
-    answers_alike("parse logfmt | sort k", &file, &expected);
+    let (_dir, file, keys) = mixed_log();
+    answers_alike("parse logfmt | sort k", &file, &k_rows(&keys));
 }
 
 #[test]
 fn min_and_max_of_mixed_keys_follow_the_same_order() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (text, keys) = mixed_lines(20_000);
-    let file = write(dir.path(), &text);
-
-    let mut sorted = keys.clone();
-    sorted.sort_by(|a, b| a.rank().cmp(&b.rank()));
-    sorted.dedup();
-    let (min, max) = (&sorted[0], &sorted[sorted.len() - 1]);
+    let (_dir, file, keys) = mixed_log();
+    let (min, max) = (&keys[0], &keys[keys.len() - 1]);
     let expected = [format!(
         "{{\"min_k\":{},\"max_k\":{}}}",
         min.json(),
@@ -145,16 +135,7 @@ fn min_and_max_of_mixed_keys_follow_the_same_order() {
 
 #[test]
 fn distinct_of_mixed_keys_follows_the_same_order() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (text, keys) = mixed_lines(20_000);
-    let file = write(dir.path(), &text);
-
-    let mut sorted = keys.clone();
-    sorted.sort_by(|a, b| a.rank().cmp(&b.rank()));
-    sorted.dedup();
-    let expected: Vec<String> = sorted
-        .iter()
-        .map(|k| format!("{{\"k\":{}}}", k.json()))
-        .collect();
-    answers_alike("parse logfmt | distinct k", &file, &expected);
+    let (_dir, file, mut keys) = mixed_log();
+    keys.dedup();
+    answers_alike("parse logfmt | distinct k", &file, &k_rows(&keys));
 }
