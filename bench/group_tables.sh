@@ -51,6 +51,22 @@ MKLOGS=$ROOT/target/release/examples/mklogs
 mkdir -p "$DIR"
 [ -n "$KEEP" ] || trap 'rm -rf "$DIR"' EXIT
 
+# With BASE, this checkout against it, command by command (wall medians and CPU: user +
+# sys), from hyperfine's JSON at $1 whose first $2 results are this checkout's and the next
+# $2 BASE's; nothing without BASE.
+base_against_this() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+n = int(sys.argv[2])
+cpu = lambda r: r["user"] + r["system"]
+if len(res) == 2 * n:
+    for new, old in zip(res[:n], res[n:]):
+        print(f"{new['command']}: base/this wall {old['median'] / new['median']:.2f}x, "
+              f"CPU {cpu(old) / cpu(new):.2f}x")
+PY
+}
+
 # One case of many groups: NAME, then gen_paths.py's options for its log.
 many_groups() {
   local name=$1; shift
@@ -116,11 +132,8 @@ cpu = lambda r: r["user"] + r["system"]
 for what, (j1, j2) in (("one file", (res[0], res[1])), ("two files", (res[2], res[3]))):
     print(f"-j2 against -j1, {what}: {j1['median'] / j2['median']:.2f}x as fast (wall, "
           f"medians; target > 1), CPU -j2/-j1 {cpu(j2) / cpu(j1):.2f}")
-if len(res) == 8:
-    for new, old in zip(res[:4], res[4:]):
-        print(f"{new['command']}: base/this wall {old['median'] / new['median']:.2f}x, "
-              f"CPU {cpu(old) / cpu(new):.2f}x")
 PY
+  base_against_this "$DIR/$name.json" 4
   [ -n "$KEEP" ] || rm -rf "$log" "$log.truth.json" "$DIR/$name-halves"
 }
 
@@ -148,13 +161,4 @@ done
 hyperfine -N --warmup 1 --runs "$RUNS" --export-markdown "$DIR/few.md" \
   --export-json "$DIR/few.json" "${cmds[@]}" >/dev/null
 cat "$DIR/few.md"
-python3 - "$DIR/few.json" <<'PY'
-import json, sys
-res = json.load(open(sys.argv[1]))["results"]
-cpu = lambda r: r["user"] + r["system"]
-half = len(res) // 2
-if half * 2 == len(res) and half == 6 and len(res) == 12:
-    for new, old in zip(res[:half], res[half:]):
-        print(f"{new['command']}: base/this wall {old['median'] / new['median']:.2f}x, "
-              f"CPU {cpu(old) / cpu(new):.2f}x")
-PY
+base_against_this "$DIR/few.json" 6
