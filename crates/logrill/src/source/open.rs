@@ -15,6 +15,7 @@
 //!
 //! All decoders run in this process; no external program is spawned.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Chain, Cursor, Read};
@@ -363,6 +364,27 @@ impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A file read with `pread` from an offset of its own, what it reads added to `counter` when
+/// there is one: readers over one descriptor (the ranges of a gzip file decoded on several
+/// threads, the follower's decoder of a rotated file) neither move nor are moved by each
+/// other's position.
+pub(crate) struct PreadFrom<F> {
+    pub(crate) file: F,
+    pub(crate) at: u64,
+    pub(crate) counter: Option<Arc<AtomicU64>>,
+}
+
+impl<F: Borrow<File>> Read for PreadFrom<F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = read_at_most(self.file.borrow(), buf, self.at)?;
+        self.at += n as u64;
+        if let Some(c) = &self.counter {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
         Ok(n)
     }
 }

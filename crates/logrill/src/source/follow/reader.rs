@@ -101,26 +101,12 @@ impl std::fmt::Debug for Decoded {
     }
 }
 
-/// A file read with `pread` at its own offset: a decoder over it does not disturb, and is
-/// not disturbed by, anything else reading the same descriptor.
-struct PreadFile {
-    file: File,
-    pos: u64,
-}
-
-impl io::Read for PreadFile {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = std::os::unix::fs::FileExt::read_at(&self.file, buf, self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
 /// A decoder of the whole of `file` (its compression detected from its first bytes).
 fn decoder(path: &std::path::Path, file: &File) -> io::Result<crate::source::Input> {
-    let src = PreadFile {
+    let src = crate::source::open::PreadFrom {
         file: file.try_clone()?,
-        pos: 0,
+        at: 0,
+        counter: None,
     };
     crate::source::open::open_reader(InputName::Path(path.to_path_buf()), src)
         .map_err(io::Error::other)

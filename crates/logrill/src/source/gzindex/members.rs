@@ -52,13 +52,14 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use super::cache::read_at_most;
 use super::chunk::header_len;
 use super::inflate::Stream;
 use super::record::Recorder;
+use crate::source::open::PreadFrom;
 
 /// Bytes read at a time while scanning for a candidate.
 const SCAN_BUF: usize = 256 * 1024;
@@ -77,7 +78,7 @@ pub struct MemberFile {
 }
 
 struct Shared {
-    file: File,
+    file: Arc<File>,
     cuts: Vec<u64>,
     counter: Option<Arc<AtomicU64>>,
 }
@@ -98,7 +99,7 @@ impl MemberFile {
         }
         Ok(Some(MemberFile {
             shared: Arc::new(Shared {
-                file: file.try_clone()?,
+                file: Arc::new(file.try_clone()?),
                 cuts,
                 counter,
             }),
@@ -205,23 +206,6 @@ fn bgzf_block_size(b: &[u8]) -> Option<u64> {
     None
 }
 
-/// A file read with `pread` from an offset on, its bytes counted.
-struct PreadFrom {
-    shared: Arc<Shared>,
-    at: u64,
-}
-
-impl Read for PreadFrom {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = read_at_most(&self.shared.file, buf, self.at)?;
-        self.at += n as u64;
-        if let Some(c) = &self.shared.counter {
-            c.fetch_add(n as u64, Ordering::Relaxed);
-        }
-        Ok(n)
-    }
-}
-
 /// Where a [`MemberPiece`] says how many ranges after it it absorbed (their cuts were no
 /// member starts); `None` until it ended its range (a read stopped early).
 pub(crate) type AbsorbedSlot = Arc<Mutex<Option<usize>>>;
@@ -232,7 +216,7 @@ pub struct MemberPiece {
     k: usize,
     /// The next cut the range may end at.
     next_cut: usize,
-    decoder: Recorder<PreadFrom>,
+    decoder: Recorder<PreadFrom<Arc<File>>>,
     phase: Phase,
     absorbed: AbsorbedSlot,
 }
@@ -254,8 +238,9 @@ impl MemberPiece {
         let start = file.shared.cuts.get(k).copied().unwrap_or(u64::MAX);
         let stream = Stream::gzip().map_err(io::Error::other)?;
         let input = PreadFrom {
-            shared: Arc::clone(&file.shared),
+            file: Arc::clone(&file.shared.file),
             at: start,
+            counter: file.shared.counter.clone(),
         };
         let absorbed = AbsorbedSlot::default();
         let piece = MemberPiece {
