@@ -180,11 +180,12 @@ impl<'a> Record<'a> {
     pub fn get_by_name(&self, name: &str) -> Option<&Value<'a>> {
         match &self.schema {
             Some(s) => s.slot(name).and_then(|i| self.values.get(i)),
+            // Names are short: compared by words, not by a call to `memcmp` per name.
             None => self
                 .names
                 .iter()
-                .position(|n| n == name)
-                .map(|i| &self.values[i]),
+                .position(|n| super::words::same_bytes(n.as_bytes(), name.as_bytes()))
+                .and_then(|i| self.values.get(i)),
         }
     }
 

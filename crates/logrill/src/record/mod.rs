@@ -16,6 +16,7 @@ mod fields;
 pub mod order;
 pub(crate) mod time;
 pub(crate) mod value;
+pub(crate) mod words;
 
 pub use field_type::FieldType;
 pub use fields::{FieldKey, Record, Schema};
