@@ -53,13 +53,13 @@ use std::sync::Mutex;
 
 use foldhash::quality::SeedableRandomState;
 use foldhash::SharedSeed;
-use hashbrown::hash_table::Entry;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 
 use super::state::{AggFn, AggState, Unusable};
 use super::AggKind;
 use crate::record::order::{decode_key, encode_key, total_order};
+use crate::record::words::{load_le, same_bytes};
 use crate::record::Value;
 
 /// The states of one group's aggregates (inline for the common single aggregate).
@@ -105,14 +105,17 @@ impl Slot {
     /// The slot of a new group `id` whose key is `key`, with `start` where a long key would
     /// go in the arena. `None` when `id`, `start` or `start + key.len()` do not fit.
     #[inline]
-    fn new(id: usize, key: &[u8], start: usize) -> Option<Slot> {
+    fn new(id: usize, key: Key<'_>, start: usize) -> Option<Slot> {
         let id = u32::try_from(id).ok().filter(|&i| i <= ID_MASK)?;
-        if let Some(probe) = Slot::probe(key) {
-            return Some(Slot {
-                meta: probe.meta | id,
-                bytes: probe.bytes,
-            });
-        }
+        let key = match key {
+            Key::Inline(probe) => {
+                return Some(Slot {
+                    meta: probe.meta | id,
+                    bytes: probe.bytes,
+                })
+            }
+            Key::Long(key) => key,
+        };
         let start = u32::try_from(start).ok()?;
         let len = u32::try_from(key.len()).ok()?;
         start.checked_add(len)?;
@@ -126,15 +129,36 @@ impl Slot {
     }
 
     /// What an inline slot holding `key` looks like, group number aside (`None` when the
-    /// key is too long to be held inline).
+    /// key is too long to be held inline). Read by words ([`load_le`]), not copied.
     #[inline]
     fn probe(key: &[u8]) -> Option<Slot> {
+        if key.len() > INLINE {
+            return None;
+        }
+        Some(Slot::image(load_le(key)?, key.len()))
+    }
+
+    /// The inline slot (group number aside) of a key of `len` bytes (at most [`INLINE`])
+    /// whose bytes, zero-padded, are the little-endian number `image`.
+    #[inline(always)]
+    fn image(image: u128, len: usize) -> Slot {
+        let all = image.to_le_bytes();
         let mut bytes = [0; INLINE];
-        bytes.get_mut(..key.len())?.copy_from_slice(key);
-        Some(Slot {
-            meta: (key.len() as u32) << ID_BITS,
+        bytes.copy_from_slice(&all[..INLINE]);
+        Slot {
+            meta: (len as u32) << ID_BITS,
             bytes,
-        })
+        }
+    }
+
+    /// The hash of the inline key this slot holds: its 12 bytes and its length, two
+    /// words hashed as one number (no pass over bytes of varying length).
+    #[inline(always)]
+    fn hash_inline(&self, hasher: &SeedableRandomState) -> u64 {
+        let mut all = [0u8; 16];
+        all[..INLINE].copy_from_slice(&self.bytes);
+        let len = u128::from(self.meta >> ID_BITS) << (8 * INLINE);
+        hasher.hash_one(u128::from_le_bytes(all) | len)
     }
 
     #[inline]
@@ -142,13 +166,24 @@ impl Slot {
         self.meta & ID_MASK
     }
 
-    /// Whether this slot holds `key`, whose inline form is `probe` (`None` for a long key).
+    /// Whether this slot holds `key` (a long key's bytes in `keys`, the arena).
     #[inline]
-    fn holds(&self, probe: &Option<Slot>, key: &[u8], keys: &[u8]) -> bool {
-        match probe {
+    fn holds(&self, key: &Key<'_>, keys: &[u8]) -> bool {
+        match key {
             // Length and all 12 bytes (zero-padded alike), the group number aside.
-            Some(p) => self.meta & !ID_MASK == p.meta && self.bytes == p.bytes,
-            None => self.meta >> ID_BITS == IN_ARENA && self.key(keys) == key,
+            Key::Inline(p) => self.meta & !ID_MASK == p.meta && self.bytes == p.bytes,
+            Key::Long(key) => self.meta >> ID_BITS == IN_ARENA && same_bytes(self.key(keys), key),
+        }
+    }
+
+    /// The hash of the key this slot holds (in the arena `keys` if it is long), as
+    /// [`Key::hash`] gives it.
+    #[inline]
+    fn hash(&self, keys: &[u8], hasher: &SeedableRandomState) -> u64 {
+        if self.meta >> ID_BITS == IN_ARENA {
+            hasher.hash_one(self.key(keys))
+        } else {
+            self.hash_inline(hasher)
         }
     }
 
@@ -166,6 +201,36 @@ impl Slot {
         };
         let (start, len) = (word(0), word(4));
         &keys[start..start + len]
+    }
+}
+
+/// A group key to look up: a short one as the inline slot that would hold it (made in
+/// registers, from the key's bytes or straight from a value, see [`Groups::add_value`]),
+/// a long one as its bytes.
+#[derive(Debug, Clone, Copy)]
+enum Key<'k> {
+    Inline(Slot),
+    Long(&'k [u8]),
+}
+
+impl<'k> Key<'k> {
+    /// The key of these encoded bytes.
+    #[inline]
+    fn of(key: &'k [u8]) -> Key<'k> {
+        match Slot::probe(key) {
+            Some(p) => Key::Inline(p),
+            None => Key::Long(key),
+        }
+    }
+
+    /// The key's hash: a short key's by its slot image, a long key's by its bytes. Every
+    /// table of a run hashes alike (the merges rely on it), and a key has one form.
+    #[inline]
+    fn hash(&self, hasher: &SeedableRandomState) -> u64 {
+        match self {
+            Key::Inline(p) => p.hash_inline(hasher),
+            Key::Long(key) => hasher.hash_one(key),
+        }
     }
 }
 
@@ -235,7 +300,7 @@ impl Partition {
     fn find_or_insert(
         &mut self,
         hash: u64,
-        key: &[u8],
+        key: Key<'_>,
         width: usize,
         hasher: &SeedableRandomState,
         make: impl FnOnce() -> States,
@@ -245,27 +310,22 @@ impl Partition {
             keys,
             states,
         } = self;
-        let next_id = index.len();
-        let probe = Slot::probe(key);
-        let entry = index.entry(
-            hash,
-            |s| s.holds(&probe, key, keys),
-            |s| hasher.hash_one(s.key(keys)),
-        );
-        match entry {
-            Entry::Occupied(e) => Some((e.get().id() as usize, false)),
-            Entry::Vacant(v) => {
-                let slot = Slot::new(next_id, key, keys.len())?;
-                if probe.is_none() {
-                    keys.extend_from_slice(key);
-                }
-                let fresh = make();
-                debug_assert_eq!(fresh.len(), width);
-                states.extend(fresh);
-                v.insert(slot);
-                Some((next_id, true))
-            }
+        // Found: the common case, a probe small enough to be inlined (hashbrown's `entry`,
+        // which also carries the insertion and the growth, was a call per record).
+        if let Some(s) = index.find(hash, |s| s.holds(&key, keys)) {
+            return Some((s.id() as usize, false));
         }
+        let next_id = index.len();
+        let slot = Slot::new(next_id, key, keys.len())?;
+        if let Key::Long(key) = key {
+            keys.extend_from_slice(key);
+        }
+        let fresh = make();
+        debug_assert_eq!(fresh.len(), width);
+        states.extend(fresh);
+        let keys = &*keys;
+        index.insert_unique(hash, slot, |s| s.hash(keys, hasher));
+        Some((next_id, true))
     }
 
     /// Fold in the same partition of a later part of the input. Returns how many kept
@@ -286,9 +346,9 @@ impl Partition {
             states: mut their_states,
         } = other;
         for slot in index {
-            let key = slot.key(&their_keys);
+            let key = Key::of(slot.key(&their_keys));
             let theirs = &mut their_states[slot.id() as usize * width..][..width];
-            let hash = hasher.hash_one(key);
+            let hash = key.hash(hasher);
             let mut moved = Some(theirs);
             let found = self.find_or_insert(hash, key, width, hasher, || {
                 moved
@@ -411,6 +471,36 @@ impl Groups {
         make: impl FnOnce() -> States,
         update: impl FnOnce(&mut [AggState], &mut Vec<u8>) -> (usize, Unusable),
     ) -> Unusable {
+        self.add_key(Key::of(key), make, update)
+    }
+
+    /// [`Groups::add`] for a key of one column, given as its value: the same group as
+    /// `add` of the value's [`Groups::push_key`] bytes, but a short key (a number, a
+    /// string of up to 10 bytes) is made straight into the slot it is compared with,
+    /// without writing its bytes anywhere first. `scratch` holds a long key's bytes.
+    #[inline]
+    pub fn add_value(
+        &mut self,
+        value: &Value<'_>,
+        scratch: &mut Vec<u8>,
+        make: impl FnOnce() -> States,
+        update: impl FnOnce(&mut [AggState], &mut Vec<u8>) -> (usize, Unusable),
+    ) -> Unusable {
+        if let Some(slot) = inline_value(value) {
+            return self.add_key(Key::Inline(slot), make, update);
+        }
+        scratch.clear();
+        Groups::push_key(value, scratch);
+        self.add_key(Key::of(scratch), make, update)
+    }
+
+    #[inline]
+    fn add_key(
+        &mut self,
+        key: Key<'_>,
+        make: impl FnOnce() -> States,
+        update: impl FnOnce(&mut [AggState], &mut Vec<u8>) -> (usize, Unusable),
+    ) -> Unusable {
         // The first group tells how many states a group has.
         let mut first = None;
         let mut make = Some(make);
@@ -420,7 +510,7 @@ impl Groups {
             self.shaped = true;
             first = Some(fresh);
         }
-        let hash = self.hasher.hash_one(key);
+        let hash = key.hash(&self.hasher);
         let width = self.width;
         let part = &mut self.parts[partition_of(hash)];
         let made = part.find_or_insert(hash, key, width, &self.hasher, || {
@@ -450,11 +540,12 @@ impl Groups {
             self.shaped = true;
         }
         let width = self.width;
-        let hash = self.hasher.hash_one(&encoded);
+        let key = Key::of(&encoded);
+        let hash = key.hash(&self.hasher);
         let part = &mut self.parts[partition_of(hash)];
         let kept: usize = states.iter().map(AggState::kept).sum();
         let mut moved = Some(states);
-        let found = part.find_or_insert(hash, &encoded, width, &self.hasher, || {
+        let found = part.find_or_insert(hash, key, width, &self.hasher, || {
             moved.take().unwrap_or_default()
         });
         match (found, moved) {
@@ -655,6 +746,32 @@ fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 
 /// The tag of a string in [`encode_key`]'s encoding, and in a group key's.
 const STR_TAG: u8 = 4;
+
+/// The inline slot (group number aside) of the one-column key of `v`, made from the value
+/// in registers: exactly [`Slot::probe`] of its [`Groups::push_key`] bytes (a test checks
+/// it value by value); `None` when that key is longer than [`INLINE`] (a string over 10
+/// bytes, a time).
+#[inline(always)]
+fn inline_value(v: &Value<'_>) -> Option<Slot> {
+    // A tag and 8 bytes (an integer, a float's bits).
+    let word = |tag: u8, w: u64| Slot::image(u128::from(tag) | u128::from(w) << 8, 9);
+    Some(match v {
+        Value::Str(text) => {
+            let len = text.len();
+            // The tag, a one-byte length (below 128), the bytes.
+            if len + 2 > INLINE {
+                return None;
+            }
+            let image = u128::from(STR_TAG) | (len as u128) << 8 | load_le(text)? << 16;
+            Slot::image(image, len + 2)
+        }
+        Value::Int(i) => word(2, *i as u64),
+        Value::Float(x) => word(3, x.to_bits()),
+        Value::Null => Slot::image(0, 1),
+        Value::Bool(b) => Slot::image(1 | u128::from(*b) << 8, 2),
+        Value::Time(_) => return None,
+    })
+}
 
 /// A string's length in a group key: LEB128 (7 bits a byte, the high bit set on all but
 /// the last), one byte below 128. Written here rather than taken from a crate: it is these
@@ -867,15 +984,22 @@ mod tests {
         .collect()
     }
 
+    /// Add a record: a one-column key by its value ([`Groups::add_value`]) when `x` is
+    /// even and by its bytes ([`Groups::add`]) when odd, so that both ways meet in every
+    /// table and a key they made differently would be two groups.
     fn add(g: &mut Groups, key: &[Value<'_>], x: i64) {
         let v = Value::Int(x);
-        g.add(&encode(key), fresh, |states, scratch| {
+        let update = |states: &mut [AggState], scratch: &mut Vec<u8>| {
             let mut kept = 0;
             for (i, s) in states.iter_mut().enumerate() {
                 kept += s.add((i > 0).then_some(&v), scratch).0;
             }
             (kept, Unusable::No)
-        });
+        };
+        match key {
+            [one] if x % 2 == 0 => g.add_value(one, &mut Vec::new(), fresh, update),
+            _ => g.add(&encode(key), fresh, update),
+        };
     }
 
     /// The finished table as (key values, aggregate values), in the table's order.
@@ -1199,30 +1323,75 @@ mod tests {
         let key = [
             4u8, 10, b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', b'i', b'j',
         ];
-        let slot = Slot::new(5, &key, 0).unwrap();
+        let slot = Slot::new(5, Key::of(&key), 0).unwrap();
         assert_eq!(slot.id(), 5);
         assert_eq!(slot.key(&[]), key);
-        assert!(slot.holds(&Slot::probe(&key), &key, &[]));
+        assert!(slot.holds(&Key::of(&key), &[]));
         for i in 0..key.len() {
             let mut other = key;
             other[i] ^= 1;
-            assert!(!slot.holds(&Slot::probe(&other), &other, &[]), "byte {i}");
+            assert!(!slot.holds(&Key::of(&other), &[]), "byte {i}");
         }
         // A prefix padded with zeros is not the key it pads to.
         let short = [4u8, 1, 0];
-        let slot = Slot::new(1, &short, 0).unwrap();
-        assert!(!slot.holds(&Slot::probe(&short[..2]), &short[..2], &[]));
-        assert!(!slot.holds(&Slot::probe(&[4, 1, 0, 0]), &[4, 1, 0, 0], &[]));
+        let slot = Slot::new(1, Key::of(&short), 0).unwrap();
+        assert!(!slot.holds(&Key::of(&short[..2]), &[]));
+        assert!(!slot.holds(&Key::of(&[4, 1, 0, 0]), &[]));
         // A long key is in the arena, found there, and never equal to an inline one.
         let long: Vec<u8> = (0..13).collect();
         let arena: Vec<u8> = [&[9u8, 9][..], &long].concat();
-        let slot = Slot::new(2, &long, 2).unwrap();
+        let slot = Slot::new(2, Key::of(&long), 2).unwrap();
         assert_eq!(slot.key(&arena), long);
-        assert!(slot.holds(&None, &long, &arena));
-        assert!(!slot.holds(&Slot::probe(&long[..12]), &long[..12], &arena));
+        assert!(slot.holds(&Key::of(&long), &arena));
+        assert!(!slot.holds(&Key::of(&long[..12]), &arena));
         // Numbers past what a slot can hold are refused, not wrapped.
-        assert!(Slot::new(ID_MASK as usize + 1, &key, 0).is_none());
-        assert!(Slot::new(0, &long, u32::MAX as usize).is_none());
+        assert!(Slot::new(ID_MASK as usize + 1, Key::of(&key), 0).is_none());
+        assert!(Slot::new(0, Key::of(&long), u32::MAX as usize).is_none());
+    }
+
+    /// The key made straight from a value is the slot of its bytes, with the same hash
+    /// (the slot's own hash, used when the index grows, too), for every kind of value and
+    /// every string length around the inline limit; a key too long for a slot is none.
+    #[test]
+    fn a_key_made_from_a_value_is_the_key_of_its_bytes() {
+        let hasher = Groups::default().hasher;
+        let mut values = vec![
+            Value::Null,
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::Int(0),
+            Value::Int(-1),
+            Value::Int(200),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::Float(0.0),
+            Value::Float(-0.0),
+            Value::Float(200.0),
+            Value::Float(f64::NAN),
+            Value::Time(Timestamp::from_unix_micros(1_700_000_000_000_000, 3600)),
+        ];
+        let alphabet = "0123456789abcdefghij\0\u{ff}";
+        for n in 0..=14 {
+            values.push(text(&alphabet[..n]));
+            values.push(text(&"\0".repeat(n)));
+        }
+        values.push(text("200"));
+        for v in &values {
+            let bytes = encode(std::slice::from_ref(v));
+            let from_value = inline_value(v);
+            let from_bytes = Slot::probe(&bytes);
+            assert_eq!(from_value, from_bytes, "{v:?}");
+            assert_eq!(from_value.is_some(), bytes.len() <= INLINE, "{v:?}");
+            if let Some(slot) = from_value {
+                assert_eq!(
+                    Key::Inline(slot).hash(&hasher),
+                    Key::of(&bytes).hash(&hasher)
+                );
+                let stored = Slot::new(3, Key::Inline(slot), 0).unwrap();
+                assert_eq!(stored.hash(&[], &hasher), Key::of(&bytes).hash(&hasher));
+                assert_eq!(stored.key(&[]), bytes);
+            }
+        }
     }
 
     #[test]

@@ -174,29 +174,33 @@ impl Table {
                 Unusable::No
             }
             Table::Groups(g) => {
+                let aggregates = &g.aggregates;
+                let update = |states: &mut [AggState], scratch: &mut Vec<u8>| {
+                    let mut kept = 0;
+                    let mut worst = Unusable::No;
+                    for (state, call) in states.iter_mut().zip(aggregates) {
+                        let v = call.arg.as_ref().map(|e| e.value(rec));
+                        let (added, unusable) = state.add(v.as_deref(), scratch);
+                        kept += added;
+                        if unusable != Unusable::No {
+                            worst = unusable;
+                        }
+                    }
+                    (kept, worst)
+                };
+                let make = || new_states(aggregates);
+                // One column (the common `count by status`): its value is made into the
+                // key the table compares, in registers when it is short.
+                if let [col] = &g.by[..] {
+                    let key = col.expr.value(rec);
+                    return g.states.add_value(&key, &mut g.key_buf, make, update);
+                }
                 // The key's values are kept only as these bytes (read back at the end).
                 g.key_buf.clear();
                 for col in &g.by {
-                    GroupStates::push_key(&col.expr.eval(rec), &mut g.key_buf);
+                    GroupStates::push_key(&col.expr.value(rec), &mut g.key_buf);
                 }
-                let aggregates = &g.aggregates;
-                g.states.add(
-                    &g.key_buf,
-                    || new_states(aggregates),
-                    |states, scratch| {
-                        let mut kept = 0;
-                        let mut worst = Unusable::No;
-                        for (state, call) in states.iter_mut().zip(aggregates) {
-                            let v = call.arg.as_ref().map(|e| e.eval(rec));
-                            let (added, unusable) = state.add(v.as_ref(), scratch);
-                            kept += added;
-                            if unusable != Unusable::No {
-                                worst = unusable;
-                            }
-                        }
-                        (kept, worst)
-                    },
-                )
+                g.states.add(&g.key_buf, make, update)
             }
         }
     }

@@ -263,6 +263,17 @@ impl Expr {
     }
 
     /// The value of the expression for `record`.
+    /// The value of the expression on a record, lent where it is already there (a field,
+    /// a literal) rather than copied: what a table reads of each record.
+    #[inline]
+    pub fn value<'r, 'a>(&'r self, record: &'r Record<'a>) -> Cow<'r, Value<'a>> {
+        match self {
+            Expr::Field(r) => Cow::Borrowed(record.field_of(r).unwrap_or(&Value::Null)),
+            Expr::Literal(v) => Cow::Borrowed(v),
+            other => Cow::Owned(other.eval(record)),
+        }
+    }
+
     pub fn eval<'a>(&self, record: &impl Fields<'a>) -> Value<'a> {
         match self {
             Expr::Literal(v) => v.clone(),
