@@ -190,14 +190,24 @@ impl<'a> Record<'a> {
     }
 
     /// Append a named field (dynamic records). Clears the schema if there was one.
-    #[inline]
+    ///
+    /// Always inlined into the parser that calls it: called, its name and value were
+    /// written to the stack by the caller in 8-byte pieces and read back here in 16-byte
+    /// ones, a failed store forwarding on every field (5% of `parse json | count, sum
+    /// latency_ms by service`).
+    #[inline(always)]
     pub fn push(&mut self, name: Cow<'a, str>, value: Value<'a>) {
         if self.schema.is_some() {
-            self.schema = None;
-            self.values.clear();
+            self.drop_schema();
         }
         self.names.push(name);
         self.values.push(value);
+    }
+
+    #[cold]
+    fn drop_schema(&mut self) {
+        self.schema = None;
+        self.values.clear();
     }
 
     /// Start a dynamic record: no schema, no fields.
