@@ -234,6 +234,81 @@ impl<'k> Key<'k> {
     }
 }
 
+/// Up to this many groups, a table looks a short key up among the groups found lately
+/// ([`Recent`]) before hashing it; a larger table would mostly miss there.
+const RECENT_GROUPS: usize = 64;
+/// Places in [`Recent`] (a power of two): four times the groups it serves, so that few
+/// of them share a place.
+const RECENT_PLACES: usize = 256;
+
+/// The groups of short keys found lately, by a place computed from the key's slot image
+/// with one multiplication: for a table of few groups (`count by status`, `by level`),
+/// where nearly every record's key is one of them, a key found here skips the hash and the
+/// probe of the partition's index. An entry holds the group's whole slot (its key and
+/// number) and its partition, and a key is taken to be there only when all 16 bytes of
+/// its slot image agree, so two keys that share a place are never confused; the later one
+/// takes the place. Group numbers never change once given (a table only grows, and a
+/// partition replaced whole by a merge replaces the whole table's, this included), so an
+/// entry stays right for as long as the table lives.
+#[derive(Debug, Clone)]
+struct Recent {
+    /// The slot (key and group number), and the partition (`u32::MAX`: empty place).
+    entries: Box<[(Slot, u32)]>,
+}
+
+impl Default for Recent {
+    fn default() -> Recent {
+        let empty = (
+            Slot {
+                meta: 0,
+                bytes: [0; INLINE],
+            },
+            u32::MAX,
+        );
+        Recent {
+            entries: vec![empty; RECENT_PLACES].into_boxed_slice(),
+        }
+    }
+}
+
+impl Recent {
+    /// Where `probe` (an inline key's slot image) would be kept.
+    #[inline(always)]
+    fn place(probe: &Slot) -> usize {
+        let mut lo = [0u8; 8];
+        lo.copy_from_slice(&probe.bytes[..8]);
+        let mut hi = [0u8; 4];
+        hi.copy_from_slice(&probe.bytes[8..]);
+        let words = u64::from_le_bytes(lo) ^ u64::from(u32::from_le_bytes(hi)).rotate_left(29);
+        let mixed = (words ^ u64::from(probe.meta)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (mixed >> (64 - RECENT_PLACES.trailing_zeros())) as usize
+    }
+
+    /// The partition and group number of the key `probe`, if it is kept at `at`.
+    #[inline(always)]
+    fn find(&self, at: usize, probe: &Slot) -> Option<(usize, usize)> {
+        let (slot, part) = self.entries.get(at)?;
+        let same =
+            *part != u32::MAX && slot.meta & !ID_MASK == probe.meta && slot.bytes == probe.bytes;
+        same.then(|| (*part as usize, slot.id() as usize))
+    }
+
+    /// Keep group `id` of partition `part`, whose key's slot image is `probe`, at `at`.
+    #[inline]
+    fn keep(&mut self, at: usize, probe: Slot, part: usize, id: usize) {
+        if let Some(e) = self.entries.get_mut(at) {
+            let meta = probe.meta | (id as u32 & ID_MASK);
+            *e = (
+                Slot {
+                    meta,
+                    bytes: probe.bytes,
+                },
+                part as u32,
+            );
+        }
+    }
+}
+
 /// The groups whose hashes fall in one partition.
 #[derive(Debug, Clone, Default)]
 struct Partition {
@@ -265,6 +340,8 @@ pub struct Groups {
     from_parts: bool,
     hasher: SeedableRandomState,
     scratch: Vec<u8>,
+    /// Groups of short keys found lately (tables of few groups only).
+    recent: Recent,
 }
 
 impl Default for Groups {
@@ -279,6 +356,7 @@ impl Default for Groups {
             from_parts: false,
             hasher: SeedableRandomState::with_seed(SEED, SharedSeed::global_random()),
             scratch: Vec::new(),
+            recent: Recent::default(),
         }
     }
 }
@@ -501,6 +579,21 @@ impl Groups {
         make: impl FnOnce() -> States,
         update: impl FnOnce(&mut [AggState], &mut Vec<u8>) -> (usize, Unusable),
     ) -> Unusable {
+        // A table of few groups: a short key is most likely one found lately.
+        let recent = match key {
+            Key::Inline(probe) if self.len <= RECENT_GROUPS => {
+                let at = Recent::place(&probe);
+                if let Some((part, id)) = self.recent.find(at, &probe) {
+                    let width = self.width;
+                    let states = &mut self.parts[part].states[id * width..][..width];
+                    let (added, unusable) = update(states, &mut self.scratch);
+                    self.kept += added;
+                    return unusable;
+                }
+                Some(at)
+            }
+            _ => None,
+        };
         // The first group tells how many states a group has.
         let mut first = None;
         let mut make = Some(make);
@@ -521,6 +614,9 @@ impl Groups {
             return Unusable::No;
         };
         self.len += usize::from(new);
+        if let (Some(at), Key::Inline(probe)) = (recent, key) {
+            self.recent.keep(at, probe, partition_of(hash), id);
+        }
         let states = &mut part.states[id * width..][..width];
         let (added, unusable) = update(states, &mut self.scratch);
         self.kept += added;
@@ -1315,6 +1411,42 @@ mod tests {
         assert_eq!(again.len(), keys.len());
         let doubled: Vec<_> = records.iter().chain(&records).cloned().collect();
         assert_eq!(by_encoding(answer(again)), by_encoding(truth(&doubled)));
+    }
+
+    /// Keys that share a place among the recent groups take it in turn and are never
+    /// taken for each other: counted against the test's own tally, with the table small
+    /// (the recent groups in use) and grown past [`RECENT_GROUPS`] (not in use) alike.
+    #[test]
+    fn keys_sharing_a_recent_place_stay_apart() {
+        let place = |v: &Value<'_>| inline_value(v).map(|p| Recent::place(&p));
+        // Integers and short strings that fall on the place of `Int(0)`.
+        let target = place(&Value::Int(0));
+        let mut same: Vec<Value<'static>> = vec![Value::Int(0)];
+        let mut i = 1i64;
+        while same.len() < 4 {
+            for v in [Value::Int(i), text(&i.to_string())] {
+                if place(&v) == target {
+                    same.push(v);
+                }
+            }
+            i += 1;
+        }
+        for extra in [0usize, 100] {
+            let mut records: Vec<(Vec<Value<'static>>, i64)> = Vec::new();
+            for round in 0..50 {
+                for (k, v) in same.iter().enumerate() {
+                    for _ in 0..=k {
+                        records.push((vec![v.clone()], round));
+                    }
+                }
+            }
+            // Many other groups first, or none.
+            let others: Vec<_> = (0..extra)
+                .map(|n| (vec![text(&format!("other{n}"))], 1))
+                .collect();
+            let all: Vec<_> = others.into_iter().chain(records).collect();
+            assert_eq!(answer(table(&all)), truth(&all), "{extra} other groups");
+        }
     }
 
     #[test]
