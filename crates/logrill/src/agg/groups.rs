@@ -11,7 +11,8 @@
 //! The key is hashed once per record (foldhash's quality hasher, seeded at random once per
 //! process: the same in every table of a run, so tables built by different threads agree
 //! on every hash, yet not guessable by whoever writes the log, which a fixed seed would
-//! be). Four bits of the hash choose one of 16 **partitions** (bits 53–56, just below the
+//! be); a short key is hashed as its slot image (see [`Key`]), made in registers, and a
+//! table of few groups looks it up among the groups found lately first ([`Recent`]). Four bits of the hash choose one of 16 **partitions** (bits 53–56, just below the
 //! 7 top bits that hashbrown keeps as its tag, so the partition costs the tag nothing).
 //! A partition holds:
 //!
