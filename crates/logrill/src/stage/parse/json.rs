@@ -703,39 +703,54 @@ const EXACT_POW10: [f64; 23] = [
 /// `None` for anything else, which [`Reader::number`] reads the general way. Log numbers
 /// (`4.293`, `95847`) are nearly all plain.
 #[inline(always)]
-fn plain_number_value(s: &[u8], start: usize) -> Option<(Value<'static>, usize)> {
-    let end = plain_number_end(s, start)?;
-    let t = &s[start..end];
-    let (neg, t) = match t.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, t),
-    };
+pub(super) fn plain_number_value(s: &[u8], start: usize) -> Option<(Value<'static>, usize)> {
+    // One pass: the shape of `plain_number_end` and the digits together (this reads
+    // `latency_ms` on every line of a log).
     let mut m: u64 = 0;
-    let (mut digits, mut point) = (0usize, None);
-    for (k, &b) in t.iter().enumerate() {
-        if b == b'.' {
-            point = Some(k);
-            continue;
+    let mut digits = |mut i: usize| {
+        while let Some(&d @ b'0'..=b'9') = s.get(i) {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            i += 1;
         }
-        m = m * 10 + u64::from(b - b'0');
-        digits += 1;
-        if digits > 18 {
+        i
+    };
+    let neg = s.get(start) == Some(&b'-');
+    let int_start = start + usize::from(neg);
+    let mut i = match s.get(int_start) {
+        Some(b'0') => int_start + 1,
+        Some(b'1'..=b'9') => digits(int_start),
+        _ => return None,
+    };
+    let int_digits = i - int_start;
+    let mut after = None;
+    if s.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
             return None;
         }
+        after = Some(end - i - 1);
+        i = end;
     }
-    match point {
+    let continues = matches!(
+        s.get(i),
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+    );
+    // More than 18 digits may not fit (and `m` wrapped): the general way reads them.
+    if continues || i - start > 300 || int_digits + after.unwrap_or(0) > 18 {
+        return None;
+    }
+    match after {
         None => {
             // At most 18 digits: below i64::MAX.
             let v = m as i64;
-            Some((Value::Int(if neg { -v } else { v }), end))
+            Some((Value::Int(if neg { -v } else { v }), i))
         }
-        Some(p) => {
-            let after = t.len() - p - 1;
+        Some(after) => {
             if m > 1 << 53 || after >= EXACT_POW10.len() {
                 return None;
             }
             let x = m as f64 / EXACT_POW10[after];
-            Some((Value::Float(if neg { -x } else { x }), end))
+            Some((Value::Float(if neg { -x } else { x }), i))
         }
     }
 }

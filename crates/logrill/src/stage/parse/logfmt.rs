@@ -19,10 +19,23 @@
 
 use std::borrow::Cow;
 
+use super::json::plain_number_value;
 use super::record::Record;
 use super::scan::{low_or, quote_or_backslash, same};
 use super::value::Value;
 use super::{ParseFailure, Reason};
+
+/// A bare value as [`Value::infer`] reads it, with plain numbers (`4.293`, `200`: the
+/// common case in logs) converted by the JSON reader's one-pass conversion, which gives
+/// the same value as `str::parse` (the general way cost a UTF-8 check and `dec2flt`, about
+/// 14% of `parse logfmt | count, sum latency_ms by service`).
+#[inline]
+fn bare_value(t: &[u8]) -> Value<'_> {
+    match plain_number_value(t, 0) {
+        Some((v, end)) if end == t.len() => v,
+        _ => Value::infer(t),
+    }
+}
 
 /// Why a line is not logfmt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -251,7 +264,7 @@ fn parse_pairs<'a>(
                 }
             }
             if wanted {
-                rec.push(key_name(key), Value::infer(&s[vstart..i]));
+                rec.push(key_name(key), bare_value(&s[vstart..i]));
             }
         }
         if found == all && fast {
@@ -350,6 +363,50 @@ fn unquote(s: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A bare value is the value `Value::infer` gives, bit for bit: generated number-like
+    /// text (digits, signs, points, exponents, leading zeros, 1 to 25 bytes) and the
+    /// latencies and ids of logs.
+    #[test]
+    fn bare_values_read_as_infer_reads_them() {
+        let same = |t: &[u8]| {
+            let (a, b) = (bare_value(t), Value::infer(t));
+            let agree = match (&a, &b) {
+                (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+                (Value::Int(x), Value::Int(y)) => x == y,
+                (Value::Str(x), Value::Str(y)) => x == y,
+                _ => false,
+            };
+            assert!(
+                agree,
+                "{:?}: {a:?} against {b:?}",
+                String::from_utf8_lossy(t)
+            );
+            matches!(a, Value::Float(_) | Value::Int(_))
+        };
+        let mut next = crate::stage::parse::xorshift(0xD1B5_4A32_D192_ED03);
+        let mut numbers = 0;
+        for n in 0..200_000u64 {
+            let t = if n % 2 == 0 {
+                let alphabet = b"0123456789012345678901234567890123456789-.e+x";
+                let len = 1 + (next() % 25) as usize;
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect::<Vec<u8>>()
+            } else {
+                let (int, frac) = (next() % 10u64.pow((next() % 19) as u32), next() % 1_000_000);
+                let sign = if next().is_multiple_of(4) { "-" } else { "" };
+                match next() % 3 {
+                    0 => format!("{sign}{int}"),
+                    1 => format!("{sign}{int}.{frac}"),
+                    _ => format!("{sign}{int}.{frac:06}"),
+                }
+                .into_bytes()
+            };
+            numbers += usize::from(same(&t));
+        }
+        assert!(numbers > 100_000, "{numbers}");
+    }
 
     fn parse(line: &str) -> Result<Vec<(String, Value<'_>)>, LogfmtError> {
         let mut rec = Record::new();
