@@ -21,6 +21,11 @@
 //! Values are written into slots of the record (fixed schema), borrowing from the line;
 //! only a field with a backslash escape is copied (unescaped).
 //!
+//! The fast path finds where its delimited fields end in a map of the line's stop bytes
+//! made in one SIMD pass before it starts ([`StopMap`], `matcher/stopmap.rs`), so a field
+//! costs a few instructions whatever its length, and a field the pipeline does not read
+//! (a [`Program::project`]ion) is checked by the same rules at that cost.
+//!
 //! This file holds the program (its steps, the fast path's plan of [`Fast`] operations,
 //! the compiler's [`Builder`]); `matcher.rs` runs it over a line, `scan.rs` has the
 //! byte-level reading.
@@ -190,8 +195,7 @@ pub(crate) struct Program {
 pub(crate) enum Fast {
     /// A literal on its own (after a field of another kind, or at the start).
     Lit(ShortLit),
-    /// A delimited field (text, word, verbatim) and its literal. `quotes`: the field stops
-    /// only at `"` and `\` (a quoted field), so the line's quote index serves.
+    /// A delimited field (text, word, verbatim) and its literal.
     Delim {
         step: u16,
         slot: u16,
