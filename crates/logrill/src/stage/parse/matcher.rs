@@ -2,12 +2,16 @@
 //! possible end, with the common kinds of field read inline), and the backtracking search
 //! that gives the same answer as a regex built from the format when the fast path fails.
 
+pub(crate) mod stopmap;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::net::IpAddr;
 
 use super::escape;
-use super::program::{Class, Fast, FieldStep, Next, Out, Program, Scan, Step, TextConv, Token};
+use super::program::{
+    Class, Fast, FieldStep, Next, Out, Program, Scan, Step, TextConv, Token, REQUEST_STOPS,
+};
 use super::scan::{
     first_end, lit_at, parse_apache_bracketed, parse_apache_fixed, swar_find, token_range,
     DateCache, ShortLit,
@@ -15,16 +19,21 @@ use super::scan::{
 use super::time::TimeParts;
 use super::timepart::TimePart;
 use super::value::{parse_i64, Value};
+use stopmap::{Sel, StopMap};
 
 /// The state of matching one line.
 pub(crate) struct Matcher<'p, 'a, 'r> {
     pub prog: &'p Program,
+    /// Where the fast path's stop bytes are in the line (when the program maps any).
+    pub map: &'r StopMap,
     pub line: &'a [u8],
     pub values: &'r mut [Value<'a>],
     pub parts: &'r mut [TimeParts],
     pub date: &'r mut DateCache,
     /// Splits (bit per split) already done by the fast path.
     pub splits_done: u32,
+    /// The fast path took a step by the general code, which writes every field it reads.
+    pub stepped: bool,
     /// `(step, position)` pairs known not to match (backtracking search only).
     pub failed: &'r mut HashSet<(u32, u32)>,
     /// Attempts left for the backtracking search.
@@ -102,17 +111,20 @@ impl<'a> Matcher<'_, 'a, '_> {
                     stops,
                     lit,
                     store,
+                    map,
                 } => {
-                    // `-` then the literal: the commonest field of all (ident, user,
-                    // referer), and the lazy scan's first end too (unless the literal
-                    // itself starts with `-`: then the empty field comes first).
-                    let found = if line.get(pos) == Some(&b'-')
-                        && lit.bytes[0] != b'-'
-                        && lit.at(line, pos + 1)
-                    {
-                        Some((pos + 1, false))
-                    } else {
-                        first_end(line, pos, stops, *class, lit)
+                    let found = match map {
+                        Some(sel) => first_end_mapped(self.map, sel, line, pos, *class, lit),
+                        // `-` then the literal: the commonest field of all (ident, user,
+                        // referer), and the lazy scan's first end too (unless the literal
+                        // itself starts with `-`: then the empty field comes first).
+                        None if line.get(pos) == Some(&b'-')
+                            && lit.bytes[0] != b'-'
+                            && lit.at(line, pos + 1) =>
+                        {
+                            Some((pos + 1, false))
+                        }
+                        None => first_end(line, pos, stops, *class, lit),
                     };
                     match found {
                         Some((end, escaped)) => {
@@ -140,7 +152,12 @@ impl<'a> Matcher<'_, 'a, '_> {
                         },
                     }
                 }
-                Fast::Request { step, split, lit } => match self.request(pos, *split, lit) {
+                Fast::Request {
+                    step,
+                    split,
+                    lit,
+                    map,
+                } => match self.request(pos, *split, lit, map.as_ref()) {
                     Some(end) => pos = end + lit.len(),
                     None => match self.first_step(*step as usize, pos) {
                         Some(p) => pos = p,
@@ -265,13 +282,22 @@ impl<'a> Matcher<'_, 'a, '_> {
     /// its pieces (method, path, query, protocol) found in the same pass. `None` for
     /// anything unusual (escapes, a raw quote, `-`): the general code then handles it.
     #[inline(always)]
-    fn request(&mut self, pos: usize, split: u16, lit: &ShortLit) -> Option<usize> {
+    fn request(
+        &mut self,
+        pos: usize,
+        split: u16,
+        lit: &ShortLit,
+        map: Option<&Sel>,
+    ) -> Option<usize> {
         let line: &'a [u8] = self.line;
         let s = *self.prog.splits.get(split as usize)?;
         let mut p = pos;
         let (mut first_sp, mut last_sp, mut question) = (None, None, None);
         let end = loop {
-            p += swar_find::<4>(&line[p..], [b'"', b'\\', b' ', b'?'])?;
+            p = match map {
+                Some(sel) => self.map.find(sel, p)?,
+                None => p + swar_find::<4>(&line[p..], REQUEST_STOPS)?,
+            };
             match line[p] {
                 b'"' if lit.at(line, p) => break p,
                 b' ' => {
@@ -328,6 +354,7 @@ impl<'a> Matcher<'_, 'a, '_> {
     /// Step `i` at `pos`, its first candidate only, by the general code; the position
     /// after it (and after its literal, which the field checked).
     fn first_step(&mut self, i: usize, pos: usize) -> Option<usize> {
+        self.stepped = true;
         let prog = self.prog;
         let line = self.line;
         match &prog.steps[i] {
@@ -852,4 +879,41 @@ fn token_valid(t: Token, s: &[u8]) -> bool {
         Token::Ip => text().and_then(|x| x.parse::<IpAddr>().ok()).is_some(),
         Token::LogId | Token::ConnStatus => true,
     }
+}
+
+/// [`first_end`] with the stop bytes found in the line's [`StopMap`]: the same end.
+#[inline(always)]
+fn first_end_mapped(
+    map: &StopMap,
+    sel: &Sel,
+    line: &[u8],
+    pos: usize,
+    class: Class,
+    lit: &ShortLit,
+) -> Option<(usize, bool)> {
+    let min_end = pos + usize::from(class == Class::Verbatim);
+    let mut p = pos;
+    let mut escaped = false;
+    while let Some(at) = map.find(sel, p) {
+        let b = line[at];
+        if b == lit.bytes[0] && at >= min_end && lit.at(line, at) {
+            return Some((at, escaped));
+        }
+        p = at + 1;
+        if class == Class::Verbatim {
+            continue;
+        }
+        match b {
+            // The escaped byte is part of the field, whatever it is.
+            b'\\' if at + 1 < line.len() => {
+                escaped = true;
+                p += 1;
+            }
+            b'\\' => return None,
+            b'"' => return None,
+            b' ' if class == Class::Word => return None,
+            _ => {}
+        }
+    }
+    None
 }

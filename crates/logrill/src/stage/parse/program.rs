@@ -21,6 +21,11 @@
 //! Values are written into slots of the record (fixed schema), borrowing from the line;
 //! only a field with a backslash escape is copied (unescaped).
 //!
+//! The fast path finds where its delimited fields end in a map of the line's stop bytes
+//! made in one SIMD pass before it starts ([`StopMap`], `matcher/stopmap.rs`), so a field
+//! costs a few instructions whatever its length, and a field the pipeline does not read
+//! (a [`Program::project`]ion) is checked by the same rules at that cost.
+//!
 //! This file holds the program (its steps, the fast path's plan of [`Fast`] operations,
 //! the compiler's [`Builder`]); `matcher.rs` runs it over a line, `scan.rs` has the
 //! byte-level reading.
@@ -30,6 +35,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::matcher::stopmap::{Sel, StopBytes, StopMap};
 use super::matcher::Matcher;
 use super::record::{Record, Schema};
 use super::scan::{split_line, DateCache, ShortLit, Stops};
@@ -173,6 +179,8 @@ pub(crate) struct Program {
     pub step_text: Vec<String>,
     /// The fast path's plan (see [`Fast`]), computed by `link`.
     pub fast: Vec<Fast>,
+    /// The bytes the fast path's fields end at, mapped in each line before it runs.
+    pub stop_bytes: StopBytes,
     /// Which slots are wanted (a projection, [`Program::project`]); `None`: all.
     pub wanted: Option<Vec<bool>>,
     /// Whether each time group, and each split request line, has a wanted slot: computed
@@ -187,8 +195,7 @@ pub(crate) struct Program {
 pub(crate) enum Fast {
     /// A literal on its own (after a field of another kind, or at the start).
     Lit(ShortLit),
-    /// A delimited field (text, word, verbatim) and its literal. `quotes`: the field stops
-    /// only at `"` and `\` (a quoted field), so the line's quote index serves.
+    /// A delimited field (text, word, verbatim) and its literal.
     Delim {
         step: u16,
         slot: u16,
@@ -199,6 +206,9 @@ pub(crate) enum Fast {
         lit: ShortLit,
         /// Whether the value is wanted (else the field is only checked).
         store: bool,
+        /// The field's stop bytes in the line's [`StopMap`] (`None`: not all of them are
+        /// mapped; `stops` finds them).
+        map: Option<Sel>,
     },
     /// A quoted request line (`"%r"`) that is also split: the split points (first and
     /// last space, first `?`) are noted in the same pass that finds the closing quote.
@@ -206,6 +216,8 @@ pub(crate) enum Fast {
         step: u16,
         split: u16,
         lit: ShortLit,
+        /// `"`, `\`, space and `?` in the line's [`StopMap`], if they are all mapped.
+        map: Option<Sel>,
     },
     /// `%s`: three digits (or `-`), then the literal or the end.
     Status {
@@ -329,14 +341,7 @@ impl Program {
             if let Step::Field(f) = &mut self.steps[i] {
                 f.next = next;
                 if let Scan::Delimited(class, _) = f.scan {
-                    let mut set = Vec::new();
-                    set.extend(first);
-                    match class {
-                        Class::Text => set.extend([b'\\', b'"']),
-                        Class::Word | Class::Query => set.extend([b'\\', b'"', b' ']),
-                        Class::Verbatim => {}
-                    }
-                    f.stops = Stops::from_set(set);
+                    f.stops = Stops::from_set(stop_set(class, first));
                 }
             }
         }
@@ -347,8 +352,42 @@ impl Program {
     /// groups and splits are wanted.
     fn plan_all(&mut self) {
         self.fast = self.plan();
+        self.map_stops();
         self.times_wanted = self.time_slots.iter().map(|&s| self.wants(s)).collect();
         self.splits_wanted = self.splits.iter().map(|s| self.wants_split(s)).collect();
+    }
+
+    /// Choose the bytes each line is mapped for ([`StopBytes`]: the fast path's fields'
+    /// stop bytes, the most used first) and give each field its kinds in the map.
+    fn map_stops(&mut self) {
+        let sets: Vec<Vec<u8>> = self
+            .fast
+            .iter()
+            .filter_map(|op| self.op_stops(op))
+            .collect();
+        self.stop_bytes = StopBytes::new(sets.iter().map(Vec::as_slice));
+        let stop_bytes = self.stop_bytes;
+        let sels: Vec<Option<Sel>> = self
+            .fast
+            .iter()
+            .map(|op| self.op_stops(op).and_then(|set| stop_bytes.sel(&set)))
+            .collect();
+        for (op, sel) in self.fast.iter_mut().zip(sels) {
+            match op {
+                Fast::Delim { map, .. } | Fast::Request { map, .. } => *map = sel,
+                _ => {}
+            }
+        }
+    }
+
+    /// The bytes a fast operation searches for: a delimited field's stop bytes, and for a
+    /// request line also the space and `?` that split it.
+    fn op_stops(&self, op: &Fast) -> Option<Vec<u8>> {
+        match op {
+            Fast::Delim { class, lit, .. } => Some(stop_set(*class, Some(lit.bytes[0]))),
+            Fast::Request { .. } => Some(REQUEST_STOPS.to_vec()),
+            _ => None,
+        }
     }
 
     /// Whether slot `slot` is wanted.
@@ -430,6 +469,7 @@ impl Program {
                                 step: i as u16,
                                 split: split.unwrap_or(0) as u16,
                                 lit,
+                                map: None,
                             })
                         }
                         (Scan::Delimited(class, conv), Out::Slot(slot), Some(Some(lit)))
@@ -444,6 +484,7 @@ impl Program {
                                 stops: f.stops.clone(),
                                 lit,
                                 store,
+                                map: None,
                             })
                         }
                         (Scan::Token(Token::Status), Out::Slot(slot), Some(lit)) => {
@@ -543,13 +584,18 @@ impl Program {
         // Every slot is written on the way to a match (fields, time groups, request
         // pieces), so the values of the previous line need not be cleared first.
         let values = rec.reuse_fixed(&self.schema);
+        if !self.stop_bytes.is_empty() {
+            scratch.map.fill(line, &self.stop_bytes);
+        }
         let mut m = Matcher {
             prog: self,
+            map: &scratch.map,
             line,
             values,
             parts: &mut scratch.parts,
             date: &mut scratch.date,
             splits_done: 0,
+            stepped: false,
             failed: &mut scratch.failed,
             budget: BUDGET,
             far_pos: 0,
@@ -578,6 +624,7 @@ impl Program {
             return Err(ParseFailure { reason, offset });
         }
         let done = m.splits_done;
+        let stepped = m.stepped;
         let values = rec.slots_mut();
         for ((&slot, parts), &want) in self
             .time_slots
@@ -594,7 +641,7 @@ impl Program {
                 split_request(values, s);
             }
         }
-        if !fast {
+        if !fast || stepped {
             // The general code writes every field: keep the projection's promise that the
             // others are null.
             if let Some(w) = &self.wanted {
@@ -609,9 +656,28 @@ impl Program {
     }
 }
 
+/// The bytes the fast path looks for in a request line it splits: where it ends, its
+/// escapes, and the spaces and `?` between method, path, query and protocol.
+pub(crate) const REQUEST_STOPS: [u8; 4] = [b'"', b'\\', b' ', b'?'];
+
+/// The bytes a delimited field of `class` stops at when the literal after it starts with
+/// `first`: the literal, and the bytes the class may not hold or that escape.
+fn stop_set(class: Class, first: Option<u8>) -> Vec<u8> {
+    let mut set = Vec::new();
+    set.extend(first);
+    match class {
+        Class::Text => set.extend([b'\\', b'"']),
+        Class::Word | Class::Query => set.extend([b'\\', b'"', b' ']),
+        Class::Verbatim => {}
+    }
+    set
+}
+
 /// Per-parser scratch space, reused line after line.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Scratch {
+    /// Where the fast path's stop bytes are in the line.
+    map: StopMap,
     parts: Vec<TimeParts>,
     date: DateCache,
     /// Failed states of the backtracking search (kept for its allocation).
@@ -855,6 +921,7 @@ impl Builder {
             step_names: self.step_names,
             step_text: self.step_text,
             fast: Vec::new(),
+            stop_bytes: StopBytes::default(),
             wanted: None,
             times_wanted: Vec::new(),
             splits_wanted: Vec::new(),
