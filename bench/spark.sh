@@ -5,6 +5,9 @@
 # and the top 3 hosts by bytes. Answers are compared before timing (bench/spark_inprocess.py).
 # The gzip copy gets a logrill index first (`logrill index`), so logrill.spark splits it
 # across tasks by its chunks; Spark reads a .gz as one partition.
+# logrill.spark.run is timed on the route users get by default (its tasks piped to
+# `python -m logrill._pipe` by Spark's JVM); LOGRILL_SPARK_ROUTE=python times the
+# Python-worker route instead.
 # Printed per query, two tables:
 # * warm: best / median wall of RUNS warm runs in one session (each query run once before),
 #   the CPU (user+sys) of the whole process tree (driver, JVM, Python workers) in the best
