@@ -44,7 +44,7 @@ PY="$DIR/venv/bin/python"
 [ -x "$PY" ] || python3 -m venv "$DIR/venv"
 "$PY" -m pip install -q --disable-pip-version-check pyspark pyarrow pandas "$ROOT/crates/logrill-py"
 
-echo "## $(du -m "$DIR/access.log" | cut -f1) MB combined log ($(wc -l < "$DIR/access.log") lines), gzip copy $(du -m "$DIR/access.log.gz" | cut -f1) MB (indexed); $RUNS warm runs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "## $(du -mL "$DIR/access.log" | cut -f1) MB combined log ($(wc -l < "$DIR/access.log") lines), gzip copy $(du -m "$DIR/access.log.gz" | cut -f1) MB (indexed); $RUNS warm runs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| master | input | query | spark.read.text + regexp_extract: best / median wall, CPU | logrill.spark.run: best / median wall, CPU | ratio best / median / CPU |"
 echo "|---|---|---|---|---|---|"
 for m in "local[1]" "local[2]"; do

@@ -451,3 +451,30 @@ def test_a_pipe_command_that_cannot_run_says_which_python(spark, logs, logging_p
     f = str(logs / "www" / "site0" / "access-log")
     with pytest.raises(logrill.LogrillError, match=f"{wrapper} -m logrill._pipe.*PYSPARK_PYTHON"):
         logrill.spark.run(spark, "parse common | count by status", [f])
+
+
+def test_the_pipe_command_imports_neither_spark_nor_arrow(logs):
+    """What makes the pipe's process start cheap: `python -m logrill._pipe` loads the
+    native module and the standard library, not pyspark, py4j, pyarrow or pandas."""
+    import sys
+
+    probe = ("import runpy, sys; sys.argv = ['x']; sys.stdin = open('/dev/null'); "
+             "runpy.run_module('logrill._pipe', run_name='not_main'); "
+             "import logrill._pipe; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'pyspark', 'py4j', 'pyarrow', 'pandas', 'numpy'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    # And it answers a task from its standard input, as the JVM runs it.
+    from logrill import _native as native
+    from logrill import _pipe
+
+    f = str(logs / "www" / "site0" / "access-log")
+    got = subprocess.run([sys.executable, "-m", "logrill._pipe"], capture_output=True,
+                         text=True, check=True,
+                         input=_pipe.task_line(3, [("path", f)], "count", {}) + "\n").stdout
+    [(task, n, data, errors, checks)] = [_pipe.read_part(l) for l in got.splitlines()]
+    assert (task, n, errors, checks) == (3, 0, [], None)
+    results, report = native.finish("count", [data], errors)
+    same(logrill.Result(results, report), local("count", [f]))
