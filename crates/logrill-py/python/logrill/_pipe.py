@@ -13,7 +13,8 @@ Two routes run this, and both share :func:`parts`:
 * the **Python-worker route** (``route="python"``): ``mapPartitionsWithIndex`` in Spark's
   Python workers calls :func:`parts` directly.
 
-Everything on the pipe is ASCII (JSON with ``\\u`` escapes, partial states in base64):
+Everything on the pipe is ASCII (JSON with ``\\u`` escapes, partial states compressed
+with zlib and in base64):
 the JVM reads and writes it in its default charset, which need not be UTF-8.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import binascii
 import json
 import sys
+import zlib
 from typing import Any, Iterator, List, Optional, Tuple
 
 from . import _native
@@ -74,7 +76,11 @@ def _b64(data: bytes) -> str:
 def part_line(task: int, part: Part) -> str:
     """One part as the line the pipe writes."""
     n, data, errs, checks = part
-    return json.dumps({"protocol": PROTOCOL, "task": task, "n": n, "part": _b64(data),
+    # Compressed (zlib, fastest level) before base64: a state of many groups (4.7 MB for
+    # 33 000 hosts) shrinks about 8 times for 15 ms, and every byte saved is a character
+    # the JVM need not decode and encode again on its way to the driver.
+    return json.dumps({"protocol": PROTOCOL, "task": task, "n": n,
+                       "part": _b64(zlib.compress(data, 1)),
                        "errors": errs,
                        "checks": None if checks is None else [checks[0], _b64(checks[1])]})
 
@@ -94,7 +100,8 @@ def read_part(line: str) -> Tuple[int, int, bytes, list, Optional[Tuple[str, byt
     if "failed" in got:
         raise _native.LogrillError(f"logrill on a Spark executor: {got['failed']}")
     checks = got["checks"]
-    return (got["task"], got["n"], binascii.a2b_base64(got["part"]), got["errors"],
+    return (got["task"], got["n"], zlib.decompress(binascii.a2b_base64(got["part"])),
+            got["errors"],
             None if checks is None else (checks[0], binascii.a2b_base64(checks[1])))
 
 
