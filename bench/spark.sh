@@ -5,6 +5,9 @@
 # and the top 3 hosts by bytes. Answers are compared before timing (bench/spark_inprocess.py).
 # The gzip copy gets a logrill index first (`logrill index`), so logrill.spark splits it
 # across tasks by its chunks; Spark reads a .gz as one partition.
+# logrill.spark.run is timed on the route users get by default (its tasks piped to
+# `python -m logrill._pipe` by Spark's JVM); LOGRILL_SPARK_ROUTE=python times the
+# Python-worker route instead.
 # Printed per query, two tables:
 # * warm: best / median wall of RUNS warm runs in one session (each query run once before),
 #   the CPU (user+sys) of the whole process tree (driver, JVM, Python workers) in the best
@@ -41,7 +44,7 @@ PY="$DIR/venv/bin/python"
 [ -x "$PY" ] || python3 -m venv "$DIR/venv"
 "$PY" -m pip install -q --disable-pip-version-check pyspark pyarrow pandas "$ROOT/crates/logrill-py"
 
-echo "## $(du -m "$DIR/access.log" | cut -f1) MB combined log ($(wc -l < "$DIR/access.log") lines), gzip copy $(du -m "$DIR/access.log.gz" | cut -f1) MB (indexed); $RUNS warm runs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "## $(du -mL "$DIR/access.log" | cut -f1) MB combined log ($(wc -l < "$DIR/access.log") lines), gzip copy $(du -m "$DIR/access.log.gz" | cut -f1) MB (indexed); $RUNS warm runs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| master | input | query | spark.read.text + regexp_extract: best / median wall, CPU | logrill.spark.run: best / median wall, CPU | ratio best / median / CPU |"
 echo "|---|---|---|---|---|---|"
 for m in "local[1]" "local[2]"; do

@@ -26,6 +26,8 @@ Two measurements, printed apart because they answer different questions:
 
       python bench/spark_inprocess.py --first-table MASTER RUNS PLAIN GZ [INDEX_DIR]
 
+LOGRILL_SPARK_ROUTE=python times the Python-worker route instead of the default pipe.
+
 INDEX_DIR: where `logrill index` put the gzip copy's index (then the gzip file is split
 across tasks by its chunks).
 """
@@ -43,6 +45,9 @@ from pyspark.sql import SparkSession, functions as F  # noqa: E402
 import logrill.spark  # noqa: E402
 
 QUERIES = {"status": "count by status", "hosts": "top 3 hosts by bytes"}
+# The route of logrill.spark.run's tasks: its default ("pipe": a JVM pipe to
+# `python -m logrill._pipe`), or LOGRILL_SPARK_ROUTE=python (Spark's Python workers).
+ROUTE = os.environ.get("LOGRILL_SPARK_ROUTE", "pipe")
 
 
 def first_table():
@@ -106,14 +111,14 @@ def spark_top_hosts(path):
 
 def logrill_status(path):
     r = logrill.spark.run(spark, "parse combined | count by status", [path],
-                          index_dir=index_dir).check()
+                          index_dir=index_dir, route=ROUTE).check()
     return {row["status"]: row["count"] for row in r.rows}
 
 
 def logrill_top_hosts(path):
     r = logrill.spark.run(
         spark, "parse combined | sum bytes by host | sort sum_bytes desc, host asc | head 3",
-        [path], index_dir=index_dir).check()
+        [path], index_dir=index_dir, route=ROUTE).check()
     return [(row["host"], row["sum_bytes"]) for row in r.rows]
 
 
@@ -122,7 +127,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def tree_cpu():
     """CPU seconds (user + sys) so far of this process and all its descendants (Spark's
-    JVM, its Python daemon and workers), from /proc."""
+    JVM, its Python daemon and workers, the tasks' commands), from /proc."""
     stats = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -133,7 +138,9 @@ def tree_cpu():
         except OSError:
             continue
         # After the name: state, ppid, ... utime (14th field overall), stime (15th).
-        stats[int(pid)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+        # With cutime and cstime: the CPU of children that have ended and been waited
+        # for (the tasks' `python -m logrill._pipe` processes, reaped by the JVM).
+        stats[int(pid)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
     children = {}
     for pid, (ppid, _) in stats.items():
         children.setdefault(ppid, []).append(pid)

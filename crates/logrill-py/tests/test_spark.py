@@ -358,3 +358,123 @@ def test_many_groups_across_tasks_are_exact_and_ties_keep_the_cli_order(spark, t
     top = max(want.values())
     assert sum(1 for v in want.values() if v == top) > 7
     assert all(r["sum_bytes"] == top for r in got.rows)
+
+
+# ----- the routes of a gathering pipeline: a JVM pipe (default) or Python workers -------
+
+def test_the_pipe_protocol_round_trips_parts_and_input_errors(tmp_path, logs):
+    """`python -m logrill._pipe` without Spark: a task's line in, its parts' lines out,
+    merged on the driver's side as the route merges them: the local answer, and an input
+    error keeps its file and line."""
+    import io
+
+    from logrill import _native as native
+    from logrill import _pipe
+
+    good = str(logs / "www" / "site0" / "access-log")
+    bad = tmp_path / "bad.log.gz"
+    import gzip
+    data = gzip.compress(b"x 1\n" * 50000)
+    bad.write_bytes(data[: len(data) // 2])
+    text = "parse common | count, p50 bytes by status"
+    size = os.path.getsize(good)
+    pieces = [("range", good, 0, size // 2), ("range", good, size // 2, size),
+              ("path", str(bad))]
+    out = io.StringIO()
+    _pipe.main(io.StringIO(_pipe.task_line(0, pieces, text, {}) + "\n"), out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and all(l.isascii() for l in lines)
+    got = [_pipe.read_part(l) for l in lines]
+    assert [(t, n) for t, n, *_ in got] == [(0, 0), (0, 1), (0, 2)]
+    errors = [e for *_, errs, _ in got for e in errs]
+    assert len(errors) == 1 and errors[0]["path"] == str(bad) and errors[0]["line"] > 0
+    results, report = native.finish(text, [b for _, _, b, _, _ in got], errors)
+    same(logrill.Result(results, report), local(text, [good, str(bad)]))
+
+
+def test_a_task_failure_on_the_pipe_is_raised_on_the_driver(spark, logs):
+    """Not an input problem but the task's own failure (here an option the engine
+    refuses, which only the executor sees): the executor writes it as a line, the driver
+    raises it. A state over its limit stays an error of the result, as in a local run."""
+    from logrill import _pipe
+
+    f = str(logs / "www" / "site0" / "access-log")
+    with pytest.raises(logrill.LogrillError,
+                       match="logrill on a Spark executor: OverflowError"):
+        logrill.spark.run(spark, "parse common | count", [f], max_line_bytes=-1)
+    text = "parse common | distinct path"
+    over = logrill.spark.run(spark, text, [f], state_limit=10)
+    assert any("more than 10" in e["message"] for e in over.errors)
+    same(over, logrill.query(text, [f], state_limit=10).run())
+    with pytest.raises(logrill.LogrillError, match="another logrill version"):
+        _pipe.read_part('{"protocol": 999, "task": 0}')
+    with pytest.raises(logrill.LogrillError, match="cannot read"):
+        _pipe.read_part("Traceback (most recent call last):")
+
+
+@pytest.fixture
+def logging_python(spark, tmp_path):
+    """Spark's executor interpreter (`sc.pythonExec`, from PYSPARK_PYTHON /
+    spark.pyspark.python) replaced by a script that notes its arguments, then runs this
+    Python: which route ran is read from the notes."""
+    import sys
+
+    sc = spark.sparkContext
+    notes = tmp_path / "notes"
+    wrapper = tmp_path / "python"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {notes}\nexec {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    before = sc.pythonExec
+    sc.pythonExec = str(wrapper)
+    yield sc, notes, wrapper
+    sc.pythonExec = before
+
+
+def test_the_route_is_the_pipe_by_default_with_sparks_python(spark, logs, logging_python):
+    sc, notes, wrapper = logging_python
+    f = str(logs / "www" / "site0" / "access-log")
+    text = "parse common | count by status"
+    want = local(text, [f])
+    same(logrill.spark.run(spark, text, [f], split_bytes=100_000, partitions=2), want)
+    # One process per task, each `-m logrill._pipe`, run by Spark's Python setting.
+    assert notes.read_text().splitlines() == ["-m logrill._pipe"] * 2
+    notes.unlink()
+    same(logrill.spark.run(spark, text, [f], route="python"), want)
+    assert "logrill._pipe" not in notes.read_text()  # Spark's Python workers
+    with pytest.raises(ValueError, match="route"):
+        logrill.spark.run(spark, text, [f], route="jvm")
+
+
+def test_a_pipe_command_that_cannot_run_says_which_python(spark, logs, logging_python):
+    sc, notes, wrapper = logging_python
+    wrapper.write_text("#!/bin/sh\necho 'No module named logrill' >&2\nexit 1\n")
+    f = str(logs / "www" / "site0" / "access-log")
+    with pytest.raises(logrill.LogrillError, match=f"{wrapper} -m logrill._pipe.*PYSPARK_PYTHON"):
+        logrill.spark.run(spark, "parse common | count by status", [f])
+
+
+def test_the_pipe_command_imports_neither_spark_nor_arrow(logs):
+    """What makes the pipe's process start cheap: `python -m logrill._pipe` loads the
+    native module and the standard library, not pyspark, py4j, pyarrow or pandas."""
+    import sys
+
+    probe = ("import runpy, sys; sys.argv = ['x']; sys.stdin = open('/dev/null'); "
+             "runpy.run_module('logrill._pipe', run_name='not_main'); "
+             "import logrill._pipe; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'pyspark', 'py4j', 'pyarrow', 'pandas', 'numpy'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    # And it answers a task from its standard input, as the JVM runs it.
+    from logrill import _native as native
+    from logrill import _pipe
+
+    f = str(logs / "www" / "site0" / "access-log")
+    got = subprocess.run([sys.executable, "-m", "logrill._pipe"], capture_output=True,
+                         text=True, check=True,
+                         input=_pipe.task_line(3, [("path", f)], "count", {}) + "\n").stdout
+    [(task, n, data, errors, checks)] = [_pipe.read_part(l) for l in got.splitlines()]
+    assert (task, n, errors, checks) == (3, 0, [], None)
+    results, report = native.finish("count", [data], errors)
+    same(logrill.Result(results, report), local("count", [f]))

@@ -32,6 +32,9 @@ from . import InputErrors, LogrillError, Pipeline, Result, _native
 __all__ = ["run", "mergeable"]
 
 _OPTIONS = ("strict", "state_limit", "max_line_bytes")
+# How the tasks of a gathering pipeline run: a JVM pipe to `python -m logrill._pipe`, or
+# Spark's Python workers (see run()).
+_ROUTES = ("pipe", "python")
 # Records read on the driver's behalf to learn a record pipeline's column types.
 _SCHEMA_SAMPLE = 2000
 # No piece of a big file bigger than this (files are cut into one piece per task first).
@@ -65,7 +68,8 @@ def _local_path(uri: str) -> str:
 def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str]] = None, *,
         glob: Union[None, str, Sequence[str]] = None, partitions: Optional[int] = None,
         executors_open_paths: Optional[bool] = None, split_bytes: Optional[int] = _SPLIT,
-        index_dir: Optional[str] = None, text: str = "str", **options: Any) -> Any:
+        index_dir: Optional[str] = None, text: str = "str", route: str = "pipe",
+        **options: Any) -> Any:
     """Run ``pipeline`` (text, or a :class:`logrill.Pipeline`) over ``paths`` with Spark.
 
     ``paths``: files or directories (searched for files matching ``glob``, as ``-g``), or
@@ -79,6 +83,12 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
     logrill index (``logrill index FILE``, kept in ``index_dir``, default as for the
     command line) into runs of its chunks; no piece is bigger than ``split_bytes``
     (``None``: files are not cut).
+    ``route`` (gathering pipelines over local paths): ``"pipe"`` (default) runs each
+    task as a command of Spark's JVM, ``PYTHON -m logrill._pipe`` with PYTHON the
+    executors' Python (``spark.pyspark.python`` / ``PYSPARK_PYTHON``), no Python worker;
+    ``"python"`` runs them in Spark's Python workers (``mapPartitionsWithIndex``). The
+    answers are the same; record pipelines and URIs read by Spark always use Python
+    workers.
     ``options``: ``strict``, ``state_limit``, ``max_line_bytes`` as for a local run.
 
     Returns a :class:`logrill.Result` for a gathering pipeline (input problems in
@@ -97,6 +107,8 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
         options = {**{k: v for k, v in pipeline._options.items() if k in _OPTIONS}, **options}
         if text == "str":
             text = pipeline._options.get("text", "str")
+    if route not in _ROUTES:
+        raise ValueError(f"route must be one of {', '.join(map(repr, _ROUTES))}, not {route!r}")
     unknown = set(options) - set(_OPTIONS)
     if unknown:
         raise TypeError(f"unexpected run option(s) {sorted(unknown)} ({', '.join(_OPTIONS)})")
@@ -110,7 +122,8 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
         # ranges of that file, so files are read whole.
         if split_bytes and not options.get("strict"):
             pieces = _cut(pieces, _slices(1 << 30, sc, partitions), split_bytes, index_dir)
-        return _gather(sc, text_, pieces, remote, walk_errors, partitions, text, options)
+        return _gather(sc, text_, pieces, remote, walk_errors, partitions, text, options,
+                       route)
     if walk_errors:
         raise InputErrors(walk_errors, Result(
             {"aggregate": None, "values": [], "rows": [], "columns": [], "branches": []},
@@ -193,47 +206,61 @@ def _slices(n: int, sc: Any, partitions: Optional[int]) -> int:
 # ----- gathering pipelines: partial states merged on the driver ------------------------
 
 def _task(text_: str, options: dict):
-    """The function a task runs over its slice of pieces: yields ``(n, partial bytes,
-    errors, gzip checks or None)`` in piece order. Only ``logrill._native`` is imported on
-    the executor (no pyarrow, no pandas)."""
+    """The function a task of the Python-worker route runs over its slice of pieces:
+    yields ``(index, n, partial bytes, errors, gzip checks or None)`` in piece order. Only
+    ``logrill._native`` is imported on the executor (no pyarrow, no pandas)."""
 
     def task(index: int, it: Iterator[tuple]) -> Iterator[tuple]:
-        from logrill import _native as native
-        paths: List[str] = []
-        n = 0
-        # Whole files in a row make one part; a range, or a run of gzip chunks, a part
-        # of its own.
-        for piece in list(it) + [("end",)]:
-            if piece[0] == "path":
-                paths.append(piece[1])
-                continue
-            if paths:
-                data, errs = native.partial(paths, text_, **options)
-                yield (index, n, data, list(errs), None)
-                n, paths = n + 1, []
-            if piece[0] == "range":
-                _, path, start, end = piece
-                # The engine finds the lines of the range (each line in one range).
-                data, errs = native.partial_range(path, start, end, text_, **options)
-                yield (index, n, data, list(errs), None)
-                n += 1
-            elif piece[0] == "gzip":
-                _, path, first, last, dir_ = piece
-                data, errs, checks = native.partial_gzip(path, first, last, text_, dir_,
-                                                         **options)
-                yield (index, n, data, list(errs), (path, checks))
-                n += 1
+        from logrill import _pipe
+        for part in _pipe.parts(list(it), text_, options):
+            yield (index,) + part
 
     return task
 
 
+def _slices_of(pieces: list, n: int) -> List[list]:
+    """``pieces`` cut into ``n`` contiguous slices, as ``SparkContext.parallelize`` cuts a
+    list (slice i from ``i * len // n``)."""
+    k = len(pieces)
+    return [pieces[i * k // n:(i + 1) * k // n] for i in range(n)]
+
+
+def _piped_parts(sc: Any, text_: str, pieces: list, n: int, options: dict) -> list:
+    """The parts of ``pieces`` in ``n`` tasks of a JVM ``PipedRDD`` whose command is
+    ``PYTHON -m logrill._pipe``, PYTHON the interpreter of Spark's Python workers
+    (``spark.pyspark.python`` / ``PYSPARK_PYTHON``): no Python worker, no pickled
+    function. ``(task, n, bytes, errors, checks)`` in task order."""
+    from pyspark import RDD
+    from pyspark.serializers import UTF8Deserializer
+    from py4j.protocol import Py4JJavaError
+
+    from . import _pipe
+
+    lines = [_pipe.task_line(i, s, text_, options) for i, s in enumerate(_slices_of(pieces, n))]
+    command = [sc.pythonExec, "-m", "logrill._pipe"]
+    jrdd = sc._jsc.parallelize(lines, n).pipe(command)
+    try:
+        # Collected through Spark's socket (as textFile's lines are): no Python worker.
+        out = RDD(jrdd, sc, UTF8Deserializer()).collect()
+    except Py4JJavaError as e:
+        raise LogrillError(
+            f"logrill on a Spark executor: the command {' '.join(command)!r} failed (is "
+            f"this logrill installed for the executors' Python, spark.pyspark.python / "
+            f"PYSPARK_PYTHON? route='python' runs in Spark's Python workers instead): "
+            f"{e.java_exception}") from e
+    return sorted((_pipe.read_part(line) for line in out), key=lambda r: (r[0], r[1]))
+
+
 def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: list,
-            partitions: Optional[int], text_as: str, options: dict) -> Result:
+            partitions: Optional[int], text_as: str, options: dict, route: str) -> Result:
     parts: List[bytes] = []
     errors = list(walk_errors)
     if pieces:
-        rdd = sc.parallelize(pieces, _slices(len(pieces), sc, partitions))
-        got = rdd.mapPartitionsWithIndex(_task(text_, options)).collect()
+        n = _slices(len(pieces), sc, partitions)
+        if route == "pipe":
+            got = _piped_parts(sc, text_, pieces, n, options)
+        else:
+            got = sc.parallelize(pieces, n).mapPartitionsWithIndex(_task(text_, options)).collect()
         gz_checks: dict = {}
         for _, _, data, errs, checks in sorted(got, key=lambda r: (r[0], r[1])):
             parts.append(data)
@@ -258,7 +285,21 @@ def _gather(sc: Any, text_: str, pieces: list, remote: List[str], walk_errors: l
             parts.append(data)
             errors.extend(errs)
     results, report = _native.finish(text_, parts, errors, text_as=text_as, **options)
+    report["errors"] = _once_each_pipeline_error(report["errors"])
     return Result(results, report)
+
+
+def _once_each_pipeline_error(errors: list) -> list:
+    """``errors`` with each error of no input (the state over ``state_limit``, met by
+    several parts and by their merge) kept once, as a local run reports it."""
+    seen, out = set(), []
+    for e in errors:
+        if e.get("path") is None:
+            if e.get("message") in seen:
+                continue
+            seen.add(e.get("message"))
+        out.append(e)
+    return out
 
 
 # ----- record pipelines: a DataFrame of Arrow batches ---------------------------------
