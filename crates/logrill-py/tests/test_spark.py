@@ -410,6 +410,15 @@ def test_a_task_failure_on_the_pipe_is_raised_on_the_driver(spark, logs):
         _pipe.read_part('{"protocol": 999, "task": 0}')
     with pytest.raises(logrill.LogrillError, match="cannot read"):
         _pipe.read_part("Traceback (most recent call last):")
+    # Lines of this protocol that do not hold a readable part: raised as logrill's own
+    # error, not as a KeyError or a zlib error from deep inside the driver.
+    for broken in (f'{{"protocol": {_pipe.PROTOCOL}, "task": 0}}',
+                   f'{{"protocol": {_pipe.PROTOCOL}, "task": 0, "n": 0, "part": "AAAA", '
+                   f'"errors": [], "checks": null}}',
+                   f'{{"protocol": {_pipe.PROTOCOL}, "task": 0, "n": 0, "part": "%%", '
+                   f'"errors": [], "checks": null}}'):
+        with pytest.raises(logrill.LogrillError, match="a part this driver cannot read"):
+            _pipe.read_part(broken)
 
 
 @pytest.fixture

@@ -99,10 +99,16 @@ def read_part(line: str) -> Tuple[int, int, bytes, list, Optional[Tuple[str, byt
             f"logrill version there?): {line[:200]!r}")
     if "failed" in got:
         raise _native.LogrillError(f"logrill on a Spark executor: {got['failed']}")
-    checks = got["checks"]
-    return (got["task"], got["n"], zlib.decompress(binascii.a2b_base64(got["part"])),
-            got["errors"],
-            None if checks is None else (checks[0], binascii.a2b_base64(checks[1])))
+    try:
+        checks = got["checks"]
+        return (got["task"], got["n"], zlib.decompress(binascii.a2b_base64(got["part"])),
+                got["errors"],
+                None if checks is None else (checks[0], binascii.a2b_base64(checks[1])))
+    except (KeyError, TypeError, IndexError, ValueError, zlib.error) as e:
+        # binascii.Error is a ValueError.
+        raise _native.LogrillError(
+            f"logrill on a Spark executor answered a part this driver cannot read "
+            f"({type(e).__name__}: {e}): {line[:200]!r}") from e
 
 
 def fail_line(task: Optional[int], error: BaseException) -> str:

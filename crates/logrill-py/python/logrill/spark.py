@@ -85,7 +85,8 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
     (``None``: files are not cut).
     ``route`` (gathering pipelines over local paths): ``"pipe"`` (default) runs each
     task as a command of Spark's JVM, ``PYTHON -m logrill._pipe`` with PYTHON the
-    executors' Python (``spark.pyspark.python`` / ``PYSPARK_PYTHON``), no Python worker;
+    executors' Python (``PYSPARK_PYTHON``, which spark-submit sets from
+    ``spark.pyspark.python``), no Python worker;
     ``"python"`` runs them in Spark's Python workers (``mapPartitionsWithIndex``). The
     answers are the same; record pipelines and URIs read by Spark always use Python
     workers.
@@ -228,8 +229,8 @@ def _slices_of(pieces: list, n: int) -> List[list]:
 def _piped_parts(sc: Any, text_: str, pieces: list, n: int, options: dict) -> list:
     """The parts of ``pieces`` in ``n`` tasks of a JVM ``PipedRDD`` whose command is
     ``PYTHON -m logrill._pipe``, PYTHON the interpreter of Spark's Python workers
-    (``spark.pyspark.python`` / ``PYSPARK_PYTHON``): no Python worker, no pickled
-    function. ``(task, n, bytes, errors, checks)`` in task order."""
+    (``PYSPARK_PYTHON``, which spark-submit sets from ``spark.pyspark.python``): no Python
+    worker, no pickled function. ``(task, n, bytes, errors, checks)`` in task order."""
     from pyspark import RDD
     from pyspark.serializers import UTF8Deserializer
     from py4j.protocol import Py4JJavaError
@@ -245,8 +246,8 @@ def _piped_parts(sc: Any, text_: str, pieces: list, n: int, options: dict) -> li
     except Py4JJavaError as e:
         raise LogrillError(
             f"logrill on a Spark executor: the command {' '.join(command)!r} failed (is "
-            f"this logrill installed for the executors' Python, spark.pyspark.python / "
-            f"PYSPARK_PYTHON? route='python' runs in Spark's Python workers instead): "
+            f"this logrill installed for the executors' Python, PYSPARK_PYTHON / "
+            f"spark.pyspark.python? route='python' runs in Spark's Python workers instead): "
             f"{e.java_exception}") from e
     return sorted((_pipe.read_part(line) for line in out), key=lambda r: (r[0], r[1]))
 

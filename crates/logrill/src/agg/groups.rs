@@ -1,18 +1,21 @@
 //! `… by KEY, …`: aggregate states per group, in a compact radix-partitioned table.
 //!
-//! A group is found by its key encoded into bytes ([`Groups::push_key`] of each key value,
-//! written by the caller into one reused buffer, so finding a record's group allocates
-//! nothing). The encoding is typed (`3` and `"3"` are different groups), and the key values
-//! are read back from it only when the table is finished, so a group holds no `Value`s of
-//! its own.
+//! A group is found by its key encoded into bytes: [`Groups::push_key`] of each key value
+//! into one buffer the caller reuses, or, for one `by` column, [`Groups::add_value`]
+//! straight from the value, with no buffer (the same bytes, the same hash), so finding a
+//! record's group allocates nothing. The encoding is typed (`3` and `"3"` are different
+//! groups), and the key values are read back from it only when the table is finished, so
+//! a group holds no `Value`s of its own.
 //!
 //! # Layout
 //!
-//! The key is hashed once per record (foldhash's quality hasher, seeded at random once per
-//! process: the same in every table of a run, so tables built by different threads agree
-//! on every hash, yet not guessable by whoever writes the log, which a fixed seed would
-//! be); a short key is hashed as its slot image (see [`Key`]), made in registers, and a
-//! table of few groups looks it up among the groups found lately first ([`Recent`]). Four bits of the hash choose one of 16 **partitions** (bits 53–56, just below the
+//! A record's key is hashed at most once (foldhash's quality hasher, seeded at random once
+//! per process: the same in every table of a run, so tables built by different threads
+//! agree on every hash, yet not guessable by whoever writes the log, which a fixed seed
+//! would be); a short key is hashed as its slot image (see [`Key`]), made in registers,
+//! and a table of few groups looks it up among the groups found lately first
+//! ([`Recent`]), where a hit needs no hash at all. Four bits of the hash choose one of 16
+//! **partitions** (bits 53–56, just below the
 //! 7 top bits that hashbrown keeps as its tag, so the partition costs the tag nothing).
 //! A partition holds:
 //!

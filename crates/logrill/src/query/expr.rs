@@ -262,7 +262,6 @@ impl Expr {
         truthy(&self.eval(record))
     }
 
-    /// The value of the expression for `record`.
     /// The value of the expression on a record, lent where it is already there (a field,
     /// a literal) rather than copied: what a table reads of each record.
     #[inline]
@@ -274,6 +273,7 @@ impl Expr {
         }
     }
 
+    /// The value of the expression for `record`, as a value of its own.
     pub fn eval<'a>(&self, record: &impl Fields<'a>) -> Value<'a> {
         match self {
             Expr::Literal(v) => v.clone(),

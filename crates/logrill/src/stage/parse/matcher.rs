@@ -13,8 +13,8 @@ use super::program::{
     Class, Fast, FieldStep, Next, Out, Program, Scan, Step, TextConv, Token, REQUEST_STOPS,
 };
 use super::scan::{
-    first_end, lit_at, parse_apache_bracketed, parse_apache_fixed, swar_find, token_range,
-    DateCache, ShortLit,
+    first_end, first_end_by, lit_at, parse_apache_bracketed, parse_apache_fixed, swar_find,
+    token_range, DateCache, ShortLit,
 };
 use super::time::TimeParts;
 use super::timepart::TimePart;
@@ -891,29 +891,5 @@ fn first_end_mapped(
     class: Class,
     lit: &ShortLit,
 ) -> Option<(usize, bool)> {
-    let min_end = pos + usize::from(class == Class::Verbatim);
-    let mut p = pos;
-    let mut escaped = false;
-    while let Some(at) = map.find(sel, p) {
-        let b = line[at];
-        if b == lit.bytes[0] && at >= min_end && lit.at(line, at) {
-            return Some((at, escaped));
-        }
-        p = at + 1;
-        if class == Class::Verbatim {
-            continue;
-        }
-        match b {
-            // The escaped byte is part of the field, whatever it is.
-            b'\\' if at + 1 < line.len() => {
-                escaped = true;
-                p += 1;
-            }
-            b'\\' => return None,
-            b'"' => return None,
-            b' ' if class == Class::Word => return None,
-            _ => {}
-        }
-    }
-    None
+    first_end_by(line, pos, class, lit, |p| map.find(sel, p))
 }

@@ -438,6 +438,22 @@ pub(crate) fn first_end(
     class: Class,
     lit: &ShortLit,
 ) -> Option<(usize, bool)> {
+    first_end_by(line, pos, class, lit, |p| {
+        stops.find(&line[p..]).map(|k| p + k)
+    })
+}
+
+/// [`first_end`]'s rule with the stop bytes found by `next_stop` (the first position at or
+/// after its argument of a byte `first_end`'s `stops` hold, `None` when there is none):
+/// one rule for a search per field and for a line's stop map.
+#[inline(always)]
+pub(crate) fn first_end_by(
+    line: &[u8],
+    pos: usize,
+    class: Class,
+    lit: &ShortLit,
+    mut next_stop: impl FnMut(usize) -> Option<usize>,
+) -> Option<(usize, bool)> {
     let min_end = if class == Class::Verbatim {
         pos + 1
     } else {
@@ -447,7 +463,7 @@ pub(crate) fn first_end(
     let mut p = pos;
     let mut escaped = false;
     loop {
-        p += stops.find(&line[p..])?;
+        p = next_stop(p)?;
         let b = line[p];
         if b == lit0 && p >= min_end && lit.at(line, p) {
             return Some((p, escaped));

@@ -94,6 +94,10 @@ impl StopBytes {
     }
 }
 
+/// Blocks a [`StopMap`] keeps allocated between lines (2 048 blocks: lines of 128 KiB,
+/// 64 KiB of map).
+const KEEP_BLOCKS: usize = 2048;
+
 /// One bit per byte of a line for each kind of stop byte: bit `i % 64` of `words[i / 64][k]`
 /// is set when byte `i` is the `k`th byte of the [`StopBytes`]. Bits past the line's end
 /// are clear. Kept in the parser's scratch space, line after line.
@@ -107,6 +111,11 @@ impl StopMap {
     #[inline]
     pub(crate) fn fill(&mut self, line: &[u8], stops: &StopBytes) {
         self.words.clear();
+        // One very long line (up to the 64 MiB line limit) would otherwise leave half its
+        // length allocated for the rest of the run; ordinary lines fit in 64 KiB.
+        if self.words.capacity() > KEEP_BLOCKS && line.len() <= KEEP_BLOCKS * 64 {
+            self.words.shrink_to(KEEP_BLOCKS);
+        }
         #[cfg(target_arch = "x86_64")]
         {
             if stops.wide {
@@ -294,6 +303,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A very long line does not leave its map allocated: the next ordinary line shrinks
+    /// it back, and the map is still right.
+    #[test]
+    fn a_long_line_does_not_keep_its_map() {
+        let stops = StopBytes::new([&b" "[..], b"\""]);
+        let sel = stops.sel(b" ").expect("space is a stop byte");
+        let mut map = StopMap::default();
+        let long = vec![b'a'; 4 << 20];
+        map.fill(&long, &stops);
+        assert!(map.words.capacity() >= (4 << 20) / 64);
+        map.fill(b"GET / HTTP/1.1", &stops);
+        assert!(
+            map.words.capacity() <= KEEP_BLOCKS,
+            "{}",
+            map.words.capacity()
+        );
+        assert_eq!(map.find(&sel, 0), Some(3));
+        assert_eq!(map.find(&sel, 4), Some(5));
+        assert_eq!(map.find(&sel, 6), None);
     }
 
     /// More than four kinds of byte: the most used are kept (the first seen on a tie).
