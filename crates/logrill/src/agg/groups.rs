@@ -568,14 +568,20 @@ impl Groups {
         make: impl FnOnce() -> States,
         update: impl FnOnce(&mut [AggState], &mut Vec<u8>) -> (usize, Unusable),
     ) -> Unusable {
-        if let Some(slot) = inline_value(value) {
-            return self.add_key(Key::Inline(slot), make, update);
-        }
-        scratch.clear();
-        Groups::push_key(value, scratch);
-        self.add_key(Key::of(scratch), make, update)
+        let key = match inline_value(value) {
+            Some(slot) => Key::Inline(slot),
+            None => {
+                scratch.clear();
+                Groups::push_key(value, scratch);
+                Key::of(scratch)
+            }
+        };
+        self.add_key(key, make, update)
     }
 
+    /// Find or make the group of `key`, then `update` its states: called in one place
+    /// only, so that the compiler inlines the caller's update (the aggregates of a
+    /// record) rather than calling it as a function of its own, once per record.
     #[inline]
     fn add_key(
         &mut self,
@@ -583,16 +589,27 @@ impl Groups {
         make: impl FnOnce() -> States,
         update: impl FnOnce(&mut [AggState], &mut Vec<u8>) -> (usize, Unusable),
     ) -> Unusable {
+        let Some((part, id)) = self.group_of(key, make) else {
+            self.overflow = true;
+            return Unusable::No;
+        };
+        let width = self.width;
+        let states = &mut self.parts[part].states[id * width..][..width];
+        let (added, unusable) = update(states, &mut self.scratch);
+        self.kept += added;
+        unusable
+    }
+
+    /// The partition and number of `key`'s group, made (by `make`) if it is new; `None`
+    /// when a partition outgrew its numbering.
+    #[inline]
+    fn group_of(&mut self, key: Key<'_>, make: impl FnOnce() -> States) -> Option<(usize, usize)> {
         // A table of few groups: a short key is most likely one found lately.
         let recent = match key {
             Key::Inline(probe) if self.len <= RECENT_GROUPS => {
                 let at = Recent::place(&probe);
-                if let Some((part, id)) = self.recent.find(at, &probe) {
-                    let width = self.width;
-                    let states = &mut self.parts[part].states[id * width..][..width];
-                    let (added, unusable) = update(states, &mut self.scratch);
-                    self.kept += added;
-                    return unusable;
+                if let Some(found) = self.recent.find(at, &probe) {
+                    return Some(found);
                 }
                 Some(at)
             }
@@ -613,18 +630,12 @@ impl Groups {
         let made = part.find_or_insert(hash, key, width, &self.hasher, || {
             first.or_else(|| make.map(|m| m())).unwrap_or_default()
         });
-        let Some((id, new)) = made else {
-            self.overflow = true;
-            return Unusable::No;
-        };
+        let (id, new) = made?;
         self.len += usize::from(new);
         if let (Some(at), Key::Inline(probe)) = (recent, key) {
             self.recent.keep(at, probe, partition_of(hash), id);
         }
-        let states = &mut part.states[id * width..][..width];
-        let (added, unusable) = update(states, &mut self.scratch);
-        self.kept += added;
-        unusable
+        Some((partition_of(hash), id))
     }
 
     /// Fold in one group given by its key values and states, as a later part of the input
