@@ -25,7 +25,7 @@
 
 use std::fs::{File, Metadata};
 use std::io;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::source::{open::detect, Codec};
@@ -157,18 +157,11 @@ impl Head {
     }
 }
 
-/// `pread` until `buf` is full or the end of the file; returns the bytes read.
+/// `pread` until `buf` is full or the end of the file; returns the bytes read. (The
+/// positioned read the gzip index and the pieces of a file use, kept here under its
+/// public name.)
 pub fn read_full_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read_at(&mut buf[n..], at + n as u64) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+    crate::source::gzindex::cache::read_at_most(file, buf, at)
 }
 
 /// The first `HEAD_MAX` bytes of a file's *content* — decompressed if it is compressed —
