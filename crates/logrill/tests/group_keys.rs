@@ -180,3 +180,44 @@ fn every_kind_of_key_is_its_own_group_whatever_the_threads_and_pieces() {
     }
     assert_eq!(by_k.len(), keys().len() - 1);
 }
+
+/// `sort … | head N` right after a table takes only its first N rows from the table
+/// (the other rows are never made): the answer must be the first N rows of the same sort
+/// without `head`, which sorts every row, ties (many: `j` has three values) in the table's
+/// own key order, whatever N, the sort keys and their directions, and the threads.
+#[test]
+fn sort_then_head_after_a_table_is_the_first_rows_of_the_whole_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.jsonl");
+    let (_, by_kj) = write_log(&path, 6_000);
+    let groups = by_kj.len();
+    // Every sort for the tables by `k` and `j`; `sort count > 0` is all ties.
+    let with_j = [
+        "sort count desc",
+        "sort j",
+        "sort j desc",
+        "sort j, count desc",
+        "sort sum_x, k desc",
+        "sort k",
+        "sort count > 0",
+    ];
+    let tables = [
+        ("parse json | count, sum x by k, j", &with_j[..]),
+        ("parse json | count by j, k", &with_j[..4]),
+        ("parse json | count, sum x by k", &with_j[4..]),
+    ];
+    for (table, sorts) in tables {
+        for sort in sorts {
+            let whole = run(&format!("{table} | {sort}"), &path, 1, Split::default());
+            assert!(!whole.is_empty(), "{table} | {sort}");
+            for n in [1, 3, 64, 65, groups + 5] {
+                let text = format!("{table} | {sort} | head {n}");
+                let want = &whole[..n.min(whole.len())];
+                for threads in [1, 2] {
+                    let got = run(&text, &path, threads, Split::default());
+                    assert_eq!(got, want, "{text} with {threads} threads");
+                }
+            }
+        }
+    }
+}

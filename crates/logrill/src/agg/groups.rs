@@ -836,6 +836,38 @@ impl Groups {
         sorted
     }
 
+    /// Each group as its encoded key ([`Groups::push_key`]'s bytes; read its values with
+    /// [`key_values`], order keys with [`key_order`]) and its states, in no particular
+    /// order, with where it is ([`Groups::take`] takes it out). For a caller that wants a
+    /// few groups chosen by their rows (`sort … | head N` after the table): no key is
+    /// sorted or copied.
+    pub(crate) fn each<'t>(&'t self, mut f: impl FnMut(GroupAt, &'t [u8], &'t [AggState])) {
+        let width = self.width;
+        for (part, p) in self.parts.iter().enumerate() {
+            for slot in &p.index {
+                let states = &p.states[slot.id() as usize * width..][..width];
+                f(GroupAt { part, slot: *slot }, slot.key(&p.keys), states);
+            }
+        }
+    }
+
+    /// The groups at `at` (given by [`Groups::each`]), as (key values, states), in that
+    /// order; the rest of the table is dropped.
+    pub(crate) fn take(mut self, at: &[GroupAt]) -> Vec<(Vec<Value<'static>>, States)> {
+        let width = self.width;
+        at.iter()
+            .map(|g| {
+                let part = &mut self.parts[g.part];
+                let values = decode_values(g.slot.key(&part.keys));
+                let states = part.states[g.slot.id() as usize * width..][..width]
+                    .iter_mut()
+                    .map(|s| std::mem::replace(s, placeholder()))
+                    .collect();
+                (values, states)
+            })
+            .collect()
+    }
+
     /// The groups (key values, states) in no particular order, without taking the table
     /// apart.
     pub fn iter(&self) -> impl Iterator<Item = (Vec<Value<'static>>, &[AggState])> + '_ {
@@ -849,9 +881,17 @@ impl Groups {
     }
 }
 
+/// Where a group is in its table (see [`Groups::each`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupAt {
+    part: usize,
+    slot: Slot,
+}
+
 /// The order of the rows: by the keys' values ([`compare_keys`]), then (keys that compare
-/// equal but are different groups) by their encoded bytes.
-fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+/// equal but are different groups) by their encoded bytes. The order of
+/// [`Groups::into_sorted_iter`], for encoded keys given by [`Groups::each`].
+pub(crate) fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     compare_keys(a, b).then_with(|| a.cmp(b))
 }
 
@@ -955,14 +995,19 @@ fn compare_keys(mut a: &[u8], mut b: &[u8]) -> std::cmp::Ordering {
     }
 }
 
-/// The key values of an encoded key, owned.
-fn decode_values(mut key: &[u8]) -> Vec<Value<'static>> {
-    let mut values = Vec::with_capacity(1);
+/// The key values of an encoded key (given by [`Groups::each`]), borrowed from it.
+pub(crate) fn key_values(mut key: &[u8]) -> SmallVec<[Value<'_>; 2]> {
+    let mut values = SmallVec::new();
     while let Some((v, rest)) = decode_column(key) {
-        values.push(v.into_owned());
+        values.push(v);
         key = rest;
     }
     values
+}
+
+/// The key values of an encoded key, owned.
+fn decode_values(key: &[u8]) -> Vec<Value<'static>> {
+    key_values(key).into_iter().map(Value::into_owned).collect()
 }
 
 /// The groups of a finished table in key order (see [`Groups::into_sorted_iter`]): the

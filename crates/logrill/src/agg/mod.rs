@@ -30,6 +30,7 @@ mod wire;
 pub use distinct::{CountDistinct, Distinct};
 pub use extreme::Extreme;
 pub use first_last::FirstLast;
+pub(crate) use groups::{key_order, key_values, GroupAt};
 pub use groups::{Groups, SortedGroups, States};
 pub use limit::{check as check_state_limit, StateLimitError, DEFAULT_STATE_LIMIT};
 pub use number::{parse_number, parse_wide_int, Number};

@@ -14,7 +14,9 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::agg::{AggFn, Groups as GroupStates, States};
+use smallvec::SmallVec;
+
+use crate::agg::{key_order, key_values, AggFn, GroupAt, Groups as GroupStates, States};
 use crate::query::names::table_columns;
 use crate::query::{AggCall, Column, SortKey};
 use crate::record::{Record, Schema, Value};
@@ -337,6 +339,113 @@ impl Table {
             }
         }
     }
+}
+
+impl Table {
+    /// What `sort KEYS | head N` right after this table takes from [`Table::into_rows`]:
+    /// the first `n` rows in the order of `keys` (ties in the table's own order, as the
+    /// stable sort leaves them), given in the table's own order, so that the sort and head
+    /// that follow make of them exactly what they make of all the rows. The other groups'
+    /// rows are never made and no key is sorted: of a table of 65 823 hosts (`sum bytes by
+    /// host | sort sum_bytes desc | head 3`), making, sorting and dropping every row was
+    /// about a seventh of the run.
+    ///
+    /// A table this does not serve gives all its rows ([`Table::into_rows`]): a sort
+    /// buffer, a table without `by` (its one row), a lone `distinct`/`top` (a row per
+    /// value), `n` 0.
+    pub(crate) fn into_first_rows(self, keys: &[SortKey], n: usize) -> (Arc<Schema>, Rows) {
+        let g = match self {
+            Table::Groups(g)
+                if n > 0
+                    && !g.by.is_empty()
+                    && !(g.aggregates.len() == 1 && g.aggregates[0].function.is_list()) =>
+            {
+                g
+            }
+            other => return other.into_rows(),
+        };
+        let schema = Arc::new(Schema::new(table_columns(&g.aggregates, &g.by)));
+        let chosen = first_groups(&g.states, &schema, keys, n);
+        let rows = g
+            .states
+            .take(&chosen)
+            .into_iter()
+            .map(|(mut values, states)| {
+                values.extend(states.iter().map(AggState::value));
+                row(&schema, values)
+            })
+            .collect::<Vec<_>>();
+        (
+            schema,
+            Rows {
+                inner: RowsInner::Built(rows.into_iter()),
+            },
+        )
+    }
+}
+
+/// A group that may be among the first rows: its sort keys' values, its encoded key
+/// (the table's order, for ties) and where it is.
+struct Candidate<'t> {
+    sort: SmallVec<[Value<'t>; 2]>,
+    key: &'t [u8],
+    at: GroupAt,
+}
+
+/// The groups of the first `n` rows of `groups` in the order of `keys` (see
+/// [`Table::into_first_rows`]), in the table's own order. Each group's row is made in a
+/// record borrowing its key, its sort keys evaluated, and it is kept only if it comes
+/// before the `n`th row kept so far; the kept ones are cut back to `n` now and then.
+fn first_groups<'t>(
+    groups: &'t GroupStates,
+    schema: &Arc<Schema>,
+    keys: &[SortKey],
+    n: usize,
+) -> Vec<GroupAt> {
+    let order = |a: &Candidate<'_>, b: &Candidate<'_>| {
+        for (k, (x, y)) in keys.iter().zip(a.sort.iter().zip(&b.sort)) {
+            let o = total_order(x, y);
+            let o = if k.descending { o.reverse() } else { o };
+            if o.is_ne() {
+                return o;
+            }
+        }
+        key_order(a.key, b.key)
+    };
+    // Cut back to `n` when twice as many are kept (at least a few dozen: a cut sorts).
+    let most = n.saturating_mul(2).max(64);
+    let mut kept: Vec<Candidate<'t>> = Vec::new();
+    // The `n`th of the kept rows after the last cut: a row after it is not among the first.
+    let mut bar: Option<Candidate<'t>> = None;
+    let mut rec: Record<'t> = Record::new();
+    groups.each(|at, key, states| {
+        let slots = rec.begin_fixed(schema);
+        let values = key_values(key)
+            .into_iter()
+            .chain(states.iter().map(|s| -> Value<'t> { s.value() }));
+        for (slot, v) in slots.iter_mut().zip(values) {
+            *slot = v;
+        }
+        let sort = keys.iter().map(|k| k.expr.eval(&rec)).collect();
+        let c = Candidate { sort, key, at };
+        if bar.as_ref().is_some_and(|b| order(&c, b).is_ge()) {
+            return;
+        }
+        kept.push(c);
+        if kept.len() >= most {
+            kept.sort_unstable_by(order);
+            kept.truncate(n);
+            bar = kept.last().map(|b| Candidate {
+                sort: b.sort.clone(),
+                key: b.key,
+                at: b.at,
+            });
+        }
+    });
+    kept.sort_unstable_by(order);
+    kept.truncate(n);
+    kept.sort_unstable_by(|a, b| key_order(a.key, b.key));
+    kept.into_iter().map(|c| c.at).collect()
 }
 
 /// The rows of a finished table, in order (see [`Table::into_rows`]).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::agg::AggValue;
 use crate::error::InputName;
-use crate::query::{StageSpec, Terminal};
+use crate::query::{SortKey, StageSpec, Terminal};
 use crate::record::{Record, Schema, Value};
 use crate::stage::SkipReason;
 
@@ -17,6 +17,16 @@ use super::super::stats::{Ctx, Stats};
 use super::super::table::{Table, Unusable};
 use super::super::Events;
 use super::{Chain, CompileOptions, End, Item, Step};
+
+/// The sort keys and the count of a `sort KEYS | head N` that the rows of a table go
+/// through first (so that the table may give only the first `N` rows in that order, see
+/// [`Table::into_first_rows`]).
+fn first_rows(then: &[StageSpec]) -> Option<(&[SortKey], usize)> {
+    match then {
+        [StageSpec::Sort(keys), StageSpec::Head(n), ..] => Some((keys, usize::try_from(*n).ok()?)),
+        _ => None,
+    }
+}
 
 /// The stages after a table, kept to compile them again (for a snapshot of running
 /// results, whose rows go through a fresh copy of them).
@@ -101,7 +111,11 @@ impl Gather {
         let table = std::mem::replace(&mut self.table, fresh);
         let then = &mut self.then;
         let lone = table.lone_aggregate() && then.steps.is_empty();
-        let (schema, rows) = table.into_rows();
+        // `sort KEYS | head N` next: only the rows it would keep are made.
+        let (schema, rows) = match first_rows(&self.then_spec.stages) {
+            Some((keys, n)) => table.into_first_rows(keys, n),
+            None => table.into_rows(),
+        };
         let mut rows = rows.peekable();
         // One aggregate, no groups, nothing after it: a bare number, as in the seed.
         if lone && matches!(then.end, End::Records) {
