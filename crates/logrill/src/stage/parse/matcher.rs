@@ -876,10 +876,10 @@ fn token_valid(t: Token, s: &[u8]) -> bool {
 
 /// How many ASCII digits `rest` starts with, up to 18 (more cannot overflow an `i64`; the
 /// caller takes the general way past that), and, when `value` asks, what they are (else
-/// 0). With eight bytes of line they are counted in one word, without a loop: the loop's
-/// end (`%b` has from one to seven digits, line by line) is a branch the processor
-/// guesses wrong, and a field that is only checked (`count by status` reads no `%b`)
-/// needs no more.
+/// 0). With eight bytes of line they are counted in one word and their value made from
+/// it, without a loop: the loop's end (`%b` has from one to seven digits, line by line) is
+/// a branch the processor guesses wrong. A field that is only checked (`count by status`
+/// reads no `%b`) is only counted.
 #[inline(always)]
 fn leading_digits(rest: &[u8], value: bool) -> (usize, i64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -897,15 +897,21 @@ fn leading_digits(rest: &[u8], value: bool) -> (usize, i64) {
         // Eight digits or more: counted by the loop below.
         (not_digit != 0).then(|| not_digit.trailing_zeros() as usize / 8)
     });
-    match counted {
-        Some(n) if !value => (n, 0),
-        Some(n) => {
-            let v = rest[..n]
-                .iter()
-                .fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
-            (n, v)
+    match (counted, rest.first_chunk::<8>()) {
+        (Some(n), _) if !value => (n, 0),
+        (Some(0), _) => (0, 0),
+        // The digits' values moved to the top bytes (the bytes below are zeros, leading
+        // zero digits), then combined in pairs, fours and eights by three multiplications
+        // (simdjson's eight-digit parse), again without a loop.
+        (Some(n), Some(w)) => {
+            let d = u64::from_le_bytes(*w).wrapping_sub(0x30 * ONES) << (8 * (8 - n));
+            let d = d.wrapping_mul(10).wrapping_add(d >> 8);
+            let mask = 0x0000_00FF_0000_00FF;
+            let pairs = (d & mask).wrapping_mul(100 + (1_000_000 << 32));
+            let quads = ((d >> 16) & mask).wrapping_mul(1 + (10_000 << 32));
+            (n, (pairs.wrapping_add(quads) >> 32) as u32 as i64)
         }
-        None => {
+        _ => {
             let mut v: i64 = 0;
             let mut n = 0;
             while n < rest.len() && n < 18 && rest[n].is_ascii_digit() {
