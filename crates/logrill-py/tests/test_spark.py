@@ -493,11 +493,12 @@ def test_the_pipe_command_imports_neither_spark_nor_arrow(logs):
     same(logrill.Result(results, report), local("count", [f]))
 
 
-def test_the_pipe_command_starts_without_site_and_falls_back_to_it(logs):
+def test_the_pipe_command_starts_without_site_and_falls_back_to_it(logs, tmp_path):
     """The pipe's command (`python -S -c …`) imports logrill from where the driver's
     logrill is, without running `site` (its .pth files cost most of a bare start); where
-    that directory does not hold logrill (another machine's layout), it runs `site` and
-    imports logrill as installed. Both answer a task as `python -m logrill._pipe` does."""
+    that directory does not hold logrill (another machine's layout), or holds one this
+    Python cannot load, it runs `site` and imports logrill as installed. All answer a
+    task as `python -m logrill._pipe` does."""
     import sys
 
     from logrill import _native as native
@@ -509,7 +510,11 @@ def test_the_pipe_command_starts_without_site_and_falls_back_to_it(logs):
     fast = _pipe.command(sys.executable)
     assert fast[1:3] == ["-S", "-c"]
     elsewhere = fast[:-1] + ["/nonexistent/site-packages"]
-    for cmd in (fast, elsewhere):
+    broken = tmp_path / "lib" / "logrill"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise RuntimeError('not a logrill to load')\n")
+    unloadable = fast[:-1] + [str(tmp_path / "lib")]
+    for cmd in (fast, elsewhere, unloadable):
         got = subprocess.run(cmd, capture_output=True, text=True, check=True, input=task)
         [(t, n, data, errors, checks)] = [_pipe.read_part(l) for l in got.stdout.splitlines()]
         assert (t, n, errors, checks) == (1, 0, [], None)

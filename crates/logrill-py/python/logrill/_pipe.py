@@ -124,13 +124,13 @@ def fail_line(task: Optional[int], error: BaseException) -> str:
 # ``.pth`` (certifi's) imports pathlib, zipfile and tempfile: 25 ms of the process's 45,
 # paid by every task. Instead the directory the driver's logrill was imported from
 # (WHERE) is put at the end of the path; where that does not give logrill (an executor
-# on another machine, another Python), `site` runs after all and logrill is imported
-# as it is installed there.
+# on another machine, another Python: any failure to import it from there), `site` runs
+# after all and logrill is imported as it is installed there.
 _START = """import sys
 sys.path.append(sys.argv[1])
 try:
     from logrill import _pipe
-except ImportError:
+except Exception:  # not there, or a logrill this Python cannot load
     for m in [m for m in sys.modules if m.split(".")[0] == "logrill"]:
         del sys.modules[m]
     sys.path.remove(sys.argv[1])
