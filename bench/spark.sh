@@ -6,7 +6,7 @@
 # The gzip copy gets a logrill index first (`logrill index`), so logrill.spark splits it
 # across tasks by its chunks; Spark reads a .gz as one partition.
 # logrill.spark.run is timed on the route users get by default (its tasks piped to
-# `python -m logrill._pipe` by Spark's JVM); LOGRILL_SPARK_ROUTE=python times the
+# logrill._pipe, `python -S`, by Spark's JVM); LOGRILL_SPARK_ROUTE=python times the
 # Python-worker route instead.
 # Printed per query, two tables:
 # * warm: best / median wall of RUNS warm runs in one session (each query run once before),
@@ -52,8 +52,9 @@ for m in "local[1]" "local[2]"; do
 done
 echo
 echo "## The FIRST query of a fresh session: each side in a process and SparkSession of its own (session start excluded, page cache warm; JIT, code generation and Python workers cold); median of $RUNS processes each"
-echo "| master | input | query | spark.read.text + regexp_extract: wall, CPU | logrill.spark.run: wall, CPU | ratio wall / CPU |"
-echo "|---|---|---|---|---|---|"
+echo "(the bound of any route through Spark's JVM: a job the JVM alone runs, one task a core, each piping a short string to cat, as a session's first job)"
+echo "| master | input | query | spark.read.text + regexp_extract: wall, CPU | logrill.spark.run: wall, CPU | JVM-only job (bound): wall, CPU | ratio wall / CPU |"
+echo "|---|---|---|---|---|---|---|"
 for m in "local[1]" "local[2]"; do
   "$PY" bench/spark_inprocess.py --first-table "$m" "$RUNS" "$DIR/access.log" "$DIR/access.log.gz" "$DIR/index" 2>/dev/null
 done

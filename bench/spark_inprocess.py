@@ -21,8 +21,12 @@ Two measurements, printed apart because they answer different questions:
 
       python bench/spark_inprocess.py --first SIDE QUERY MASTER INPUT [INDEX_DIR]
 
-  SIDE: `spark` or `logrill`; QUERY: `status` or `hosts`. The table of these (each
-  side of each query in RUNS fresh processes, one after the other; medians and ratios):
+  SIDE: `spark` or `logrill`, or `jvm`: the bound of any route through Spark's JVM, a
+  job of as many tasks as the session's default parallelism that the JVM alone runs
+  (`JavaRDD.pipe(["cat"])` of one short string a task; QUERY and INPUT are then
+  ignored); QUERY: `status` or `hosts`. The table of these (each side of each query in
+  RUNS fresh processes, one after the other, the JVM-only job RUNS times first; medians
+  and ratios):
 
       python bench/spark_inprocess.py --first-table MASTER RUNS PLAIN GZ [INDEX_DIR]
 
@@ -46,7 +50,7 @@ import logrill.spark  # noqa: E402
 
 QUERIES = {"status": "count by status", "hosts": "top 3 hosts by bytes"}
 # The route of logrill.spark.run's tasks: its default ("pipe": a JVM pipe to
-# `python -m logrill._pipe`), or LOGRILL_SPARK_ROUTE=python (Spark's Python workers).
+# logrill._pipe run by `python -S`), or LOGRILL_SPARK_ROUTE=python (Spark's Python workers).
 ROUTE = os.environ.get("LOGRILL_SPARK_ROUTE", "pipe")
 
 
@@ -55,21 +59,27 @@ def first_table():
     (spark, logrill, spark, …): a table row per input and query, of the medians."""
     master, runs, plain, gz = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
     extra = sys.argv[6:7]
+
+    def first(side, query, path):
+        out = subprocess.run([sys.executable, __file__, "--first", side, query, master, path,
+                              *extra], check=True, capture_output=True, text=True).stdout
+        wall, cpu = map(float, out.split()[-2:])
+        return wall, cpu
+
+    jvm = [first("jvm", "status", plain) for _ in range(runs)]
+    jw, jc = statistics.median(w for w, _ in jvm), statistics.median(c for _, c in jvm)
     for name, path in [("plain", plain), ("gzip", gz)]:
         for query, label in QUERIES.items():
             got = {"spark": [], "logrill": []}
             for _ in range(runs):
                 for side in got:
-                    out = subprocess.run(
-                        [sys.executable, __file__, "--first", side, query, master, path,
-                         *extra], check=True, capture_output=True, text=True).stdout
-                    wall, cpu = map(float, out.split()[-2:])
-                    got[side].append((wall, cpu))
+                    got[side].append(first(side, query, path))
             (sw, sc), (lw, lc) = [
                 (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
                 for v in got.values()]
             print(f"| {master} | {name} | {label} | {sw:.2f} s, CPU {sc:.2f} s "
-                  f"| {lw:.2f} s, CPU {lc:.2f} s | {sw / lw:.1f}× / {sc / max(lc, 0.01):.1f}× |",
+                  f"| {lw:.2f} s, CPU {lc:.2f} s | {jw:.2f} s, CPU {jc:.2f} s "
+                  f"| {sw / lw:.1f}× / {sc / max(lc, 0.01):.1f}× |",
                   flush=True)
 
 
@@ -139,7 +149,7 @@ def tree_cpu():
             continue
         # After the name: state, ppid, ... utime (14th field overall), stime (15th).
         # With cutime and cstime: the CPU of children that have ended and been waited
-        # for (the tasks' `python -m logrill._pipe` processes, reaped by the JVM).
+        # for (the tasks' pipe processes, reaped by the JVM).
         stats[int(pid)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
     children = {}
     for pid, (ppid, _) in stats.items():
@@ -165,10 +175,19 @@ def timed(fn, path):
     return best[0], walls[len(walls) // 2], best[1]
 
 
+def jvm_only(_path):
+    """The bound (``--first jvm``): a job that Spark's JVM alone runs, one task per
+    core of the session, each piping one short string through `cat`."""
+    sc = spark.sparkContext
+    n = sc.defaultParallelism
+    sc._jsc.parallelize([str(i) for i in range(n)], n).pipe(["cat"]).collect()
+
+
 def first_query():
     """The first query of a fresh session: `wall cpu` on standard output."""
     fn = {("spark", "status"): spark_status, ("spark", "hosts"): spark_top_hosts,
-          ("logrill", "status"): logrill_status, ("logrill", "hosts"): logrill_top_hosts}
+          ("logrill", "status"): logrill_status, ("logrill", "hosts"): logrill_top_hosts,
+          ("jvm", "status"): jvm_only, ("jvm", "hosts"): jvm_only}
     with open(first_input, "rb") as f:  # the page cache warm, as for the warm runs
         while f.read(1 << 24):
             pass

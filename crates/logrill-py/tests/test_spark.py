@@ -445,8 +445,11 @@ def test_the_route_is_the_pipe_by_default_with_sparks_python(spark, logs, loggin
     text = "parse common | count by status"
     want = local(text, [f])
     same(logrill.spark.run(spark, text, [f], split_bytes=100_000, partitions=2), want)
-    # One process per task, each `-m logrill._pipe`, run by Spark's Python setting.
-    assert notes.read_text().splitlines() == ["-m logrill._pipe"] * 2
+    # One process per task, each logrill._pipe's command (`-S -c START WHERE`), run by
+    # Spark's Python setting.
+    from logrill import _pipe
+    args = " ".join(_pipe.command("python")[1:])
+    assert notes.read_text() == f"{args}\n" * 2
     notes.unlink()
     same(logrill.spark.run(spark, text, [f], route="python"), want)
     assert "logrill._pipe" not in notes.read_text()  # Spark's Python workers
@@ -458,7 +461,8 @@ def test_a_pipe_command_that_cannot_run_says_which_python(spark, logs, logging_p
     sc, notes, wrapper = logging_python
     wrapper.write_text("#!/bin/sh\necho 'No module named logrill' >&2\nexit 1\n")
     f = str(logs / "www" / "site0" / "access-log")
-    with pytest.raises(logrill.LogrillError, match=f"{wrapper} -m logrill._pipe.*PYSPARK_PYTHON"):
+    with pytest.raises(logrill.LogrillError,
+                       match=f"{wrapper} -S -c …' \\(logrill._pipe\\).*PYSPARK_PYTHON"):
         logrill.spark.run(spark, "parse common | count by status", [f])
 
 
@@ -487,3 +491,39 @@ def test_the_pipe_command_imports_neither_spark_nor_arrow(logs):
     assert (task, n, errors, checks) == (3, 0, [], None)
     results, report = native.finish("count", [data], errors)
     same(logrill.Result(results, report), local("count", [f]))
+
+
+def test_the_pipe_command_starts_without_site_and_falls_back_to_it(logs, tmp_path):
+    """The pipe's command (`python -S -c …`) imports logrill from where the driver's
+    logrill is, without running `site` (its .pth files cost most of a bare start); where
+    that directory does not hold logrill (another machine's layout), or holds one this
+    Python cannot load, it runs `site` and imports logrill as installed. All answer a
+    task as `python -m logrill._pipe` does."""
+    import sys
+
+    from logrill import _native as native
+    from logrill import _pipe
+
+    f = str(logs / "www" / "site0" / "access-log")
+    task = _pipe.task_line(1, [("path", f)], "parse common | count by status", {}) + "\n"
+    want = local("parse common | count by status", [f])
+    fast = _pipe.command(sys.executable)
+    assert fast[1:3] == ["-S", "-c"]
+    elsewhere = fast[:-1] + ["/nonexistent/site-packages"]
+    broken = tmp_path / "lib" / "logrill"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise RuntimeError('not a logrill to load')\n")
+    unloadable = fast[:-1] + [str(tmp_path / "lib")]
+    for cmd in (fast, elsewhere, unloadable):
+        got = subprocess.run(cmd, capture_output=True, text=True, check=True, input=task)
+        [(t, n, data, errors, checks)] = [_pipe.read_part(l) for l in got.stdout.splitlines()]
+        assert (t, n, errors, checks) == (1, 0, [], None)
+        same(logrill.Result(*native.finish("parse common | count by status", [data], [])),
+             want)
+    # The fast start really skips `site`: with -S and the driver's directory on the path,
+    # logrill._pipe imports, and `site` is not loaded.
+    probe = (f"import sys; sys.path.append({fast[-1]!r}); from logrill import _pipe; "
+             f"print('site' in sys.modules)")
+    out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"

@@ -3,13 +3,13 @@ run by the engine, one partial state per part.
 
 Two routes run this, and both share :func:`parts`:
 
-* the **pipe route** (the default): Spark runs ``PYTHON -m logrill._pipe`` as the command
-  of a JVM ``PipedRDD`` (``JavaRDD.pipe``), one process per task, with no Python worker.
-  The process reads one task per line on its standard input (JSON, see :func:`main`) and
-  writes one line per part on its standard output; it imports only ``logrill._native``
-  and the standard library, so it starts in a few tens of milliseconds, where Spark's
-  Python workers need its daemon and ``pyspark`` imported first (about a second of the
-  first job of a session);
+* the **pipe route** (the default): Spark runs :func:`command` (``PYTHON -S -c …``, which
+  imports this module and calls :func:`serve`) as the command of a JVM ``PipedRDD``
+  (``JavaRDD.pipe``), one process per task, with no Python worker. The process reads one
+  task per line on its standard input (JSON, see :func:`main`) and writes one line per
+  part on its standard output; it imports only ``logrill._native`` and the standard
+  library, so it starts in about 20 ms, where Spark's Python workers need its daemon and
+  ``pyspark`` imported first (about a second of the first job of a session);
 * the **Python-worker route** (``route="python"``): ``mapPartitionsWithIndex`` in Spark's
   Python workers calls :func:`parts` directly.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import os
 import sys
 import zlib
 from typing import Any, Iterator, List, Optional, Tuple
@@ -116,6 +117,46 @@ def fail_line(task: Optional[int], error: BaseException) -> str:
     limit) as the line the pipe writes; the driver raises it."""
     return json.dumps({"protocol": PROTOCOL, "task": task,
                        "failed": f"{type(error).__name__}: {error}"})
+
+
+# The program of a task's process (``python -S -c _START WHERE``). ``-S``: Python's `site`
+# is not run at start: it reads every ``.pth`` file of site-packages, and one common
+# ``.pth`` (certifi's) imports pathlib, zipfile and tempfile: 25 ms of the process's 45,
+# paid by every task. Instead the directory the driver's logrill was imported from
+# (WHERE) is put at the end of the path; where that does not give logrill (an executor
+# on another machine, another Python: any failure to import it from there), `site` runs
+# after all and logrill is imported as it is installed there.
+_START = """import sys
+sys.path.append(sys.argv[1])
+try:
+    from logrill import _pipe
+except Exception:  # not there, or a logrill this Python cannot load
+    for m in [m for m in sys.modules if m.split(".")[0] == "logrill"]:
+        del sys.modules[m]
+    sys.path.remove(sys.argv[1])
+    import site
+    site.main()
+    from logrill import _pipe
+_pipe.serve()
+"""
+
+
+def command(python: str) -> List[str]:
+    """The command line a task of the pipe route runs, with ``python`` the executors'
+    interpreter (see ``_START`` for why not ``python -m logrill._pipe``, which is the
+    same program)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    return [python, "-S", "-c", _START, os.path.dirname(package)]
+
+
+def serve() -> None:
+    """:func:`main` on the standard streams, then the process ends without the
+    interpreter's clean-up (the JVM waits for the process to end before it finishes the
+    task; every part is written and flushed by then)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(stdin: Any = None, stdout: Any = None) -> int:

@@ -228,7 +228,8 @@ def _slices_of(pieces: list, n: int) -> List[list]:
 
 def _piped_parts(sc: Any, text_: str, pieces: list, n: int, options: dict) -> list:
     """The parts of ``pieces`` in ``n`` tasks of a JVM ``PipedRDD`` whose command is
-    ``PYTHON -m logrill._pipe``, PYTHON the interpreter of Spark's Python workers
+    ``logrill._pipe.command(PYTHON)`` (``PYTHON -S -c …``, the program of
+    ``python -m logrill._pipe``), PYTHON the interpreter of Spark's Python workers
     (``PYSPARK_PYTHON``, which spark-submit sets from ``spark.pyspark.python``): no Python
     worker, no pickled function. ``(task, n, bytes, errors, checks)`` in task order."""
     from pyspark import RDD
@@ -238,15 +239,16 @@ def _piped_parts(sc: Any, text_: str, pieces: list, n: int, options: dict) -> li
     from . import _pipe
 
     lines = [_pipe.task_line(i, s, text_, options) for i, s in enumerate(_slices_of(pieces, n))]
-    command = [sc.pythonExec, "-m", "logrill._pipe"]
+    command = _pipe.command(sc.pythonExec)
     jrdd = sc._jsc.parallelize(lines, n).pipe(command)
     try:
         # Collected through Spark's socket (as textFile's lines are): no Python worker.
         out = RDD(jrdd, sc, UTF8Deserializer()).collect()
     except Py4JJavaError as e:
         raise LogrillError(
-            f"logrill on a Spark executor: the command {' '.join(command)!r} failed (is "
-            f"this logrill installed for the executors' Python, PYSPARK_PYTHON / "
+            f"logrill on a Spark executor: the command '{sc.pythonExec} -S -c …' "
+            f"(logrill._pipe) failed (is this logrill installed for the executors' Python, "
+            f"PYSPARK_PYTHON / "
             f"spark.pyspark.python? route='python' runs in Spark's Python workers instead): "
             f"{e.java_exception}") from e
     return sorted((_pipe.read_part(line) for line in out), key=lambda r: (r[0], r[1]))
