@@ -73,6 +73,8 @@ pub struct JsonParser {
     every_byte: bool,
     /// The fast path's balance check, chosen for this processor.
     closer: Closer,
+    /// The fast path's memory of the last lines' keys, for the names selected now.
+    layout: json_skim::Layout,
 }
 
 /// What an object's members become.
@@ -107,6 +109,7 @@ impl JsonParser {
     /// what it checks). An empty list builds no field.
     pub fn select<S: AsRef<str>>(&mut self, names: &[S]) {
         self.selected = Some(names.iter().map(|n| n.as_ref().into()).collect());
+        self.layout = json_skim::Layout::default();
     }
 
     /// The full names it builds after [`JsonParser::select`]; `None` when it builds every
@@ -120,6 +123,7 @@ impl JsonParser {
     /// Build every field again (undo [`JsonParser::select`]).
     pub fn select_all(&mut self) {
         self.selected = None;
+        self.layout = json_skim::Layout::default();
     }
 
     /// Whether lines are checked byte by byte by the full grammar when only some fields
@@ -154,7 +158,8 @@ impl JsonParser {
         rec.begin_dynamic();
         if let (false, false, Some(names)) = (every, self.every_byte, &self.selected) {
             if names.len() <= json_skim::MAX_NAMES {
-                match json_skim::skim(line, rec, names, json_skim::Tail::Balanced, self.closer) {
+                let (tail, closer) = (json_skim::Tail::Balanced, self.closer);
+                match json_skim::skim(line, rec, names, tail, closer, &mut self.layout) {
                     Ok(()) => return Ok(()),
                     Err(json_skim::Halt::Fail(e, offset)) => {
                         return Err(ParseFailure {
