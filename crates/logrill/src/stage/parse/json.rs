@@ -615,12 +615,41 @@ impl<'a> Reader<'a, '_> {
 /// The value of a selected member at `i`, read and checked as the full reader reads a
 /// member's value (a scalar; an array, `depth` deep, kept as its text); and where it ends.
 /// For the fast path ([`json_skim`]), which checks only the values it builds.
-#[inline]
+///
+/// The common values are read here, inline in the fast path's member loop: a string
+/// without escapes and a plain number, by the first steps of [`Reader::string`] and
+/// [`Reader::number`] (the same functions, so the same values); anything else (escapes,
+/// other numbers, literals, arrays, errors) by the reader, from the value's start.
+#[inline(always)]
 pub(super) fn read_selected_value(
     s: &[u8],
     i: usize,
     depth: usize,
 ) -> Result<(Value<'_>, usize), (JsonError, usize)> {
+    match s.get(i) {
+        Some(b'"') => {
+            let start = i + 1;
+            if let Some(off) = quote_or_backslash(&s[start..]) {
+                if s[start + off] == b'"' {
+                    return Ok((
+                        Value::Str(Cow::Borrowed(&s[start..start + off])),
+                        start + off + 1,
+                    ));
+                }
+            }
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            if let Some(read) = plain_number_value(s, i) {
+                return Ok(read);
+            }
+        }
+        _ => {}
+    }
+    read_value(s, i, depth)
+}
+
+/// [`read_selected_value`] by the reader.
+fn read_value(s: &[u8], i: usize, depth: usize) -> Result<(Value<'_>, usize), (JsonError, usize)> {
     let mut prefix = String::new();
     let mut r = Reader {
         s,
