@@ -5,11 +5,12 @@
 //! `service`, …). For each of the first [`SLOTS`] members of the line's object, a
 //! [`Layout`] keeps the key the last line had there, with what the selected names make of
 //! it. At the same member of the next line, the sixteen bytes after the opening quote are
-//! compared with that key and its closing quote in one 128-bit comparison: when they are
-//! equal, the key (which holds no `"` and no `\`, so its end is the first `"` or `\`
-//! after its start, exactly what the search finds) and its meaning are known without
-//! searching for its end or comparing it with the selected names. Any other line is read
-//! as before and its keys are remembered in turn.
+//! compared with that key, its closing quote and the `:` right after it, in one 128-bit
+//! comparison: when they are equal, the key (which holds no `"` and no `\`, so its end is
+//! the first `"` or `\` after its start, exactly what the search finds), the `:` and the
+//! key's meaning are known without searching for its end, looking for the `:` or
+//! comparing it with the selected names. Any other line is read as before and its keys
+//! are remembered in turn (those with blanks before the `:` are not).
 //!
 //! Nothing is accepted or refused differently: a guess taken gives the key the search
 //! would have found and the decision [`wants`](super::Skimmer) would have made for it (the
@@ -31,11 +32,11 @@ pub(crate) struct Want {
 /// One remembered key.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
-    /// The key's bytes then its closing quote, little-endian, zeros after.
+    /// The key's bytes then `":`, little-endian, zeros after.
     pattern: u128,
     /// Ones over the bytes of `pattern` that count; zero for an empty slot.
     mask: u128,
-    /// The key's length (at most 15).
+    /// The key's length (at most 14).
     len: u8,
     want: Want,
 }
@@ -50,7 +51,8 @@ pub(crate) struct Layout {
 
 impl Layout {
     /// When member `j` of the line's object has the key remembered there, starting at
-    /// `k0` (just after its opening quote) in `s`: the key's length and what it means.
+    /// `k0` (just after its opening quote) in `s` and followed by `":`: the key's length
+    /// and what it means.
     #[inline(always)]
     pub(crate) fn recall(&self, j: usize, s: &[u8], k0: usize) -> Option<(usize, Want)> {
         let slot = self.slots.get(j)?;
@@ -60,23 +62,24 @@ impl Layout {
             .then_some((usize::from(slot.len), slot.want))
     }
 
-    /// Remember `key` (ended by a `"`, holding none and no `\`) as member `j`'s, with
-    /// what it means. Keys of 16 bytes or more, and members past the first [`SLOTS`], are
-    /// not remembered.
+    /// Remember `key` (ended by a `"`, holding none and no `\`; `glued`: the `:` right
+    /// after the quote) as member `j`'s, with what it means. Keys of 15 bytes or more,
+    /// keys with blanks before their `:` and members past the first [`SLOTS`] are not
+    /// remembered (the slot is emptied).
     #[inline]
-    pub(crate) fn remember(&mut self, j: usize, key: &[u8], want: Want) {
+    pub(crate) fn remember(&mut self, j: usize, key: &[u8], glued: bool, want: Want) {
         let Some(slot) = self.slots.get_mut(j) else {
             return;
         };
-        if key.len() >= 16 {
+        if key.len() >= 15 || !glued {
             slot.mask = 0;
             return;
         }
         let mut bytes = [0u8; 16];
         bytes[..key.len()].copy_from_slice(key);
-        bytes[key.len()] = b'"';
+        bytes[key.len()..key.len() + 2].copy_from_slice(b"\":");
         let mut mask = [0u8; 16];
-        mask[..=key.len()].fill(0xFF);
+        mask[..key.len() + 2].fill(0xFF);
         *slot = Slot {
             pattern: u128::from_le_bytes(bytes),
             mask: u128::from_le_bytes(mask),
@@ -97,20 +100,25 @@ mod tests {
             below: None,
         };
         let mut l = Layout::default();
-        let s = br#"{"level":"info","levels":1,"leve":2,"x":"-----------------"}"#;
+        let s = br#"{"level":"info","levels":1,"leve":2,"level" :3,"x":"-----------------"}"#;
         assert_eq!(l.recall(0, s, 2), None, "an empty slot");
-        l.remember(0, b"level", want);
+        l.remember(0, b"level", true, want);
         assert_eq!(l.recall(0, s, 2), Some((5, want)));
         assert_eq!(l.recall(1, s, 2), None, "another member");
-        // `levels` and `leve` start like it but are other keys.
+        // `levels` and `leve` start like it but are other keys; a blank before the `:`.
         assert_eq!(l.recall(0, s, 17), None);
         assert_eq!(l.recall(0, s, 29), None);
+        assert_eq!(l.recall(0, s, 37), None);
         // Fewer than sixteen bytes left: not compared.
         assert_eq!(l.recall(0, &s[..17], 2), None);
-        // A long key is not remembered, and forgets the one before.
-        l.remember(0, b"sixteen-bytes-ab", want);
+        // A long key is not remembered, nor one with a blank before its `:`, and either
+        // forgets the one before.
+        l.remember(0, b"fifteen-bytes-a", true, want);
         assert_eq!(l.recall(0, s, 2), None);
-        l.remember(SLOTS, b"level", want);
+        l.remember(0, b"level", true, want);
+        l.remember(0, b"level", false, want);
+        assert_eq!(l.recall(0, s, 2), None);
+        l.remember(SLOTS, b"level", true, want);
         assert_eq!(l.recall(SLOTS, s, 2), None);
     }
 }
