@@ -378,10 +378,31 @@ mod tests {
     /// What the fast path makes of a line with one balance check: the fields, or where
     /// and why it refused, or that it asked for the full reader.
     fn skim_with(line: &[u8], sel: &[Box<str>], closer: Closer) -> Result<Vec<String>, String> {
+        skim_remembering(line, sel, closer, &mut Layout::default())
+    }
+
+    /// Two answers for `line` agree; `seen` counts it as read (0) or refused (1).
+    fn tally(
+        got: Result<Vec<String>, String>,
+        want: Result<Vec<String>, String>,
+        line: &[u8],
+        sel: &[Box<str>],
+        seen: &mut [usize; 2],
+    ) {
+        assert_eq!(got, want, "{:?} {sel:?}", String::from_utf8_lossy(line));
+        seen[usize::from(want.is_err())] += 1;
+    }
+
+    /// [`skim_with`] with a layout carried from line to line.
+    fn skim_remembering(
+        line: &[u8],
+        sel: &[Box<str>],
+        closer: Closer,
+        layout: &mut Layout,
+    ) -> Result<Vec<String>, String> {
         let mut rec = Record::new();
         rec.begin_dynamic();
-        let mut layout = Layout::default();
-        match skim(line, &mut rec, sel, Tail::Balanced, closer, &mut layout) {
+        match skim(line, &mut rec, sel, Tail::Balanced, closer, layout) {
             Ok(()) => Ok(rec.iter().map(|(k, v)| format!("{k}={v:?}")).collect()),
             Err(Halt::Fail(e, at)) => Err(format!("{e} at {at}")),
             Err(Halt::Full) => Err("full".into()),
@@ -413,7 +434,7 @@ mod tests {
             "null",
         ];
         let mut next = crate::stage::parse::xorshift(0x3C6E_F372_FE94_F82B);
-        let (mut same_ok, mut same_err) = (0, 0);
+        let mut seen = [0, 0];
         for n in 0..6_000 {
             let mut line = String::from(r#"{"ts":"x","level":"#);
             line.push_str(pieces[(next() % pieces.len() as u64) as usize]);
@@ -439,55 +460,23 @@ mod tests {
             for v in &variants {
                 for sel in &sels {
                     let want = skim_with(v, sel, narrow);
-                    assert_eq!(
-                        skim_with(v, sel, wide),
-                        want,
-                        "{:?} {sel:?}",
-                        String::from_utf8_lossy(v)
-                    );
-                    if want.is_ok() {
-                        same_ok += 1;
-                    } else {
-                        same_err += 1;
-                    }
+                    tally(skim_with(v, sel, wide), want, v, sel, &mut seen);
                 }
             }
         }
+        let [read, refused] = seen;
         assert!(
-            same_ok > 10_000 && same_err > 10_000,
-            "{same_ok} read, {same_err} refused"
+            read > 10_000 && refused > 10_000,
+            "{read} read, {refused} refused"
         );
-    }
-
-    /// [`skim_with`] with a layout carried from line to line.
-    fn skim_remembering(
-        line: &[u8],
-        sel: &[Box<str>],
-        layout: &mut Layout,
-    ) -> Result<Vec<String>, String> {
-        let mut rec = Record::new();
-        rec.begin_dynamic();
-        match skim(
-            line,
-            &mut rec,
-            sel,
-            Tail::Balanced,
-            Closer::detect(),
-            layout,
-        ) {
-            Ok(()) => Ok(rec.iter().map(|(k, v)| format!("{k}={v:?}")).collect()),
-            Err(Halt::Fail(e, at)) => Err(format!("{e} at {at}")),
-            Err(Halt::Full) => Err("full".into()),
-            Err(Halt::Done(..)) => Err("done".into()),
-        }
     }
 
     /// The keys remembered from the lines before change nothing: a layout carried across
     /// generated lines (mostly the same keys in the same order, as in a log, then keys
     /// swapped, renamed to others that share their start, repeated, escaped, not UTF-8,
     /// 14 to 16 bytes long, blanks around the `:`, lines cut or with a byte changed)
-    /// gives every line the
-    /// fields, the refusals and their offsets that a fresh one gives.
+    /// gives every line the fields, the refusals and their offsets that a fresh one
+    /// gives.
     #[test]
     fn remembered_keys_read_the_same_lines_as_fresh_ones() {
         let sels: Vec<Vec<Box<str>>> = [
@@ -529,7 +518,7 @@ mod tests {
         let mut next = crate::stage::parse::xorshift(0x9E37_79B9_7F4A_7C15);
         let mut layouts: Vec<Layout> = sels.iter().map(|_| Layout::default()).collect();
         let mut order: Vec<usize> = vec![0, 1, 2, 3, 4, 5];
-        let (mut read, mut refused) = (0, 0);
+        let mut seen = [0, 0];
         for _ in 0..30_000 {
             // Mostly the same members as the line before; sometimes one changes.
             if next().is_multiple_of(4) {
@@ -564,20 +553,12 @@ mod tests {
                 _ => {}
             }
             for (sel, layout) in sels.iter().zip(&mut layouts) {
-                let want = skim_remembering(&b, sel, &mut Layout::default());
-                assert_eq!(
-                    skim_remembering(&b, sel, layout),
-                    want,
-                    "{:?} {sel:?}",
-                    String::from_utf8_lossy(&b)
-                );
-                if want.is_ok() {
-                    read += 1;
-                } else {
-                    refused += 1;
-                }
+                let want = skim_with(&b, sel, Closer::detect());
+                let got = skim_remembering(&b, sel, Closer::detect(), layout);
+                tally(got, want, &b, sel, &mut seen);
             }
         }
+        let [read, refused] = seen;
         assert!(
             read > 50_000 && refused > 10_000,
             "{read} read, {refused} refused"
