@@ -26,8 +26,9 @@
 
 use std::borrow::Cow;
 
-pub(crate) use layout::Layout;
-use layout::Want;
+#[cfg(test)]
+pub(crate) use layout::drift;
+pub(crate) use layout::{Layout, Want};
 
 use super::balance::Closer;
 use super::json::{read_selected_value, JsonError};
@@ -520,15 +521,7 @@ mod tests {
         let mut order: Vec<usize> = vec![0, 1, 2, 3, 4, 5];
         let mut seen = [0, 0];
         for _ in 0..30_000 {
-            // Mostly the same members as the line before; sometimes one changes.
-            if next().is_multiple_of(4) {
-                let at = (next() % order.len() as u64) as usize;
-                order[at] = (next() % keys.len() as u64) as usize;
-            }
-            if next().is_multiple_of(8) {
-                let (a, b) = ((next() % 6) as usize, (next() % 6) as usize);
-                order.swap(a, b);
-            }
+            super::layout::drift(&mut order, keys.len(), &mut next);
             let mut line = String::from("{");
             for (m, &k) in order.iter().enumerate() {
                 if m > 0 {

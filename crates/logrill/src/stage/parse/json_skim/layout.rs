@@ -68,24 +68,47 @@ impl Layout {
     /// remembered (the slot is emptied).
     #[inline]
     pub(crate) fn remember(&mut self, j: usize, key: &[u8], glued: bool, want: Want) {
+        self.remember_ended(j, key, glued.then_some(b"\":"), want);
+    }
+
+    /// [`Layout::remember`] for any text whose end is found by a search that `end` stops
+    /// (logfmt's `key=`: the key, then `=`): `key` then `end` are compared at the next
+    /// line's pair `j`. `None`, or more than 16 bytes: the slot is emptied.
+    #[inline]
+    pub(crate) fn remember_ended(&mut self, j: usize, key: &[u8], end: Option<&[u8]>, want: Want) {
         let Some(slot) = self.slots.get_mut(j) else {
             return;
         };
-        if key.len() >= 15 || !glued {
+        let Some(end) = end.filter(|end| key.len() + end.len() <= 16) else {
             slot.mask = 0;
             return;
-        }
+        };
+        let n = key.len() + end.len();
         let mut bytes = [0u8; 16];
         bytes[..key.len()].copy_from_slice(key);
-        bytes[key.len()..key.len() + 2].copy_from_slice(b"\":");
+        bytes[key.len()..n].copy_from_slice(end);
         let mut mask = [0u8; 16];
-        mask[..key.len() + 2].fill(0xFF);
+        mask[..n].fill(0xFF);
         *slot = Slot {
             pattern: u128::from_le_bytes(bytes),
             mask: u128::from_le_bytes(mask),
             len: key.len() as u8,
             want,
         };
+    }
+}
+
+/// For tests of the readers that keep a [`Layout`]: the keys of the next generated line
+/// (indices into `keys` kinds), mostly those of the last one, as in a log: now and then one
+/// changes to another, or two swap places.
+#[cfg(test)]
+pub(crate) fn drift(order: &mut [usize], kinds: usize, next: &mut impl FnMut() -> u64) {
+    let len = order.len() as u64;
+    if next().is_multiple_of(4) {
+        order[(next() % len) as usize] = (next() % kinds as u64) as usize;
+    }
+    if next().is_multiple_of(8) {
+        order.swap((next() % len) as usize, (next() % len) as usize);
     }
 }
 
