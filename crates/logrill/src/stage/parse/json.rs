@@ -73,6 +73,8 @@ pub struct JsonParser {
     every_byte: bool,
     /// The fast path's balance check, chosen for this processor.
     closer: Closer,
+    /// The fast path's memory of the last lines' keys, for the names selected now.
+    layout: json_skim::Layout,
 }
 
 /// What an object's members become.
@@ -107,6 +109,7 @@ impl JsonParser {
     /// what it checks). An empty list builds no field.
     pub fn select<S: AsRef<str>>(&mut self, names: &[S]) {
         self.selected = Some(names.iter().map(|n| n.as_ref().into()).collect());
+        self.layout = json_skim::Layout::default();
     }
 
     /// The full names it builds after [`JsonParser::select`]; `None` when it builds every
@@ -120,6 +123,7 @@ impl JsonParser {
     /// Build every field again (undo [`JsonParser::select`]).
     pub fn select_all(&mut self) {
         self.selected = None;
+        self.layout = json_skim::Layout::default();
     }
 
     /// Whether lines are checked byte by byte by the full grammar when only some fields
@@ -154,7 +158,8 @@ impl JsonParser {
         rec.begin_dynamic();
         if let (false, false, Some(names)) = (every, self.every_byte, &self.selected) {
             if names.len() <= json_skim::MAX_NAMES {
-                match json_skim::skim(line, rec, names, json_skim::Tail::Balanced, self.closer) {
+                let (tail, closer) = (json_skim::Tail::Balanced, self.closer);
+                match json_skim::skim(line, rec, names, tail, closer, &mut self.layout) {
                     Ok(()) => return Ok(()),
                     Err(json_skim::Halt::Fail(e, offset)) => {
                         return Err(ParseFailure {
@@ -610,12 +615,41 @@ impl<'a> Reader<'a, '_> {
 /// The value of a selected member at `i`, read and checked as the full reader reads a
 /// member's value (a scalar; an array, `depth` deep, kept as its text); and where it ends.
 /// For the fast path ([`json_skim`]), which checks only the values it builds.
-#[inline]
+///
+/// The common values are read here, inline in the fast path's member loop: a string
+/// without escapes and a plain number, by the first steps of [`Reader::string`] and
+/// [`Reader::number`] (the same functions, so the same values); anything else (escapes,
+/// other numbers, literals, arrays, errors) by the reader, from the value's start.
+#[inline(always)]
 pub(super) fn read_selected_value(
     s: &[u8],
     i: usize,
     depth: usize,
 ) -> Result<(Value<'_>, usize), (JsonError, usize)> {
+    match s.get(i) {
+        Some(b'"') => {
+            let start = i + 1;
+            if let Some(off) = quote_or_backslash(&s[start..]) {
+                if s[start + off] == b'"' {
+                    return Ok((
+                        Value::Str(Cow::Borrowed(&s[start..start + off])),
+                        start + off + 1,
+                    ));
+                }
+            }
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            if let Some(read) = plain_number_value(s, i) {
+                return Ok(read);
+            }
+        }
+        _ => {}
+    }
+    read_value(s, i, depth)
+}
+
+/// [`read_selected_value`] by the reader.
+fn read_value(s: &[u8], i: usize, depth: usize) -> Result<(Value<'_>, usize), (JsonError, usize)> {
     let mut prefix = String::new();
     let mut r = Reader {
         s,

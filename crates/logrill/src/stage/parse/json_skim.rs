@@ -26,10 +26,16 @@
 
 use std::borrow::Cow;
 
+#[cfg(test)]
+pub(crate) use layout::drift;
+pub(crate) use layout::{Layout, Want};
+
 use super::balance::Closer;
 use super::json::{read_selected_value, JsonError};
 use super::record::Record;
 use super::scan::{quote_or_backslash, same};
+
+mod layout;
 
 /// What the fast path checks once every selected member was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +84,7 @@ pub(crate) fn skim<'a>(
     names: &[Box<str>],
     tail: Tail,
     closer: Closer,
+    layout: &mut Layout,
 ) -> Result<(), Halt> {
     debug_assert!(names.len() <= MAX_NAMES);
     let mut start = 0;
@@ -107,6 +114,7 @@ pub(crate) fn skim<'a>(
         found: 0,
         all,
         closer,
+        layout,
     };
     if names.is_empty() {
         // Nothing to read (`parse json | count`): only the line's shape is checked.
@@ -141,7 +149,7 @@ fn borrowed_name<'a>(key: &'a [u8], name: &str) -> &'a str {
     unsafe { std::str::from_utf8_unchecked(key) }
 }
 
-struct Skimmer<'a, 'n> {
+struct Skimmer<'a, 'n, 'l> {
     /// The line without its trailing blanks.
     s: &'a [u8],
     names: &'n [Box<str>],
@@ -150,9 +158,11 @@ struct Skimmer<'a, 'n> {
     all: u64,
     /// The balance check this processor runs best.
     closer: Closer,
+    /// The keys of the last lines' objects (their members at the top level).
+    layout: &'l mut Layout,
 }
 
-impl<'a> Skimmer<'a, '_> {
+impl<'a> Skimmer<'a, '_, '_> {
     #[inline(always)]
     fn ws(&self, mut i: usize) -> usize {
         while i < self.s.len() && blank(self.s[i]) {
@@ -174,24 +184,47 @@ impl<'a> Skimmer<'a, '_> {
         if s.get(i) == Some(&b'}') {
             return Ok(i + 1);
         }
+        // Only the line's own members are remembered (`prefix` is empty there alone).
+        let top = prefix.is_empty();
+        let mut member = 0;
         loop {
             if s.get(i) != Some(&b'"') {
                 return self.fail(i);
             }
             let k0 = i + 1;
-            let Some(off) = quote_or_backslash(&s[k0..]) else {
-                return self.fail(s.len());
+            let known = if top {
+                self.layout.recall(member, s, k0)
+            } else {
+                None
             };
-            if s[k0 + off] == b'\\' {
-                return Err(Halt::Full);
-            }
-            let key = &s[k0..k0 + off];
-            i = self.ws(k0 + off + 1);
-            if s.get(i) != Some(&b':') {
-                return self.fail(i);
-            }
-            i = self.ws(i + 1);
-            let (field, below) = self.wants(prefix, key)?;
+            let (key, want) = match known {
+                // The key, its quote and the `:` right after it.
+                Some((len, want)) => {
+                    i = self.ws(k0 + len + 2);
+                    (&s[k0..k0 + len], want)
+                }
+                None => {
+                    let off = match quote_or_backslash(&s[k0..]) {
+                        None => return self.fail(s.len()),
+                        Some(off) if s[k0 + off] == b'\\' => return Err(Halt::Full),
+                        Some(off) => off,
+                    };
+                    let key = &s[k0..k0 + off];
+                    i = self.ws(k0 + off + 1);
+                    if s.get(i) != Some(&b':') {
+                        return self.fail(i);
+                    }
+                    let glued = i == k0 + off + 1;
+                    i = self.ws(i + 1);
+                    let want = self.wants(prefix, key)?;
+                    if top {
+                        self.layout.remember(member, key, glued, want);
+                    }
+                    (key, want)
+                }
+            };
+            member += 1;
+            let (field, below) = self.meaning(want, prefix.len() + key.len());
             match s.get(i) {
                 Some(b'{') if below.is_some() => {
                     let inner = below.unwrap_or_default();
@@ -229,19 +262,13 @@ impl<'a> Skimmer<'a, '_> {
         }
     }
 
-    /// For the member `key` below `prefix`: the index of the selected name it is (when
-    /// not read yet), and the prefix (`key.` included, borrowed from a name) when a
-    /// selected name goes on below it.
+    /// For the member `key` below `prefix`: the selected names it is, and the one that
+    /// goes on below it.
     #[inline]
-    fn wants<'n>(&self, prefix: &[u8], key: &[u8]) -> R<(Option<usize>, Option<&'n [u8]>)>
-    where
-        'a: 'n,
-        Self: 'n,
-    {
-        let names: &'n [Box<str>] = self.names;
-        let (mut field, mut below) = (None, None);
+    fn wants(&self, prefix: &[u8], key: &[u8]) -> R<Want> {
+        let mut want = Want::default();
         let end = prefix.len() + key.len();
-        for (k, name) in names.iter().enumerate() {
+        for (k, name) in self.names.iter().enumerate() {
             let n = name.as_bytes();
             let is_field = match n.get(end) {
                 None if n.len() == end => true,
@@ -250,23 +277,37 @@ impl<'a> Skimmer<'a, '_> {
             };
             if same(&n[prefix.len()..end], key) && same(&n[..prefix.len()], prefix) {
                 if is_field {
-                    if self.found & (1 << k) == 0 {
-                        field = Some(k);
-                    }
+                    want.fields |= 1 << k;
                 } else {
-                    below = Some(&n[..end + 1]);
+                    // At most MAX_NAMES (64) names: the index fits.
+                    want.below = Some(k as u8);
                 }
             }
         }
-        if field.is_none()
-            && below.is_none()
-            && !key.is_ascii()
-            && std::str::from_utf8(key).is_err()
-        {
+        if want == Want::default() && !key.is_ascii() && std::str::from_utf8(key).is_err() {
             // The full reader compares such a key lossily decoded.
             return Err(Halt::Full);
         }
-        Ok((field, below))
+        Ok(want)
+    }
+
+    /// What [`Skimmer::wants`]'s answer for a key ending `end` bytes into the full name
+    /// means now: the index of the selected name it is that was not read yet (the last
+    /// such), and the prefix (`key.` included, borrowed from a name) when a selected name
+    /// goes on below it.
+    #[inline(always)]
+    fn meaning<'n>(&self, want: Want, end: usize) -> (Option<usize>, Option<&'n [u8]>)
+    where
+        'a: 'n,
+        Self: 'n,
+    {
+        let names: &'n [Box<str>] = self.names;
+        let unread = want.fields & !self.found;
+        let field = (unread != 0).then(|| 63 - unread.leading_zeros() as usize);
+        let below = want
+            .below
+            .map(|k| &names[usize::from(k)].as_bytes()[..end + 1]);
+        (field, below)
     }
 
     /// Step over the value at `i` by its structure; where it ends.
@@ -333,14 +374,36 @@ impl<'a> Skimmer<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::super::{JsonParser, Record};
-    use super::{skim, Closer, Halt, Tail};
+    use super::{skim, Closer, Halt, Layout, Tail};
 
     /// What the fast path makes of a line with one balance check: the fields, or where
     /// and why it refused, or that it asked for the full reader.
     fn skim_with(line: &[u8], sel: &[Box<str>], closer: Closer) -> Result<Vec<String>, String> {
+        skim_remembering(line, sel, closer, &mut Layout::default())
+    }
+
+    /// Two answers for `line` agree; `seen` counts it as read (0) or refused (1).
+    fn tally(
+        got: Result<Vec<String>, String>,
+        want: Result<Vec<String>, String>,
+        line: &[u8],
+        sel: &[Box<str>],
+        seen: &mut [usize; 2],
+    ) {
+        assert_eq!(got, want, "{:?} {sel:?}", String::from_utf8_lossy(line));
+        seen[usize::from(want.is_err())] += 1;
+    }
+
+    /// [`skim_with`] with a layout carried from line to line.
+    fn skim_remembering(
+        line: &[u8],
+        sel: &[Box<str>],
+        closer: Closer,
+        layout: &mut Layout,
+    ) -> Result<Vec<String>, String> {
         let mut rec = Record::new();
         rec.begin_dynamic();
-        match skim(line, &mut rec, sel, Tail::Balanced, closer) {
+        match skim(line, &mut rec, sel, Tail::Balanced, closer, layout) {
             Ok(()) => Ok(rec.iter().map(|(k, v)| format!("{k}={v:?}")).collect()),
             Err(Halt::Fail(e, at)) => Err(format!("{e} at {at}")),
             Err(Halt::Full) => Err("full".into()),
@@ -372,7 +435,7 @@ mod tests {
             "null",
         ];
         let mut next = crate::stage::parse::xorshift(0x3C6E_F372_FE94_F82B);
-        let (mut same_ok, mut same_err) = (0, 0);
+        let mut seen = [0, 0];
         for n in 0..6_000 {
             let mut line = String::from(r#"{"ts":"x","level":"#);
             line.push_str(pieces[(next() % pieces.len() as u64) as usize]);
@@ -398,23 +461,100 @@ mod tests {
             for v in &variants {
                 for sel in &sels {
                     let want = skim_with(v, sel, narrow);
-                    assert_eq!(
-                        skim_with(v, sel, wide),
-                        want,
-                        "{:?} {sel:?}",
-                        String::from_utf8_lossy(v)
-                    );
-                    if want.is_ok() {
-                        same_ok += 1;
-                    } else {
-                        same_err += 1;
-                    }
+                    tally(skim_with(v, sel, wide), want, v, sel, &mut seen);
                 }
             }
         }
+        let [read, refused] = seen;
         assert!(
-            same_ok > 10_000 && same_err > 10_000,
-            "{same_ok} read, {same_err} refused"
+            read > 10_000 && refused > 10_000,
+            "{read} read, {refused} refused"
+        );
+    }
+
+    /// The keys remembered from the lines before change nothing: a layout carried across
+    /// generated lines (mostly the same keys in the same order, as in a log, then keys
+    /// swapped, renamed to others that share their start, repeated, escaped, not UTF-8,
+    /// 14 to 16 bytes long, blanks around the `:`, lines cut or with a byte changed)
+    /// gives every line the fields, the refusals and their offsets that a fresh one
+    /// gives.
+    #[test]
+    fn remembered_keys_read_the_same_lines_as_fresh_ones() {
+        let sels: Vec<Vec<Box<str>>> = [
+            &["level"][..],
+            &["service", "latency_ms"],
+            &["user.id", "path"],
+            &["level", "levels", "fifteen_bytes_k", "fourteen_bytes"],
+            &["user", "user.plan"],
+        ]
+        .iter()
+        .map(|sel| sel.iter().map(|n| Box::<str>::from(*n)).collect())
+        .collect();
+        let keys = [
+            "ts",
+            "level",
+            "service",
+            "latency_ms",
+            "user",
+            "path",
+            "levels",
+            "leve",
+            "fifteen_bytes_k",
+            "fourteen_bytes",
+            "sixteen_bytes_ke",
+            "lev\\u0065l",
+            // `~` is made a byte that is not UTF-8 below.
+            "l~vel",
+            "",
+        ];
+        let values = [
+            r#""2025-12-05T02:00:00.534Z""#,
+            r#""info""#,
+            "4.293",
+            r#"{"id":95847,"plan":"team"}"#,
+            r#""/api/v1/cart/95847/items""#,
+            r#""q\"uo\"te""#,
+            "[1,2]",
+        ];
+        let mut next = crate::stage::parse::xorshift(0x9E37_79B9_7F4A_7C15);
+        let mut layouts: Vec<Layout> = sels.iter().map(|_| Layout::default()).collect();
+        let mut order: Vec<usize> = vec![0, 1, 2, 3, 4, 5];
+        let mut seen = [0, 0];
+        for _ in 0..30_000 {
+            super::layout::drift(&mut order, keys.len(), &mut next);
+            let mut line = String::from("{");
+            for (m, &k) in order.iter().enumerate() {
+                if m > 0 {
+                    line.push(',');
+                }
+                let v = values[(next() % values.len() as u64) as usize];
+                // Mostly glued to the `:`, as in the line before.
+                let colon = [":", ":", ":", ":", " :", ": "][(next() % 6) as usize];
+                line.push_str(&format!(r#""{}"{colon}{v}"#, keys[k]));
+            }
+            line.push('}');
+            let mut b: Vec<u8> = line
+                .bytes()
+                .map(|c| if c == b'~' { 0xFF } else { c })
+                .collect();
+            match next() % 10 {
+                0 => b.truncate(1 + (next() as usize) % (b.len() - 1)),
+                1 => {
+                    let at = (next() as usize) % b.len();
+                    b[at] = br#"{}[]":\ax,"#[(next() % 10) as usize];
+                }
+                _ => {}
+            }
+            for (sel, layout) in sels.iter().zip(&mut layouts) {
+                let want = skim_with(&b, sel, Closer::detect());
+                let got = skim_remembering(&b, sel, Closer::detect(), layout);
+                tally(got, want, &b, sel, &mut seen);
+            }
+        }
+        let [read, refused] = seen;
+        assert!(
+            read > 50_000 && refused > 10_000,
+            "{read} read, {refused} refused"
         );
     }
 

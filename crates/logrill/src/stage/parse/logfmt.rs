@@ -20,6 +20,7 @@
 use std::borrow::Cow;
 
 use super::json::plain_number_value;
+use super::json_skim::{Layout, Want};
 use super::record::Record;
 use super::scan::{low_or, quote_or_backslash, same};
 use super::value::Value;
@@ -66,6 +67,9 @@ pub struct LogfmtParser {
     /// Check every pair even when only some are built (`--strict`), rather than stop
     /// after the last selected one.
     every_byte: bool,
+    /// The fast path's memory of the last lines' keys, pair by pair (as JSON's: see
+    /// `json_skim/layout.rs`), for the keys selected now.
+    layout: Layout,
 }
 
 #[inline]
@@ -84,6 +88,7 @@ impl LogfmtParser {
     /// no field.
     pub fn select<S: AsRef<str>>(&mut self, keys: &[S]) {
         self.selected = Some(keys.iter().map(|n| n.as_ref().into()).collect());
+        self.layout = Layout::default();
     }
 
     /// The keys it builds after [`LogfmtParser::select`]; `None` when it builds every pair.
@@ -96,6 +101,7 @@ impl LogfmtParser {
     /// Build every pair again (undo [`LogfmtParser::select`]).
     pub fn select_all(&mut self) {
         self.selected = None;
+        self.layout = Layout::default();
     }
 
     /// Whether every pair of a line is read and checked when only some are built
@@ -109,7 +115,8 @@ impl LogfmtParser {
     pub fn parse<'a>(&mut self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseFailure> {
         let selected = self.selected.as_deref();
         let fast = !self.every_byte && selected.is_some_and(|k| k.len() <= 64);
-        parse_pairs(line, rec, selected, fast)
+        let layout = fast.then_some(&mut self.layout);
+        parse_pairs(line, rec, selected, layout)
     }
 
     /// Parse one line into `rec` with every pair, whatever is selected.
@@ -118,7 +125,7 @@ impl LogfmtParser {
         line: &'a [u8],
         rec: &mut Record<'a>,
     ) -> Result<(), ParseFailure> {
-        parse_pairs(line, rec, None, false)
+        parse_pairs(line, rec, None, None)
     }
 }
 
@@ -155,14 +162,17 @@ fn key_name(key: &[u8]) -> Cow<'_, str> {
 /// is checked either way, unless `fast`: then the first pair of each selected key is
 /// built (at most 64 keys), and once every selected key was read (and at least one
 /// `key=value` pair), the rest of the line is only checked for a quoted value left open
-/// ([`quotes_closed`]).
+/// ([`quotes_closed`]). The fast path is taken with a `layout`, the keys of the last
+/// lines: a key found there with its `=` (the same bytes, so the same end and the same
+/// key) is neither searched for nor compared with the selected ones.
 #[inline]
 fn parse_pairs<'a>(
     line: &'a [u8],
     rec: &mut Record<'a>,
     selected: Option<&[Box<str>]>,
-    fast: bool,
+    mut layout: Option<&mut Layout>,
 ) -> Result<(), ParseFailure> {
+    let fast = layout.is_some();
     let all: u64 = match selected {
         Some(keys) if fast && keys.len() < 64 => (1u64 << keys.len()) - 1,
         _ => u64::MAX,
@@ -176,6 +186,8 @@ fn parse_pairs<'a>(
     let s = line;
     let mut i = 0;
     let mut pairs = 0;
+    // Keys and flags seen (the layout's slot).
+    let mut member = 0;
     loop {
         while i < s.len() && blank(s[i]) {
             i += 1;
@@ -184,20 +196,40 @@ fn parse_pairs<'a>(
             break;
         }
         let start = i;
-        // A key ends at a blank, `=` or `"`; other control bytes belong to it.
-        loop {
-            i = low_or(s, i, b'=', b'"');
-            if i < s.len() && s[i] <= b' ' && !blank(s[i]) {
-                i += 1;
-            } else {
-                break;
+        let known = layout.as_ref().and_then(|l| l.recall(member, s, start));
+        let which = match known {
+            Some((len, want)) => {
+                i = start + len;
+                (want.fields != 0).then(|| want.fields.trailing_zeros() as usize)
             }
-        }
-        if i == start || s.get(i) == Some(&b'"') {
-            return Err(fail(LogfmtError::Syntax, i));
-        }
+            None => {
+                // A key ends at a blank, `=` or `"`; other control bytes belong to it.
+                loop {
+                    i = low_or(s, i, b'=', b'"');
+                    if i < s.len() && s[i] <= b' ' && !blank(s[i]) {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if i == start || s.get(i) == Some(&b'"') {
+                    return Err(fail(LogfmtError::Syntax, i));
+                }
+                let which = wants(selected, &s[start..i]);
+                if let Some(l) = layout.as_deref_mut() {
+                    let want = Want {
+                        fields: which.map_or(0, |k| 1 << k),
+                        below: None,
+                    };
+                    let end = (s.get(i) == Some(&b'=')).then_some(&b"="[..]);
+                    l.remember_ended(member, &s[start..i], end, want);
+                }
+                which
+            }
+        };
+        member += 1;
         let key = &s[start..i];
-        let wanted = match wants(selected, key) {
+        let wanted = match which {
             // The fast path builds the first pair of a key only: the one a lookup finds.
             Some(k) if fast => {
                 let first = found & (1 << k) == 0;
@@ -594,5 +626,89 @@ mod tests {
             }
         }
         assert!(ok > 1000 && failed > 1000, "{ok} parsed, {failed} failed");
+    }
+
+    /// The keys remembered from the lines before change nothing: a fast parser carried
+    /// across generated lines (mostly the same keys in the same order, then keys swapped,
+    /// renamed to keys sharing their start, flags, a control byte in a key, keys of 15
+    /// to 17 bytes, lines cut or with a byte changed) reads every line as a fresh one
+    /// does: the same fields, the same failures at the same offsets.
+    #[test]
+    fn remembered_keys_read_the_same_lines_as_fresh_ones() {
+        let keys = [
+            "ts",
+            "level",
+            "service",
+            "latency_ms",
+            "levels",
+            "leve",
+            "fifteen_bytes_k",
+            "sixteen_bytes_ke",
+            "seventeen_bytes_k",
+            "lev\x01l",
+        ];
+        let values = ["info", "4.293", "\"user 1 in\"", "\"q \\\" r\"", "", "/a/b"];
+        let selections: [&[&str]; 3] = [
+            &["level"],
+            &["service", "latency_ms"],
+            &["levels", "fifteen_bytes_k", "lev\x01l"],
+        ];
+        let outcome = |p: &mut LogfmtParser, line: &[u8]| {
+            let mut rec = Record::new();
+            p.parse(line, &mut rec)
+                .map(|()| {
+                    rec.iter()
+                        .map(|(k, v)| (k.to_string(), format!("{v:?}")))
+                        .collect::<Vec<_>>()
+                })
+                .map_err(|f| (f.reason, f.offset))
+        };
+        let selecting = |sel: &[&str]| {
+            let mut p = LogfmtParser::new();
+            p.select(sel);
+            p
+        };
+        let mut carried: Vec<LogfmtParser> = selections.iter().map(|s| selecting(s)).collect();
+        let mut next = crate::stage::parse::xorshift(0xBB67_AE85_84CA_A73B);
+        let mut order: Vec<usize> = vec![0, 1, 2, 3];
+        let mut seen = [0, 0];
+        for _ in 0..30_000 {
+            crate::stage::parse::json_skim::drift(&mut order, keys.len(), &mut next);
+            let mut line = Vec::new();
+            for &k in &order {
+                line.extend_from_slice(keys[k].as_bytes());
+                // A flag now and then, else `key=value`.
+                if !next().is_multiple_of(10) {
+                    line.push(b'=');
+                    line.extend_from_slice(
+                        values[(next() % values.len() as u64) as usize].as_bytes(),
+                    );
+                }
+                line.push(b' ');
+            }
+            match next() % 10 {
+                0 => line.truncate((next() as usize) % line.len()),
+                1 => {
+                    let at = (next() as usize) % line.len();
+                    line[at] = b"= \"\\\x01ax"[(next() % 7) as usize];
+                }
+                _ => {}
+            }
+            for (sel, p) in selections.iter().zip(&mut carried) {
+                let want = outcome(&mut selecting(sel), &line);
+                assert_eq!(
+                    outcome(p, &line),
+                    want,
+                    "{:?} {sel:?}",
+                    String::from_utf8_lossy(&line)
+                );
+                seen[usize::from(want.is_err())] += 1;
+            }
+        }
+        let [read, refused] = seen;
+        assert!(
+            read > 50_000 && refused > 5_000,
+            "{read} read, {refused} refused"
+        );
     }
 }
