@@ -348,15 +348,19 @@ impl Table {
     /// that follow make of them exactly what they make of all the rows. The other groups'
     /// rows are never made and no key is sorted: of a table of 65 823 hosts (`sum bytes by
     /// host | sort sum_bytes desc | head 3`), making, sorting and dropping every row was
-    /// about a seventh of the run.
+    /// about a sixth of the run.
     ///
     /// A table this does not serve gives all its rows ([`Table::into_rows`]): a sort
     /// buffer, a table without `by` (its one row), a lone `distinct`/`top` (a row per
-    /// value), `n` 0.
+    /// value), `n` 0, `n` not fewer than the groups.
     pub(crate) fn into_first_rows(self, keys: &[SortKey], n: usize) -> (Arc<Schema>, Rows) {
         let g = match self {
+            // `n` at least the groups: nothing would be cut, and the rows the table
+            // gives in its own order cost less than candidates sorted twice (review:
+            // `head 110000` of 120 000 hosts took 1.2-1.3x the CPU this way).
             Table::Groups(g)
                 if n > 0
+                    && n < g.states.len()
                     && !g.by.is_empty()
                     && !(g.aggregates.len() == 1 && g.aggregates[0].function.is_list()) =>
             {
@@ -520,5 +524,38 @@ mod tests {
         assert!(!t.add_group(vec![Value::Int(200), Value::Int(1)], fresh.clone()));
         let (_, rows) = t.rows();
         assert_eq!(rows.len(), 1);
+    }
+
+    /// `sort | head N` after a table takes only its first rows, built (not a row per
+    /// group), in the table's own order; with `N` not fewer than the groups, all of
+    /// them the usual way (review: no test showed the selection was used at all).
+    #[test]
+    fn first_rows_are_selected_only_when_some_are_cut() {
+        let plan =
+            crate::query::parse("parse combined | count by status | sort status desc").unwrap();
+        let Some(StageSpec::Sort(keys)) = plan.stages.last().cloned() else {
+            panic!("no sort");
+        };
+        let filled = || {
+            let mut t = table("parse combined | count by status");
+            let Table::Groups(g) = &t else { panic!() };
+            let fresh = new_states(&g.aggregates);
+            for status in [404, 200, 503, 301, 500] {
+                assert!(t.add_group(vec![Value::Int(status)], fresh.clone()));
+            }
+            t
+        };
+        let statuses = |rows: Rows| -> Vec<Value<'static>> {
+            rows.map(|r| r.value(0).cloned().unwrap_or(Value::Null))
+                .collect()
+        };
+        let (_, rows) = filled().into_first_rows(&keys, 2);
+        assert!(matches!(rows.inner, RowsInner::Built(_)));
+        assert_eq!(statuses(rows), [Value::Int(500), Value::Int(503)]);
+        for n in [5, 6] {
+            let (_, rows) = filled().into_first_rows(&keys, n);
+            assert!(matches!(rows.inner, RowsInner::Groups { .. }));
+            assert_eq!(statuses(rows).len(), 5);
+        }
     }
 }

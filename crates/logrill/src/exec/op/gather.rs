@@ -176,3 +176,39 @@ impl Gather {
         Ok(Flow::Go)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::first_rows;
+    use crate::query::StageSpec;
+
+    /// The stages after a query's table.
+    fn then(text: &str) -> Vec<StageSpec> {
+        let plan = crate::query::parse(text).unwrap();
+        let at = plan
+            .stages
+            .iter()
+            .position(|s| matches!(s, StageSpec::Aggregate { .. }))
+            .unwrap();
+        plan.stages[at + 1..].to_vec()
+    }
+
+    /// The table is told to give only the first rows exactly when `sort | head` follows
+    /// it (review: no test showed the selection was reached at all).
+    #[test]
+    fn sort_then_head_after_a_table_asks_for_the_first_rows() {
+        let stages = then("parse combined | sum bytes by host | sort sum_bytes desc | head 3");
+        let (keys, n) = first_rows(&stages).unwrap();
+        assert_eq!((keys.len(), keys[0].descending, n), (1, true, 3));
+        let stages =
+            then("parse combined | count by host | sort count, host | head 7 | select host");
+        assert_eq!(first_rows(&stages).map(|(k, n)| (k.len(), n)), Some((2, 7)));
+        for other in [
+            "parse combined | count by host | head 3 | sort count",
+            "parse combined | count by host | sort count",
+            "parse combined | count by host | where count > 1 | sort count | head 3",
+        ] {
+            assert!(first_rows(&then(other)).is_none(), "{other}");
+        }
+    }
+}
