@@ -15,12 +15,16 @@ fn run_stdin(pipeline: &str, input: &str) -> (String, String, i32) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run logrill");
-    child
+    // A query refused before any input is read ends the process first: its stdin is
+    // then closed, and the write's broken pipe is expected (the answer is in stderr).
+    let wrote = child
         .stdin
         .take()
         .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
+        .write_all(input.as_bytes());
+    if let Err(e) = wrote {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write: {e}");
+    }
     let out = child.wait_with_output().expect("wait");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
