@@ -149,9 +149,15 @@ fn wants(selected: Option<&[Box<str>]>, key: &[u8]) -> Option<usize> {
 }
 
 /// A key as a field name: borrowed when it is UTF-8 (checking that is cheaper than the
-/// lossy decoding's), invalid bytes replaced otherwise.
+/// lossy decoding's), invalid bytes replaced otherwise. An ASCII key, the usual one, is
+/// checked inline (`from_utf8`, a call per pair read, was 7% of `parse logfmt | count,
+/// sum latency_ms by service`).
 #[inline]
 fn key_name(key: &[u8]) -> Cow<'_, str> {
+    if key.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(key) });
+    }
     match std::str::from_utf8(key) {
         Ok(k) => Cow::Borrowed(k),
         Err(_) => String::from_utf8_lossy(key),
