@@ -63,9 +63,10 @@ impl Layout {
     }
 
     /// Remember `key` (ended by a `"`, holding none and no `\`; `glued`: the `:` right
-    /// after the quote) as member `j`'s, with what it means. Keys of 15 bytes or more,
-    /// keys with blanks before their `:` and members past the first [`SLOTS`] are not
-    /// remembered (the slot is emptied).
+    /// after the quote) as member `j`'s, with what it means. JSON keys of 15 bytes or
+    /// more (with `":`, more than the 16 compared; logfmt's `key=` allows 15, see
+    /// [`Layout::remember_ended`]), keys with blanks before their `:` and members past the
+    /// first [`SLOTS`] are not remembered (the slot is emptied).
     #[inline]
     pub(crate) fn remember(&mut self, j: usize, key: &[u8], glued: bool, want: Want) {
         self.remember_ended(j, key, glued.then_some(b"\":"), want);
