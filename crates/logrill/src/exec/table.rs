@@ -261,14 +261,7 @@ impl Table {
     /// [`Table::rows`] one at a time: a group's row is made as it is taken, so a table of
     /// millions of groups is never held twice (as groups and as rows).
     pub fn into_rows(self) -> (Arc<Schema>, Rows) {
-        let built = |schema, rows: Vec<Record<'static>>| {
-            (
-                schema,
-                Rows {
-                    inner: RowsInner::Built(rows.into_iter()),
-                },
-            )
-        };
+        let built = |schema, rows| (schema, Rows::built(rows));
         match self {
             Table::Sorted(mut s) => {
                 let keys = s.keys;
@@ -278,16 +271,7 @@ impl Table {
                     .map(|r| keys.iter().map(|k| k.expr.eval(r).into_owned()).collect())
                     .collect();
                 let mut idx: Vec<usize> = (0..s.rows.len()).collect();
-                idx.sort_by(|&a, &b| {
-                    for (i, k) in keys.iter().enumerate() {
-                        let o = total_order(&eval[a][i], &eval[b][i]);
-                        let o = if k.descending { o.reverse() } else { o };
-                        if o.is_ne() {
-                            return o;
-                        }
-                    }
-                    Ordering::Equal
-                });
+                idx.sort_by(|&a, &b| by_sort_keys(&keys, &eval[a], &eval[b]));
                 let names: Vec<String> = s
                     .rows
                     .first()
@@ -378,18 +362,27 @@ impl Table {
                 values.extend(states.iter().map(AggState::value));
                 row(&schema, values)
             })
-            .collect::<Vec<_>>();
-        (
-            schema,
-            Rows {
-                inner: RowsInner::Built(rows.into_iter()),
-            },
-        )
+            .collect();
+        (schema, Rows::built(rows))
     }
+}
+
+/// The order of `sort KEYS` between two rows, given their values of `keys` (in the same
+/// order): the first key whose values differ decides, reversed when it is `desc`.
+fn by_sort_keys(keys: &[SortKey], a: &[Value<'_>], b: &[Value<'_>]) -> Ordering {
+    for (k, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
+        let o = total_order(x, y);
+        let o = if k.descending { o.reverse() } else { o };
+        if o.is_ne() {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 /// A group that may be among the first rows: its sort keys' values, its encoded key
 /// (the table's order, for ties) and where it is.
+#[derive(Clone)]
 struct Candidate<'t> {
     sort: SmallVec<[Value<'t>; 2]>,
     key: &'t [u8],
@@ -407,14 +400,7 @@ fn first_groups<'t>(
     n: usize,
 ) -> Vec<GroupAt> {
     let order = |a: &Candidate<'_>, b: &Candidate<'_>| {
-        for (k, (x, y)) in keys.iter().zip(a.sort.iter().zip(&b.sort)) {
-            let o = total_order(x, y);
-            let o = if k.descending { o.reverse() } else { o };
-            if o.is_ne() {
-                return o;
-            }
-        }
-        key_order(a.key, b.key)
+        by_sort_keys(keys, &a.sort, &b.sort).then_with(|| key_order(a.key, b.key))
     };
     // Cut back to `n` when twice as many are kept (at least a few dozen: a cut sorts).
     let most = n.saturating_mul(2).max(64);
@@ -439,11 +425,7 @@ fn first_groups<'t>(
         if kept.len() >= most {
             kept.sort_unstable_by(order);
             kept.truncate(n);
-            bar = kept.last().map(|b| Candidate {
-                sort: b.sort.clone(),
-                key: b.key,
-                at: b.at,
-            });
+            bar = kept.last().cloned();
         }
     });
     kept.sort_unstable_by(order);
@@ -468,6 +450,15 @@ enum RowsInner {
         >,
         schema: Arc<Schema>,
     },
+}
+
+impl Rows {
+    /// Rows made beforehand, given in this order.
+    fn built(rows: Vec<Record<'static>>) -> Rows {
+        Rows {
+            inner: RowsInner::Built(rows.into_iter()),
+        }
+    }
 }
 
 impl Iterator for Rows {

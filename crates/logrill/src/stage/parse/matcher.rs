@@ -883,6 +883,7 @@ fn token_valid(t: Token, s: &[u8]) -> bool {
 #[inline(always)]
 fn leading_digits(rest: &[u8], value: bool) -> (usize, i64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
+    // The count of digits, and the word they were counted in.
     let counted = rest.first_chunk::<8>().and_then(|w| {
         let w = u64::from_le_bytes(*w);
         // A byte is a digit when its high nybble is 3 and adding 6 leaves it 3 (a low
@@ -895,23 +896,23 @@ fn leading_digits(rest: &[u8], value: bool) -> (usize, i64) {
         let low7 = 0x7F * ONES;
         let not_digit = (off | ((off & low7) + low7)) & (0x80 * ONES);
         // Eight digits or more: counted by the loop below.
-        (not_digit != 0).then(|| not_digit.trailing_zeros() as usize / 8)
+        (not_digit != 0).then(|| (not_digit.trailing_zeros() as usize / 8, w))
     });
-    match (counted, rest.first_chunk::<8>()) {
-        (Some(n), _) if !value => (n, 0),
-        (Some(0), _) => (0, 0),
+    match counted {
+        Some((n, _)) if !value => (n, 0),
+        Some((0, _)) => (0, 0),
         // The digits' values moved to the top bytes (the bytes below are zeros, leading
         // zero digits), then combined in pairs, fours and eights by three multiplications
         // (simdjson's eight-digit parse), again without a loop.
-        (Some(n), Some(w)) => {
-            let d = u64::from_le_bytes(*w).wrapping_sub(0x30 * ONES) << (8 * (8 - n));
+        Some((n, w)) => {
+            let d = w.wrapping_sub(0x30 * ONES) << (8 * (8 - n));
             let d = d.wrapping_mul(10).wrapping_add(d >> 8);
             let mask = 0x0000_00FF_0000_00FF;
             let pairs = (d & mask).wrapping_mul(100 + (1_000_000 << 32));
             let quads = ((d >> 16) & mask).wrapping_mul(1 + (10_000 << 32));
             (n, (pairs.wrapping_add(quads) >> 32) as u32 as i64)
         }
-        _ => {
+        None => {
             let mut v: i64 = 0;
             let mut n = 0;
             while n < rest.len() && n < 18 && rest[n].is_ascii_digit() {
