@@ -602,12 +602,38 @@ fn follower_that_gave_up(dir: &Path) -> (Follower, PathBuf, u64) {
     let gens = core::MAX_DRAINING as u64 + 2;
     for g in 0..gens {
         write_seq(&p, g * 10, g * 10 + 10);
-        std::thread::sleep(Duration::from_millis(60));
+        // Each generation is renamed away only once the follower knows it (its entry is
+        // in a checkpoint): a sleep alone let a loaded machine's follower miss one now
+        // and then, and then give up one file fewer than counted here.
+        wait_until_known(&mut f, &state, &p);
         fs::rename(&p, dir.join(format!("app.log.r{g}"))).unwrap();
     }
     std::thread::sleep(Duration::from_millis(60));
     drain_seq(&mut f, Duration::from_millis(300));
     (f, state, gens - core::MAX_DRAINING as u64)
+}
+
+/// Checkpoint until the state file has an entry for the file now at `path` (by its inode).
+fn wait_until_known(f: &mut Follower, state: &Path, path: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let ino = fs::metadata(path).unwrap().ino().to_string();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        f.checkpoint().unwrap();
+        let text = fs::read_to_string(state).unwrap_or_default();
+        if text
+            .lines()
+            .any(|l| l.split(' ').nth(2) == Some(ino.as_str()))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never known: {text}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The entry of the file at `path` (by its inode) in the state file's text `text`.
