@@ -2,6 +2,7 @@
 //! generator. Closing it (`close()`, `with`, or the garbage collector) closes the files
 //! and writes the checkpoint — what the seed's `except GeneratorExit:` does.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -40,8 +41,8 @@ impl Follower {
     #[new]
     #[pyo3(signature = (paths, *, state=None, from_start=false, last=None, exit_on_idle=None, text_as="str"))]
     fn new(
-        paths: Vec<String>,
-        state: Option<String>,
+        paths: Vec<PathBuf>,
+        state: Option<PathBuf>,
         from_start: bool,
         last: Option<u64>,
         exit_on_idle: Option<f64>,

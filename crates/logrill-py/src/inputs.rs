@@ -1,6 +1,7 @@
 //! What a Python pipeline reads, and how: files found under roots by globs (or the files
 //! named), and the run options of the Rust builder.
 
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -47,7 +48,7 @@ impl RunOptions {
 /// The pipeline `text` over the files under `roots` whose names match `globs` (every file
 /// when there are none; a root that is a file is read as it is), with `options`.
 pub fn pipeline(
-    roots: &[String],
+    roots: &[PathBuf],
     globs: &[String],
     text: &str,
     options: &RunOptions,

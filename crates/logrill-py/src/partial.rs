@@ -3,6 +3,7 @@
 //! bytes ([`logrill::exec::PartialResult`]); the driver merges the bytes in input order
 //! and finishes: the answer of one run over all the inputs.
 
+use std::ffi::OsString;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -78,7 +79,7 @@ fn part<'py>(
 #[pyo3(signature = (paths, text, **options))]
 pub fn partial<'py>(
     py: Python<'py>,
-    paths: Vec<String>,
+    paths: Vec<PathBuf>,
     text: &str,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>)> {
@@ -113,7 +114,7 @@ pub fn partial_of_bytes<'py>(
 #[pyo3(signature = (path, begin, end, text, **options))]
 pub fn partial_range<'py>(
     py: Python<'py>,
-    path: String,
+    path: PathBuf,
     begin: u64,
     end: u64,
     text: &str,
@@ -122,7 +123,7 @@ pub fn partial_range<'py>(
     use logrill::source::pieces::{Nominal, WholeFile};
     let o = RunOptions::from_kwargs(options)?;
     let plan = plan_of(text)?;
-    let name = InputName::Path(path.clone().into());
+    let name = InputName::Path(path.clone());
     let input = std::fs::File::open(&path)
         .and_then(|f| {
             let whole = WholeFile::new(f, None);
@@ -143,8 +144,8 @@ pub fn partial_range<'py>(
 
 /// The gzip index directory: `dir` if given, else `$LOGRILL_INDEX_DIR`, else the user's
 /// cache directory (the command line's rule, see docs/gzip-index.md).
-fn index_dir_or_default(dir: Option<String>) -> PyResult<PathBuf> {
-    let dir = dir.map(PathBuf::from).or_else(|| {
+fn index_dir_or_default(dir: Option<PathBuf>) -> PyResult<PathBuf> {
+    let dir = dir.or_else(|| {
         IndexCache::dir_from_env(
             std::env::var_os("LOGRILL_INDEX_DIR"),
             std::env::var_os("XDG_CACHE_HOME"),
@@ -166,8 +167,8 @@ fn index_dir_or_default(dir: Option<String>) -> PyResult<PathBuf> {
 #[pyo3(signature = (path, index_dir=None))]
 pub fn gzip_chunks(
     py: Python<'_>,
-    path: String,
-    index_dir: Option<String>,
+    path: PathBuf,
+    index_dir: Option<PathBuf>,
 ) -> PyResult<(Option<usize>, String)> {
     let dir = index_dir_or_default(index_dir)?;
     let cache = Arc::new(IndexCache::new(&dir));
@@ -185,11 +186,11 @@ pub fn gzip_chunks(
 #[allow(clippy::too_many_arguments)]
 pub fn partial_gzip<'py>(
     py: Python<'py>,
-    path: String,
+    path: PathBuf,
     first: usize,
     last: usize,
     text: &str,
-    index_dir: Option<String>,
+    index_dir: Option<PathBuf>,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyList>, Bound<'py, PyBytes>)> {
     let o = RunOptions::from_kwargs(options)?;
@@ -332,16 +333,16 @@ pub fn mergeable(text: &str) -> PyResult<bool> {
 #[pyfunction]
 pub fn found<'py>(
     py: Python<'py>,
-    roots: Vec<String>,
+    roots: Vec<PathBuf>,
     globs: Vec<String>,
-) -> PyResult<(Vec<String>, Bound<'py, PyList>)> {
+) -> PyResult<(Vec<OsString>, Bound<'py, PyList>)> {
     let find = Find::new(&roots).globs(globs);
     let (paths, errors) = py.detach(|| {
         let mut paths = Vec::new();
         let mut errors = Vec::new();
         for p in find {
             match p {
-                Ok(p) => paths.push(p.to_string_lossy().into_owned()),
+                Ok(p) => paths.push(p.into_os_string()),
                 Err(e) => errors.push(e),
             }
         }

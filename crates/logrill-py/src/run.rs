@@ -3,6 +3,7 @@
 //! ahead, the caller taking a list of lines or of dicts at a time).
 
 use std::io;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -42,7 +43,7 @@ pub fn report<'py, T>(py: Python<'py>, r: &Report<T>) -> PyResult<Bound<'py, PyD
 /// Run the pipeline to the end with the GIL let go.
 fn run_to_end(
     py: Python<'_>,
-    roots: &[String],
+    roots: &[PathBuf],
     globs: &[String],
     text: &str,
     options: &RunOptions,
@@ -59,7 +60,7 @@ fn run_to_end(
 #[pyo3(signature = (roots, globs, text, *, text_as="str", **options))]
 pub fn run<'py>(
     py: Python<'py>,
-    roots: Vec<String>,
+    roots: Vec<PathBuf>,
     globs: Vec<String>,
     text: &str,
     text_as: &str,
@@ -77,7 +78,7 @@ pub fn run<'py>(
 #[pyo3(signature = (roots, globs, text, **options))]
 pub fn run_arrow<'py>(
     py: Python<'py>,
-    roots: Vec<String>,
+    roots: Vec<PathBuf>,
     globs: Vec<String>,
     text: &str,
     options: Option<&Bound<'py, PyDict>>,
@@ -179,7 +180,7 @@ impl Batches {
     #[new]
     #[pyo3(signature = (roots, globs, text, *, text_as="str", **options))]
     fn new(
-        roots: Vec<String>,
+        roots: Vec<PathBuf>,
         globs: Vec<String>,
         text: &str,
         text_as: &str,

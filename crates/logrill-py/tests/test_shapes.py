@@ -243,3 +243,25 @@ def test_exit_on_idle_must_be_a_duration(tmp_path):
     log.write_text("")
     with pytest.raises(ValueError):
         logrill.follow(log, exit_on_idle=float("inf"))
+
+
+def test_paths_that_are_not_utf8_are_read(tmp_path):
+    # Linux file names are bytes: Python hands such a name over as a `str` with
+    # surrogates (os.fsdecode) or as `bytes`; both must reach the same file.
+    root = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(root)
+    name = root + b"/access-log\xff"
+    with open(name, "wb") as f:
+        f.write(b"x 5\nx 7\n")
+    as_str = os.fsdecode(name)
+    assert list(logrill.files(as_str).lines().field(-1)) == ["5", "7"]
+    assert logrill.files(name).lines().field(-1).sum() == 12
+    assert logrill.find(os.fsdecode(root)).glob("access-log*").open().lines().field(-1).sum() == 12
+    assert query("field -1 | sum", [as_str]).run().check().value == 12
+    state = os.fsdecode(root + b"/state\xfe")
+    with logrill.follow(as_str, state=state, from_start=True, exit_on_idle=0.3) as f:
+        assert list(f) == ["x 5", "x 7"]
+    assert os.path.exists(state)
+    # The Spark route hands out the found files' names as they are.
+    files, errors = logrill._native.found([os.fsdecode(root)], ["access-log*"])
+    assert files == [as_str] and errors == []

@@ -107,6 +107,18 @@ def test_gzip_bzip2_tree_equals_the_truth(spark, gen_tree):
              local(text, paths, "access-log*"))
 
 
+def test_file_names_that_are_not_utf8_reach_the_executors(spark, tmp_path):
+    # The driver finds them; their names go to the tasks (JSON on the pipe, \u escapes)
+    # and must name the same files there.
+    root = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(root)
+    for i, name in enumerate([b"access-log\xff", b"access-log.1\xfe"]):
+        with open(root + b"/" + name, "wb") as f:
+            f.write(b"".join(b"x %d\n" % (i * 100 + k) for k in range(50)))
+    r = logrill.spark.run(spark, "field -1 | sum", [os.fsdecode(root)], glob="access-log*")
+    assert r.errors == [] and r.value == sum(range(50)) + sum(range(100, 150))
+
+
 def test_bytes_read_by_spark_equal_paths_opened_by_executors(spark, gen_tree):
     """The route for URIs executors cannot open (HDFS, object stores): Spark reads the
     bytes. Forced here on local files, it must answer the same."""

@@ -41,7 +41,7 @@ __all__ = [
     "lit", "query",
 ]
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 
 class InputErrors(LogrillError):
@@ -608,7 +608,7 @@ class Find:
     ``.open()`` reads them whatever their compression."""
 
     def __init__(self, roots: Sequence[str], globs: Sequence[str] = ()):
-        self.roots = [os.fspath(r) for r in roots]
+        self.roots = [os.fsdecode(r) for r in roots]
         self.globs = list(globs)
 
     def glob(self, *patterns: str) -> "Find":
@@ -630,12 +630,12 @@ class Opened:
 
 def find(*roots: PathLike) -> Find:
     """Walk directory trees (``gen_find``); a root that is a file is taken as it is."""
-    return Find([os.fspath(r) for r in roots] or ["."])
+    return Find([os.fsdecode(r) for r in roots] or ["."])
 
 
 def files(*paths: PathLike) -> Opened:
     """These files (or trees), opened."""
-    return Opened(_Files([os.fspath(p) for p in paths], []))
+    return Opened(_Files([os.fsdecode(p) for p in paths], []))
 
 
 def lines(source: Iterable[Union[str, bytes]]) -> Pipeline:
@@ -649,7 +649,7 @@ def query(text: str = "", paths: Optional[Sequence[PathLike]] = None, *,
     or trees whose files match ``glob``, as ``-g``), else without inputs (a sink, a ``tee``
     branch). Checked at once: a wrong pipeline raises :class:`QueryError` with the column."""
     globs = [glob] if isinstance(glob, str) else list(glob or [])
-    source = _Files([os.fspath(p) for p in paths], globs) if paths is not None else None
+    source = _Files([os.fsdecode(p) for p in paths], globs) if paths is not None else None
     p = Pipeline(source, (), {})
     if text.strip():
         p = p.stage(text)
@@ -693,8 +693,8 @@ def follow(*paths: PathLike, state: Optional[PathLike] = None, from_start: bool 
     on where the last run stopped, through rotations in between); ``from_start``: read
     what is there first; ``last``: the last N lines first; ``exit_on_idle``: stop after
     that many seconds without a new line."""
-    native = _native.Follower([os.fspath(p) for p in paths],
-                              state=os.fspath(state) if state is not None else None,
+    native = _native.Follower([os.fsdecode(p) for p in paths],
+                              state=os.fsdecode(state) if state is not None else None,
                               from_start=from_start, last=last, exit_on_idle=exit_on_idle,
                               text_as=text)
     return Follow(native)

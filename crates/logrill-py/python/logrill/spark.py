@@ -102,7 +102,7 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
             raise LogrillError("no inputs: give paths, or a pipeline made with query(text, paths)")
         paths, globs = list(src.roots), list(src.globs)
     else:
-        paths = [os.fspath(p) for p in paths]
+        paths = [os.fsdecode(p) for p in paths]
         globs = [glob] if isinstance(glob, str) else list(glob or [])
     if isinstance(pipeline, Pipeline):
         options = {**{k: v for k, v in pipeline._options.items() if k in _OPTIONS}, **options}
