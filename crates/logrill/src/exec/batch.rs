@@ -8,7 +8,7 @@
 //! search runs over megabytes instead of starting again on every line), so only the lines
 //! it keeps cost a step each; their numbers are counted from the line ends passed over.
 
-use crate::source::line_ends::LineEnds;
+use crate::source::line_ends::Lines;
 use crate::source::lines::trim_line_end;
 use crate::stage::Grep;
 
@@ -46,20 +46,15 @@ pub(crate) fn each_line<'b>(
             None
         }
         None => {
-            let (mut start, mut ends) = (0usize, 0u64);
-            for nl in LineEnds::new(bytes) {
-                // `bytes[nl]` is the `\n`: only a `\r` before it is left to look for.
-                let line = bytes.get(start..nl).unwrap_or_default();
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let mut lines = Lines::new(bytes);
+            let mut ahead = lines.next();
+            let mut ends = 0u64;
+            while let Some((start, line)) = ahead {
+                // The next line is found before this one goes through the plan, so that
+                // its end (a chain of dependent steps: the block's mask, its lowest bit,
+                // the byte before it) is ready when it is wanted rather than waited for.
+                ahead = lines.next();
                 if !each(number(ends), start, line) {
-                    return None;
-                }
-                start = nl + 1;
-                ends += 1;
-            }
-            // The last line, without a line end.
-            if start < bytes.len() {
-                if !each(number(ends), start, trim_line_end(&bytes[start..])) {
                     return None;
                 }
                 ends += 1;

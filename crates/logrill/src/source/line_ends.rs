@@ -45,6 +45,47 @@ impl Iterator for LineEnds<'_> {
     }
 }
 
+/// The lines of a batch, each with where it starts, without its line end (`\n`, and a
+/// `\r` before it); the last counts even without a line end.
+pub(crate) struct Lines<'a> {
+    ends: LineEnds<'a>,
+    /// Where the next line starts.
+    start: usize,
+}
+
+impl<'a> Lines<'a> {
+    #[inline]
+    pub(crate) fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            ends: LineEnds::new(bytes),
+            start: 0,
+        }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, &'a [u8])> {
+        let bytes = self.ends.bytes;
+        let start = self.start;
+        let line = match self.ends.next() {
+            Some(nl) => {
+                self.start = nl + 1;
+                // `bytes[nl]` is the `\n`: only a `\r` before it is left to look for.
+                bytes.get(start..nl).unwrap_or_default()
+            }
+            None if start < bytes.len() => {
+                self.start = bytes.len();
+                bytes.get(start..).unwrap_or_default()
+            }
+            None => return None,
+        };
+        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
+    }
+}
+
 /// The `\n` bytes of `bytes[at..at + 64]` (fewer at the end) as a mask.
 #[inline]
 fn block_mask(bytes: &[u8], at: usize) -> u64 {
@@ -118,6 +159,29 @@ mod tests {
                 let b = bytes(len, every, len as u64 * 31 + every);
                 let want: Vec<usize> = memchr::memchr_iter(b'\n', &b).collect();
                 let got: Vec<usize> = LineEnds::new(&b).collect();
+                assert_eq!(got, want, "len {len}, a line end every ~{every} bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn lines_are_those_of_a_naive_split() {
+        for len in (0..140).chain([1000, 4096 + 63]) {
+            for every in [1, 2, 7, 64, 190] {
+                let b = bytes(len, every, len as u64 * 17 + every);
+                let mut want = Vec::new();
+                let mut start = 0;
+                while start < b.len() {
+                    let end = b[start..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(b.len(), |i| start + i);
+                    let line = &b[start..end];
+                    want.push((start, line.strip_suffix(b"\r").unwrap_or(line).to_vec()));
+                    start = end + 1;
+                }
+                let got: Vec<(usize, Vec<u8>)> =
+                    Lines::new(&b).map(|(s, l)| (s, l.to_vec())).collect();
                 assert_eq!(got, want, "len {len}, a line end every ~{every} bytes");
             }
         }
