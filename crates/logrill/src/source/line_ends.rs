@@ -133,57 +133,46 @@ fn newlines(block: &[u8; 64]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    /// `len` bytes with a line end about every `every` bytes, from a fixed seed.
-    fn bytes(len: usize, every: u64, seed: u64) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                if x.is_multiple_of(every) {
-                    b'\n'
-                } else {
-                    // Bytes near `\n` and with the high bit, which a wrong compare mistakes.
-                    [b'\x0b', b'\x09', b'\r', 0x8a, b'a', 0xff][(x >> 8) as usize % 6]
-                }
-            })
-            .collect()
+    /// Bytes of which about one in `1 + others` is a `\n`; the others are bytes near `\n`
+    /// and bytes with the high bit, which a wrong compare would mistake for it.
+    fn batch(others: usize, len: usize) -> impl Strategy<Value = Vec<u8>> {
+        let mut pool = vec![b'\n'];
+        let near = [b'\x0b', b'\x09', b'\r', 0x8a, b'a', 0xff];
+        pool.extend((0..others).map(|i| near[i % near.len()]));
+        prop::collection::vec(prop::sample::select(pool), 0..len)
     }
 
-    #[test]
-    fn the_line_ends_memchr_finds() {
-        for len in (0..200).chain([255, 256, 257, 1000, 4096 + 63]) {
-            for every in [1, 2, 7, 64, 190, 100_000] {
-                let b = bytes(len, every, len as u64 * 31 + every);
-                let want: Vec<usize> = memchr::memchr_iter(b'\n', &b).collect();
-                let got: Vec<usize> = LineEnds::new(&b).collect();
-                assert_eq!(got, want, "len {len}, a line end every ~{every} bytes");
-            }
+    /// What a naive split gives: each line's start, and the line without `\n` or `\r\n`.
+    fn naive(b: &[u8]) -> Vec<(usize, Vec<u8>)> {
+        let mut want = Vec::new();
+        let mut start = 0;
+        while start < b.len() {
+            let end = b[start..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(b.len(), |i| start + i);
+            let line = &b[start..end];
+            want.push((start, line.strip_suffix(b"\r").unwrap_or(line).to_vec()));
+            start = end + 1;
         }
+        want
     }
 
-    #[test]
-    fn lines_are_those_of_a_naive_split() {
-        for len in (0..140).chain([1000, 4096 + 63]) {
-            for every in [1, 2, 7, 64, 190] {
-                let b = bytes(len, every, len as u64 * 17 + every);
-                let mut want = Vec::new();
-                let mut start = 0;
-                while start < b.len() {
-                    let end = b[start..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(b.len(), |i| start + i);
-                    let line = &b[start..end];
-                    want.push((start, line.strip_suffix(b"\r").unwrap_or(line).to_vec()));
-                    start = end + 1;
-                }
-                let got: Vec<(usize, Vec<u8>)> =
-                    Lines::new(&b).map(|(s, l)| (s, l.to_vec())).collect();
-                assert_eq!(got, want, "len {len}, a line end every ~{every} bytes");
-            }
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn the_line_ends_memchr_finds(b in prop_oneof![batch(1, 300), batch(6, 700), batch(200, 3000)]) {
+            let want: Vec<usize> = memchr::memchr_iter(b'\n', &b).collect();
+            prop_assert_eq!(LineEnds::new(&b).collect::<Vec<_>>(), want);
+        }
+
+        #[test]
+        fn lines_are_those_of_a_naive_split(b in prop_oneof![batch(1, 300), batch(6, 700), batch(200, 3000)]) {
+            let got: Vec<(usize, Vec<u8>)> = Lines::new(&b).map(|(s, l)| (s, l.to_vec())).collect();
+            prop_assert_eq!(got, naive(&b));
         }
     }
 
