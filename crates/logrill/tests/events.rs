@@ -192,3 +192,34 @@ fn a_line_sent_to_a_plan_sink_is_one_line() {
     }
     assert_eq!(s.close().unwrap().value, ["1:GET /a", "3:GET /c"]);
 }
+
+/// Line numbers past the first batch of lines: the reader takes the batch loop's count of
+/// each batch's lines instead of counting them again, so a miscount would shift every
+/// later number. A file of several batches (the reader's buffer is 256 KiB), some lines
+/// ending in `\r\n`, the last without a line end: every value carries the number it has
+/// in the file.
+#[test]
+fn line_numbers_hold_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.log");
+    let n: usize = 40_000;
+    let mut text = String::new();
+    for i in 0..n {
+        let end = match i {
+            _ if i == n - 1 => "",
+            _ if i.is_multiple_of(7) => "\r\n",
+            _ => "\n",
+        };
+        text.push_str(&format!("id{i} {}{end}", "x".repeat(i % 23)));
+    }
+    assert!(text.len() > 3 * 256 * 1024, "several batches");
+    std::fs::write(&path, &text).unwrap();
+    let report = logrill::Pipeline::new(files(vec![path]))
+        .threads(1)
+        .field(1)
+        .run_into(first(usize::MAX))
+        .unwrap();
+    let want: Vec<String> = (0..n).map(|i| format!("{}:id{i}", i + 1)).collect();
+    assert_eq!(report.value.len(), want.len());
+    assert_eq!(report.value, want);
+}

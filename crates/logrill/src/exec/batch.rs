@@ -8,8 +8,7 @@
 //! search runs over megabytes instead of starting again on every line), so only the lines
 //! it keeps cost a step each; their numbers are counted from the line ends passed over.
 
-use memchr::memchr;
-
+use crate::source::line_ends::Lines;
 use crate::source::lines::trim_line_end;
 use crate::stage::Grep;
 
@@ -18,13 +17,17 @@ use crate::stage::Grep;
 /// line, or, with a leading `grep`, the lines it keeps. `start` is where the line begins in
 /// `bytes`; `line_no` counts from `first_line`, the number of the first line (0: unknown,
 /// and every line is numbered 0). `each` says whether to go on.
+///
+/// Returns how many lines `bytes` holds when every one was walked (no `grep`, `each` never
+/// said stop), for the reader to take rather than count them again
+/// ([`crate::source::LineReader::walked`]).
 #[inline]
 pub(crate) fn each_line<'b>(
     grep: Option<&Grep>,
     bytes: &'b [u8],
     first_line: u64,
     mut each: impl FnMut(u64, usize, &'b [u8]) -> bool,
-) {
+) -> Option<u64> {
     let number = |ends: u64| {
         if first_line == 0 {
             0
@@ -40,17 +43,23 @@ pub(crate) fn each_line<'b>(
                 counted_to = start;
                 each(number(ends), start, line)
             });
+            None
         }
         None => {
-            let (mut start, mut ends) = (0usize, 0u64);
-            while start < bytes.len() {
-                let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
-                if !each(number(ends), start, trim_line_end(&bytes[start..end])) {
-                    return;
+            let mut lines = Lines::new(bytes);
+            let mut ahead = lines.next();
+            let mut ends = 0u64;
+            while let Some((start, line)) = ahead {
+                // The next line is found before this one goes through the plan, so that
+                // its end (a chain of dependent steps: the block's mask, its lowest bit,
+                // the byte before it) is ready when it is wanted rather than waited for.
+                ahead = lines.next();
+                if !each(number(ends), start, line) {
+                    return None;
                 }
-                start = end;
                 ends += 1;
             }
+            Some(ends)
         }
     }
 }
@@ -98,6 +107,21 @@ mod tests {
         // Unknown numbers stay unknown.
         let got = kept(Some("x"), b"no\nx2\n", 0);
         assert_eq!(got, [(0, 3, "x2".to_string())]);
+    }
+
+    #[test]
+    fn the_count_of_every_line_walked_is_returned() {
+        let every = |bytes: &[u8]| each_line(None, bytes, 1, |_, _, _| true);
+        // Line ends counted independently: the `\n`s, and a last line without one.
+        for bytes in [&b""[..], b"\n", b"a", b"a\n", b"a\r\n\nb", b"\n\n\n"] {
+            let ends = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            let want = ends + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
+            assert_eq!(every(bytes), Some(want), "{bytes:?}");
+        }
+        // Not when it stopped early, nor with a grep (it counts only up to kept lines).
+        assert_eq!(each_line(None, b"a\nb\n", 1, |_, _, _| false), None);
+        let grep = Grep::new("a", GrepOptions::default()).unwrap();
+        assert_eq!(each_line(Some(&grep), b"a\nb\n", 1, |_, _, _| true), None);
     }
 
     #[test]

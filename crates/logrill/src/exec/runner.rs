@@ -78,7 +78,7 @@ impl<'o> Runner<'o> {
             // The leading grep, if any, is lent to the batch loop while the plan runs.
             let grep = self.compiled.batch_grep.take();
             let mut flow = Ok(Flow::Go);
-            super::batch::each_line(
+            let walked = super::batch::each_line(
                 grep.as_ref(),
                 batch.as_bytes(),
                 batch.first_line(),
@@ -95,6 +95,9 @@ impl<'o> Runner<'o> {
             );
             self.compiled.batch_grep = grep;
             self.scratch = scratch.recycle();
+            if let Some(lines) = walked {
+                reader.walked(lines);
+            }
             if flow? == Flow::Stop {
                 return Ok(Flow::Stop);
             }

@@ -42,6 +42,12 @@ pub struct LineReader<R> {
     /// `buf[start..searched]` is known to hold no newline: a long line arriving in small
     /// reads is searched once, not again from its start after every read.
     searched: usize,
+    /// Where in `buf` the last batch handed out lies, its lines not yet added to `lines`:
+    /// counted when the reader next moves on, unless its consumer said how many it walked
+    /// ([`LineReader::walked`]), which spares a second pass over the batch's bytes.
+    uncounted: Option<std::ops::Range<usize>>,
+    /// The count the consumer of the last batch gave.
+    told: Option<u64>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -63,6 +69,8 @@ impl<R: Read> LineReader<R> {
             skipping: false,
             too_long: Vec::new(),
             searched: 0,
+            uncounted: None,
+            told: None,
         }
     }
 
@@ -86,7 +94,45 @@ impl<R: Read> LineReader<R> {
 
     /// How many lines have been handed out.
     pub fn lines_read(&self) -> u64 {
-        self.lines
+        match &self.uncounted {
+            Some(range) => {
+                self.lines
+                    + self
+                        .told
+                        .unwrap_or_else(|| count_lines(&self.buf[range.clone()]))
+            }
+            None => self.lines,
+        }
+    }
+
+    /// The consumer of the last batch walked every one of its lines and counted `lines`:
+    /// the reader takes that number instead of counting the batch's line ends in a pass of
+    /// its own. Only for a count of every line ([`Batch::len`]); a wrong one would shift
+    /// every later line number (debug builds check it).
+    pub fn walked(&mut self, lines: u64) {
+        if self.uncounted.is_some() {
+            self.told = Some(lines);
+        }
+    }
+
+    /// Add the last batch's lines to the count, before anything reads or numbers lines.
+    #[inline]
+    fn settle(&mut self) {
+        let Some(range) = self.uncounted.take() else {
+            return;
+        };
+        let n = match self.told.take() {
+            Some(n) => {
+                debug_assert_eq!(
+                    n,
+                    count_lines(&self.buf[range]),
+                    "a batch's lines miscounted"
+                );
+                n
+            }
+            None => count_lines(&self.buf[range]),
+        };
+        self.lines += n;
     }
 
     /// The underlying reader.
@@ -96,6 +142,7 @@ impl<R: Read> LineReader<R> {
 
     /// The next batch of complete lines, `None` at the end.
     pub fn next_batch(&mut self) -> io::Result<Option<Batch<'_>>> {
+        self.settle();
         loop {
             let from_here = self.searched.max(self.start);
             if let Some(last_nl) = memrchr(b'\n', &self.buf[from_here..self.end]) {
@@ -121,6 +168,7 @@ impl<R: Read> LineReader<R> {
     /// The next line, without its line end; `None` at the end. A lending iterator: the
     /// line borrows the reader's buffer until the next call.
     pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
+        self.settle();
         loop {
             let from_here = self.searched.max(self.start);
             if let Some(nl) = memchr(b'\n', &self.buf[from_here..self.end]) {
@@ -156,20 +204,13 @@ impl<R: Read> LineReader<R> {
         Ok(())
     }
 
+    /// The batch `buf[from..to]`, its lines counted later (see [`LineReader::settle`]).
     fn hand_out(&mut self, from: usize, to: usize) -> Batch<'_> {
-        let bytes = &self.buf[from..to];
-        let first_line = self.lines + 1;
-        let n = memchr::memchr_iter(b'\n', bytes).count() as u64;
-        let n = if bytes.last() == Some(&b'\n') {
-            n
-        } else {
-            n + 1
-        };
-        self.lines += n;
+        self.uncounted = Some(from..to);
+        self.told = None;
         Batch {
-            bytes,
-            first_line,
-            count: n,
+            bytes: &self.buf[from..to],
+            first_line: self.lines + 1,
         }
     }
 
@@ -242,6 +283,15 @@ impl<R> LineReader<R> {
     }
 }
 
+/// The lines in `bytes`: its line ends, and one more for a last line without one.
+fn count_lines(bytes: &[u8]) -> u64 {
+    let n = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    match bytes.last() {
+        Some(&b'\n') | None => n,
+        Some(_) => n + 1,
+    }
+}
+
 /// Strip the `\n` and a `\r` before it.
 #[inline]
 pub fn trim_line_end(line: &[u8]) -> &[u8] {
@@ -254,7 +304,6 @@ pub fn trim_line_end(line: &[u8]) -> &[u8] {
 pub struct Batch<'a> {
     bytes: &'a [u8],
     first_line: u64,
-    count: u64,
 }
 
 impl<'a> Batch<'a> {
@@ -268,14 +317,14 @@ impl<'a> Batch<'a> {
         self.first_line
     }
 
-    /// How many lines the batch holds.
+    /// How many lines the batch holds (counted on each call).
     pub fn len(&self) -> u64 {
-        self.count
+        count_lines(self.bytes)
     }
 
     /// Whether the batch holds no line (never true for a batch a reader hands out).
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.bytes.is_empty()
     }
 
     /// The lines, without line ends.
@@ -466,6 +515,32 @@ mod tests {
             assert_eq!(numbers, vec![1, 3, 5], "step {step}");
             assert_eq!(r.take_too_long(), vec![2, 4, 6], "step {step}");
             assert!(r.buf.len() <= 128, "buffer grew to {}", r.buf.len());
+        }
+    }
+
+    /// A consumer that says how many lines it walked spares the reader its count; the
+    /// numbers are those the reader counts itself, and those of a naive split.
+    #[test]
+    fn a_walked_count_numbers_lines_as_the_readers_own() {
+        let data = b"a\r\nb\n\nlonger line here\nx\ny\nlast";
+        let want_total = naive(data).len() as u64;
+        for cap in [1, 3, 8, 4096] {
+            let numbers = |tell: bool| {
+                let mut r = LineReader::with_capacity(cap, Cursor::new(&data[..]));
+                let mut firsts = Vec::new();
+                while let Some(b) = r.next_batch().unwrap() {
+                    firsts.push(b.first_line());
+                    let walked = b.lines().count() as u64;
+                    // The batch not yet counted is in the lines read.
+                    assert_eq!(r.lines_read(), firsts[firsts.len() - 1] - 1 + walked);
+                    if tell {
+                        r.walked(walked);
+                    }
+                }
+                assert_eq!(r.lines_read(), want_total, "cap {cap}");
+                firsts
+            };
+            assert_eq!(numbers(true), numbers(false), "cap {cap}");
         }
     }
 

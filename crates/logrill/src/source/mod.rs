@@ -13,6 +13,7 @@ mod files;
 pub mod find;
 pub mod follow;
 pub mod gzindex;
+pub(crate) mod line_ends;
 pub mod lines;
 pub mod open;
 pub mod pieces;
