@@ -430,15 +430,23 @@ fn first_in_blocks(
     if at >= s.len() {
         return None;
     }
-    let base = s.len().checked_sub(16);
-    match base.and_then(|b| s.get(b..).map(|t| (b, t))) {
-        Some((base, tail)) => {
-            let block = <&[u8; 16]>::try_from(tail).ok()?;
-            let m = hits(block) >> (at - base);
+    match last_block(s, at) {
+        Some((block, skip)) => {
+            let m = hits(block) >> skip;
             (m != 0).then(|| at + m.trailing_zeros() as usize)
         }
         None => s.get(at..)?.iter().position(|&b| hit(b)).map(|k| at + k),
     }
+}
+
+/// The line's last 16 bytes and how many of them come before `at` (to be shifted out of
+/// their bitmaps), when the line is a block long or more and `at` is in them: the end of
+/// a line read a block at a time without a byte-at-a-time loop.
+#[inline(always)]
+fn last_block(s: &[u8], at: usize) -> Option<(&[u8; 16], usize)> {
+    let last = s.len().checked_sub(16)?;
+    let block = <&[u8; 16]>::try_from(s.get(last..)?).ok()?;
+    Some((block, at.checked_sub(last)?))
 }
 
 /// Whether the rest of `s` from `i` holds no `\` and an even number of `"`: then no quoted
@@ -462,12 +470,11 @@ fn quotes_paired_plainly(s: &[u8], i: usize) -> bool {
     if at < s.len() {
         // The last bytes: the line's last block with the bits already counted shifted
         // out, or a byte at a time in a line shorter than a block.
-        let last = s.len().checked_sub(16);
-        match last.and_then(|l| Some((l, <&[u8; 16]>::try_from(s.get(l..)?).ok()?))) {
-            Some((last, block)) => {
+        match last_block(s, at) {
+            Some((block, skip)) => {
                 let (q, b) = quotes_and_backslashes(block);
-                quotes ^= q >> (at - last);
-                backslashes |= b >> (at - last);
+                quotes ^= q >> skip;
+                backslashes |= b >> skip;
             }
             None => {
                 for &c in s.get(at..).unwrap_or_default() {
