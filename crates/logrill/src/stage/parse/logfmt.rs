@@ -394,6 +394,7 @@ fn quote_from(s: &[u8], i: usize) -> Option<usize> {
 /// not yet searched shifted out) rather than a byte at a time; lines shorter than a block
 /// a byte at a time.
 #[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the searches' SSE2 form only
 fn first_in_blocks(
     s: &[u8],
     i: usize,
