@@ -22,16 +22,22 @@ use std::borrow::Cow;
 use super::json::plain_number_value;
 use super::json_skim::{Layout, Want};
 use super::record::Record;
-use super::scan::{low_or, quote_or_backslash, same};
+#[cfg(not(target_arch = "x86_64"))]
+use super::scan::quote_or_backslash;
+use super::scan::{low_or, same};
 use super::value::Value;
 use super::{ParseFailure, Reason};
 
 /// A bare value as [`Value::infer`] reads it, with plain numbers (`4.293`, `200`: the
 /// common case in logs) converted by the JSON reader's one-pass conversion, which gives
 /// the same value as `str::parse` (the general way cost a UTF-8 check and `dec2flt`, about
-/// 14% of `parse logfmt | count, sum latency_ms by service`).
+/// 14% of `parse logfmt | count, sum latency_ms by service`). A value that does not start
+/// as a number does (`-` or a digit), `info` or `billing`, is text without either reading.
 #[inline]
 fn bare_value(t: &[u8]) -> Value<'_> {
+    if !matches!(t.first(), Some(b'-' | b'0'..=b'9')) {
+        return Value::borrowed(t);
+    }
     match plain_number_value(t, 0) {
         Some((v, end)) if end == t.len() => v,
         _ => Value::infer(t),
@@ -259,10 +265,9 @@ fn parse_pairs<'a>(
             let vstart = i;
             let mut escaped = false;
             loop {
-                match quote_or_backslash(&s[i..]) {
+                match string_end(s, i) {
                     None => return Err(fail(LogfmtError::UnterminatedQuote, open)),
-                    Some(off) => {
-                        let q = i + off;
+                    Some(q) => {
                         if s[q] == b'\\' {
                             escaped = true;
                             i = q + 2;
@@ -294,7 +299,7 @@ fn parse_pairs<'a>(
             // A bare value ends at a blank; a `"` in it is an error; other control bytes
             // belong to it.
             loop {
-                i = low_or(s, i, b'"', b'"');
+                i = bare_end(s, i);
                 match s.get(i) {
                     Some(b'"') => return Err(fail(LogfmtError::Syntax, i)),
                     Some(&c) if !blank(c) => i += 1,
@@ -319,18 +324,20 @@ fn parse_pairs<'a>(
 /// line cut short by a writer that crashed mid-value is refused). A `"` opens a quoted
 /// value wherever it is; a `\` inside one escapes the next byte.
 fn quotes_closed(s: &[u8], mut i: usize) -> Result<(), ParseFailure> {
+    if quotes_paired_plainly(s, i) {
+        return Ok(());
+    }
     let open_at = |open| ParseFailure {
         reason: Reason::Logfmt(LogfmtError::UnterminatedQuote),
         offset: open,
     };
-    while let Some(q) = memchr::memchr(b'"', &s[i..]) {
-        let open = i + q;
+    while let Some(open) = quote_from(s, i) {
         i = open + 1;
         loop {
-            let Some(off) = quote_or_backslash(&s[i..]) else {
+            let Some(q) = string_end(s, i) else {
                 return Err(open_at(open));
             };
-            i += off + 1;
+            i = q + 1;
             if s[i - 1] == b'"' {
                 break;
             }
@@ -341,6 +348,215 @@ fn quotes_closed(s: &[u8], mut i: usize) -> Result<(), ParseFailure> {
         }
     }
     Ok(())
+}
+
+/// The first position at or after `i` of a byte that ends a bare value: a blank or other
+/// control byte (`b' '` or below) or a `"`; `s.len()` if none. Sixteen bytes at a time
+/// ([`first_in_blocks`]): a value is mostly one block, where [`low_or`]'s eight-byte words
+/// take two or more.
+#[inline(always)]
+fn bare_end(s: &[u8], i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        first_in_blocks(s, i, sse2::low_or_quote, |b| b <= b' ' || b == b'"').unwrap_or(s.len())
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    low_or(s, i, b'"', b'"')
+}
+
+/// The first `"` or `\` at or after `i`: where a quoted value's text ends or has an
+/// escape. As [`bare_end`], two blocks at a time (a `msg` is mostly 17 to 32 bytes).
+#[inline(always)]
+fn string_end(s: &[u8], i: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        first_in_blocks(s, i, sse2::quote_or_backslash, |b| b == b'"' || b == b'\\')
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    quote_or_backslash(s.get(i..)?).map(|k| i + k)
+}
+
+/// The first `"` at or after `i`. Sixteen bytes at a time, inline: the rest of a line
+/// after the last key read is tens of bytes, where a call to `memchr` costs its set-up.
+#[inline(always)]
+fn quote_from(s: &[u8], i: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        first_in_blocks(s, i, sse2::quote, |b| b == b'"')
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    memchr::memchr(b'"', s.get(i..)?).map(|k| i + k)
+}
+
+/// The first position at or after `i` of a byte that `hits` marks (one bit per byte of a
+/// 16-byte block) and `hit` says yes to (the same test, a byte at a time). Whole blocks
+/// from `i`, then the last 16 bytes of the line (overlapping, the bits before the bytes
+/// not yet searched shifted out) rather than a byte at a time; lines shorter than a block
+/// a byte at a time.
+#[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the searches' SSE2 form only
+fn first_in_blocks(
+    s: &[u8],
+    i: usize,
+    hits: impl Fn(&[u8; 16]) -> u32,
+    hit: impl Fn(u8) -> bool,
+) -> Option<usize> {
+    let mut at = i;
+    // Two blocks at a time while there are: a `ts` or a `msg` value of 17 to 32 bytes is
+    // then one step, not one or two by its length (a branch mispredicted on every other
+    // line).
+    while let Some(pair) = s.get(at..at + 32) {
+        let (Ok(a), Ok(b)) = (
+            <&[u8; 16]>::try_from(&pair[..16]),
+            <&[u8; 16]>::try_from(&pair[16..]),
+        ) else {
+            break;
+        };
+        let m = hits(a) | hits(b) << 16;
+        if m != 0 {
+            return Some(at + m.trailing_zeros() as usize);
+        }
+        at += 32;
+    }
+    while let Some(block) = s.get(at..at + 16) {
+        let Ok(block) = <&[u8; 16]>::try_from(block) else {
+            break;
+        };
+        let m = hits(block);
+        if m != 0 {
+            return Some(at + m.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    if at >= s.len() {
+        return None;
+    }
+    match last_block(s, at) {
+        Some((block, skip)) => {
+            let m = hits(block) >> skip;
+            (m != 0).then(|| at + m.trailing_zeros() as usize)
+        }
+        None => s.get(at..)?.iter().position(|&b| hit(b)).map(|k| at + k),
+    }
+}
+
+/// The line's last 16 bytes and how many of them come before `at` (to be shifted out of
+/// their bitmaps), when the line is a block long or more and `at` is in them: the end of
+/// a line read a block at a time without a byte-at-a-time loop.
+#[inline(always)]
+fn last_block(s: &[u8], at: usize) -> Option<(&[u8; 16], usize)> {
+    let last = s.len().checked_sub(16)?;
+    let block = <&[u8; 16]>::try_from(s.get(last..)?).ok()?;
+    Some((block, at.checked_sub(last)?))
+}
+
+/// Whether the rest of `s` from `i` holds no `\` and an even number of `"`: then no quoted
+/// value is left open there (each `"` closes the one before it), what [`quotes_closed`]
+/// otherwise finds quote by quote (and where it is not so, where). One pass sixteen bytes
+/// at a time, with no branch for each quote: the parity of the quotes is that of the
+/// blocks' bitmaps XORed together, counted once.
+#[inline(always)]
+fn quotes_paired_plainly(s: &[u8], i: usize) -> bool {
+    let (mut quotes, mut backslashes) = (0u32, 0u32);
+    let mut at = i;
+    while let Some(block) = s.get(at..at + 16) {
+        let Ok(block) = <&[u8; 16]>::try_from(block) else {
+            break;
+        };
+        let (q, b) = quotes_and_backslashes(block);
+        quotes ^= q;
+        backslashes |= b;
+        at += 16;
+    }
+    if at < s.len() {
+        // The last bytes: the line's last block with the bits already counted shifted
+        // out, or a byte at a time in a line shorter than a block.
+        match last_block(s, at) {
+            Some((block, skip)) => {
+                let (q, b) = quotes_and_backslashes(block);
+                quotes ^= q >> skip;
+                backslashes |= b >> skip;
+            }
+            None => {
+                for &c in s.get(at..).unwrap_or_default() {
+                    quotes ^= u32::from(c == b'"');
+                    backslashes |= u32::from(c == b'\\');
+                }
+            }
+        }
+    }
+    backslashes == 0 && quotes.count_ones() % 2 == 0
+}
+
+/// The bitmaps (one bit per byte) of the `"` and the `\` of a block.
+#[inline(always)]
+fn quotes_and_backslashes(block: &[u8; 16]) -> (u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::quotes_and_backslashes(block)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (mut q, mut b) = (0, 0);
+        for (k, &c) in block.iter().enumerate() {
+            q |= u32::from(c == b'"') << k;
+            b |= u32::from(c == b'\\') << k;
+        }
+        (q, b)
+    }
+}
+
+/// The 16-byte tests of [`bare_end`], [`quote_from`] and [`quotes_paired_plainly`] (SSE2:
+/// every x86-64 has it).
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+
+    /// One bit per byte that is `b' '` or below, or `"`.
+    #[inline(always)]
+    pub(super) fn low_or_quote(block: &[u8; 16]) -> u32 {
+        // SAFETY: SSE2 is part of x86-64's baseline; `block` is 16 readable bytes and
+        // the load needs no alignment.
+        unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+            // Unsigned `v <= 0x20`: the minimum of the two is `v` itself.
+            let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+            let q = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            _mm_movemask_epi8(_mm_or_si128(low, q)) as u32
+        }
+    }
+
+    /// One bit per byte that is `"`.
+    #[inline(always)]
+    pub(super) fn quote(block: &[u8; 16]) -> u32 {
+        // SAFETY: as in `low_or_quote`.
+        unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))) as u32
+        }
+    }
+
+    /// One bit per byte that is `"` or `\`.
+    #[inline(always)]
+    pub(super) fn quote_or_backslash(block: &[u8; 16]) -> u32 {
+        let (q, b) = quotes_and_backslashes(block);
+        q | b
+    }
+
+    /// One bit per byte that is `"`, and one per byte that is `\`.
+    #[inline(always)]
+    pub(super) fn quotes_and_backslashes(block: &[u8; 16]) -> (u32, u32) {
+        // SAFETY: as in `low_or_quote`.
+        unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+            let q = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let b = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            (_mm_movemask_epi8(q) as u32, _mm_movemask_epi8(b) as u32)
+        }
+    }
 }
 
 /// Undo Go's `strconv.Quote` escapes (the quotes already removed). Unknown escapes keep
@@ -444,6 +660,88 @@ mod tests {
             numbers += usize::from(same(&t));
         }
         assert!(numbers > 100_000, "{numbers}");
+        for word in [
+            "", "info", "billing", "x1", "+1", ".5", "e3", "-", "-x", "true", "é",
+        ] {
+            assert!(!same(word.as_bytes()), "{word}");
+        }
+    }
+
+    /// The block searches find what a byte-at-a-time search finds, from every start, in
+    /// lines of 0 to 80 bytes (shorter than a block, pairs of blocks, whole blocks, a last
+    /// block overlapping the one before) with the bytes they stop at anywhere.
+    #[test]
+    fn block_searches_agree_with_a_byte_at_a_time_search() {
+        let mut next = crate::stage::parse::xorshift(0x3C6E_F372_FE94_F82B);
+        let alphabet = b"ab=.\"\\ \t\x01\x7f\xc3\xa9\x20\x21";
+        let mut hits = [0, 0];
+        for _ in 0..20_000 {
+            let len = (next() % 81) as usize;
+            let line: Vec<u8> = (0..len)
+                .map(|_| {
+                    if next().is_multiple_of(6) {
+                        alphabet[(next() % alphabet.len() as u64) as usize]
+                    } else {
+                        b'a' + (next() % 26) as u8
+                    }
+                })
+                .collect();
+            for i in 0..=len {
+                let ends = |b: u8| b <= b' ' || b == b'"';
+                let want = line[i..]
+                    .iter()
+                    .position(|&b| ends(b))
+                    .map_or(len, |k| i + k);
+                assert_eq!(bare_end(&line, i), want, "{line:?} from {i}");
+                let want = line[i..].iter().position(|&b| b == b'"' || b == b'\\');
+                assert_eq!(string_end(&line, i), want.map(|k| i + k), "{line:?} {i}");
+                let want = line[i..].iter().position(|&b| b == b'"').map(|k| i + k);
+                assert_eq!(quote_from(&line, i), want, "{line:?} from {i}");
+                hits[usize::from(want.is_some())] += 1;
+            }
+        }
+        assert!(hits[0] > 10_000 && hits[1] > 10_000, "{hits:?}");
+    }
+
+    /// The check of the rest of a line refuses what a byte-at-a-time reading of its
+    /// quotes refuses (a `"` opens a value wherever it is, a `\` in one escapes the next
+    /// byte), at the same opening quote: from every start of lines of 0 to 60 bytes with
+    /// quotes and backslashes anywhere, few or many.
+    #[test]
+    fn the_rest_is_refused_where_a_quote_is_left_open() {
+        let left_open = |s: &[u8], i: usize| {
+            let (mut open, mut k) = (None, i);
+            while k < s.len() {
+                match (open, s[k]) {
+                    (None, b'"') => open = Some(k),
+                    (Some(_), b'"') => open = None,
+                    (Some(_), b'\\') => k += 1,
+                    _ => {}
+                }
+                k += 1;
+            }
+            open
+        };
+        let mut next = crate::stage::parse::xorshift(0xA54F_F53A_5F1D_36F1);
+        let mut seen = [0, 0];
+        for _ in 0..20_000 {
+            let len = (next() % 61) as usize;
+            let rare = 2 + next() % 20;
+            let line: Vec<u8> = (0..len)
+                .map(|_| match next() % rare {
+                    0 => b'"',
+                    1 => b'\\',
+                    _ => b"a =x"[(next() % 4) as usize],
+                })
+                .collect();
+            for i in 0..=len {
+                let got = quotes_closed(&line, i).map_err(|f| f.offset);
+                let want = left_open(&line, i).map_or(Ok(()), Err);
+                assert_eq!(got, want, "{:?} from {i}", String::from_utf8_lossy(&line));
+                seen[usize::from(want.is_err())] += 1;
+            }
+        }
+        assert!(seen[0] > 50_000 && seen[1] > 50_000, "{seen:?}");
     }
 
     fn parse(line: &str) -> Result<Vec<(String, Value<'_>)>, LogfmtError> {
