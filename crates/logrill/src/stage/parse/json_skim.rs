@@ -365,9 +365,12 @@ impl<'a> Skimmer<'a, '_, '_> {
     }
 
     /// After the last selected member (at `i`, inside `depth` objects: the line's and
-    /// those entered): where the line's object closes.
+    /// those entered): where the line's object closes (checked first as closing at the
+    /// line's last byte, [`Closer::close_at_end`]).
     fn rest(&self, i: usize, depth: u32) -> R<usize> {
-        self.skip_nested(i, depth)
+        self.closer
+            .close_at_end(self.s, i, depth)
+            .or_else(|at| self.fail(at))
     }
 }
 
