@@ -44,18 +44,25 @@ struct Slot {
     /// The key's length (at most 14).
     len: u8,
     want: Want,
-    /// `,"`, the key, `":`: the pattern of [`Layout::recall_after`] (JSON keys of at most
-    /// 12 bytes), and its mask (zero: not remembered).
-    after: u128,
-    after_mask: u128,
+}
+
+/// `,"`, a slot's key, `":`: the pattern of [`Layout::recall_after`] (JSON keys of at most
+/// 12 bytes), and its mask (zero: not remembered). Apart from the slots, which logfmt
+/// shares, so that its slots stay as small as they were.
+#[derive(Debug, Clone, Copy, Default)]
+struct After {
+    pattern: u128,
+    mask: u128,
 }
 
 /// See the module's comment. Made anew (empty) whenever the selected names change.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Layout {
-    /// Boxed: 1280 bytes inline would make every parser enum that holds a JSON parser as
+    /// Boxed: 768 bytes inline would make every parser enum that holds a JSON parser as
     /// large.
     slots: Box<[Slot; SLOTS]>,
+    /// The slots' keys with the `,"` before them (JSON's members after the first).
+    after: Box<[After; SLOTS]>,
 }
 
 impl Layout {
@@ -76,10 +83,11 @@ impl Layout {
     /// the key's length and what it means (the key starts at `i + 2`).
     #[inline(always)]
     pub(crate) fn recall_after(&self, j: usize, s: &[u8], i: usize) -> Option<(usize, Want)> {
-        let slot = self.slots.get(j)?;
+        let after = self.after.get(j)?;
         let bytes: [u8; 16] = s.get(i..i.wrapping_add(16))?.try_into().ok()?;
         let here = u128::from_le_bytes(bytes);
-        (slot.after_mask != 0 && (here ^ slot.after) & slot.after_mask == 0)
+        let slot = &self.slots[j];
+        (after.mask != 0 && (here ^ after.pattern) & after.mask == 0)
             .then_some((usize::from(slot.len), slot.want))
     }
 
@@ -92,21 +100,27 @@ impl Layout {
     #[inline]
     pub(crate) fn remember(&mut self, j: usize, key: &[u8], glued: bool, want: Want) {
         self.remember_ended(j, key, glued.then_some(b"\":"), want);
-        if let (Some(slot), true) = (self.slots.get_mut(j), glued && key.len() + 4 <= 16) {
-            let (after, after_mask) = pattern(&[b",\"", key, b"\":"]);
-            slot.after = after;
-            slot.after_mask = after_mask;
+        if let Some(after) = self.after.get_mut(j) {
+            *after = match glued && key.len() + 4 <= 16 {
+                true => {
+                    let (pattern, mask) = pattern(&[b",\"", key, b"\":"]);
+                    After { pattern, mask }
+                }
+                false => After::default(),
+            };
         }
     }
 
     /// [`Layout::remember`] for any text whose end is found by a search that `end` stops
     /// (logfmt's `key=`: the key, then `=`): `key` then `end` are compared at the next
-    /// line's pair `j`. `None`, or more than 16 bytes: the slot is emptied.
+    /// line's pair `j`. `None`, or more than 16 bytes: the slot is emptied. The slot's
+    /// [`Layout::recall_after`] pattern is forgotten (only [`Layout::remember`] makes one).
     #[inline]
     pub(crate) fn remember_ended(&mut self, j: usize, key: &[u8], end: Option<&[u8]>, want: Want) {
-        let Some(slot) = self.slots.get_mut(j) else {
+        let (Some(slot), Some(after)) = (self.slots.get_mut(j), self.after.get_mut(j)) else {
             return;
         };
+        *after = After::default();
         let Some(end) = end.filter(|end| key.len() + end.len() <= 16) else {
             slot.mask = 0;
             return;
@@ -117,8 +131,6 @@ impl Layout {
             mask,
             len: key.len() as u8,
             want,
-            after: 0,
-            after_mask: 0,
         };
     }
 }
