@@ -71,6 +71,22 @@ impl Closer {
         }
         close_of_value(s, i, depth, false)
     }
+
+    /// [`Closer::close`] for the rest of a line whose last byte should close the value
+    /// (the fast path's check after the last member read): the same answer, found
+    /// without walking the brackets one by one when the rest is, outside strings, pairs
+    /// of brackets one deep (`{…}`, `[…]`) and then that last byte, as in log lines.
+    #[inline]
+    pub(crate) fn close_at_end(self, s: &[u8], i: usize, depth: u32) -> Result<usize, usize> {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide && depth == 1 {
+            // SAFETY: as in `close`.
+            if unsafe { wide::pairs_then_last(s, i) } {
+                return Ok(s.len());
+            }
+        }
+        self.close(s, i, depth)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -106,6 +122,8 @@ fn escaped_bytes(backslash: u64, carry: &mut u64) -> u64 {
 
 #[cfg(target_arch = "x86_64")]
 mod wide {
+    //! See the module's comment; [`pairs_then_last`] is the check of a line's rest that
+    //! needs no walk over its brackets.
     use super::escaped_bytes;
     use crate::stage::parse::scan::walk_brackets;
     use std::arch::x86_64::{
@@ -151,6 +169,95 @@ mod wide {
     fn prefix_xor(m: u64) -> u64 {
         let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, m as i64), _mm_set1_epi8(-1), 0);
         _mm_cvtsi128_si64(product) as u64
+    }
+
+    /// Whether from `i`, inside one open bracket, the bytes of `s` up to its last hold
+    /// outside strings only pairs of brackets one deep (an opening one then a closing
+    /// one, kinds not matched) and the last byte closes: then the value closes exactly
+    /// there, `close(s, i, 1) == Ok(s.len())` (the same rules: strings stepped over, a `\`
+    /// escaping the next byte). `false` says nothing (deeper nesting, a line cut short,
+    /// more than 192 bytes, a line shorter than the blocks): [`close`] answers then.
+    ///
+    /// Why: the rest is taken in one to three blocks by its length (the last one the
+    /// line's last 64 bytes, those seen before masked off), and the brackets checked all at
+    /// once, without the branches of [`close`]'s walk, whose count per line varies with
+    /// the lengths of the values: the pairs are the brackets' own "strings" (the prefix
+    /// XOR of the brackets, as for the quotes, is one at each opening bracket and zero at
+    /// each closing one exactly when they alternate).
+    ///
+    /// # Safety
+    /// The processor must have AVX2, PCLMULQDQ and POPCNT.
+    #[target_feature(enable = "avx2,pclmulqdq,popcnt")]
+    pub(super) unsafe fn pairs_then_last(s: &[u8], i: usize) -> bool {
+        let rest = s.len().saturating_sub(i);
+        if rest == 0 {
+            return false;
+        }
+        if rest <= 128 && s.len() >= 128 {
+            // Two blocks whatever the rest's length, so that the choice does not depend
+            // on it line by line.
+            return pairs_then_last_in::<2, true>(s, i);
+        }
+        match rest.div_ceil(64) {
+            1 => pairs_then_last_in::<1, false>(s, i),
+            2 => pairs_then_last_in::<2, false>(s, i),
+            3 => pairs_then_last_in::<3, false>(s, i),
+            4 => pairs_then_last_in::<4, false>(s, i),
+            _ => false,
+        }
+    }
+
+    /// [`pairs_then_last`] over `N` blocks of the rest from `i`: the line's last `64 * N`
+    /// bytes (`FROM_END`; those before `i` masked off, all of a block if need be), or
+    /// `N - 1` blocks from `i` then the line's last 64 bytes (the rest is then more than
+    /// `64 * (N - 1)` and at most `64 * N` bytes; the last block's bytes seen before
+    /// masked off).
+    #[target_feature(enable = "avx2,pclmulqdq,popcnt")]
+    #[inline]
+    fn pairs_then_last_in<const N: usize, const FROM_END: bool>(s: &[u8], i: usize) -> bool {
+        let (mut carry, mut inside, mut pairs, mut bad) = (0u64, 0u64, 0u64, 0u64);
+        for k in 0..N {
+            // Where the block starts, and its first byte not seen before.
+            let (at, from) = if FROM_END {
+                let at = s.len().wrapping_sub(64 * (N - k));
+                (at, i.max(at))
+            } else if k + 1 < N {
+                (i + 64 * k, i + 64 * k)
+            } else {
+                (s.len().wrapping_sub(64), i + 64 * k)
+            };
+            let Some(Ok(block)) = s.get(at..at.wrapping_add(64)).map(<&[u8; 64]>::try_from) else {
+                return false;
+            };
+            let skip = (from - at) as u32;
+            // The bytes not seen before: the block's from bit `skip` (the bits below
+            // cleared), but the last block after others is shifted down to bit 0, where
+            // an escape carried in applies (`escaped_bytes` takes it at an even bit).
+            let (shift, valid) = if !FROM_END && k + 1 == N {
+                (skip, u64::MAX)
+            } else {
+                (0, u64::MAX.checked_shl(skip).unwrap_or(0))
+            };
+            let m = masks(block);
+            let bits = |m: u64| (m >> shift) & valid;
+            let escaped = escaped_bytes(bits(m.backslash), &mut carry);
+            let quote = bits(m.quote) & !escaped;
+            let within = prefix_xor(quote) ^ inside;
+            inside = ((within as i64) >> 63) as u64;
+            let open = bits(m.open) & !escaped & !within;
+            let mut close = bits(m.close) & !escaped & !within;
+            if k == N - 1 {
+                // The line's last byte must close, and is left out of the pairs.
+                let last = 1u64 << (63 - shift);
+                bad |= !close & last;
+                close &= !last;
+            }
+            // One at each bracket preceded (itself counted) by an odd number of them.
+            let odd = prefix_xor(open | close) ^ pairs;
+            pairs = ((odd as i64) >> 63) as u64;
+            bad |= (open & !odd) | (close & odd);
+        }
+        bad == 0 && pairs == 0
     }
 
     /// See [`Closer::close`](super::Closer::close).
@@ -303,6 +410,69 @@ mod tests {
             }
         }
         assert!(closed > 10_000, "only {closed} closed");
+    }
+
+    /// The check of a line's rest without the bracket walk ([`Closer::close_at_end`])
+    /// answers what the sixteen-byte loop answers, at every start, on generated rests of
+    /// log lines: members with strings holding brackets, escaped quotes and backslash
+    /// runs, nested objects and arrays one or two deep, lengths from a few bytes to past
+    /// 256 (one to four blocks, and lines shorter than the blocks), then the closing
+    /// brace, or that line cut, or with a byte changed. The pairs check must have taken
+    /// most of the lines that close (else this would test the walk against itself).
+    #[test]
+    fn the_rest_without_the_walk_closes_where_the_walk_does() {
+        let (wide, narrow) = (Closer::detect(), Closer::narrow());
+        let values = [
+            r#""plain""#,
+            r#""q\"uo\"te""#,
+            r#""run\\\\""#,
+            r#""{[}]""#,
+            r#"{"id":95847,"plan":"team"}"#,
+            r#"[1,"]",{"a":"}"}]"#,
+            r#"{"a":{"b":[]}}"#,
+            "[]",
+            "{}",
+            "12.5",
+        ];
+        let mut next = crate::stage::parse::xorshift(0xD1B5_4A32_D192_ED03);
+        let (mut fast, mut closed) = (0, 0);
+        for n in 0..30_000 {
+            let mut line = String::from(r#"{"ts":"2025-12-05T02:00:00.534Z""#);
+            for k in 0..1 + next() % 6 {
+                let v = values[(next() % values.len() as u64) as usize];
+                line.push_str(&format!(r#","k{k}":{v}"#));
+            }
+            line.push_str(&format!(r#","path":"/{}"}}"#, "p".repeat(n % 90)));
+            let mut b = line.into_bytes();
+            match next() % 6 {
+                0 => b.truncate(1 + (next() as usize) % (b.len() - 1)),
+                1 => {
+                    let at = (next() as usize) % b.len();
+                    b[at] = br#"{}[]"\ax"#[(next() % 8) as usize];
+                }
+                _ => {}
+            }
+            for _ in 0..3 {
+                let i = 1 + (next() as usize) % b.len();
+                let want = narrow.close(&b, i, 1);
+                assert_eq!(
+                    wide.close_at_end(&b, i, 1),
+                    want,
+                    "{:?} from {i}",
+                    String::from_utf8_lossy(&b)
+                );
+                closed += usize::from(want == Ok(b.len()));
+                #[cfg(target_arch = "x86_64")]
+                if wide.is_wide() {
+                    // SAFETY: `is_wide` says the processor has what it needs.
+                    fast += usize::from(unsafe { wide::pairs_then_last(&b, i) });
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if wide.is_wide() {
+            assert!(fast * 2 > closed && closed > 10_000, "{fast} of {closed}");
+        }
     }
 
     /// Backslash runs of every length ending just before, on and after each 64-byte

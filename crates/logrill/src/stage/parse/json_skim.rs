@@ -163,8 +163,13 @@ struct Skimmer<'a, 'n, 'l> {
 }
 
 impl<'a> Skimmer<'a, '_, '_> {
+    /// The first byte at or after `i` that is not blank (the byte at `i` tested alone
+    /// first: log lines are compact, and no blank is above `b' '`).
     #[inline(always)]
     fn ws(&self, mut i: usize) -> usize {
+        if self.s.get(i).is_some_and(|&b| b > b' ') {
+            return i;
+        }
         while i < self.s.len() && blank(self.s[i]) {
             i += 1;
         }
@@ -187,12 +192,16 @@ impl<'a> Skimmer<'a, '_, '_> {
         // Only the line's own members are remembered (`prefix` is empty there alone).
         let top = prefix.is_empty();
         let mut member = 0;
+        // This member's key when the layout knew it with the `,"` before it (`i` is then
+        // at its opening quote, checked).
+        let mut after = None;
         loop {
-            if s.get(i) != Some(&b'"') {
-                return self.fail(i);
-            }
             let k0 = i + 1;
-            let known = if top {
+            let known = if after.is_some() {
+                after
+            } else if s.get(i) != Some(&b'"') {
+                return self.fail(i);
+            } else if top {
                 self.layout.recall(member, s, k0)
             } else {
                 None
@@ -224,16 +233,21 @@ impl<'a> Skimmer<'a, '_, '_> {
                 }
             };
             member += 1;
-            let (field, below) = self.meaning(want, prefix.len() + key.len());
+            let unread = want.fields & !self.found;
             match s.get(i) {
-                Some(b'{') if below.is_some() => {
-                    let inner = below.unwrap_or_default();
-                    i = self.object(i + 1, depth + 1, inner, rec)?;
-                }
-                // An object is no field (its members are), as on the full path.
-                Some(b'{') => i = self.skip_nested(i + 1, 1)?,
-                Some(_) if field.is_some() => {
-                    let n = field.unwrap_or_default();
+                // A string not read (most members of a log line): stepped over first.
+                Some(b'"') if unread == 0 => i = self.skip_string(i + 1)?,
+                Some(b'{') => match want.below {
+                    Some(k) => {
+                        let inner = self.below(k, prefix.len() + key.len());
+                        i = self.object(i + 1, depth + 1, inner, rec)?;
+                    }
+                    // An object is no field (its members are), as on the full path.
+                    None => i = self.skip_nested(i + 1, 1)?,
+                },
+                Some(_) if unread != 0 => {
+                    // The selected name it is that was not read yet (the last such).
+                    let n = 63 - unread.leading_zeros() as usize;
                     let (v, next) = read_selected_value(s, i, depth as usize + 1)?;
                     let name = if prefix.is_empty() {
                         Cow::Borrowed(borrowed_name(key, &self.names[n]))
@@ -252,6 +266,15 @@ impl<'a> Skimmer<'a, '_, '_> {
                     }
                 }
                 _ => i = self.skip_value(i)?,
+            }
+            if top {
+                // `,"key":` right after the value: the separator, the quote and the next
+                // key at once.
+                after = self.layout.recall_after(member, s, i);
+                if after.is_some() {
+                    i += 1;
+                    continue;
+                }
             }
             i = self.ws(i);
             match s.get(i) {
@@ -291,23 +314,17 @@ impl<'a> Skimmer<'a, '_, '_> {
         Ok(want)
     }
 
-    /// What [`Skimmer::wants`]'s answer for a key ending `end` bytes into the full name
-    /// means now: the index of the selected name it is that was not read yet (the last
-    /// such), and the prefix (`key.` included, borrowed from a name) when a selected name
-    /// goes on below it.
+    /// The prefix to enter an object with (`key.` included, borrowed from selected name
+    /// `k`, which goes on below the key ending `end` bytes into it: see
+    /// [`Skimmer::wants`]).
     #[inline(always)]
-    fn meaning<'n>(&self, want: Want, end: usize) -> (Option<usize>, Option<&'n [u8]>)
+    fn below<'n>(&self, k: u8, end: usize) -> &'n [u8]
     where
         'a: 'n,
         Self: 'n,
     {
         let names: &'n [Box<str>] = self.names;
-        let unread = want.fields & !self.found;
-        let field = (unread != 0).then(|| 63 - unread.leading_zeros() as usize);
-        let below = want
-            .below
-            .map(|k| &names[usize::from(k)].as_bytes()[..end + 1]);
-        (field, below)
+        &names[usize::from(k)].as_bytes()[..end + 1]
     }
 
     /// Step over the value at `i` by its structure; where it ends.
@@ -365,9 +382,12 @@ impl<'a> Skimmer<'a, '_, '_> {
     }
 
     /// After the last selected member (at `i`, inside `depth` objects: the line's and
-    /// those entered): where the line's object closes.
+    /// those entered): where the line's object closes (checked first as closing at the
+    /// line's last byte, [`Closer::close_at_end`]).
     fn rest(&self, i: usize, depth: u32) -> R<usize> {
-        self.skip_nested(i, depth)
+        self.closer
+            .close_at_end(self.s, i, depth)
+            .or_else(|at| self.fail(at))
     }
 }
 
