@@ -51,7 +51,8 @@ pub fn to_py(e: logrill::Error) -> PyErr {
 pub fn problem<'py>(py: Python<'py>, e: &logrill::Error) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     let path = match e.input() {
-        Some(logrill::InputName::Path(p)) => Some(p.to_string_lossy().into_owned()),
+        // As the user gave it: a name that is not UTF-8 comes back as `os.fsdecode` makes it.
+        Some(logrill::InputName::Path(p)) => Some(p.as_os_str().to_owned()),
         _ => None,
     };
     let line = match e {

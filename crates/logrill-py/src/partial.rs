@@ -169,13 +169,15 @@ pub fn gzip_chunks(
     py: Python<'_>,
     path: PathBuf,
     index_dir: Option<PathBuf>,
-) -> PyResult<(Option<usize>, String)> {
+) -> PyResult<(Option<usize>, OsString)> {
     let dir = index_dir_or_default(index_dir)?;
     let cache = Arc::new(IndexCache::new(&dir));
     let n = py
         .detach(|| logrill::exec::partial::gzip_chunks(Path::new(&path), &cache))
         .map_err(crate::errors::to_py)?;
-    Ok((n, dir.to_string_lossy().into_owned()))
+    // A `str` (not a `pathlib.Path`: it goes into the tasks' JSON), undecodable bytes
+    // as surrogates, so that `partial_gzip` finds the same directory.
+    Ok((n, dir.into_os_string()))
 }
 
 /// [`partial`] of the lines that start in chunks `first..last` of the indexed gzip file

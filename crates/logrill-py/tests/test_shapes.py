@@ -265,3 +265,10 @@ def test_paths_that_are_not_utf8_are_read(tmp_path):
     # The Spark route hands out the found files' names as they are.
     files, errors = logrill._native.found([os.fsdecode(root)], ["access-log*"])
     assert files == [as_str] and errors == []
+    # An input problem names the file as it was given.
+    bad = root + b"/bad\xfe.gz"
+    with open(bad, "wb") as f:
+        data = gzip.compress(b"".join(b"x %d\n" % (i * 7919 % 100003) for i in range(20_000)))
+        f.write(data[: len(data) // 2])  # truncated
+    r = query("field -1 | sum", [os.fsdecode(bad)]).run()
+    assert [e["path"] for e in r.errors] == [os.fsdecode(bad)]

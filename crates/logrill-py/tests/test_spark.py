@@ -243,6 +243,18 @@ def indexed_gz(tmp_path_factory, cli):
     return gz, bare, str(index_dir)
 
 
+def test_an_index_directory_that_is_not_utf8_is_found_by_the_tasks(indexed_gz, cli, tmp_path):
+    # gzip_chunks names the directory the tasks then read the index from: it must be
+    # the same directory, not a lossy spelling of it.
+    gz, _, _ = indexed_gz
+    index_dir = os.fsencode(tmp_path) + b"/idx\xfd"
+    cli("index", "--index-dir", index_dir, str(gz))
+    chunks, dir_ = logrill._native.gzip_chunks(str(gz), os.fsdecode(index_dir))
+    assert chunks >= 3 and dir_ == os.fsdecode(index_dir)
+    _, errors, _ = logrill._native.partial_gzip(str(gz), 0, 2, "count", dir_)
+    assert errors == []
+
+
 def _tasks_of_last_job(spark, group):
     sc = spark.sparkContext
     st = sc.statusTracker()

@@ -317,3 +317,42 @@ fn records_of_a_value_pipeline_is_an_error() {
         .records()
         .is_ok());
 }
+
+/// A pushed run (`run_pushed`: each batch through the engine's batch loop, which counts
+/// the lines it walks) numbers lines as the pulled run does: the first value skipped in a
+/// later batch of the second file is named at the line where it was written.
+#[test]
+fn run_pushed_numbers_lines_of_later_batches_as_written() {
+    use logrill::lang::query;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    // 60 000 lines of about 20 bytes: several of the reader's batches per file.
+    let text = |bad: Option<usize>| -> String {
+        (1..=60_000)
+            .map(|n| {
+                if Some(n) == bad {
+                    "v not-a-number\n".to_string()
+                } else {
+                    format!("v {}\r\n", n % 977)
+                }
+            })
+            .collect()
+    };
+    std::fs::write(&a, text(None)).unwrap();
+    std::fs::write(&b, text(Some(47_311))).unwrap();
+    let q = query().stage("field 2 | sum");
+    let pushed = logrill::sink::run_pushed(&q, find(dir.path()).open()).unwrap();
+    let pulled = logrill::Pipeline::new(find(dir.path()).open())
+        .query(&q)
+        .threads(1)
+        .run()
+        .unwrap();
+    let example = |r: &logrill::Report<logrill::Results>| {
+        let (_, n, e) = r.skips.iter().next().expect("one skipped value");
+        (n, e.input.to_string(), e.line)
+    };
+    let want = (1, b.display().to_string(), 47_311);
+    assert_eq!(example(&pushed), want);
+    assert_eq!(example(&pulled), want);
+    assert_eq!(pushed.value.aggregate, pulled.value.aggregate);
+}

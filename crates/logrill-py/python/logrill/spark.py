@@ -122,6 +122,7 @@ def run(spark: Any, pipeline: Union[str, Pipeline], paths: Optional[Sequence[str
         # With `strict`, an error ends its file: ranges run apart could not stop the later
         # ranges of that file, so files are read whole.
         if split_bytes and not options.get("strict"):
+            index_dir = os.fsdecode(index_dir) if index_dir is not None else None
             pieces = _cut(pieces, _slices(1 << 30, sc, partitions), split_bytes, index_dir)
         return _gather(sc, text_, pieces, remote, walk_errors, partitions, text, options,
                        route)

@@ -21,6 +21,8 @@ pub struct Live {
     stats: Stats,
     failed: u64,
     stopped: bool,
+    /// How many lines the last [`Live::push_batch`] walked, when it walked them all.
+    walked: Option<u64>,
 }
 
 /// What pushing a line gave.
@@ -40,6 +42,7 @@ impl Live {
             stats: Stats::new(options.state_limit),
             failed: 0,
             stopped: false,
+            walked: None,
         })
     }
 
@@ -131,35 +134,44 @@ impl Live {
         on_error: &mut dyn FnMut(Error),
     ) -> io::Result<Pushed> {
         if bytes.is_empty() {
+            self.walked = Some(0);
             return Ok(Pushed::More);
         }
         let mut result = Ok(Pushed::More);
         // The leading grep, if any, is lent to the batch loop while the plan runs.
         let grep = self.compiled.batch_grep.take();
-        super::batch::each_line(grep.as_ref(), bytes, first_line, |line_no, start, line| {
-            at_line(output, start, line.len());
-            match self.push_line(input, line_no, line, output) {
-                Ok(Pushed::More) => true,
-                Ok(Pushed::Done) => {
-                    result = Ok(Pushed::Done);
-                    false
-                }
-                Err(LiveError::Input(e)) => {
-                    let ends_run = e.ends_run();
-                    on_error(e);
-                    if ends_run {
+        self.walked =
+            super::batch::each_line(grep.as_ref(), bytes, first_line, |line_no, start, line| {
+                at_line(output, start, line.len());
+                match self.push_line(input, line_no, line, output) {
+                    Ok(Pushed::More) => true,
+                    Ok(Pushed::Done) => {
                         result = Ok(Pushed::Done);
+                        false
                     }
-                    !ends_run
+                    Err(LiveError::Input(e)) => {
+                        let ends_run = e.ends_run();
+                        on_error(e);
+                        if ends_run {
+                            result = Ok(Pushed::Done);
+                        }
+                        !ends_run
+                    }
+                    Err(LiveError::Output(e)) => {
+                        result = Err(e);
+                        false
+                    }
                 }
-                Err(LiveError::Output(e)) => {
-                    result = Err(e);
-                    false
-                }
-            }
-        });
+            });
         self.compiled.batch_grep = grep;
         result
+    }
+
+    /// How many lines the last [`Live::push_batch`] walked: every line of its bytes, or
+    /// `None` when it did not walk them all (a leading `grep`, a stop), so that a caller
+    /// numbering lines need not count them again.
+    pub fn walked_lines(&self) -> Option<u64> {
+        self.walked
     }
 
     /// Write the running results (aggregates, tables) to `output`, leaving the run as it

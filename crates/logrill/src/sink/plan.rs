@@ -193,20 +193,18 @@ impl<'a, O: for<'e> Sink<Event<'e>>> Sink<Batch<'a>> for PlanSink<O> {
         }
         if self.sample.is_none() {
             let first = self.line + 1;
-            self.line += batch.len();
             let errors = &mut self.errors;
-            let pushed = self
-                .live
-                .push_batch(
-                    &self.input,
-                    first,
-                    batch.as_bytes(),
-                    &mut self.out,
-                    |_, _, _| {},
-                    &mut |e| errors.push(e),
-                )
-                .map_err(SinkError::Write)?;
-            if pushed == Pushed::Done {
+            let pushed = self.live.push_batch(
+                &self.input,
+                first,
+                batch.as_bytes(),
+                &mut self.out,
+                |_, _, _| {},
+                &mut |e| errors.push(e),
+            );
+            // The batch loop's own count when it walked every line, else counted here.
+            self.line += self.live.walked_lines().unwrap_or_else(|| batch.len());
+            if pushed.map_err(SinkError::Write)? == Pushed::Done {
                 self.stopped = true;
                 return Ok(Flow::Stop);
             }

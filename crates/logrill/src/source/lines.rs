@@ -109,7 +109,7 @@ impl<R: Read> LineReader<R> {
     /// the reader takes that number instead of counting the batch's line ends in a pass of
     /// its own. Only for a count of every line ([`Batch::len`]); a wrong one would shift
     /// every later line number (debug builds check it).
-    pub fn walked(&mut self, lines: u64) {
+    pub(crate) fn walked(&mut self, lines: u64) {
         if self.uncounted.is_some() {
             self.told = Some(lines);
         }

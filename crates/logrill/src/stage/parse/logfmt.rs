@@ -351,9 +351,9 @@ fn quotes_closed(s: &[u8], mut i: usize) -> Result<(), ParseFailure> {
 }
 
 /// The first position at or after `i` of a byte that ends a bare value: a blank or other
-/// control byte (`b' '` or below) or a `"`; `s.len()` if none. Sixteen bytes at a time
-/// ([`first_in_blocks`]): a value is mostly one block, where [`low_or`]'s eight-byte words
-/// take two or more.
+/// control byte (`b' '` or below) or a `"`; `s.len()` if none. Two sixteen-byte blocks
+/// at a time ([`first_in_blocks`]): a value is mostly one step, where [`low_or`]'s
+/// eight-byte words take two or more.
 #[inline(always)]
 fn bare_end(s: &[u8], i: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
@@ -376,7 +376,7 @@ fn string_end(s: &[u8], i: usize) -> Option<usize> {
     quote_or_backslash(s.get(i..)?).map(|k| i + k)
 }
 
-/// The first `"` at or after `i`. Sixteen bytes at a time, inline: the rest of a line
+/// The first `"` at or after `i`. As [`bare_end`], inline: the rest of a line
 /// after the last key read is tens of bytes, where a call to `memchr` costs its set-up.
 #[inline(always)]
 fn quote_from(s: &[u8], i: usize) -> Option<usize> {
