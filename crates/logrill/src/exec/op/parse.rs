@@ -67,11 +67,17 @@ impl ParseOp {
             return Ok(false);
         };
         // While names are watched for the "field never seen" report, records carry every
-        // field (that report lists them), not only those the pipeline reads.
+        // field (that report lists them), not only those the pipeline reads. Which lines
+        // are accepted stays the projected parse's: a line the whole parse refuses is read
+        // again as every later line will be (the fast path lets through what it does not
+        // read, docs/formats.md), so that whether a line counts never depends on the lines
+        // before it, nor on which worker read its file.
         let parsed = if self.watch.is_empty() {
             parser.parse(value, rec)
         } else {
-            parser.parse_every_field(value, rec)
+            parser
+                .parse_every_field(value, rec)
+                .or_else(|_| parser.parse(value, rec))
         };
         match parsed {
             Ok(()) => {

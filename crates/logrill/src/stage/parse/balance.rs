@@ -176,9 +176,9 @@ mod wide {
     /// one, kinds not matched) and the last byte closes: then the value closes exactly
     /// there, `close(s, i, 1) == Ok(s.len())` (the same rules: strings stepped over, a `\`
     /// escaping the next byte). `false` says nothing (deeper nesting, a line cut short,
-    /// more than 192 bytes, a line shorter than the blocks): [`close`] answers then.
+    /// more than 256 bytes, a line shorter than the blocks): [`close`] answers then.
     ///
-    /// Why: the rest is taken in one to three blocks by its length (the last one the
+    /// Why: the rest is taken in one to four blocks by its length (the last one the
     /// line's last 64 bytes, those seen before masked off), and the brackets checked all at
     /// once, without the branches of [`close`]'s walk, whose count per line varies with
     /// the lengths of the values: the pairs are the brackets' own "strings" (the prefix
