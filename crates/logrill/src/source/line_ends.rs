@@ -8,6 +8,7 @@
 //! after it (the way simdjson and the JSON balance check read their blocks).
 
 /// The positions of the `\n` bytes of a slice, in order.
+#[derive(Debug, Clone)]
 pub(crate) struct LineEnds<'a> {
     bytes: &'a [u8],
     /// Start of the block `mask` describes.
@@ -47,6 +48,7 @@ impl Iterator for LineEnds<'_> {
 
 /// The lines of a batch, each with where it starts, without its line end (`\n`, and a
 /// `\r` before it); the last counts even without a line end.
+#[derive(Debug, Clone)]
 pub(crate) struct Lines<'a> {
     ends: LineEnds<'a>,
     /// Where the next line starts.

@@ -16,6 +16,8 @@ use std::io::{self, Read};
 
 use memchr::{memchr, memrchr};
 
+use super::line_ends::Lines;
+
 /// Initial (and usual) buffer size. A longer line grows the buffer to fit it.
 pub const DEFAULT_CAPACITY: usize = 256 * 1024;
 
@@ -329,7 +331,9 @@ impl<'a> Batch<'a> {
 
     /// The lines, without line ends.
     pub fn lines(&self) -> BatchLines<'a> {
-        BatchLines { rest: self.bytes }
+        BatchLines {
+            lines: Lines::new(self.bytes),
+        }
     }
 
     /// The line containing byte offset `at` of [`Batch::as_bytes`], with its range.
@@ -340,10 +344,11 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// Iterator over the lines of a [`Batch`].
+/// Iterator over the lines of a [`Batch`]: the batch loop's own split
+/// ([`super::line_ends::Lines`]), without the lines' starts.
 #[derive(Debug, Clone)]
 pub struct BatchLines<'a> {
-    rest: &'a [u8],
+    lines: Lines<'a>,
 }
 
 impl<'a> Iterator for BatchLines<'a> {
@@ -351,15 +356,7 @@ impl<'a> Iterator for BatchLines<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let (line, rest) = match memchr(b'\n', self.rest) {
-            Some(i) => (&self.rest[..=i], &self.rest[i + 1..]),
-            None => (self.rest, &self.rest[self.rest.len()..]),
-        };
-        self.rest = rest;
-        Some(trim_line_end(line))
+        self.lines.next().map(|(_, line)| line)
     }
 }
 
