@@ -370,7 +370,8 @@ fn bare_end(s: &[u8], i: usize) -> usize {
 fn string_end(s: &[u8], i: usize) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     {
-        first_in_blocks(s, i, sse2::quote_or_backslash, |b| b == b'"' || b == b'\\')
+        let hits = super::scan::sse2_quote_or_backslash;
+        first_in_blocks(s, i, hits, |b| b == b'"' || b == b'\\')
     }
     #[cfg(not(target_arch = "x86_64"))]
     quote_or_backslash(s.get(i..)?).map(|k| i + k)
@@ -507,7 +508,8 @@ fn quotes_and_backslashes(block: &[u8; 16]) -> (u32, u32) {
 }
 
 /// The 16-byte tests of [`bare_end`], [`quote_from`] and [`quotes_paired_plainly`] (SSE2:
-/// every x86-64 has it).
+/// every x86-64 has it); [`string_end`]'s is the JSON reader's
+/// (`scan::sse2_quote_or_backslash`).
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
@@ -537,13 +539,6 @@ mod sse2 {
             let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
             _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))) as u32
         }
-    }
-
-    /// One bit per byte that is `"` or `\`.
-    #[inline(always)]
-    pub(super) fn quote_or_backslash(block: &[u8; 16]) -> u32 {
-        let (q, b) = quotes_and_backslashes(block);
-        q | b
     }
 
     /// One bit per byte that is `"`, and one per byte that is `\`.

@@ -138,7 +138,7 @@ pub(crate) fn quote_or_backslash(s: &[u8]) -> Option<usize> {
 /// One bit per byte of `block` that is `"` or `\\` (SSE2, every x86-64 processor has it).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn sse2_quote_or_backslash(block: &[u8; 16]) -> u32 {
+pub(crate) fn sse2_quote_or_backslash(block: &[u8; 16]) -> u32 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
